@@ -1,0 +1,65 @@
+// The contract between the CLI and a node container: environment variables, file paths, ports, labels.
+// Both sides (src/cluster on the host, src/components inside the node) read these constants, so
+// they live in one place.
+
+/** Environment variables the CLI sets on every node container. */
+export const NodeEnv = {
+  /** `control-plane` or `worker`. */
+  role: 'SKIFF_ROLE',
+  /** The node's name in the API, equal to its container name. */
+  nodeName: 'SKIFF_NODE_NAME',
+  /** The cluster's name. */
+  cluster: 'SKIFF_CLUSTER',
+  /** The node's fixed address on the cluster network. */
+  nodeIP: 'SKIFF_NODE_IP',
+  /** The node's pod range, e.g. 10.244.1.0/24 (its inner dockerd bridge uses the .1 address). */
+  podCIDR: 'SKIFF_POD_CIDR',
+  /** Whole-cluster pod range, e.g. 10.244.0.0/16. */
+  clusterCIDR: 'SKIFF_CLUSTER_CIDR',
+  /** Service range, e.g. 10.96.0.0/16. */
+  serviceCIDR: 'SKIFF_SERVICE_CIDR',
+  /** Peers' pod routes: space-separated `NODE_IP=POD_CIDR` pairs (this node excluded). */
+  peers: 'SKIFF_PEERS',
+  /** The apiserver URL as seen from inside the cluster network, e.g. https://172.30.0.2:6443. */
+  apiServer: 'SKIFF_APISERVER',
+  /** Node lease grace period in seconds before a node turns NotReady. */
+  nodeGracePeriod: 'SKIFF_NODE_GRACE_PERIOD',
+  /** Taint the control-plane node NoSchedule (true when the cluster has workers). */
+  taintControlPlane: 'SKIFF_TAINT_CONTROL_PLANE',
+} as const
+
+/** Files the CLI copies into a node container before it starts (PEM). */
+export const NodeFiles = {
+  pkiDir: '/etc/skiff/pki',
+  caCert: '/etc/skiff/pki/ca.crt',
+  /** Only on control-plane nodes: signs service account tokens and later certificates. */
+  caKey: '/etc/skiff/pki/ca.key',
+  apiServerCert: '/etc/skiff/pki/apiserver.crt',
+  apiServerKey: '/etc/skiff/pki/apiserver.key',
+  /** Client certificate of this node's agent: CN=system:node:NAME, O=system:nodes. */
+  nodeCert: '/etc/skiff/pki/node.crt',
+  nodeKey: '/etc/skiff/pki/node.key',
+  /** Only on control-plane nodes: identity of controller-manager and scheduler (O=system:masters). */
+  controllerCert: '/etc/skiff/pki/controller.crt',
+  controllerKey: '/etc/skiff/pki/controller.key',
+  /** Written by the entrypoint when the node's components are up; the CLI polls for it. */
+  etcdDataDir: '/var/lib/skiff/etcd',
+} as const
+
+/** Ports inside the node container. */
+export const NodePorts = {
+  apiServer: 6443,
+  etcdClient: 2379,
+  agent: 10250,
+} as const
+
+/** Container labels by which skiff finds its clusters and nodes on the host Docker. */
+export const Labels = {
+  cluster: 'io.skiff.cluster',
+  role: 'io.skiff.role',
+  /** Host port the apiserver is published on (on the control-plane container). */
+  apiServerPort: 'io.skiff.apiserver-port',
+  /** Image content hash the node image was built from. */
+  imageHash: 'io.skiff.image-hash',
+  version: 'io.skiff.version',
+} as const
