@@ -1,0 +1,129 @@
+// Per-cluster certificate authority and the certificates each node and the admin kubeconfig use.
+import 'reflect-metadata'
+import * as x509 from '@peculiar/x509'
+import {webcrypto} from 'node:crypto'
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto)
+
+// ECDSA P-256: key generation takes milliseconds (RSA-2048 takes hundreds), and kubectl,
+// client-go and Node's TLS all accept it.
+const alg = {name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256'} as const
+const TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000
+
+/** A certificate and its private key, both PEM. */
+export interface KeyPair {
+  cert: string
+  key: string
+}
+
+/** What a certificate is for and who it names. */
+export interface CertRequest {
+  commonName: string
+  organizations?: string[]
+  dnsNames?: string[]
+  ips?: string[]
+  server?: boolean
+  client?: boolean
+}
+
+/** The CA plus its signing key, kept in memory while the cluster is created. */
+export interface CertificateAuthority extends KeyPair {
+  sign(req: CertRequest): Promise<KeyPair>
+}
+
+async function exportKey(key: CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key as any)
+  return x509.PemConverter.encode(der, 'PRIVATE KEY')
+}
+
+function subjectOf(commonName: string, organizations: string[] = []): string {
+  // Escape DN specials so names like "system:node:x" survive as written.
+  const esc = (v: string) => v.replace(/([,+"\\<>;=])/g, '\\$1')
+  return [`CN=${esc(commonName)}`, ...organizations.map((o) => `O=${esc(o)}`)].join(', ')
+}
+
+/** Creates a self-signed CA for one cluster. */
+export async function createCA(clusterName: string, now = new Date()): Promise<CertificateAuthority> {
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: subjectOf(`skiff-ca-${clusterName}`),
+    notBefore: new Date(now.getTime() - 60_000),
+    notAfter: new Date(now.getTime() + TEN_YEARS_MS),
+    keys,
+    signingAlgorithm: alg,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  })
+  const caPem = caCert.toString('pem')
+  const caKeyPem = await exportKey(keys.privateKey)
+
+  const sign = async (req: CertRequest): Promise<KeyPair> => {
+    const leafKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])
+    const usages: string[] = []
+    if (req.server) usages.push(x509.ExtendedKeyUsage.serverAuth)
+    if (req.client ?? !req.server) usages.push(x509.ExtendedKeyUsage.clientAuth)
+    const names = [
+      ...(req.dnsNames ?? []).map((value) => ({type: 'dns' as const, value})),
+      ...(req.ips ?? []).map((value) => ({type: 'ip' as const, value})),
+    ]
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension(usages, false),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+    ]
+    if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names, false))
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1'),
+      subject: subjectOf(req.commonName, req.organizations),
+      issuer: caCert.subject,
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter: new Date(now.getTime() + TEN_YEARS_MS),
+      publicKey: leafKeys.publicKey,
+      signingKey: keys.privateKey,
+      signingAlgorithm: alg,
+      extensions,
+    })
+    return {cert: cert.toString('pem'), key: await exportKey(leafKeys.privateKey)}
+  }
+
+  return {cert: caPem, key: caKeyPem, sign}
+}
+
+/** All certificates a cluster needs, generated concurrently. */
+export interface ClusterPKI {
+  ca: KeyPair
+  apiServer: KeyPair
+  admin: KeyPair
+  controller: KeyPair
+  nodes: Record<string, KeyPair>
+}
+
+/** Generates the CA, the apiserver serving cert, the admin and controller client certs, and one client cert per node. */
+export async function createClusterPKI(opts: {
+  clusterName: string
+  controlPlaneName: string
+  controlPlaneIP: string
+  serviceIP: string
+  nodeNames: string[]
+}): Promise<ClusterPKI> {
+  const ca = await createCA(opts.clusterName)
+  const [apiServer, admin, controller, ...nodeCerts] = await Promise.all([
+    ca.sign({
+      commonName: 'kube-apiserver',
+      server: true,
+      client: false,
+      dnsNames: ['localhost', opts.controlPlaneName, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+      ips: ['127.0.0.1', opts.controlPlaneIP, opts.serviceIP],
+    }),
+    ca.sign({commonName: 'kubernetes-admin', organizations: ['system:masters']}),
+    ca.sign({commonName: 'system:kube-controller-manager', organizations: ['system:masters']}),
+    ...opts.nodeNames.map((n) => ca.sign({commonName: `system:node:${n}`, organizations: ['system:nodes']})),
+  ])
+  const nodes: Record<string, KeyPair> = {}
+  opts.nodeNames.forEach((n, i) => (nodes[n] = nodeCerts[i]))
+  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, nodes}
+}

@@ -1,0 +1,32 @@
+// The internal cluster configuration every provisioning step reads (one type, whatever the file version).
+
+/** A node's role in the cluster. */
+export type NodeRole = 'control-plane' | 'worker'
+
+/** One node as configured. */
+export interface NodeConfig {
+  role: NodeRole
+  /** Extra labels for the Node object. */
+  labels?: Record<string, string>
+}
+
+/** Networking of one cluster. */
+export interface NetworkingConfig {
+  podSubnet: string
+  serviceSubnet: string
+  /** Host address the apiserver is published on. */
+  apiServerAddress: string
+  /** Host port of the apiserver; 0 picks a free one. */
+  apiServerPort: number
+}
+
+/** A fully defaulted cluster configuration. */
+export interface ClusterConfig {
+  name: string
+  nodes: NodeConfig[]
+  networking: NetworkingConfig
+  /** Node image; undefined means the image built from this checkout. */
+  image?: string
+  /** Seconds without a lease renewal before a node turns NotReady. */
+  nodeGracePeriodSeconds: number
+}
