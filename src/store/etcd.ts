@@ -1,0 +1,176 @@
+// Store backed by etcd: resourceVersion is the etcd mod revision and a watch is an etcd watch.
+import {Etcd3, type IOptions, type Watcher} from 'etcd3'
+import type {KubeObject} from '../api/types.js'
+import {
+  decodeContinue, encodeContinue, encodeValue, type ListOptions, type ListPage, type Store, type StoreEvent,
+  type StoredObject, StoreError, type WatchHandlers,
+} from './types.js'
+
+interface RawKv {
+  key: Buffer
+  value: Buffer
+  mod_revision: string
+  create_revision: string
+}
+
+/** A Store over an etcd v3 cluster reached through the etcd3 client. */
+export class EtcdStore implements Store {
+  private readonly client: Etcd3
+
+  constructor(opts: IOptions | {hosts: string | string[]}) {
+    this.client = new Etcd3(opts as IOptions)
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const res = await this.client.get(key).exec()
+    const kv = res.kvs[0] as unknown as RawKv | undefined
+    return kv && toStored(kv)
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
+    let builder = this.client.getAll().prefix(prefix)
+    let revision: number | undefined
+    if (opts.continue) {
+      const token = decodeContinue(opts.continue)
+      revision = token.rv
+      // Resume strictly after the last key of the previous page, at the same revision.
+      builder = this.client.getAll().inRange({start: token.start + '\0', end: prefixEnd(prefix)})
+      builder.revision(String(revision))
+    }
+    if (opts.limit && opts.limit > 0) builder.limit(opts.limit)
+    let res
+    try {
+      res = await builder.exec()
+    } catch (err) {
+      if (/compacted/.test(String(err))) throw new StoreError('Expired', 'the continue token has expired; list again')
+      throw err
+    }
+    const items = (res.kvs as unknown as RawKv[]).map(toStored)
+    const rev = revision ?? Number(res.header.revision)
+    const more = res.more
+    const remaining = Number(res.count) - items.length
+    return {
+      items,
+      revision: rev,
+      continue: more && items.length > 0 ? encodeContinue(rev, items[items.length - 1].key) : undefined,
+      remainingItemCount: more && remaining > 0 ? remaining : undefined,
+    }
+  }
+
+  async create(key: string, value: KubeObject): Promise<number> {
+    const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(encodeValue(value))).commit()
+    if (!res.succeeded) throw new StoreError('AlreadyExists', `key ${key} already exists`)
+    return Number(res.header.revision)
+  }
+
+  async update(key: string, value: KubeObject, expectedRevision: number): Promise<number> {
+    const res = await this.client.if(key, 'Mod', '==', expectedRevision)
+      .then(this.client.put(key).value(encodeValue(value)))
+      .else(this.client.get(key))
+      .commit()
+    if (res.succeeded) return Number(res.header.revision)
+    throw this.failure(key, res.responses[0]?.response_range?.kvs?.[0] as unknown as RawKv | undefined)
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<{revision: number; prev: StoredObject}> {
+    const cmp = expectedRevision === undefined ? this.client.if(key, 'Create', '>', 0) : this.client.if(key, 'Mod', '==', expectedRevision)
+    const res = await cmp.then({request_delete_range: {key: Buffer.from(key), prev_kv: true}}).else(this.client.get(key)).commit()
+    if (!res.succeeded) throw this.failure(key, res.responses[0]?.response_range?.kvs?.[0] as unknown as RawKv | undefined)
+    const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0] as unknown as RawKv | undefined
+    if (!prev) throw new StoreError('NotFound', `key ${key} not found`)
+    return {revision: Number(res.header.revision), prev: toStored(prev)}
+  }
+
+  watch(prefix: string, fromRevision: number, handlers: WatchHandlers): () => void {
+    let watcher: Watcher | undefined
+    let cancelled = false
+    const fail = (err: unknown) => {
+      if (cancelled) return
+      cancelled = true
+      void watcher?.cancel().catch(() => {})
+      const text = String(err)
+      // etcd cancels a watch on a compacted revision with an empty reason; a range read at that
+      // revision tells compaction apart from other failures.
+      void this.client.get('\0').revision(String(fromRevision + 1)).exec()
+        .then(() => /compacted/.test(text))
+        .catch(e => /compacted/.test(String(e)))
+        .then(compacted => handlers.onError(compacted
+          ? new StoreError('Expired', `too old resource version: ${fromRevision}`)
+          : new StoreError('Unavailable', `watch failed: ${text}`)))
+    }
+    this.client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision + 1)).create()
+      .then(w => {
+        watcher = w
+        if (cancelled) {
+          void w.cancel().catch(() => {})
+          return
+        }
+        w.on('data', res => {
+          if (cancelled) return
+          for (const ev of res.events as unknown as Array<{type: string; kv: RawKv; prev_kv?: RawKv}>) {
+            handlers.onEvent(toEvent(ev))
+          }
+        })
+        w.on('error', fail)
+      })
+      .catch(fail)
+    return () => {
+      cancelled = true
+      void watcher?.cancel().catch(() => {})
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    // A range over an empty key costs little and returns the header revision.
+    const res = await this.client.get('\0').exec()
+    return Number(res.header.revision)
+  }
+
+  /** Compacts etcd history up to `revision` (tests use it to provoke 410 Expired). */
+  async compact(revision: number): Promise<void> {
+    await this.client.kv.compact({revision: String(revision), physical: true})
+  }
+
+  async close(): Promise<void> {
+    this.client.close()
+  }
+
+  private failure(key: string, current: RawKv | undefined): StoreError {
+    if (!current) return new StoreError('NotFound', `key ${key} not found`)
+    return new StoreError('Conflict', `key ${key} was modified`, Number(current.mod_revision))
+  }
+}
+
+function toStored(kv: RawKv): StoredObject {
+  return {
+    key: kv.key.toString(),
+    value: JSON.parse(kv.value.toString()) as KubeObject,
+    modRevision: Number(kv.mod_revision),
+    createRevision: Number(kv.create_revision),
+  }
+}
+
+function toEvent(ev: {type: string; kv: RawKv; prev_kv?: RawKv}): StoreEvent {
+  const key = ev.kv.key.toString()
+  const revision = Number(ev.kv.mod_revision)
+  if (ev.type === 'Delete') {
+    // A deleted kv carries the deletion revision in mod_revision; its value is in prev_kv.
+    const value = ev.prev_kv ? JSON.parse(ev.prev_kv.value.toString()) as KubeObject : {metadata: {}}
+    return {type: 'delete', key, value, revision, created: false}
+  }
+  return {
+    type: 'put',
+    key,
+    value: JSON.parse(ev.kv.value.toString()) as KubeObject,
+    prev: ev.prev_kv ? JSON.parse(ev.prev_kv.value.toString()) as KubeObject : undefined,
+    revision,
+    created: ev.kv.create_revision === ev.kv.mod_revision,
+  }
+}
+
+/** The first key after every key with `prefix` (etcd's range end for a prefix). */
+function prefixEnd(prefix: string): string {
+  const buf = Buffer.from(prefix)
+  buf[buf.length - 1] += 1
+  return buf.toString()
+}
