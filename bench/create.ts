@@ -1,0 +1,102 @@
+// Benchmark (not a test): cluster create time vs. the floor of starting bare node containers, and idle node memory.
+// Usage: node --import tsx bench/create.ts [runs=5] [workers=2]
+import Dockerode from 'dockerode'
+import {execFile} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {DockerProvider} from '../src/cluster/docker/provider.js'
+import {nodeCreateOptions} from '../src/cluster/docker/spec.js'
+import {ensureNodeImage, repoRoot} from '../src/cluster/image.js'
+import {planCluster, pickSubnet} from '../src/cluster/plan.js'
+import {configFromFlags} from '../src/config/load.js'
+
+const exec = promisify(execFile)
+const runs = Number(process.argv[2] ?? 5)
+const workers = Number(process.argv[3] ?? 2)
+const docker = new Dockerode()
+const provider = new DockerProvider(docker)
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)}s`
+
+/** Time to start the same number of bare node containers until each inner dockerd answers. */
+async function floorOnce(image: string, mode: 'privileged' | 'capabilities'): Promise<number> {
+  const name = `skiff-bench-floor`
+  const config = configFromFlags(undefined, {name, workers})
+  const plan = planCluster(config, pickSubnet((await provider.networks()).subnets))
+  await provider.createNetwork(plan.network.name, plan.network.subnet, plan.network.gateway, name)
+  try {
+    const t0 = Date.now()
+    await Promise.all(
+      plan.nodes.map(async (n) => {
+        await docker.createVolume({Name: `${n.name}-var-lib-docker`, Labels: {'io.skiff.cluster': name}})
+        const opts = nodeCreateOptions(n, {cluster: name, image, network: plan.network.name, env: {SKIFF_ROLE: n.role, SKIFF_NODE_NAME: n.name, SKIFF_POD_CIDR: n.podCIDR, SKIFF_CLUSTER_CIDR: '10.244.0.0/16', SKIFF_PEERS: ''}, files: {}}, mode, 'bench')
+        // Same container, but the entrypoint execs `sleep` after its fix-ups instead of skiff's components.
+        opts.Cmd = ['sleep', 'infinity']
+        const c = await docker.createContainer(opts)
+        await c.start()
+        for (;;) {
+          const r = await provider.exec(n.name, ['docker', 'version', '--format', '{{.Server.Version}}']).catch(() => ({exitCode: 1}))
+          if (r.exitCode === 0) break
+          await new Promise((res) => setTimeout(res, 50))
+        }
+      }),
+    )
+    return Date.now() - t0
+  } finally {
+    await provider.deleteCluster(name)
+  }
+}
+
+async function memoryOf(container: string): Promise<number> {
+  const stats: any = await docker.getContainer(container).stats({stream: false})
+  const cache = stats.memory_stats.stats?.total_inactive_file ?? stats.memory_stats.stats?.inactive_file ?? 0
+  return (stats.memory_stats.usage - cache) / (1 << 20)
+}
+
+async function main(): Promise<void> {
+  const {image} = await ensureNodeImage(docker, {repoRoot: repoRoot(), onProgress: () => undefined})
+  const mode = await provider.securityMode(image)
+  console.log(`image ${image}, security mode ${mode}, ${runs} runs, 1 control plane + ${workers} workers`)
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-'))
+  const cmd: number[] = []
+  const api: number[] = []
+  const ready: number[] = []
+  const floor: number[] = []
+  const mem: Record<string, number[]> = {}
+  try {
+    for (let i = 0; i < runs; i++) {
+      floor.push(await floorOnce(image, mode))
+      const name = `bench${i}`
+      const t0 = Date.now()
+      const {stdout} = await exec(join(repoRoot(), 'bin/run.js'), ['cluster', 'create', name, '--workers', String(workers), '--kubeconfig', join(dir, 'config'), '--json'], {maxBuffer: 16 << 20})
+      cmd.push(Date.now() - t0)
+      const res = JSON.parse(stdout)
+      api.push(res.milestones.apiReady)
+      ready.push(res.milestones.nodesReady)
+      // Idle memory: after the boot settles.
+      await new Promise((r) => setTimeout(r, 15_000))
+      for (const n of res.nodes) (mem[n.role] ??= []).push(await memoryOf(n.name))
+      await exec(join(repoRoot(), 'bin/run.js'), ['cluster', 'delete', name, '--kubeconfig', join(dir, 'config')])
+      console.log(`run ${i + 1}: command ${secs(cmd[i])}, API ${secs(api[i])}, all Ready ${secs(ready[i])}, floor ${secs(floor[i])}`)
+    }
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+  console.log('\nmedian over %d runs (1 control plane + %d workers):', runs, workers)
+  console.log(`  (a) command returned   ${secs(median(cmd))}`)
+  console.log(`  (b) API answering      ${secs(median(api))}`)
+  console.log(`  (c) all nodes Ready    ${secs(median(ready))}   goal ≤ 10s and ≤ 2x floor`)
+  console.log(`  floor (bare nodes, inner dockerd answering) ${secs(median(floor))}   ratio ${(median(ready) / median(floor)).toFixed(2)}x`)
+  for (const [role, xs] of Object.entries(mem)) console.log(`  idle memory ${role.padEnd(13)} median ${median(xs).toFixed(0)} MiB (max ${Math.max(...xs).toFixed(0)})   goal ${role === 'worker' ? '≤ 150' : '≤ 300'} MB`)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian machine to a running cluster with a sample app:
+# npm dependencies, build, Docker engine (when none answers), node image, cluster, sample manifests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing npm dependencies"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+step "Building skiff"
+npm run --silent build
+
+step "Making sure a Docker engine answers"
+scripts/install-docker.sh
+
+step "Creating cluster ${SKIFF_CLUSTER:-skiff} (builds the node image on first use)"
+if ./bin/run.js cluster list -o json | grep -q "\"name\": \"${SKIFF_CLUSTER:-skiff}\""; then
+  echo "cluster ${SKIFF_CLUSTER:-skiff} already exists; keeping it"
+else
+  ./bin/run.js cluster create "${SKIFF_CLUSTER:-skiff}"
+fi
+
+step "Applying the sample app (templates/sample-app.yaml)"
+kubectl --context "skiff-${SKIFF_CLUSTER:-skiff}" apply -f templates/sample-app.yaml
+kubectl --context "skiff-${SKIFF_CLUSTER:-skiff}" get nodes -o wide

@@ -1,0 +1,135 @@
+// The steps of `cluster create`, each a small function over the shared context.
+import {createServer} from 'node:net'
+import {SkiffError} from '../../errors.js'
+import {NodeEnv, NodeFiles, NodePorts} from '../contract.js'
+import {buildKubeconfig, contextName, mergeKubeconfig} from '../kubeconfig.js'
+import {createClusterPKI} from '../pki.js'
+import {networkName, pickSubnet, planCluster, type NodePlan} from '../plan.js'
+import type {NodeRuntime} from '../provider.js'
+import type {CreateContext} from './context.js'
+import {mark} from './context.js'
+import yaml from 'js-yaml'
+
+/** Refuses before anything is made: engine unreachable, or a cluster/network of that name exists. */
+export async function preflight(ctx: CreateContext): Promise<void> {
+  await ctx.provider.ping()
+  const name = ctx.config.name
+  const existing = await ctx.provider.getCluster(name)
+  const {names, subnets} = await ctx.provider.networks()
+  if (existing || names.includes(networkName(name))) {
+    throw new SkiffError(`cluster "${name}" already exists`, {
+      exitCode: 4,
+      suggestions: [`Delete it first with \`skiff cluster delete ${name}\`, or choose another name: \`skiff cluster create NAME\`.`],
+    })
+  }
+  ctx.plan = planCluster(ctx.config, pickSubnet(subnets))
+  const clash = await Promise.all(ctx.plan.nodes.map(async (n) => ((await ctx.docker.getContainer(n.name).inspect().catch(() => undefined)) ? n.name : undefined)))
+  const taken = clash.filter(Boolean)
+  if (taken.length > 0) {
+    throw new SkiffError(`container name(s) ${taken.join(', ')} already in use by containers skiff did not make`, {exitCode: 4, suggestions: ['Remove those containers or choose another cluster name.']})
+  }
+  ctx.apiServerPort = ctx.config.networking.apiServerPort || (await freePort(ctx.config.networking.apiServerAddress))
+}
+
+/** Generates the cluster CA and every certificate (milliseconds with ECDSA). */
+export async function generateCertificates(ctx: CreateContext): Promise<void> {
+  const plan = ctx.plan!
+  ctx.pki = await createClusterPKI({
+    clusterName: plan.name,
+    controlPlaneName: plan.controlPlane.name,
+    controlPlaneIP: plan.controlPlane.ip,
+    serviceIP: plan.apiServiceIP,
+    nodeNames: plan.nodes.map((n) => n.name),
+  })
+}
+
+/** Creates the cluster's own bridge network with a fixed subnet, so node addresses survive restarts. */
+export async function createNetwork(ctx: CreateContext): Promise<void> {
+  const {network} = ctx.plan!
+  ctx.madeSomething = true
+  await ctx.provider.createNetwork(network.name, network.subnet, network.gateway, ctx.config.name)
+}
+
+/** What one node container gets: its environment and files. */
+export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
+  const plan = ctx.plan!
+  const pki = ctx.pki!
+  const cp = plan.controlPlane
+  const env: Record<string, string> = {
+    [NodeEnv.role]: node.role,
+    [NodeEnv.nodeName]: node.name,
+    [NodeEnv.cluster]: plan.name,
+    [NodeEnv.nodeIP]: node.ip,
+    [NodeEnv.podCIDR]: node.podCIDR,
+    [NodeEnv.clusterCIDR]: ctx.config.networking.podSubnet,
+    [NodeEnv.serviceCIDR]: ctx.config.networking.serviceSubnet,
+    [NodeEnv.peers]: plan.nodes.filter((n) => n.name !== node.name).map((n) => `${n.ip}=${n.podCIDR}`).join(' '),
+    [NodeEnv.apiServer]: `https://${cp.ip}:${NodePorts.apiServer}`,
+    [NodeEnv.nodeGracePeriod]: String(ctx.config.nodeGracePeriodSeconds),
+    [NodeEnv.taintControlPlane]: String(plan.nodes.some((n) => n.role === 'worker')),
+  }
+  if (Object.keys(node.labels).length > 0) env.SKIFF_NODE_LABELS = JSON.stringify(node.labels)
+  const files: Record<string, string> = {
+    [NodeFiles.caCert]: pki.ca.cert,
+    [NodeFiles.nodeCert]: pki.nodes[node.name].cert,
+    [NodeFiles.nodeKey]: pki.nodes[node.name].key,
+  }
+  if (node.role === 'control-plane') {
+    Object.assign(files, {
+      [NodeFiles.caKey]: pki.ca.key,
+      [NodeFiles.apiServerCert]: pki.apiServer.cert,
+      [NodeFiles.apiServerKey]: pki.apiServer.key,
+      [NodeFiles.controllerCert]: pki.controller.cert,
+      [NodeFiles.controllerKey]: pki.controller.key,
+      // Like kind's /etc/kubernetes/admin.conf: lets `skiff cluster kubeconfig` recover credentials later.
+      [ADMIN_KUBECONFIG]: yaml.dump(buildKubeconfig(plan.name, `https://127.0.0.1:${NodePorts.apiServer}`, pki.ca.cert, pki.admin.cert, pki.admin.key)),
+    })
+  }
+  return {
+    cluster: plan.name,
+    image: ctx.image!,
+    network: plan.network.name,
+    env,
+    files,
+    apiServerHostPort: node.role === 'control-plane' ? ctx.apiServerPort : undefined,
+    apiServerHostAddress: ctx.config.networking.apiServerAddress,
+  }
+}
+
+/** Path of the admin kubeconfig inside the control-plane node. */
+export const ADMIN_KUBECONFIG = '/etc/skiff/admin.conf'
+
+/** Creates and starts one node container. */
+export async function createNode(ctx: CreateContext, node: NodePlan): Promise<void> {
+  ctx.madeSomething = true
+  await ctx.provider.createNode(node, nodeRuntime(ctx, node), ctx.securityMode!)
+}
+
+/** The API address on the host and the admin credentials, as a kubeconfig entry. */
+export function hostKubeconfig(ctx: CreateContext) {
+  const pki = ctx.pki!
+  return buildKubeconfig(ctx.config.name, `https://${ctx.config.networking.apiServerAddress}:${ctx.apiServerPort}`, pki.ca.cert, pki.admin.cert, pki.admin.key)
+}
+
+/** Merges the cluster's context into the user's kubeconfig. */
+export async function writeKubeconfig(ctx: CreateContext): Promise<void> {
+  await mergeKubeconfig(ctx.opts.kubeconfigPath, hostKubeconfig(ctx), ctx.opts.switchContext)
+  mark(ctx, 'kubeconfig')
+}
+
+/** Returns the context name a created cluster is reached by. */
+export function clusterContext(ctx: CreateContext): string {
+  return contextName(ctx.config.name)
+}
+
+/** A TCP port nothing listens on right now, on the given host address. */
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, host, () => {
+      const port = (srv.address() as {port: number}).port
+      srv.close(() => resolve(port))
+    })
+  })
+}

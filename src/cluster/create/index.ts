@@ -1,0 +1,132 @@
+// `cluster create` as an ordered list of listr2 tasks over one context; a failure removes what was made.
+import Dockerode from 'dockerode'
+import {Listr} from 'listr2'
+import {SkiffError} from '../../errors.js'
+import type {ClusterConfig} from '../../config/types.js'
+import {DockerProvider} from '../docker/provider.js'
+import {ensureNodeImage, repoRoot} from '../image.js'
+import {contextName, removeFromKubeconfig} from '../kubeconfig.js'
+import type {Provider} from '../provider.js'
+import {apiGetter} from '../api.js'
+import {clusterContext, createNetwork, createNode, generateCertificates, preflight, writeKubeconfig} from './actions.js'
+import {mark, type CreateContext, type CreateOptions} from './context.js'
+import {waitForApiServer, waitForNodesReady} from './wait.js'
+import {skiffVersion} from '../version.js'
+
+/** What `cluster create` returns (and prints with --json). */
+export interface CreateResult {
+  name: string
+  context: string
+  kubeconfig: string
+  apiServer: string
+  image: string
+  imageBuilt: boolean
+  securityMode: string
+  nodes: {name: string; role: string; ip: string; podCIDR: string}[]
+  /** Milliseconds from the start of the command to each milestone. */
+  milestones: Record<string, number>
+}
+
+/** How progress is shown: animated on a terminal, line by line elsewhere, nothing for --json. */
+export type ProgressMode = 'default' | 'simple' | 'silent'
+
+/** Creates a cluster; on failure deletes everything it made unless `retain`. */
+export async function createCluster(config: ClusterConfig, opts: CreateOptions, progress: ProgressMode, deps: {docker?: Dockerode; provider?: Provider} = {}): Promise<CreateResult> {
+  const docker = deps.docker ?? new Dockerode()
+  const provider = deps.provider ?? new DockerProvider(docker, skiffVersion())
+  const ctx: CreateContext = {config, opts, provider, docker, startedAt: Date.now(), milestones: {}}
+  const deadline = () => ctx.startedAt + opts.timeoutMs
+  const controlPlaneLog = async () => {
+    const cp = ctx.plan?.controlPlane.name
+    return cp ? `last lines of ${cp}'s log:\n${await provider.logs(cp, 15)}` : ''
+  }
+
+  const tasks = new Listr<CreateContext>(
+    [
+      {title: 'Checking Docker and the cluster name', task: () => preflight(ctx)},
+      {
+        title: 'Preparing node image and certificates',
+        task: (_c, task) =>
+          task.newListr(
+            [
+              {
+                title: 'Node image',
+                task: async (_c2, sub) => {
+                  const res = await ensureNodeImage(docker, {image: config.image, repoRoot: repoRoot(), rebuild: opts.rebuildImage, onProgress: (line) => (sub.output = line)})
+                  ctx.image = res.image
+                  ctx.imageBuilt = res.built
+                  sub.title = `Node image ${res.image}${res.built ? ` (built from ${res.base})` : ''}`
+                  ctx.securityMode = await provider.securityMode(res.image)
+                },
+              },
+              {title: 'Certificates', task: () => generateCertificates(ctx)},
+            ],
+            {concurrent: true},
+          ),
+      },
+      {title: 'Creating network', task: () => createNetwork(ctx)},
+      {
+        title: 'Starting nodes',
+        task: (_c, task) => {
+          task.title = `Starting ${ctx.plan!.nodes.length} nodes (${ctx.securityMode === 'privileged' ? '--privileged' : 'explicit capabilities: --privileged is not available on this engine'})`
+          return task.newListr(
+            ctx.plan!.nodes.map((n) => ({title: `${n.name} (${n.role}, ${n.ip})`, task: () => createNode(ctx, n)})),
+            {concurrent: true, exitOnError: true},
+          )
+        },
+      },
+      {
+        title: 'Waiting for the control plane',
+        task: async () => {
+          await waitForApiServer(apiGetter(ctx), {deadline: deadline(), onTimeout: controlPlaneLog})
+          mark(ctx, 'apiReady')
+          await writeKubeconfig(ctx)
+        },
+      },
+      {
+        title: 'Waiting for nodes to be Ready',
+        enabled: () => opts.wait,
+        task: async (_c, task) => {
+          await waitForNodesReady(apiGetter(ctx), ctx.plan!.nodes.map((n) => n.name), {deadline: deadline(), onTimeout: controlPlaneLog})
+          mark(ctx, 'nodesReady')
+          task.title = `All ${ctx.plan!.nodes.length} nodes Ready`
+        },
+      },
+    ],
+    {renderer: progress, fallbackRenderer: 'simple', exitOnError: true, rendererOptions: {collapseSubtasks: false}} as any,
+  )
+
+  try {
+    await tasks.run(ctx)
+  } catch (err) {
+    if (ctx.madeSomething && !opts.retain) {
+      await provider.deleteCluster(config.name).catch(() => undefined)
+      await removeFromKubeconfig(opts.kubeconfigPath, config.name).catch(() => undefined)
+    }
+    if (err instanceof SkiffError) {
+      if (ctx.madeSomething) {
+        err.suggestions.push(opts.retain ? `The failed cluster was kept (--retain); remove it with \`skiff cluster delete ${config.name}\`.` : 'Everything this command made was removed (use --retain to keep it for debugging).')
+      }
+      throw err
+    }
+    throw new SkiffError(`creating cluster "${config.name}" failed: ${(err as Error).message}`, {
+      cause: err,
+      suggestions: [ctx.madeSomething && !opts.retain ? 'Everything this command made was removed; rerun with --retain to keep it for debugging.' : 'Rerun the command; add --retain to keep a failed cluster for debugging.'],
+    })
+  }
+  mark(ctx, 'done')
+  const plan = ctx.plan!
+  return {
+    name: config.name,
+    context: clusterContext(ctx),
+    kubeconfig: opts.kubeconfigPath,
+    apiServer: `https://${config.networking.apiServerAddress}:${ctx.apiServerPort}`,
+    image: ctx.image!,
+    imageBuilt: ctx.imageBuilt ?? false,
+    securityMode: ctx.securityMode!,
+    nodes: plan.nodes.map((n) => ({name: n.name, role: n.role, ip: n.ip, podCIDR: n.podCIDR})),
+    milestones: ctx.milestones,
+  }
+}
+
+export {contextName}

@@ -1,0 +1,210 @@
+// Docker implementation of the Provider: clusters are found by container labels, nodes are containers.
+import Dockerode from 'dockerode'
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {homedir, tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {PassThrough} from 'node:stream'
+import * as tar from 'tar'
+import {SkiffError} from '../../errors.js'
+import {Labels} from '../contract.js'
+import type {NodePlan} from '../plan.js'
+import type {ClusterInfo, NodeInfo, NodeRuntime, Provider, SecurityMode} from '../provider.js'
+import {dockerVolumeName, nodeCreateOptions} from './spec.js'
+import type {NodeRole} from '../../config/types.js'
+
+/** Talks to the host's Docker engine through dockerode. */
+export class DockerProvider implements Provider {
+  readonly docker: Dockerode
+
+  constructor(docker = new Dockerode(), private readonly version = '0.0.0') {
+    this.docker = docker
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping()
+    } catch (err: any) {
+      const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
+      throw new SkiffError(`cannot reach the Docker engine at ${where}: ${err.code ?? err.message}`, {
+        exitCode: 3,
+        suggestions: ['Start Docker (e.g. `sudo systemctl start docker`), or run scripts/install-docker.sh to install and start it.'],
+      })
+    }
+  }
+
+  async listClusters(): Promise<ClusterInfo[]> {
+    const containers = await this.docker.listContainers({all: true, filters: {label: [Labels.cluster]}})
+    const byName = new Map<string, ClusterInfo>()
+    for (const c of containers) {
+      const cluster = c.Labels[Labels.cluster]
+      const info = byName.get(cluster) ?? {name: cluster, nodes: []}
+      const node: NodeInfo = {
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        id: c.Id,
+        role: c.Labels[Labels.role] as NodeRole,
+        state: c.State,
+        ip: Object.values(c.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined,
+        image: c.Image,
+      }
+      info.nodes.push(node)
+      if (c.Labels[Labels.apiServerPort]) info.apiServerPort = Number(c.Labels[Labels.apiServerPort])
+      byName.set(cluster, info)
+    }
+    for (const info of byName.values()) {
+      info.nodes.sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name, 'en', {numeric: true}) : a.role === 'control-plane' ? -1 : 1))
+      info.network = `skiff-${info.name}`
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  async getCluster(name: string): Promise<ClusterInfo | undefined> {
+    return (await this.listClusters()).find((c) => c.name === name)
+  }
+
+  async networks(): Promise<{names: string[]; subnets: string[]}> {
+    const nets = await this.docker.listNetworks()
+    return {
+      names: nets.map((n) => n.Name),
+      subnets: nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c: any) => c.Subnet).filter(Boolean)),
+    }
+  }
+
+  async createNetwork(name: string, subnet: string, gateway: string, cluster: string): Promise<void> {
+    await this.docker.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      IPAM: {Driver: 'default', Config: [{Subnet: subnet, Gateway: gateway}]},
+      Labels: {[Labels.cluster]: cluster},
+      Options: {'com.docker.network.bridge.enable_ip_masquerade': 'true'},
+    })
+  }
+
+  async securityMode(image: string): Promise<SecurityMode> {
+    // Probing costs a container start, so the answer is cached per engine.
+    const info = await this.docker.info()
+    const cacheFile = join(homedir(), '.cache', 'skiff', `engine-${String(info.ID).replace(/[^A-Za-z0-9]/g, '')}.json`)
+    try {
+      const cached = JSON.parse(await readFile(cacheFile, 'utf8'))
+      if (cached.securityMode === 'privileged' || cached.securityMode === 'capabilities') return cached.securityMode
+    } catch {
+      // not probed yet
+    }
+    let mode: SecurityMode = 'capabilities'
+    const probe = await this.docker.createContainer({Image: image, Entrypoint: ['true'], Labels: {'io.skiff.probe': 'true'}, HostConfig: {Privileged: true, AutoRemove: false}})
+    try {
+      await probe.start()
+      const res = await probe.wait()
+      if (res.StatusCode === 0) mode = 'privileged'
+    } catch {
+      // "unable to apply caps" and friends: the engine cannot grant everything --privileged asks for.
+    } finally {
+      await probe.remove({force: true}).catch(() => undefined)
+    }
+    await mkdir(dirname(cacheFile), {recursive: true})
+    await writeFile(cacheFile, JSON.stringify({securityMode: mode}))
+    return mode
+  }
+
+  async createNode(plan: NodePlan, rt: NodeRuntime, mode: SecurityMode): Promise<void> {
+    await this.docker.createVolume({Name: dockerVolumeName(plan.name), Labels: {[Labels.cluster]: rt.cluster}})
+    const container = await this.docker.createContainer(nodeCreateOptions(plan, rt, mode, this.version))
+    await container.putArchive(await packFiles(rt.files), {path: '/'})
+    await container.start()
+  }
+
+  async deleteCluster(name: string): Promise<{containers: number; networks: number; volumes: number}> {
+    const filters = {label: [`${Labels.cluster}=${name}`]}
+    const containers = await this.docker.listContainers({all: true, filters})
+    await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).remove({force: true, v: true}).catch(ignoreNotFound)))
+    const nets = await this.docker.listNetworks({filters})
+    await Promise.all(nets.map((n) => this.docker.getNetwork(n.Id).remove().catch(ignoreNotFound)))
+    const vols = (await this.docker.listVolumes({filters})).Volumes ?? []
+    await Promise.all(vols.map((v) => this.docker.getVolume(v.Name).remove({force: true}).catch(ignoreNotFound)))
+    return {containers: containers.length, networks: nets.length, volumes: vols.length}
+  }
+
+  async readFile(container: string, path: string): Promise<string> {
+    const stream = await this.docker.getContainer(container).getArchive({path})
+    const chunks: Buffer[] = []
+    await new Promise<void>((resolve, reject) => {
+      const parser = new tar.Parser({
+        onReadEntry: (entry) => {
+          entry.on('data', (c: Buffer) => chunks.push(c))
+        },
+      })
+      parser.on('end', () => resolve())
+      parser.on('error', reject)
+      stream.on('error', reject)
+      stream.pipe(parser as any)
+    })
+    return Buffer.concat(chunks).toString('utf8')
+  }
+
+  async exec(container: string, cmd: string[]): Promise<{stdout: string; stderr: string; exitCode: number}> {
+    const exec = await this.docker.getContainer(container).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true})
+    const stream = await exec.start({hijack: true, stdin: false})
+    const out = new PassThrough()
+    const err = new PassThrough()
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    out.on('data', (c) => stdout.push(c))
+    err.on('data', (c) => stderr.push(c))
+    this.docker.modem.demuxStream(stream, out, err)
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve)
+      stream.on('close', resolve)
+      stream.on('error', reject)
+    })
+    const {ExitCode} = await exec.inspect()
+    return {stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), exitCode: ExitCode ?? -1}
+  }
+
+  async logs(container: string, tail: number): Promise<string> {
+    try {
+      const buf = (await this.docker.getContainer(container).logs({stdout: true, stderr: true, tail})) as unknown as Buffer
+      return demuxBuffer(buf)
+    } catch {
+      return ''
+    }
+  }
+}
+
+function ignoreNotFound(err: any): void {
+  if (err?.statusCode !== 404 && err?.statusCode !== 409) throw err
+}
+
+/** Docker's multiplexed log format: 8-byte headers; plain text when the container has a TTY. */
+function demuxBuffer(buf: Buffer): string {
+  const parts: string[] = []
+  let i = 0
+  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
+    const len = buf.readUInt32BE(i + 4)
+    parts.push(buf.subarray(i + 8, i + 8 + len).toString())
+    i += 8 + len
+  }
+  return i === 0 ? buf.toString() : parts.join('')
+}
+
+/** Packs in-memory files into a tar stream for putArchive (via a temp dir, as node-tar packs from disk). */
+async function packFiles(files: Record<string, string>): Promise<NodeJS.ReadableStream> {
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-files-'))
+  const rels: string[] = []
+  for (const [path, content] of Object.entries(files)) {
+    const rel = path.replace(/^\/+/, '')
+    await mkdir(join(dir, dirname(rel)), {recursive: true})
+    await writeFile(join(dir, rel), content, {mode: /\.key$/.test(rel) ? 0o600 : 0o644})
+    rels.push(rel)
+  }
+  const buf = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const stream = tar.c({cwd: dir, portable: true}, rels) as unknown as NodeJS.ReadableStream
+    stream.on('data', (c: Buffer) => chunks.push(c))
+    stream.on('end', () => resolve(Buffer.concat(chunks)))
+    stream.on('error', reject)
+  })
+  await rm(dir, {recursive: true, force: true})
+  const out = new PassThrough()
+  out.end(buf)
+  return out
+}

@@ -1,0 +1,36 @@
+// Runs the built skiff CLI and the real kubectl as subprocesses, the way a user would.
+import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {join} from 'node:path'
+
+export const repo = join(import.meta.dirname, '../..')
+
+/** Output and exit code of a finished command. */
+export interface Run {
+  stdout: string
+  stderr: string
+  code: number
+}
+
+/** Runs a command to completion; never throws for a non-zero exit. */
+export function run(cmd: string, args: string[], opts: {env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number} = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, {cwd: repo, env: {...process.env, ...opts.env}, maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 300_000}, (err, stdout, stderr) => {
+      resolve({stdout: String(stdout), stderr: String(stderr), code: err ? ((err as any).code as number) ?? 1 : 0})
+    })
+    if (opts.input !== undefined) child.stdin!.end(opts.input)
+  })
+}
+
+/** Runs `./bin/run.js ARGS`. */
+export function skiff(args: string[], opts: {env?: NodeJS.ProcessEnv; timeoutMs?: number} = {}): Promise<Run> {
+  return run(join(repo, 'bin/run.js'), args, opts)
+}
+
+/** A kubectl bound to one kubeconfig and a private discovery cache. */
+export function kubectlFor(kubeconfig: string, cacheDir: string) {
+  const base = ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir]
+  return {
+    run: (args: string[], input?: string) => run('kubectl', [...base, ...args], {input, timeoutMs: 60_000}),
+    spawn: (args: string[]): ChildProcess => spawn('kubectl', [...base, ...args], {cwd: repo}),
+  }
+}
