@@ -1,0 +1,150 @@
+// `image load`: copies images from the host Docker (or an archive) into the inner dockerd of each node.
+import Dockerode from 'dockerode'
+import {createHash} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {mkdtemp, rm, stat} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {PassThrough} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+import {Listr} from 'listr2'
+import {SkiffError} from '../errors.js'
+import {DockerProvider} from './docker/provider.js'
+import type {ProgressMode} from './create/index.js'
+
+/** What happened on one node. */
+export interface NodeLoadResult {
+  node: string
+  loaded: boolean
+  /** Why nothing was copied, when it was skipped. */
+  skipped?: string
+  ms: number
+}
+
+/** Result of one `image load`. */
+export interface LoadResult {
+  cluster: string
+  images: string[]
+  archive?: string
+  nodes: NodeLoadResult[]
+}
+
+// Records, per node, which host image ID was loaded last, so an unchanged image is not copied again.
+// The inner image ID differs from the host's when the host uses the containerd image store, so the
+// host ID is what is compared.
+const MARKER_DIR = '/var/lib/skiff/images'
+
+function markerKey(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_')
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256')
+  await pipeline(createReadStream(path), h)
+  return `sha256:${h.digest('hex')}`
+}
+
+/** Loads images or an archive into the nodes of a cluster, concurrently, skipping nodes that have them. */
+export async function loadImages(opts: {cluster: string; images: string[]; archive?: string; nodes?: string[]}, progress: ProgressMode, docker = new Dockerode()): Promise<LoadResult> {
+  const provider = new DockerProvider(docker)
+  await provider.ping()
+  if (opts.images.length === 0 && !opts.archive) throw new SkiffError('name at least one image, or --archive FILE.tar', {exitCode: 2})
+  const cluster = await provider.getCluster(opts.cluster)
+  if (!cluster) throw new SkiffError(`cluster "${opts.cluster}" does not exist`, {exitCode: 4, suggestions: ['See `skiff cluster list`, or pass --name CLUSTER.']})
+  let nodes = cluster.nodes
+  if (opts.nodes?.length) {
+    const unknown = opts.nodes.filter((n) => !nodes.some((x) => x.name === n))
+    if (unknown.length) throw new SkiffError(`no node ${unknown.join(', ')} in cluster "${opts.cluster}" (nodes: ${nodes.map((n) => n.name).join(', ')})`, {exitCode: 2})
+    nodes = nodes.filter((n) => opts.nodes!.includes(n.name))
+  }
+  const notRunning = nodes.filter((n) => n.state !== 'running')
+  if (notRunning.length) throw new SkiffError(`node(s) ${notRunning.map((n) => n.name).join(', ')} are not running`, {exitCode: 4})
+
+  // The identity of what is loaded: host image IDs, or the archive's digest.
+  let ids: Record<string, string>
+  if (opts.archive) {
+    await stat(opts.archive).catch(() => {
+      throw new SkiffError(`archive ${opts.archive} not found`, {exitCode: 2})
+    })
+    ids = {[`archive-${opts.archive}`]: await sha256File(opts.archive)}
+  } else {
+    ids = {}
+    for (const name of opts.images) {
+      const info = await docker.getImage(name).inspect().catch(() => undefined)
+      if (!info) throw new SkiffError(`image "${name}" is not on the host Docker`, {exitCode: 2, suggestions: [`Build or pull it first (docker build -t ${name} .), then load it.`]})
+      ids[name] = info.Id
+    }
+  }
+
+  const dir = await mkdtemp(join(tmpdir(), 'skiff-images-'))
+  let tarPath = opts.archive
+  const results: NodeLoadResult[] = []
+  try {
+    const needs = await Promise.all(nodes.map(async (n) => ({node: n.name, missing: await missingOn(provider, n.name, ids, opts.images)})))
+    if (!tarPath && needs.some((x) => x.missing.length > 0)) {
+      // One `docker save` on the host for all nodes, streamed to each node from a temp file.
+      tarPath = join(dir, 'images.tar')
+      const save = (
+        opts.images.length === 1
+          ? await docker.getImage(opts.images[0]).get()
+          : await (docker.modem as any).dial({path: '/images/get?', method: 'GET', options: {names: opts.images}, isStream: true, statusCodes: {200: true, 500: 'server error'}})
+      ) as NodeJS.ReadableStream
+      await pipeline(save, createWriteStream(tarPath))
+    }
+    const tasks = new Listr(
+      needs.map(({node, missing}) => ({
+        title: node,
+        task: async (_c: unknown, task: any) => {
+          const t0 = Date.now()
+          if (missing.length === 0) {
+            task.title = `${node}: already has ${Object.keys(ids).join(', ')}`
+            results.push({node, loaded: false, skipped: 'same image ID already present', ms: 0})
+            return
+          }
+          await loadInto(docker, node, tarPath!)
+          await provider.exec(node, ['sh', '-c', `mkdir -p ${MARKER_DIR} && ${Object.entries(ids).map(([k, v]) => `echo '${v}' > ${MARKER_DIR}/${markerKey(k)}`).join(' && ')}`])
+          results.push({node, loaded: true, ms: Date.now() - t0})
+          task.title = `${node}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)}s`
+        },
+      })),
+      {concurrent: true, exitOnError: false, renderer: progress, fallbackRenderer: 'simple'} as any,
+    )
+    await tasks.run()
+    const failed = (tasks as any).errors?.length ? (tasks as any).errors : []
+    if (failed.length) throw new SkiffError(`loading failed on some nodes: ${failed.map((e: Error) => e.message).join('; ')}`)
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+  results.sort((a, b) => a.node.localeCompare(b.node, 'en', {numeric: true}))
+  return {cluster: opts.cluster, images: opts.images, ...(opts.archive ? {archive: opts.archive} : {}), nodes: results}
+}
+
+/** Which of the wanted images a node lacks (by marker and by presence in its inner dockerd). */
+async function missingOn(provider: DockerProvider, node: string, ids: Record<string, string>, images: string[]): Promise<string[]> {
+  const missing: string[] = []
+  for (const [key, id] of Object.entries(ids)) {
+    const marker = await provider.exec(node, ['cat', `${MARKER_DIR}/${markerKey(key)}`])
+    const present = images.includes(key) ? (await provider.exec(node, ['docker', 'image', 'inspect', '--format', '{{.Id}}', key])).exitCode === 0 : true
+    if (marker.exitCode !== 0 || marker.stdout.trim() !== id || !present) missing.push(key)
+  }
+  return missing
+}
+
+/** Streams a tar into `docker load` inside the node. */
+async function loadInto(docker: Dockerode, node: string, tarPath: string): Promise<void> {
+  const exec = await docker.getContainer(node).exec({Cmd: ['docker', 'load', '-q'], AttachStdin: true, AttachStdout: true, AttachStderr: true})
+  const stream = (await exec.start({hijack: true, stdin: true})) as any
+  const out = new PassThrough()
+  let text = ''
+  out.on('data', (c) => (text += c))
+  docker.modem.demuxStream(stream, out, out)
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve)
+    stream.on('close', resolve)
+    stream.on('error', reject)
+  })
+  createReadStream(tarPath).pipe(stream)
+  await done
+  const {ExitCode} = await exec.inspect()
+  if (ExitCode !== 0) throw new Error(`docker load in ${node} failed (exit ${ExitCode}): ${text.trim()}`)
+}
