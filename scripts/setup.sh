@@ -22,6 +22,10 @@ else
   ./bin/run.js cluster create "${SKIFF_CLUSTER:-skiff}"
 fi
 
+step "Building the sample app's image and loading it into the nodes"
+scripts/build-busybox-image.sh skiff/sample-web:1
+./bin/run.js image load skiff/sample-web:1 --name "${SKIFF_CLUSTER:-skiff}"
+
 step "Applying the sample app (templates/sample-app.yaml)"
 kubectl --context "skiff-${SKIFF_CLUSTER:-skiff}" apply -f templates/sample-app.yaml
 kubectl --context "skiff-${SKIFF_CLUSTER:-skiff}" get nodes -o wide
