@@ -1,0 +1,10 @@
+// The API client package: REST, watch, informers and work queues.
+export * from './api-client.js'
+export * from './clock.js'
+export * from './errors.js'
+export * from './informer.js'
+export * from './informer-factory.js'
+export * from './kubeconfig.js'
+export * from './paths.js'
+export * from './watch-parser.js'
+export * from './workqueue.js'
