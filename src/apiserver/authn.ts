@@ -1,0 +1,54 @@
+// Authentication: a client certificate signed by the cluster CA (user = CN, groups = O) or a bearer token.
+import {X509Certificate} from 'node:crypto'
+import type {IncomingMessage} from 'node:http'
+import type {TLSSocket} from 'node:tls'
+
+/** Who made a request. */
+export interface UserInfo {
+  name: string
+  groups: string[]
+}
+
+/** Resolves a bearer token to a user, or undefined when it is not valid. */
+export type TokenAuthenticator = (token: string) => Promise<UserInfo | undefined> | UserInfo | undefined
+
+/** Builds an authenticator that trusts client certificates issued by `caPem`. */
+export function createAuthenticator(caPem: string, tokens?: TokenAuthenticator, now: () => Date = () => new Date()) {
+  const ca = new X509Certificate(caPem)
+  // The TLS layer already checked possession of the key; one verification per connection is enough.
+  const verified = new WeakMap<object, UserInfo | null>()
+
+  function fromCertificate(req: IncomingMessage): UserInfo | undefined {
+    const socket = req.socket as TLSSocket
+    if (typeof socket.getPeerCertificate !== 'function') return undefined
+    const cached = verified.get(socket)
+    if (cached !== undefined) return cached ?? undefined
+    let user: UserInfo | null = null
+    const peer = socket.getPeerCertificate()
+    if (peer?.raw) {
+      try {
+        const cert = new X509Certificate(peer.raw)
+        const t = now().getTime()
+        const valid = cert.checkIssued(ca) && cert.verify(ca.publicKey) &&
+          Date.parse(cert.validFrom) <= t && t <= Date.parse(cert.validTo)
+        if (valid) {
+          const o = peer.subject?.O
+          user = {name: String(peer.subject?.CN ?? ''), groups: o === undefined ? [] : Array.isArray(o) ? o : [o]}
+        }
+      } catch {
+        user = null
+      }
+    }
+    verified.set(socket, user)
+    return user ?? undefined
+  }
+
+  /** Returns the request's user, or undefined when it carries no valid credential. */
+  return async function authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    const certUser = fromCertificate(req)
+    if (certUser) return certUser
+    const auth = req.headers.authorization
+    if (tokens && auth?.startsWith('Bearer ')) return (await tokens(auth.slice(7).trim())) ?? undefined
+    return undefined
+  }
+}

@@ -1,0 +1,56 @@
+// Fixed endpoints: /version, health checks, discovery and OpenAPI (all served from caches).
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import type {DiscoveryCache} from './discovery.js'
+import {aggregatedContentType, wantsAggregated} from './discovery.js'
+import {errors} from './errors.js'
+import type {OpenApiCache} from './openapi.js'
+import type {EndpointRequest} from './route.js'
+
+export const versionInfo = {
+  major: '1', minor: '32', gitVersion: 'v1.32.4-skiff', gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean', buildDate: '2025-01-01T00:00:00Z', goVersion: 'go1.23.8', compiler: 'gc',
+  platform: `linux/${process.arch === 'arm64' ? 'arm64' : 'amd64'}`,
+}
+const versionJson = JSON.stringify(versionInfo)
+
+/** Paths that answer without credentials. */
+export function isAnonymousPath(path: string): boolean {
+  return path === '/version' || path === '/healthz' || path === '/livez' || path === '/readyz' ||
+    path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')
+}
+
+function send(res: ServerResponse, code: number, body: string, type = 'application/json'): void {
+  res.writeHead(code, {'Content-Type': type, 'Content-Length': Buffer.byteLength(body)})
+  res.end(body)
+}
+
+/** Answers a fixed endpoint or throws 404. */
+export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: ServerResponse, caches: {discovery: DiscoveryCache; openapi: OpenApiCache}): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '')
+  const path = e.path.replace(/\/+$/, '') || '/'
+  if (path === '/version') return send(res, 200, versionJson)
+  if (isAnonymousPath(path)) return send(res, 200, 'ok', 'text/plain; charset=utf-8')
+  if (e.discovery) {
+    const d = e.discovery
+    if (d.legacyRoot || (d.group === undefined && d.version === undefined)) {
+      const legacy = Boolean(d.legacyRoot)
+      if (wantsAggregated(req.headers.accept)) return send(res, 200, caches.discovery.aggregated(legacy), aggregatedContentType)
+      return send(res, 200, legacy ? caches.discovery.apiVersions(req.headers.host ?? '') : caches.discovery.groupList())
+    }
+    if (d.version === undefined) {
+      const doc = caches.discovery.group(d.group!)
+      if (doc) return send(res, 200, doc)
+      throw errors.notFoundPath()
+    }
+    const doc = caches.discovery.resourceList(d.group ?? '', d.version)
+    if (doc) return send(res, 200, doc)
+    throw errors.notFoundPath()
+  }
+  if (path === '/openapi/v3') return send(res, 200, caches.openapi.getIndex())
+  if (path.startsWith('/openapi/v3/')) {
+    const doc = caches.openapi.get(path.slice('/openapi/v3/'.length))
+    if (doc) return send(res, 200, doc)
+  }
+  // /openapi/v2 included: kubectl expects protobuf there and copes with a 404, not with JSON.
+  throw errors.notFoundPath()
+}

@@ -1,0 +1,110 @@
+// delete and deletecollection: finalizers, graceful pod deletion, namespace termination.
+import {apiVersionOf, type ResourceDef} from '../../api/registry.js'
+import type {KubeObject} from '../../api/types.js'
+import {StoreError} from '../../store/index.js'
+import {decodeBody, mediaType} from '../body.js'
+import {getOrNotFound, type ServerContext, storeFailure, toApiObject} from '../context.js'
+import {errors} from '../errors.js'
+import {timestamp} from '../objects.js'
+import {listObjects} from './read.js'
+import {namespaceFinalized} from './write.js'
+import type {HandlerInput, HandlerResult} from './types.js'
+
+interface DeleteOptions {
+  gracePeriodSeconds?: number
+  preconditions?: {uid?: string; resourceVersion?: string}
+  propagationPolicy?: string
+  dryRun?: string[]
+}
+
+// Kubernetes answers deletes of these kinds with the object itself; the rest get a Success Status.
+const returnsObject = new Set(['Pod', 'Namespace', 'Service', 'Node', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'])
+
+function options(input: HandlerInput): DeleteOptions {
+  const body = (decodeBody(input.raw, mediaType(input.req), input.ctx.deps) ?? {}) as DeleteOptions
+  const q = input.r.query
+  if (q.has('gracePeriodSeconds')) body.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'))
+  if (q.has('propagationPolicy')) body.propagationPolicy = q.get('propagationPolicy')!
+  if (q.getAll('dryRun').length) body.dryRun = q.getAll('dryRun')
+  return body
+}
+
+/** Deletes (or starts deleting) one object; returns its final or current state. */
+export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<{obj: KubeObject; gone: boolean}> {
+  for (let attempt = 0; ; attempt++) {
+    const stored = await getOrNotFound(ctx, def, namespace, name)
+    const obj = toApiObject(def, structuredClone(stored))
+    const md = obj.metadata
+    if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {
+      throw errors.conflictPrecondition(def, name, `UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${md.uid}`)
+    }
+    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== md.resourceVersion) {
+      throw errors.conflictPrecondition(def, name, `ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion}`)
+    }
+    const dry = opts.dryRun?.includes('All')
+    const now = ctx.now()
+    let next: KubeObject | undefined
+    if ((md.finalizers ?? []).length > 0 || !namespaceFinalized(def, obj)) {
+      // Finalizers hold the object: mark it and let their owners finish.
+      if (!md.deletionTimestamp) {
+        next = structuredClone(stored.value)
+        next.metadata.deletionTimestamp = timestamp(now)
+        next.metadata.deletionGracePeriodSeconds = 0
+        if (def.kind === 'Namespace') next.status = {...next.status, phase: 'Terminating'}
+      }
+    } else if (def.kind === 'Pod' && def.group === '' && obj.spec?.nodeName && opts.gracePeriodSeconds !== 0 && !md.deletionTimestamp) {
+      // A pod running on a node is stopped by its agent, which then deletes it with gracePeriodSeconds=0.
+      const grace = opts.gracePeriodSeconds ?? obj.spec?.terminationGracePeriodSeconds ?? 30
+      next = structuredClone(stored.value)
+      next.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000))
+      next.metadata.deletionGracePeriodSeconds = grace
+    } else if (def.kind === 'Pod' && md.deletionTimestamp && opts.gracePeriodSeconds !== 0) {
+      return {obj, gone: false}
+    } else {
+      if (dry) return {obj, gone: true}
+      try {
+        const {revision} = await ctx.store.delete(stored.key, stored.modRevision)
+        obj.metadata.resourceVersion = String(revision)
+        return {obj, gone: true}
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'Conflict' && attempt < 5) continue
+        throw storeFailure(err, def, name)
+      }
+    }
+    if (!next || dry) return {obj: next ? toApiObject(def, {value: next, modRevision: stored.modRevision}) : obj, gone: false}
+    try {
+      const rev = await ctx.store.update(stored.key, next, stored.modRevision)
+      return {obj: toApiObject(def, {value: next, modRevision: rev}), gone: false}
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'Conflict' && attempt < 5) continue
+      throw storeFailure(err, def, name)
+    }
+  }
+}
+
+/** DELETE on an item. */
+export async function remove(input: HandlerInput): Promise<HandlerResult> {
+  const {ctx, r} = input
+  const {obj, gone} = await deleteObject(ctx, r.def, r.namespace, r.name!, options(input))
+  if (!gone || returnsObject.has(r.def.kind)) return {code: 200, body: obj}
+  return {code: 200, body: {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+    details: {name: r.name, group: r.def.group, kind: r.def.resource, uid: obj.metadata.uid},
+  }}
+}
+
+/** DELETE on a collection: deletes every match and returns them as a list. */
+export async function removeCollection(input: HandlerInput): Promise<HandlerResult> {
+  const {ctx, r} = input
+  const opts = options(input)
+  const {items, revision} = await listObjects(ctx, r.def, r.namespace, r.query)
+  const out: KubeObject[] = []
+  for (const item of items) {
+    try {
+      out.push((await deleteObject(ctx, r.def, item.metadata.namespace, item.metadata.name!, opts)).obj)
+    } catch (err) {
+      if ((err as {code?: number}).code !== 404) throw err
+    }
+  }
+  return {code: 200, body: {apiVersion: apiVersionOf(r.def), kind: r.def.listKind, metadata: {resourceVersion: String(revision)}, items: out}}
+}

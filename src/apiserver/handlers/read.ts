@@ -1,0 +1,62 @@
+// get and list (with selectors, limit/continue and Table output).
+import {apiVersionOf, type ResourceDef} from '../../api/registry.js'
+import type {KubeObject} from '../../api/types.js'
+import {getOrNotFound, prefixOf, type ServerContext, storeFailure, toApiObject} from '../context.js'
+import {combine, fieldSelector, labelSelector, type Selector} from '../selectors.js'
+import {toTable, wantsTable} from '../table.js'
+import type {HandlerInput, HandlerResult} from './types.js'
+
+/** GET on an item. */
+export async function get(input: HandlerInput): Promise<HandlerResult> {
+  const {ctx, r} = input
+  const obj = toApiObject(r.def, await getOrNotFound(ctx, r.def, r.namespace, r.name!))
+  if (wantsTable(input.req)) {
+    return {code: 200, body: toTable(ctx, r.def, [obj], {resourceVersion: obj.metadata.resourceVersion}, r.query.get('includeObject'))}
+  }
+  return {code: 200, body: obj}
+}
+
+/** The selector of a list or watch request. */
+export function requestSelector(q: URLSearchParams): Selector | undefined {
+  return combine(labelSelector(q.get('labelSelector')), fieldSelector(q.get('fieldSelector')))
+}
+
+/** Lists matching objects, filling pages after filtering so `limit` counts matches. */
+export async function listObjects(ctx: ServerContext, def: ResourceDef, namespace: string | undefined, q: URLSearchParams) {
+  const selector = requestSelector(q)
+  const limit = Number(q.get('limit') ?? 0) || 0
+  const prefix = prefixOf(def, namespace)
+  const items: KubeObject[] = []
+  let token = q.get('continue') ?? undefined
+  let revision = 0
+  let remaining: number | undefined
+  try {
+    for (;;) {
+      const page = await ctx.store.list(prefix, {limit: limit > 0 ? limit - items.length : undefined, continue: token})
+      revision = page.revision
+      for (const s of page.items) {
+        const obj = toApiObject(def, s)
+        if (!selector || selector(obj)) items.push(obj)
+      }
+      token = page.continue
+      remaining = selector ? undefined : page.remainingItemCount
+      if (!token || limit === 0 || items.length >= limit) break
+    }
+  } catch (err) {
+    throw storeFailure(err, def, '')
+  }
+  return {items, revision, continue: token, remainingItemCount: remaining}
+}
+
+/** GET on a collection. */
+export async function list(input: HandlerInput): Promise<HandlerResult> {
+  const {ctx, r} = input
+  const result = await listObjects(ctx, r.def, r.namespace, r.query)
+  const meta = {
+    resourceVersion: String(result.revision),
+    ...(result.continue ? {continue: result.continue} : {}),
+    ...(result.remainingItemCount ? {remainingItemCount: result.remainingItemCount} : {}),
+  }
+  if (wantsTable(input.req)) return {code: 200, body: toTable(ctx, r.def, result.items, meta, r.query.get('includeObject'))}
+  return {code: 200, body: {apiVersion: apiVersionOf(r.def), kind: r.def.listKind, metadata: meta, items: result.items}}
+}

@@ -1,0 +1,55 @@
+// Minimal OpenAPI v3: one PATCH path per kind declaring `fieldValidation`, so kubectl leaves validation to us.
+import {createHash} from 'node:crypto'
+import type {ResourceRegistry} from '../api/registry.js'
+
+/** Builds and caches the /openapi/v3 index and per-group-version documents. */
+export class OpenApiCache {
+  private docs: Map<string, string> | undefined
+  private index: string | undefined
+
+  constructor(private readonly registry: ResourceRegistry) {
+    registry.onChange(() => {
+      this.docs = undefined
+      this.index = undefined
+    })
+  }
+
+  private build(): Map<string, string> {
+    const docs = new Map<string, string>()
+    for (const group of this.registry.groups()) {
+      for (const version of this.registry.versions(group)) {
+        const prefix = group ? `apis/${group}/${version}` : `api/${version}`
+        const paths: Record<string, unknown> = {}
+        for (const d of this.registry.all().filter(r => r.group === group && r.version === version)) {
+          const path = `/${prefix}/${d.namespaced ? 'namespaces/{namespace}/' : ''}${d.resource}/{name}`
+          const op = `patch${group ? pascal(group.split('.')[0]) : 'Core'}${pascal(version)}${d.namespaced ? 'Namespaced' : ''}${d.kind}`
+          paths[path] = {patch: {
+            operationId: op,
+            'x-kubernetes-group-version-kind': {group, version, kind: d.kind},
+            parameters: [{name: 'fieldValidation', in: 'query', schema: {type: 'string'}}],
+          }}
+        }
+        docs.set(prefix, JSON.stringify({openapi: '3.0.0', info: {title: 'Kubernetes', version: 'v1.32.0'}, paths, components: {schemas: {}}}))
+      }
+    }
+    return docs
+  }
+
+  /** GET /openapi/v3 */
+  getIndex(): string {
+    this.docs ??= this.build()
+    this.index ??= JSON.stringify({paths: Object.fromEntries([...this.docs].map(([k, v]) =>
+      [k, {serverRelativeURL: `/openapi/v3/${k}?hash=${createHash('sha256').update(v).digest('hex').slice(0, 32).toUpperCase()}`}]))})
+    return this.index
+  }
+
+  /** GET /openapi/v3/<prefix>, undefined for unknown group versions. */
+  get(prefix: string): string | undefined {
+    this.docs ??= this.build()
+    return this.docs.get(prefix)
+  }
+}
+
+function pascal(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1)
+}

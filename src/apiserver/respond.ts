@@ -1,0 +1,27 @@
+// Writing responses: JSON bodies, Status errors and RFC 7234-style Warning headers.
+import type {ServerResponse} from 'node:http'
+import {ApiError, errors} from './errors.js'
+
+/** Sends `body` as JSON with `code`. */
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
+  const data = JSON.stringify(body)
+  res.writeHead(code, {'Content-Type': contentType, 'Content-Length': Buffer.byteLength(data)})
+  res.end(data)
+}
+
+/** Sends any thrown value as a Status; unknown errors become 500 InternalError. */
+export function sendError(res: ServerResponse, err: unknown): void {
+  const apiErr = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err))
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  sendJson(res, apiErr.code, apiErr.toStatus())
+}
+
+/** Adds a Warning header kubectl prints; inner quotes must be escaped or client-go drops it. */
+export function addWarning(res: ServerResponse, text: string): void {
+  const value = `299 - "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  const prev = res.getHeader('Warning')
+  res.setHeader('Warning', prev === undefined ? [value] : [...(Array.isArray(prev) ? prev : [String(prev)]), value])
+}
