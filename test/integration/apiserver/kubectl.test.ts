@@ -1,0 +1,97 @@
+// Acceptance: real kubectl v1.32 against the apiserver over a real local etcd.
+import assert from 'node:assert/strict'
+import {execFile, spawn} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {EtcdStore} from '../../../src/store/index.js'
+import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
+import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
+
+const run = promisify(execFile)
+
+describe('kubectl against the apiserver (etcd)', function () {
+  this.timeout(60_000)
+  let etcd: TestEtcd
+  let store: EtcdStore
+  let server: TestServer
+  let dir: string
+  const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), ...args])).stdout
+
+  before(async () => {
+    etcd = await startEtcd()
+    store = new EtcdStore({hosts: etcd.endpoint})
+    server = await startTestServer(store)
+    dir = await mkdtemp(join(tmpdir(), 'skiff-kubectl-'))
+    const b64 = (s: string) => Buffer.from(s).toString('base64')
+    await writeFile(join(dir, 'config'), `apiVersion: v1
+kind: Config
+clusters: [{name: t, cluster: {server: "https://127.0.0.1:${server.port}", certificate-authority-data: ${b64(server.ca)}}}]
+users: [{name: t, user: {client-certificate-data: ${b64(server.admin.cert)}, client-key-data: ${b64(server.admin.key)}}}]
+contexts: [{name: t, context: {cluster: t, user: t}}]
+current-context: t
+`)
+  })
+  after(async () => {
+    await server?.close()
+    await store?.close()
+    await etcd?.stop()
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('version, api-resources, get ns', async () => {
+    assert.match(await kubectl('version'), /Server Version: v1\.32/)
+    const resources = await kubectl('api-resources')
+    assert.match(resources, /deployments\s+deploy\s+apps\/v1\s+true\s+Deployment/)
+    assert.match(await kubectl('get', 'ns'), /kube-system\s+Active/)
+  })
+
+  it('create, get -o yaml, label, annotate, patch (merge, json, strategic), delete', async () => {
+    assert.match(await kubectl('create', 'configmap', 'x', '--from-literal=a=b'), /configmap\/x created/)
+    assert.match(await kubectl('get', 'cm', 'x', '-o', 'yaml'), /a: b/)
+    await kubectl('label', 'cm', 'x', 'tier=fe')
+    await kubectl('annotate', 'cm', 'x', 'note=hi')
+    await kubectl('patch', 'cm', 'x', '--type', 'merge', '-p', '{"data":{"m":"1"}}')
+    await kubectl('patch', 'cm', 'x', '--type', 'json', '-p', '[{"op":"add","path":"/data/j","value":"2"}]')
+    await kubectl('patch', 'cm', 'x', '--type', 'strategic', '-p', '{"data":{"s":"3"}}')
+    const got = JSON.parse(await kubectl('get', 'cm', 'x', '-o', 'json'))
+    assert.deepEqual(got.data, {a: 'b', m: '1', j: '2', s: '3'})
+    assert.equal(got.metadata.labels.tier, 'fe')
+    assert.equal(got.metadata.annotations.note, 'hi')
+    await kubectl('delete', 'cm', 'x')
+    await assert.rejects(kubectl('get', 'cm', 'x'), /NotFound/)
+  })
+
+  it('apply a Deployment, then apply a change (generation 2)', async () => {
+    const manifest = (replicas: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+`
+    await writeFile(join(dir, 'd.yaml'), manifest(1))
+    assert.match(await kubectl('apply', '-f', join(dir, 'd.yaml')), /created/)
+    await writeFile(join(dir, 'd.yaml'), manifest(2))
+    assert.match(await kubectl('apply', '-f', join(dir, 'd.yaml')), /configured/)
+    assert.equal(await kubectl('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.generation} {.spec.replicas}'), '2 2')
+    assert.match(await kubectl('scale', 'deploy', 'web', '--replicas=3'), /scaled/)
+  })
+
+  it('get cm -w sees an update', async () => {
+    await kubectl('create', 'configmap', 'w', '--from-literal=a=1')
+    const proc = spawn('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), 'get', 'cm', 'w', '-w'])
+    let out = ''
+    proc.stdout.on('data', d => { out += d })
+    const deadline = Date.now() + 10_000
+    while (!/w\s+1\s/.test(out) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50))
+    await kubectl('patch', 'cm', 'w', '--type', 'merge', '-p', '{"data":{"b":"2"}}')
+    while (!/w\s+2\s/.test(out) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50))
+    proc.kill()
+    assert.match(out, /w\s+2\s/)
+  })
+})
