@@ -1,0 +1,262 @@
+// The node agent (kubelet equivalent), registration part: wait for the inner dockerd, register the Node, renew its Lease, keep Ready.
+import type {KubeObject} from '../api/types.js'
+import type {ApiClient} from '../client/api-client.js'
+import {type Clock, realClock} from '../client/clock.js'
+import {isAlreadyExists, isConflict, isNotFound} from '../client/errors.js'
+import {Informer} from '../client/informer.js'
+import {type ResourceRef, resourcePath} from '../client/paths.js'
+import {type ResourceList, readCapacity} from './capacity.js'
+import type {AgentConfig} from './config.js'
+import type {RuntimeProbe} from './docker.js'
+import {readHostInfo} from './host-info.js'
+import {NODE_LEASE_NAMESPACE, type NodeFacts, buildLease, buildNode, buildNodeStatus, goArch, mergeNodeOnRegister, needsReadyRestore} from './node-object.js'
+
+/** The API calls the agent makes. */
+export type AgentClient = Pick<ApiClient, 'get' | 'create' | 'update' | 'list' | 'watch'>
+
+/** Dependencies and timings of the agent; everything but client, config and runtime has a default. */
+export interface AgentOptions {
+  client: AgentClient
+  config: AgentConfig
+  runtime: RuntimeProbe
+  clock?: Clock
+  log?: (msg: string) => void
+  /** Capacity source (the container's cgroup limits by default). */
+  capacity?: () => ResourceList
+  /** OS facts source (this machine by default). */
+  hostInfo?: (nodeName: string) => ReturnType<typeof readHostInfo>
+  runtimePollMs?: number
+  leaseRenewMs?: number
+  statusUpdateMs?: number
+}
+
+const nodesRef: ResourceRef = {version: 'v1', resource: 'nodes'}
+
+/** Registers this node, then heartbeats it until stopped. */
+export class NodeAgent {
+  private readonly clock: Clock
+  private readonly log: (msg: string) => void
+  private facts?: NodeFacts
+  private nodeUID?: string
+  private lease?: KubeObject
+  private statusInFlight?: Promise<void>
+  private statusAgain = false
+  private readonly ready: Promise<void>
+  private markReady!: () => void
+
+  constructor(private readonly opts: AgentOptions) {
+    this.clock = opts.clock ?? realClock
+    this.log = opts.log ?? (() => {})
+    this.ready = new Promise((r) => (this.markReady = r))
+  }
+
+  /** Resolves once the Node is registered with a Ready status and its first Lease. */
+  registered(): Promise<void> {
+    return this.ready
+  }
+
+  /** Runs the agent until signal aborts: wait for docker, register, then renew the lease and status. */
+  async run(signal: AbortSignal): Promise<void> {
+    const {config} = this.opts
+    const t0 = this.clock.now()
+    const version = await this.waitForRuntime(signal)
+    if (signal.aborted) return
+    this.log(`docker ${version} is up after ${this.clock.now() - t0} ms`)
+    const host = (this.opts.hostInfo ?? readHostInfo)(config.nodeName)
+    this.facts = {
+      name: config.nodeName,
+      role: config.role,
+      internalIP: config.nodeIP,
+      podCIDR: config.podCIDR,
+      taintControlPlane: config.taintControlPlane,
+      capacity: (this.opts.capacity ?? readCapacity)(),
+      arch: goArch(),
+      containerRuntimeVersion: `docker://${version}`,
+      ...host,
+    }
+
+    await this.retry(signal, 'register node', () => this.register())
+    if (signal.aborted) return
+    await this.retry(signal, 'post node status', () => this.postStatus())
+    await this.retry(signal, 'renew lease', () => this.renewLease())
+    if (signal.aborted) return
+    this.log(`node ${config.nodeName} registered and Ready after ${this.clock.now() - t0} ms (capacity cpu=${this.facts.capacity.cpu} memory=${this.facts.capacity.memory})`)
+    this.markReady()
+
+    await Promise.all([this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal)])
+  }
+
+  /** Polls the runtime until it answers, then returns its version. */
+  private async waitForRuntime(signal: AbortSignal): Promise<string> {
+    const poll = this.opts.runtimePollMs ?? 50
+    let lastLog = this.clock.now()
+    let lastErr = ''
+    while (!signal.aborted) {
+      try {
+        await this.opts.runtime.ping()
+        return await this.opts.runtime.version()
+      } catch (err: any) {
+        lastErr = err?.message ?? String(err)
+      }
+      if (this.clock.now() - lastLog >= 5000) {
+        this.log(`waiting for docker: ${lastErr}`)
+        lastLog = this.clock.now()
+      }
+      await this.clock.sleep(poll, signal)
+    }
+    return ''
+  }
+
+  /** Creates the Node, or merges our labels into an existing one (agent restart, container restart). */
+  private async register(): Promise<void> {
+    const facts = this.facts!
+    try {
+      const created = await this.opts.client.create(nodesRef, buildNode(facts))
+      this.nodeUID = created.metadata.uid
+      return
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err
+    }
+    const existing = await this.opts.client.get({...nodesRef, name: facts.name})
+    this.nodeUID = existing.metadata.uid
+    const merged = mergeNodeOnRegister(existing, facts)
+    if (merged) await this.opts.client.update({...nodesRef, name: facts.name}, merged)
+  }
+
+  /** Writes the full node status; concurrent requests collapse into one more write after the current one. */
+  postStatus(): Promise<void> {
+    if (this.statusInFlight) {
+      this.statusAgain = true
+      return this.statusInFlight
+    }
+    const run = async () => {
+      try {
+        do {
+          this.statusAgain = false
+          await this.writeStatus()
+        } while (this.statusAgain)
+      } finally {
+        this.statusInFlight = undefined
+      }
+    }
+    this.statusInFlight = run()
+    return this.statusInFlight
+  }
+
+  private async writeStatus(): Promise<void> {
+    const facts = this.facts!
+    const ref = {...nodesRef, name: facts.name}
+    // Conflicts come from other writers of the node (controllers adding taints); re-read and retry a few times.
+    for (let attempt = 0; ; attempt++) {
+      let node: KubeObject
+      try {
+        node = await this.opts.client.get(ref)
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+        this.log(`node ${facts.name} is gone; registering it again`)
+        await this.register()
+        node = await this.opts.client.get(ref)
+      }
+      this.nodeUID = node.metadata.uid
+      const status = buildNodeStatus(facts, this.clock.now(), node.status)
+      try {
+        await this.opts.client.update({...ref, subresource: 'status'}, {...node, status})
+        return
+      } catch (err) {
+        if (!isConflict(err) || attempt >= 4) throw err
+      }
+    }
+  }
+
+  /** Renews the Lease, creating it (and its namespace, if the apiserver has not yet) when missing. */
+  private async renewLease(): Promise<void> {
+    const name = this.opts.config.nodeName
+    const ref: ResourceRef = {group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: NODE_LEASE_NAMESPACE}
+    if (this.lease) {
+      try {
+        // Updating from the lease we last wrote saves a GET per renewal, as the kubelet does.
+        this.lease = await this.opts.client.update({...ref, name}, buildLease(name, this.nodeUID, this.clock.now(), this.lease))
+        return
+      } catch (err) {
+        if (!isConflict(err) && !isNotFound(err)) throw err
+        this.lease = undefined
+      }
+    }
+    let current: KubeObject | undefined
+    try {
+      current = await this.opts.client.get({...ref, name})
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+    if (current) {
+      this.lease = await this.opts.client.update({...ref, name}, buildLease(name, this.nodeUID, this.clock.now(), current))
+      return
+    }
+    try {
+      this.lease = await this.opts.client.create(ref, buildLease(name, this.nodeUID, this.clock.now()))
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+      // 404 on create: the namespace does not exist yet. Create it (it may race with the apiserver's own) and retry.
+      await this.opts.client.create({version: 'v1', resource: 'namespaces'}, {apiVersion: 'v1', kind: 'Namespace', metadata: {name: NODE_LEASE_NAMESPACE}}).catch((e) => {
+        if (!isAlreadyExists(e)) throw e
+      })
+      this.lease = await this.opts.client.create(ref, buildLease(name, this.nodeUID, this.clock.now()))
+    }
+  }
+
+  private async leaseLoop(signal: AbortSignal): Promise<void> {
+    const interval = this.opts.leaseRenewMs ?? 10_000
+    let backoff = 200
+    while (!signal.aborted) {
+      let delay = interval
+      try {
+        await this.renewLease()
+        backoff = 200
+      } catch (err: any) {
+        if (signal.aborted) return
+        this.log(`lease renewal failed: ${err?.message ?? err}`)
+        // Retry sooner than the interval, as the kubelet does, so a brief apiserver hiccup does not cost a whole period.
+        delay = Math.min(backoff, interval)
+        backoff = Math.min(backoff * 2, 7000)
+      }
+      await this.clock.sleep(delay, signal)
+    }
+  }
+
+  private async statusLoop(signal: AbortSignal): Promise<void> {
+    const interval = this.opts.statusUpdateMs ?? 60_000
+    while (!signal.aborted) {
+      await this.clock.sleep(interval, signal)
+      if (signal.aborted) return
+      await this.postStatus().catch((err) => this.log(`status update failed: ${err?.message ?? err}`))
+    }
+  }
+
+  /** Watches our own Node: if anything (the node lifecycle controller) marks it not Ready while we are alive, say Ready again. */
+  private async watchOwnNode(signal: AbortSignal): Promise<void> {
+    const name = this.opts.config.nodeName
+    const informer = new Informer(this.opts.client, resourcePath(nodesRef), {fieldSelector: `metadata.name=${name}`, clock: this.clock, log: this.log})
+    const check = (node: KubeObject) => {
+      if (node.metadata.name !== name || !needsReadyRestore(node)) return
+      this.log(`node ${name} was marked not Ready while the agent is running; posting Ready`)
+      this.postStatus().catch((err) => this.log(`status update failed: ${err?.message ?? err}`))
+    }
+    informer.addHandlers({onAdd: check, onUpdate: (_old, node) => check(node)})
+    await informer.run(signal)
+  }
+
+  private async retry(signal: AbortSignal, what: string, fn: () => Promise<void>): Promise<void> {
+    // Capped at 1 s: a worker usually starts before the apiserver answers, and Ready should follow within a beat.
+    let delay = 50
+    for (let failures = 0; !signal.aborted; failures++) {
+      try {
+        await fn()
+        return
+      } catch (err: any) {
+        if (failures % 10 === 0) this.log(`${what} failed (attempt ${failures + 1}, retrying): ${err?.message ?? err}`)
+        await this.clock.sleep(delay, signal)
+        delay = Math.min(delay * 2, 1000)
+      }
+    }
+  }
+}

@@ -1,0 +1,172 @@
+// Pure builders of the agent's API objects: its Node (labels, taints, status) and its Lease.
+import type {KubeObject} from '../api/types.js'
+import type {ResourceList} from './capacity.js'
+
+/** Version the agent reports as kubeletVersion; kubectl shows it in `get nodes`. */
+export const AGENT_VERSION = 'v1.32.4-skiff'
+/** Namespace of node heartbeat leases, as in Kubernetes. */
+export const NODE_LEASE_NAMESPACE = 'kube-node-lease'
+/** Lease duration the agent declares; the node lifecycle controller uses its own grace period. */
+export const LEASE_DURATION_SECONDS = 40
+/** Taint of control-plane nodes when the cluster has workers. */
+export const CONTROL_PLANE_TAINT = {key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'} as const
+
+/** What the agent knows about its node. */
+export interface NodeFacts {
+  name: string
+  role: 'control-plane' | 'worker'
+  internalIP: string
+  podCIDR?: string
+  taintControlPlane: boolean
+  capacity: ResourceList
+  /** Go-style arch name (amd64, arm64). */
+  arch: string
+  kernelVersion: string
+  osImage: string
+  containerRuntimeVersion: string
+  machineID: string
+  systemUUID: string
+  bootID: string
+}
+
+/** Kubernetes' name for a Node.js process.arch. */
+export function goArch(arch: string = process.arch): string {
+  return ({x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x'} as Record<string, string>)[arch] ?? arch
+}
+
+/** Formats ms since the epoch as a Kubernetes MicroTime: `2024-01-01T00:00:00.000000Z`. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z')
+}
+
+/** Formats ms since the epoch as a Kubernetes Time (second precision): `2024-01-01T00:00:00Z`. */
+export function kubeTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+/** The labels the agent owns on its Node. */
+export function nodeLabels(f: NodeFacts): Record<string, string> {
+  const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': f.arch,
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': f.arch,
+    'kubernetes.io/hostname': f.name,
+    'kubernetes.io/os': 'linux',
+  }
+  if (f.role === 'control-plane') {
+    labels['node-role.kubernetes.io/control-plane'] = ''
+    // As kubeadm: a cloud load balancer should not send traffic to control-plane nodes.
+    labels['node.kubernetes.io/exclude-from-external-load-balancers'] = ''
+  }
+  return labels
+}
+
+/** The Node the agent creates when none exists (status is written separately, through the status subresource). */
+export function buildNode(f: NodeFacts): KubeObject {
+  const spec: Record<string, unknown> = {}
+  if (f.podCIDR) {
+    spec.podCIDR = f.podCIDR
+    spec.podCIDRs = [f.podCIDR]
+  }
+  if (f.role === 'control-plane' && f.taintControlPlane) spec.taints = [{...CONTROL_PLANE_TAINT}]
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: f.name,
+      labels: nodeLabels(f),
+      annotations: {
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
+    },
+    spec,
+  }
+}
+
+/**
+ * Merges the agent's view into an existing Node (re-registration after a restart): our labels win, other labels,
+ * annotations and taints set by users or controllers stay; the pod CIDR is set only if missing. Returns undefined
+ * when nothing changes, so no write is needed.
+ */
+export function mergeNodeOnRegister(existing: KubeObject, f: NodeFacts): KubeObject | undefined {
+  const wanted = buildNode(f)
+  const labels = {...(existing.metadata.labels ?? {}), ...wanted.metadata.labels}
+  const spec = {...(existing.spec ?? {})}
+  if (!spec.podCIDR && wanted.spec.podCIDR) {
+    spec.podCIDR = wanted.spec.podCIDR
+    spec.podCIDRs = wanted.spec.podCIDRs
+  }
+  const labelsChanged = JSON.stringify(labels) !== JSON.stringify(existing.metadata.labels ?? {})
+  const specChanged = JSON.stringify(spec) !== JSON.stringify(existing.spec ?? {})
+  if (!labelsChanged && !specChanged) return undefined
+  return {...existing, metadata: {...existing.metadata, labels}, spec}
+}
+
+interface Condition {
+  type: string
+  status: 'True' | 'False' | 'Unknown'
+  reason: string
+  message: string
+  lastHeartbeatTime: string
+  lastTransitionTime: string
+}
+
+const HEALTHY_CONDITIONS: Omit<Condition, 'lastHeartbeatTime' | 'lastTransitionTime'>[] = [
+  {type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available'},
+  {type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure'},
+  {type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available'},
+  {type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status'},
+]
+
+/**
+ * The Node status the agent posts at time nowMs. A condition keeps its lastTransitionTime from previous when its
+ * status did not change, as Kubernetes requires for `kubectl describe` and for controllers measuring durations.
+ */
+export function buildNodeStatus(f: NodeFacts, nowMs: number, previous?: {conditions?: Condition[]}): Record<string, unknown> {
+  const now = kubeTime(nowMs)
+  const conditions = HEALTHY_CONDITIONS.map((c) => {
+    const prev = previous?.conditions?.find((p) => p.type === c.type)
+    return {...c, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now}
+  })
+  return {
+    capacity: {...f.capacity},
+    allocatable: {...f.capacity},
+    conditions,
+    addresses: [
+      {type: 'InternalIP', address: f.internalIP},
+      {type: 'Hostname', address: f.name},
+    ],
+    daemonEndpoints: {kubeletEndpoint: {Port: 10250}},
+    nodeInfo: {
+      machineID: f.machineID,
+      systemUUID: f.systemUUID,
+      bootID: f.bootID,
+      kernelVersion: f.kernelVersion,
+      osImage: f.osImage,
+      containerRuntimeVersion: f.containerRuntimeVersion,
+      kubeletVersion: AGENT_VERSION,
+      kubeProxyVersion: AGENT_VERSION,
+      operatingSystem: 'linux',
+      architecture: f.arch,
+    },
+  }
+}
+
+/** True when node's Ready condition is anything but True (so the agent must post its status again). */
+export function needsReadyRestore(node: KubeObject | undefined): boolean {
+  const ready = (node?.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready')
+  return ready?.status !== 'True'
+}
+
+/** The node's heartbeat Lease, owned by its Node so it goes away with it. */
+export function buildLease(nodeName: string, nodeUID: string | undefined, nowMs: number, previous?: KubeObject): KubeObject {
+  const metadata = previous ? {...previous.metadata} : {name: nodeName, namespace: NODE_LEASE_NAMESPACE}
+  if (nodeUID) metadata.ownerReferences = [{apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUID}]
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata,
+    spec: {...(previous?.spec ?? {}), holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime(nowMs)},
+  }
+}
