@@ -1,0 +1,185 @@
+// Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them.
+import type {KubeObject} from '../../api/types.js'
+import {type Clock, realClock} from '../../client/clock.js'
+import {WorkQueue, processQueue} from '../../client/workqueue.js'
+import {NodeEnv} from '../../cluster/contract.js'
+import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
+
+const LEASE_NAMESPACE = 'kube-node-lease'
+/** Taint key Kubernetes uses for nodes whose agent stopped reporting. */
+export const UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable'
+/** Conditions the agent owns; all turn Unknown when it goes silent. */
+const AGENT_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']
+
+/** Grace period in ms from $SKIFF_NODE_GRACE_PERIOD (seconds, default 40, as Kubernetes' node-monitor-grace-period). */
+export function gracePeriodMs(env: NodeJS.ProcessEnv): number {
+  const s = Number(env[NodeEnv.nodeGracePeriod])
+  return (Number.isFinite(s) && s > 0 ? s : 40) * 1000
+}
+
+const kubeTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+interface Condition {
+  type: string
+  status: string
+  reason?: string
+  message?: string
+  lastHeartbeatTime?: string
+  lastTransitionTime?: string
+}
+
+interface Taint {
+  key: string
+  value?: string
+  effect: string
+  timeAdded?: string
+}
+
+/** The conditions after marking the agent's ones Unknown; undefined when they already are. */
+export function unknownConditions(node: KubeObject, nowMs: number): Condition[] | undefined {
+  const now = kubeTime(nowMs)
+  const current: Condition[] = node.status?.conditions ?? []
+  let changed = false
+  const out = current.map((c) => {
+    if (!AGENT_CONDITIONS.includes(c.type) || c.status === 'Unknown') return c
+    changed = true
+    // lastHeartbeatTime stays: it records when the agent last spoke, which is exactly what is now in doubt.
+    return {...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now}
+  })
+  for (const type of AGENT_CONDITIONS) {
+    if (current.some((c) => c.type === type)) continue
+    changed = true
+    const created = node.metadata.creationTimestamp ?? now
+    out.push({type, status: 'Unknown', reason: 'NodeStatusNeverUpdated', message: 'Kubelet never posted node status.', lastHeartbeatTime: created, lastTransitionTime: now})
+  }
+  return changed ? out : undefined
+}
+
+/** The taints with both unreachable taints added; undefined when both are present. */
+export function withUnreachableTaints(node: KubeObject, nowMs: number): Taint[] | undefined {
+  const taints: Taint[] = node.spec?.taints ?? []
+  const missing = ['NoSchedule', 'NoExecute'].filter((effect) => !taints.some((t) => t.key === UNREACHABLE_TAINT_KEY && t.effect === effect))
+  if (missing.length === 0) return undefined
+  return [...taints, ...missing.map((effect) => (effect === 'NoExecute' ? {key: UNREACHABLE_TAINT_KEY, effect, timeAdded: kubeTime(nowMs)} : {key: UNREACHABLE_TAINT_KEY, effect}))]
+}
+
+/** The taints without the unreachable ones; undefined when there are none to remove. */
+export function withoutUnreachableTaints(node: KubeObject): Taint[] | undefined {
+  const taints: Taint[] = node.spec?.taints ?? []
+  const kept = taints.filter((t) => t.key !== UNREACHABLE_TAINT_KEY)
+  return kept.length === taints.length ? undefined : kept
+}
+
+const readyStatus = (node: KubeObject) => (node.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready')?.status
+
+/** Dependencies of the node lifecycle controller. */
+export interface NodeLifecycleOptions {
+  client: ControllerClient
+  nodes: Lister
+  leases: Lister
+  clock?: Clock
+  gracePeriodMs?: number
+  log?: (msg: string) => void
+}
+
+/** Watches Nodes and their Leases and converges each node's health conditions and unreachable taints. */
+export class NodeLifecycleController implements Controller {
+  readonly name = 'nodelifecycle'
+  readonly queue: WorkQueue
+  private readonly clock: Clock
+  private readonly grace: number
+  private readonly log: (msg: string) => void
+  /**
+   * Last heartbeat seen per node and when this controller saw it change. Grace is measured on our own clock from the
+   * moment a change was observed (as Kubernetes does), so clock skew between nodes and a controller restart cannot
+   * make a live node look dead.
+   */
+  private readonly observed = new Map<string, {heartbeat: string; at: number}>()
+
+  constructor(private readonly opts: NodeLifecycleOptions) {
+    this.clock = opts.clock ?? realClock
+    this.grace = opts.gracePeriodMs ?? 40_000
+    this.log = opts.log ?? (() => {})
+    this.queue = new WorkQueue({clock: this.clock})
+    const enqueueNode = (n: KubeObject) => this.queue.add(n.metadata.name!)
+    opts.nodes.addHandlers({onAdd: enqueueNode, onUpdate: (_o, n) => enqueueNode(n), onDelete: enqueueNode})
+    const enqueueLease = (l: KubeObject) => {
+      if (l.metadata.namespace === LEASE_NAMESPACE) this.queue.add(l.metadata.name!)
+    }
+    opts.leases.addHandlers({onAdd: enqueueLease, onUpdate: (_o, l) => enqueueLease(l), onDelete: enqueueLease})
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const stop = () => this.queue.shutDown()
+    signal.addEventListener('abort', stop, {once: true})
+    if (!(await this.opts.nodes.waitForSync(signal)) || !(await this.opts.leases.waitForSync(signal))) return
+    this.log(`synced; grace period ${this.grace / 1000}s`)
+    await processQueue(this.queue, (key) => this.sync(key), {
+      workers: 2,
+      onError: (key, err: any) => this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+    })
+  }
+
+  /** Converges one node: Unknown + taints when its heartbeat is older than the grace period, taints cleared when it is back. */
+  async sync(name: string): Promise<void> {
+    const node = this.opts.nodes.get(name)
+    if (!node) {
+      this.observed.delete(name)
+      return
+    }
+    const now = this.clock.now()
+    const lease = this.opts.leases.get(`${LEASE_NAMESPACE}/${name}`)
+    const ready = (node.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready')
+    // Either signal counts as the agent being alive: a renewed lease or a new status heartbeat (which our own
+    // Unknown marking leaves as it was).
+    const heartbeat = `${lease?.spec?.renewTime ?? ''}|${ready?.lastHeartbeatTime ?? ''}`
+    let seen = this.observed.get(name)
+    if (!seen || seen.heartbeat !== heartbeat) {
+      seen = {heartbeat, at: now}
+      this.observed.set(name, seen)
+    }
+    const silentFor = now - seen.at
+
+    if (silentFor >= this.grace) {
+      await this.markUnreachable(node, now, silentFor)
+      return
+    }
+    // Look again when the grace period would run out; a renewal before then re-enqueues earlier anyway.
+    this.queue.addAfter(name, this.grace - silentFor)
+    // The agent posts Ready=True itself when it comes back; only then do the taints go.
+    if (readyStatus(node) === 'True') {
+      const taints = withoutUnreachableTaints(node)
+      if (taints) {
+        this.log(`node ${name} is reachable again; removing ${UNREACHABLE_TAINT_KEY} taints`)
+        await this.opts.client.update({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints}})
+      }
+    }
+  }
+
+  private async markUnreachable(node: KubeObject, now: number, silentFor: number): Promise<void> {
+    const name = node.metadata.name!
+    const taints = withUnreachableTaints(node, now)
+    const conditions = unknownConditions(node, now)
+    if (!taints && !conditions) return
+    this.log(`node ${name}: no heartbeat for ${Math.round(silentFor / 1000)}s; marking it Unknown and unreachable`)
+    let current = node
+    if (taints) current = await this.opts.client.update({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints}})
+    // Status last (as every controller here), from the object the taint write returned so its resourceVersion is current.
+    if (conditions) {
+      const fresh = unknownConditions(current, now) ?? conditions
+      await this.opts.client.update({version: 'v1', resource: 'nodes', name, subresource: 'status'}, {...current, status: {...current.status, conditions: fresh}})
+    }
+  }
+}
+
+/** Registry entry: the controller over the manager's shared Node and Lease informers. */
+export function newNodeLifecycleController(ctx: ControllerContext): NodeLifecycleController {
+  return new NodeLifecycleController({
+    client: ctx.client,
+    nodes: ctx.informers.informer({version: 'v1', resource: 'nodes'}),
+    leases: ctx.informers.informer({group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: LEASE_NAMESPACE}),
+    clock: ctx.clock,
+    gracePeriodMs: gracePeriodMs(ctx.env),
+    log: ctx.log,
+  })
+}
