@@ -142,7 +142,7 @@ export function serverSideApply(current: KubeObject, applied: unknown, gvk: {gro
       const causes: StatusCause[] = conflicts.map((c) => ({
         reason: 'FieldManagerConflict',
         field: pathString(parse(c.path)),
-        message: `conflict with "${c.entry.manager}"${c.entry.operation === 'Update' ? '' : ''} using ${c.entry.apiVersion}`,
+        message: `conflict with "${c.entry.manager}" using ${c.entry.apiVersion}`,
       }))
       const lines = causes.map((c) => `${c.message}: ${c.field}`)
       const message = lines.length === 1

@@ -58,7 +58,6 @@ export const types: Record<string, TypeDesc> = {
   NamespaceStatus: {conditions},
   PersistentVolumeClaimStatus: {conditions},
   GenericStatus: {conditions},
-  ServiceAccount: {secrets: mergeBy('name')},
   ReplicationControllerSpec: {template: {type: 'PodTemplateSpec'}},
 }
 
