@@ -103,7 +103,9 @@ export function loadDeps(): Promise<Deps> {
       decodeProtobufObject: pick(protobuf, 'decodeProtobufObject'),
       tableColumns: pick(tables, 'tableColumns'),
       tableRow: pick(tables, 'tableRow'),
-      validateObject: pick(validation, 'validateObject'),
+      // Validation presumes defaulted objects: until the defaults module exists, validating would reject
+      // every manifest that leaves defaulted fields out.
+      validateObject: typeof defaults?.applyDefaults === 'function' ? pick(validation, 'validateObject') : fallback.validateObject,
       applyDefaults: pick(defaults, 'applyDefaults'),
     }
   })()

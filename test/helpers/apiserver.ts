@@ -27,7 +27,7 @@ export async function startTestServer(store: Store): Promise<TestServer> {
       return new Promise((resolve, reject) => {
         const data = opts.raw ?? (opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)))
         const req = https.request({host: '127.0.0.1', port: server.port, method, path, agent: opts.anonymous ? anonAgent : agent,
-          headers: {...(data && !opts.raw ? {'Content-Type': 'application/json'} : {}), ...opts.headers}}, res => {
+          headers: {...(data && !opts.raw ? {'Content-Type': 'application/json'} : {}), ...(data ? {'Content-Length': String(data.length)} : {}), ...opts.headers}}, res => {
           let text = ''
           res.on('data', d => { text += d })
           res.on('end', () => {
