@@ -1,0 +1,152 @@
+// What runs inside a node container: etcd wait + apiserver + controllers + agent on a control plane, the agent on a worker.
+import * as http from 'node:http'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {NodeAgent} from '../agent/agent.js'
+import {agentConfigFromEnv} from '../agent/config.js'
+import {type RuntimeProbe, dockerProbe} from '../agent/docker.js'
+import {startApiServer} from '../apiserver/index.js'
+import {ApiClient} from '../client/api-client.js'
+import {type Clock, realClock} from '../client/clock.js'
+import {NodeEnv, NodeFiles, NodePorts} from '../cluster/contract.js'
+import {ControllerManager} from '../controllers/manager.js'
+import {EtcdStore, type Store} from '../store/index.js'
+import {type Log, componentLogger, rssMiB} from './log.js'
+
+/** A role of a node container. */
+export type NodeRole = 'control-plane' | 'worker'
+
+/** Knobs of runNode; the defaults are the node container's contract, tests override them. */
+export interface RunNodeOptions {
+  role: NodeRole
+  env?: NodeJS.ProcessEnv
+  /** Directory holding ca.crt, apiserver.crt, node.crt, ... (NodeFiles.pkiDir). */
+  pkiDir?: string
+  etcdEndpoint?: string
+  apiServerPort?: number
+  apiServerHost?: string
+  /** The store of the apiserver (an EtcdStore on etcdEndpoint by default). */
+  store?: Store
+  runtime?: RuntimeProbe
+  clock?: Clock
+  logWriter?: (line: string) => void
+  /** Poll interval while waiting for etcd. */
+  pollMs?: number
+  /** Agent heartbeat periods (tests shorten them). */
+  agentTimings?: {leaseRenewMs?: number; statusUpdateMs?: number}
+}
+
+/** A running node's components; stop() shuts them down in reverse order. */
+export interface RunningNode {
+  /** Resolves when the agent has registered the node Ready. */
+  ready: Promise<void>
+  stop(): Promise<void>
+}
+
+/** First host address of a CIDR (10.96.0.0/16 -> 10.96.0.1): the `kubernetes` Service's ClusterIP. */
+export function firstServiceIP(cidr: string | undefined): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(cidr ?? '')
+  if (!m) return '10.96.0.1'
+  const n = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) + 1
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
+}
+
+/** Polls url until it answers 200 (etcd's /health), every pollMs, until signal aborts. */
+export async function waitForHttpOk(url: string, opts: {signal: AbortSignal; clock: Clock; pollMs: number; log: Log}): Promise<void> {
+  const t0 = opts.clock.now()
+  let lastLog = t0
+  let lastErr = ''
+  while (!opts.signal.aborted) {
+    try {
+      const code = await new Promise<number>((resolve, reject) => {
+        const req = http.get(url, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.setTimeout(1000, () => req.destroy(new Error('timeout')))
+        req.on('error', reject)
+      })
+      if (code === 200) return
+      lastErr = `status ${code}`
+    } catch (err: any) {
+      lastErr = err?.code ?? err?.message ?? String(err)
+    }
+    if (opts.clock.now() - lastLog >= 5000) {
+      opts.log(`still waiting for ${url} (${lastErr})`)
+      lastLog = opts.clock.now()
+    }
+    await opts.clock.sleep(opts.pollMs, opts.signal)
+  }
+}
+
+/** Starts the components of a node of the given role and returns once they are launched (not yet Ready). */
+export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
+  const env = opts.env ?? process.env
+  const pki = opts.pkiDir ?? NodeFiles.pkiDir
+  const clock = opts.clock ?? realClock
+  const log = (component: string) => componentLogger(component, opts.logWriter)
+  const main = log('node')
+  const pem = (file: string) => readFileSync(join(pki, file), 'utf8')
+  const ca = pem('ca.crt')
+  const abort = new AbortController()
+  const signal = abort.signal
+  const closers: (() => Promise<void>)[] = []
+  const tasks: Promise<unknown>[] = []
+  const t0 = clock.now()
+
+  let apiServerURL = env[NodeEnv.apiServer] ?? ''
+  if (opts.role === 'control-plane') {
+    // The control plane's own components talk to the local apiserver: no network hop, and it works before the
+    // cluster network is fully set up.
+    apiServerURL = `https://127.0.0.1:${opts.apiServerPort ?? NodePorts.apiServer}`
+  }
+  if (!apiServerURL) throw new Error(`environment variable ${NodeEnv.apiServer} is not set`)
+
+  // The agent starts at once on every node: waiting for the inner dockerd overlaps the control plane's boot.
+  const agentConfig = agentConfigFromEnv(env, opts.role)
+  const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
+  const agentLog = log('agent')
+  const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? dockerProbe(), clock, log: agentLog, ...opts.agentTimings})
+  tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
+  closers.push(async () => agentClient.close())
+
+  if (opts.role === 'control-plane') {
+    const apiLog = log('apiserver')
+    let store = opts.store
+    if (!store) {
+      const endpoint = opts.etcdEndpoint ?? `http://127.0.0.1:${NodePorts.etcdClient}`
+      await waitForHttpOk(`${endpoint}/health`, {signal, clock, pollMs: opts.pollMs ?? 50, log: log('etcd')})
+      log('etcd')(`healthy after ${clock.now() - t0} ms`)
+      store = new EtcdStore({hosts: [endpoint]})
+    }
+    const server = await startApiServer({
+      store,
+      port: opts.apiServerPort ?? NodePorts.apiServer,
+      host: opts.apiServerHost ?? '0.0.0.0',
+      tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
+      serviceIP: firstServiceIP(env[NodeEnv.serviceCIDR]),
+    })
+    apiLog(`listening on :${server.port} after ${clock.now() - t0} ms`)
+    const storeToClose = store
+    closers.push(async () => {
+      await server.close()
+      if (!opts.store) await storeToClose.close()
+    })
+
+    const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager'})
+    const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager')})
+    tasks.push(manager.run(signal))
+    closers.push(async () => cmClient.close())
+  }
+
+  const ready = agent.registered().then(() => main(`${opts.role} node ${agentConfig.nodeName} Ready after ${clock.now() - t0} ms, rss=${rssMiB()}MiB`))
+  return {
+    ready,
+    async stop() {
+      abort.abort()
+      // Loops end first (their watches close), then servers and clients, newest first.
+      await Promise.race([Promise.allSettled(tasks), clock.sleep(2000)])
+      for (const close of closers.reverse()) await close().catch((err) => main(`shutdown: ${err?.message ?? err}`))
+    },
+  }
+}

@@ -1,0 +1,152 @@
+// In-process control plane: apiserver (MemoryStore) + controller manager + agent with a fake docker; the node turns Ready,
+// its lease is renewed, a silent node goes Unknown, and the agent restores its own Ready.
+import assert from 'node:assert/strict'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {KubeObject} from '../../../src/api/types.js'
+import {ApiClient} from '../../../src/client/api-client.js'
+import {createClusterPKI, type ClusterPKI} from '../../../src/cluster/pki.js'
+import {firstServiceIP, runNode, type RunningNode} from '../../../src/components/node-main.js'
+import {MemoryStore} from '../../../src/store/index.js'
+
+async function freePort(): Promise<number> {
+  const srv = createServer()
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  const port = (srv.address() as {port: number}).port
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+/** Polls check every 50 ms until it returns a truthy value or timeoutMs passes. */
+async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v) return v
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const cond = (node: KubeObject, type: string) => node.status?.conditions?.find((c: any) => c.type === type)
+
+describe('control-plane node components (in-process)', function () {
+  this.timeout(30000)
+  const NAME = 'dev-control-plane'
+  let pki: ClusterPKI
+  let dir: string
+  let node: RunningNode
+  let admin: ApiClient
+  const lines: string[] = []
+
+  before(async () => {
+    pki = await createClusterPKI({clusterName: 'dev', controlPlaneName: NAME, controlPlaneIP: '127.0.0.1', serviceIP: '10.96.0.1', nodeNames: [NAME]})
+    dir = await mkdtemp(join(tmpdir(), 'skiff-node-'))
+    const files: Record<string, string> = {
+      'ca.crt': pki.ca.cert,
+      'apiserver.crt': pki.apiServer.cert,
+      'apiserver.key': pki.apiServer.key,
+      'node.crt': pki.nodes[NAME].cert,
+      'node.key': pki.nodes[NAME].key,
+      'controller.crt': pki.controller.cert,
+      'controller.key': pki.controller.key,
+    }
+    for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text)
+    const port = await freePort()
+    const t0 = Date.now()
+    node = await runNode({
+      role: 'control-plane',
+      pkiDir: dir,
+      store: new MemoryStore(),
+      apiServerPort: port,
+      apiServerHost: '127.0.0.1',
+      env: {
+        SKIFF_NODE_NAME: NAME,
+        SKIFF_NODE_IP: '172.30.0.2',
+        SKIFF_POD_CIDR: '10.244.0.0/24',
+        SKIFF_SERVICE_CIDR: '10.96.0.0/16',
+        SKIFF_TAINT_CONTROL_PLANE: 'true',
+        SKIFF_NODE_GRACE_PERIOD: '1',
+      },
+      runtime: {ping: async () => {}, version: async () => '24.0.9'},
+      agentTimings: {leaseRenewMs: 200},
+      logWriter: (l) => lines.push(l),
+    })
+    await node.ready
+    lines.push(`ready in ${Date.now() - t0} ms`)
+    admin = new ApiClient({server: `https://127.0.0.1:${port}`, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key})
+  })
+
+  after(async () => {
+    admin?.close()
+    await node?.stop()
+    await rm(dir, {recursive: true, force: true})
+    if (process.env.SKIFF_TEST_VERBOSE) console.log(lines.join(''))
+  })
+
+  it('registers the node Ready with labels, taint, capacity and nodeInfo', async () => {
+    const n = await admin.get({version: 'v1', resource: 'nodes', name: NAME})
+    assert.equal(cond(n, 'Ready')?.status, 'True')
+    assert.equal(cond(n, 'Ready')?.reason, 'KubeletReady')
+    assert.equal(n.metadata.labels!['node-role.kubernetes.io/control-plane'], '')
+    assert.deepEqual(n.spec.taints, [{key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}])
+    assert.equal(n.spec.podCIDR, '10.244.0.0/24')
+    assert.equal(n.status.nodeInfo.containerRuntimeVersion, 'docker://24.0.9')
+    assert.ok(n.status.capacity.cpu && n.status.capacity.memory)
+    assert.deepEqual(n.status.addresses[0], {type: 'InternalIP', address: '172.30.0.2'})
+  })
+
+  it('renews its lease, owned by the node', async () => {
+    const ref = {group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: 'kube-node-lease', name: NAME}
+    const first = await admin.get(ref)
+    assert.equal(first.spec.holderIdentity, NAME)
+    assert.match(first.spec.renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
+    assert.equal(first.metadata.ownerReferences?.[0].kind, 'Node')
+    await eventually(async () => (await admin.get(ref)).spec.renewTime !== first.spec.renewTime, 3000, 'a lease renewal')
+  })
+
+  it('marks a node without heartbeats Unknown and taints it unreachable', async () => {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+    const ghost = await admin.create({version: 'v1', resource: 'nodes'}, {apiVersion: 'v1', kind: 'Node', metadata: {name: 'ghost'}})
+    await admin.update({version: 'v1', resource: 'nodes', name: 'ghost', subresource: 'status'}, {
+      ...ghost,
+      status: {conditions: [{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now}]},
+    })
+    const marked = await eventually(
+      async () => {
+        const n = await admin.get({version: 'v1', resource: 'nodes', name: 'ghost'})
+        return cond(n, 'Ready')?.status === 'Unknown' && n.spec.taints?.length === 2 && n
+      },
+      5000,
+      'ghost to turn Unknown',
+    )
+    assert.equal(cond(marked, 'Ready').reason, 'NodeStatusUnknown')
+    assert.deepEqual(
+      marked.spec.taints.map((t: any) => `${t.key}:${t.effect}`),
+      ['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute'],
+    )
+    // Meanwhile the live node (renewing every 200 ms, grace 1 s) is untouched.
+    const live = await admin.get({version: 'v1', resource: 'nodes', name: NAME})
+    assert.equal(cond(live, 'Ready').status, 'True')
+    assert.equal(live.spec.taints.length, 1)
+  })
+
+  it('restores Ready when something marks the live node Unknown', async () => {
+    const n = await admin.get({version: 'v1', resource: 'nodes', name: NAME})
+    const conditions = n.status.conditions.map((c: any) => (c.type === 'Ready' ? {...c, status: 'Unknown', reason: 'NodeStatusUnknown'} : c))
+    await admin.update({version: 'v1', resource: 'nodes', name: NAME, subresource: 'status'}, {...n, status: {...n.status, conditions}})
+    await eventually(async () => cond(await admin.get({version: 'v1', resource: 'nodes', name: NAME}), 'Ready')?.status === 'True', 3000, 'Ready again')
+  })
+
+  it('computes the kubernetes Service IP from the service CIDR', () => {
+    assert.equal(firstServiceIP('10.96.0.0/16'), '10.96.0.1')
+    assert.equal(firstServiceIP('10.0.0.255/16'), '10.0.1.0')
+  })
+})
