@@ -1,0 +1,12 @@
+// The scheduler package: framework, plugins, queue and the running scheduler.
+export * from './framework.js'
+export * from './quantity.js'
+export * from './resources.js'
+export * from './taints.js'
+export * from './node-selector.js'
+export * from './preemption.js'
+export * from './profile.js'
+export * from './queue.js'
+export * from './cache.js'
+export * from './events.js'
+export * from './scheduler.js'
