@@ -161,6 +161,12 @@ export const messages: Record<string, MessageSchema> = {
     5: ['desiredHealthy', I32, 'k'], 6: ['expectedPods', I32, 'k'], 7: ['conditions', 'Condition', 'r'],
   },
 
+  // --- authentication.k8s.io/v1 (kubectl create token posts this to serviceaccounts/<name>/token) ---
+  TokenRequest: {1: ['metadata', 'ObjectMeta'], 2: ['spec', 'TokenRequestSpec'], 3: ['status', 'TokenRequestStatus']},
+  TokenRequestSpec: {1: ['audiences', S, 'r'], 3: ['boundObjectRef', 'BoundObjectReference'], 4: ['expirationSeconds', I64, 'k']},
+  BoundObjectReference: {1: ['kind', S], 2: ['apiVersion', S], 3: ['name', S], 4: ['uid', S]},
+  TokenRequestStatus: {1: ['token', S], 2: ['expirationTimestamp', 'Time']},
+
   // --- networking.k8s.io/v1 ---
   Ingress: {1: ['metadata', 'ObjectMeta'], 2: ['spec', 'IngressSpec'], 3: ['status', 'IngressStatus']},
   IngressSpec: {1: ['defaultBackend', 'IngressBackend'], 2: ['tls', 'IngressTLS', 'r'], 3: ['rules', 'IngressRule', 'r'], 4: ['ingressClassName', S, 'k']},
@@ -195,4 +201,5 @@ export const topLevelKinds: Record<string, string> = {
   'scheduling.k8s.io/PriorityClass': 'PriorityClass',
   'policy/PodDisruptionBudget': 'PodDisruptionBudget',
   'networking.k8s.io/Ingress': 'Ingress',
+  'authentication.k8s.io/TokenRequest': 'TokenRequest',
 }

@@ -10,6 +10,9 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../../fixture
 
 // Each .bin was recorded from `kubectl create ...` against a stub server; the .json next to it is
 // `kubectl create ... --dry-run=client -o json` for the same command with `creationTimestamp: null` removed.
+// job-from-cronjob is `kubectl create job --from=cronjob/c` against a stub CronJob with a deliberately rich PodSpec
+// (env sources, probes, volumes, tolerations...), which checks the PodSpec field numbers against the real encoder.
+// token.json (kubectl create token) is hand-written: dry-run cannot print a TokenRequest.
 const names = readdirSync(fixtures).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4)).sort()
 
 /** Encodes a varint; used to build small hand-made messages. */
