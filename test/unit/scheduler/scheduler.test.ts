@@ -82,7 +82,7 @@ describe('scheduler (in-process with apiserver)', () => {
     const pods = await Promise.all([1, 2, 3, 4, 5].map((i) => getPod(`burst-${i}`)))
     const all = await client.list({version: 'v1', resource: 'pods', namespace: 'default'})
     for (const w of ['w1', 'w2']) {
-      const used = all.items.filter((p) => p.spec.nodeName === w).reduce((n, p) => n + (p.metadata.name.startsWith('web') ? 200 : 300), 0)
+      const used = all.items.filter((p) => p.spec.nodeName === w).reduce((n, p) => n + (String(p.metadata.name).startsWith('web') ? 200 : 300), 0)
       assert.ok(used <= 1000, `${w} overcommitted: ${used}m`)
     }
     const pending = pods.filter((p) => !p.spec.nodeName)
@@ -95,7 +95,7 @@ describe('scheduler (in-process with apiserver)', () => {
       '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. ' +
         'preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
     )
-    const ev = await until('FailedScheduling', async () => (await events(pending[0].metadata.name)).find((e) => e.reason === 'FailedScheduling'))
+    const ev = await until('FailedScheduling', async () => (await events(String(pending[0].metadata.name))).find((e) => e.reason === 'FailedScheduling'))
     assert.equal(ev.type, 'Warning')
     assert.equal(ev.message, cond.message)
     assert.equal(ev.reportingComponent, 'default-scheduler')
