@@ -277,10 +277,10 @@ export function applyDefaults(resource: DefaultsResource, obj: KubeObject): void
     case '/services':
       return defaultService(obj)
     case '/namespaces': {
-      // SetDefaults_Namespace labels every namespace with its own name; the strategy adds the kubernetes finalizer.
+      // SetDefaults_Namespace labels every namespace with its own name. The "kubernetes" spec finalizer is a
+      // create-time strategy step (the apiserver's prepareCreate): defaulting also runs on updates, where
+      // re-adding it would undo the namespace controller's finalize call.
       obj.metadata.labels = {...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name ?? ''}
-      obj.spec ??= {}
-      if (!Array.isArray(obj.spec.finalizers) || obj.spec.finalizers.length === 0) obj.spec.finalizers = ['kubernetes']
       obj.status ??= {}
       setIfAbsent(obj.status, 'phase', 'Active')
       return
@@ -327,7 +327,11 @@ export function applyDefaults(resource: DefaultsResource, obj: KubeObject): void
     case 'apps/daemonsets':
       return defaultDaemonSet(obj)
     case 'batch/jobs':
-      return defaultJob(obj)
+      defaultJob(obj)
+      // Once the object has its uid (the apiserver assigns it before defaulting), generate the selector too;
+      // generation keeps existing labels, so running it again on updates changes nothing.
+      if (obj.metadata.uid) defaultJobSelector(obj)
+      return
     case 'batch/cronjobs':
       return defaultCronJob(obj)
     case 'autoscaling/horizontalpodautoscalers':

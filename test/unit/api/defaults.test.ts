@@ -122,7 +122,12 @@ describe('defaults', () => {
     })
     const ns: KubeObject = {metadata: {name: 'team-a'}}
     applyDefaults({group: '', resource: 'namespaces', kind: 'Namespace'}, ns)
-    assert.deepEqual(ns, {metadata: {name: 'team-a', labels: {'kubernetes.io/metadata.name': 'team-a'}}, spec: {finalizers: ['kubernetes']}, status: {phase: 'Active'}})
+    assert.deepEqual(ns, {metadata: {name: 'team-a', labels: {'kubernetes.io/metadata.name': 'team-a'}}, status: {phase: 'Active'}})
+    // A finalized namespace (spec.finalizers emptied by the namespace controller) must stay finalized.
+    const finalized: KubeObject = {metadata: {name: 'gone', uid: 'u'}, spec: {}, status: {phase: 'Terminating'}}
+    applyDefaults({group: '', resource: 'namespaces', kind: 'Namespace'}, finalized)
+    assert.deepEqual(finalized.spec, {})
+    assert.equal(finalized.status.phase, 'Terminating')
     const secret: KubeObject = {metadata: {name: 's'}, data: {}}
     applyDefaults({group: '', resource: 'secrets', kind: 'Secret'}, secret)
     assert.equal(secret.type, 'Opaque')
@@ -152,7 +157,6 @@ describe('defaults', () => {
   it('Job defaults and the generated selector', () => {
     const job: KubeObject = {metadata: {name: 'pi', namespace: 'default', uid: 'abc-123'}, spec: {template: {spec: {restartPolicy: 'Never', containers: [{name: 'pi', image: 'perl:5.34'}]}}}}
     applyDefaults({group: 'batch', resource: 'jobs', kind: 'Job'}, job)
-    defaultJobSelector(job)
     const labels = {
       'batch.kubernetes.io/controller-uid': 'abc-123',
       'batch.kubernetes.io/job-name': 'pi',
@@ -173,6 +177,13 @@ describe('defaults', () => {
     })
     assert.deepEqual(template.metadata.labels, labels)
     assert.equal(template.spec.restartPolicy, 'Never')
+    // Without a uid (before the apiserver assigned one) only the plain defaults apply; the selector comes later.
+    const early: KubeObject = {metadata: {name: 'e'}, spec: {template: {spec: {containers: []}}}}
+    applyDefaults({group: 'batch', resource: 'jobs', kind: 'Job'}, early)
+    assert.equal(early.spec.selector, undefined)
+    early.metadata.uid = 'u9'
+    defaultJobSelector(early)
+    assert.deepEqual(early.spec.selector, {matchLabels: {'batch.kubernetes.io/controller-uid': 'u9'}})
     const manual: KubeObject = {metadata: {name: 'm', uid: 'u'}, spec: {manualSelector: true, selector: {matchLabels: {a: 'b'}}, template: {metadata: {labels: {a: 'b'}}, spec: {containers: []}}}}
     applyDefaults({group: 'batch', resource: 'jobs', kind: 'Job'}, manual)
     defaultJobSelector(manual)
