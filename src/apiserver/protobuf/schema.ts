@@ -161,6 +161,21 @@ export const messages: Record<string, MessageSchema> = {
     5: ['desiredHealthy', I32, 'k'], 6: ['expectedPods', I32, 'k'], 7: ['conditions', 'Condition', 'r'],
   },
 
+  // --- autoscaling/v1 (kubectl autoscale) ---
+  HorizontalPodAutoscaler: {1: ['metadata', 'ObjectMeta'], 2: ['spec', 'HorizontalPodAutoscalerSpec'], 3: ['status', 'HorizontalPodAutoscalerStatus']},
+  HorizontalPodAutoscalerSpec: {1: ['scaleTargetRef', 'CrossVersionObjectReference'], 2: ['minReplicas', I32, 'k'], 3: ['maxReplicas', I32, 'k'], 4: ['targetCPUUtilizationPercentage', I32, 'k']},
+  CrossVersionObjectReference: {1: ['kind', S, 'k'], 2: ['name', S, 'k'], 3: ['apiVersion', S]},
+  HorizontalPodAutoscalerStatus: {1: ['observedGeneration', I64, 'k'], 2: ['lastScaleTime', 'Time'], 3: ['currentReplicas', I32, 'k'], 4: ['desiredReplicas', I32, 'k'], 5: ['currentCPUUtilizationPercentage', I32, 'k']},
+
+  // --- Pod (kubectl debug --copy-to / node debugging create pods through the typed client) ---
+  Pod: {1: ['metadata', 'ObjectMeta'], 2: ['spec', 'PodSpec'], 3: ['status', 'PodStatus']},
+  PodStatus: {1: ['phase', S], 3: ['message', S], 4: ['reason', S]},
+
+  // --- policy/v1 Eviction (kubectl drain); field numbers from memory of generated.proto, not yet checked against a capture ---
+  Eviction: {1: ['metadata', 'ObjectMeta'], 2: ['deleteOptions', 'DeleteOptions']},
+  DeleteOptions: {1: ['gracePeriodSeconds', I64, 'k'], 2: ['preconditions', 'Preconditions'], 3: ['orphanDependents', B, 'k'], 4: ['propagationPolicy', S, 'k'], 5: ['dryRun', S, 'r']},
+  Preconditions: {1: ['uid', S, 'k'], 2: ['resourceVersion', S, 'k']},
+
   // --- authentication.k8s.io/v1 (kubectl create token posts this to serviceaccounts/<name>/token) ---
   TokenRequest: {1: ['metadata', 'ObjectMeta'], 2: ['spec', 'TokenRequestSpec'], 3: ['status', 'TokenRequestStatus']},
   TokenRequestSpec: {1: ['audiences', S, 'r'], 3: ['boundObjectRef', 'BoundObjectReference'], 4: ['expirationSeconds', I64, 'k']},
@@ -202,4 +217,7 @@ export const topLevelKinds: Record<string, string> = {
   'policy/PodDisruptionBudget': 'PodDisruptionBudget',
   'networking.k8s.io/Ingress': 'Ingress',
   'authentication.k8s.io/TokenRequest': 'TokenRequest',
+  'autoscaling/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
+  '/Pod': 'Pod',
+  'policy/Eviction': 'Eviction',
 }

@@ -83,6 +83,13 @@ describe('protobuf decoding', () => {
     assert.deepEqual(decodeMessage(vi(2, -5), 'PriorityClass'), {value: -5})
   })
 
+  it('decodes an Eviction as kubectl drain sends it', () => {
+    const raw = Buffer.concat([ld(1, Buffer.concat([ld(1, 'web-1'), ld(3, 'default')])), ld(2, Buffer.concat([vi(1, 0), ld(5, 'All')]))])
+    assert.deepEqual(decodeProtobufObject(envelope('policy/v1', 'Eviction', raw)), {
+      kind: 'Eviction', apiVersion: 'policy/v1', metadata: {name: 'web-1', namespace: 'default'}, deleteOptions: {gracePeriodSeconds: 0, dryRun: ['All']},
+    })
+  })
+
   it('throws on truncated input instead of looping', () => {
     const buf = readFileSync(join(fixtures, 'deployment.bin'))
     assert.throws(() => decodeProtobufObject(buf.subarray(0, buf.length - 3)))
