@@ -22,19 +22,19 @@ fi
 
 # debootstrap builds the node image's base when no registry is reachable (see src/cluster/image.ts).
 need=()
-command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
-command -v docker >/dev/null 2>&1 || need+=(docker.io)
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then need+=(docker.io); fi
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 if [ "${#need[@]}" -gt 0 ]; then
   say "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) ca-certificates >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null
 fi
 
 # A dockerd that is running but not answering yet (e.g. started a moment ago) must not be started twice.
-if ! pgrep -x dockerd >/dev/null 2>&1; then
+# (dockerd's pid file rather than pgrep: minimal images lack procps.)
+if ! { [ -f /var/run/docker.pid ] && kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; }; then
   say "starting dockerd (log: $LOG)"
   # The socket dir may be missing on systems without systemd's tmpfiles.
   mkdir -p /var/run /var/lib/docker
