@@ -207,11 +207,15 @@ export class NodeAgent {
   private async leaseLoop(signal: AbortSignal): Promise<void> {
     const interval = this.opts.leaseRenewMs ?? 10_000
     let backoff = 200
+    // Registration has just renewed it, so the loop starts with a pause.
+    let delay = interval
     while (!signal.aborted) {
-      let delay = interval
+      await this.clock.sleep(delay, signal)
+      if (signal.aborted) return
       try {
         await this.renewLease()
         backoff = 200
+        delay = interval
       } catch (err: any) {
         if (signal.aborted) return
         this.log(`lease renewal failed: ${err?.message ?? err}`)
@@ -219,7 +223,6 @@ export class NodeAgent {
         delay = Math.min(backoff, interval)
         backoff = Math.min(backoff * 2, 7000)
       }
-      await this.clock.sleep(delay, signal)
     }
   }
 
@@ -246,16 +249,18 @@ export class NodeAgent {
   }
 
   private async retry(signal: AbortSignal, what: string, fn: () => Promise<void>): Promise<void> {
-    // Capped at 1 s: a worker usually starts before the apiserver answers, and Ready should follow within a beat.
+    // Every node starts before its apiserver answers, and Ready should follow within a beat of it: retry every
+    // 50-250 ms for the first minute (a refused connection costs nothing), then every 2 s.
+    const start = this.clock.now()
     let delay = 50
     for (let failures = 0; !signal.aborted; failures++) {
       try {
         await fn()
         return
       } catch (err: any) {
-        if (failures % 10 === 0) this.log(`${what} failed (attempt ${failures + 1}, retrying): ${err?.message ?? err}`)
+        if (failures % 20 === 0) this.log(`${what} failed (attempt ${failures + 1}, retrying): ${err?.message ?? err}`)
         await this.clock.sleep(delay, signal)
-        delay = Math.min(delay * 2, 1000)
+        delay = this.clock.now() - start < 60_000 ? Math.min(delay * 2, 250) : 2000
       }
     }
   }

@@ -219,7 +219,12 @@ export class ApiClient {
         res.on('error', () => resolve())
       })
       req.on('error', (err) => fail(wrapNetworkError(err, 'GET', this.server, path)))
-      req.on('socket', (s) => s.setKeepAlive(true, 15_000))
+      req.on('socket', (s) => {
+        // A pooled socket may still carry the idle timeout of an earlier request; a quiet watch is not idle.
+        s.setTimeout(0)
+        // TCP keepalive is what notices a vanished peer on a quiet stream.
+        s.setKeepAlive(true, 15_000)
+      })
       req.end()
     })
     return {
