@@ -126,6 +126,8 @@ async function bundleComponents(repoRoot, buildDir, entry) {
     absWorkingDir: repoRoot,
     entryPoints: [entry],
     outfile,
+    // Written by us, atomically: several `cluster create` runs may bundle at once while another tars the context.
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -142,7 +144,25 @@ async function bundleComponents(repoRoot, buildDir, entry) {
     banner: {js: "const __skiff_import_meta_url = require('node:url').pathToFileURL(__filename).href;"},
     define: {'import.meta.url': '__skiff_import_meta_url'},
   })
+  for (const f of result.outputFiles) await writeAtomic(f.path, f.contents)
   return {outfile, warnings: result.warnings}
+}
+
+/** Writes via a temp file and rename, so readers see the old or the new content, never a partial file. */
+async function writeAtomic(file, data) {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  await fs.writeFile(tmp, data)
+  await fs.rename(tmp, file)
+}
+
+/** Copies etcd3's protos, rewriting only files whose content differs (see writeAtomic for why). */
+async function copyProtos(src, dest) {
+  await fs.mkdir(dest, {recursive: true})
+  for (const name of await fs.readdir(src)) {
+    const data = await fs.readFile(path.join(src, name))
+    const current = await fs.readFile(path.join(dest, name)).catch(() => undefined)
+    if (!current || !current.equals(data)) await writeAtomic(path.join(dest, name), data)
+  }
 }
 
 /**
@@ -165,8 +185,7 @@ export async function bundleNode({repoRoot, entry: entryOverride, onProgress = (
 
   const protoSrc = path.join(root, 'node_modules', 'etcd3', 'proto')
   if (!existsSync(protoSrc)) throw new Error(`${protoSrc} is missing: run npm install`)
-  await fs.rm(path.join(buildDir, 'proto'), {recursive: true, force: true})
-  await fs.cp(protoSrc, path.join(buildDir, 'proto'), {recursive: true})
+  await copyProtos(protoSrc, path.join(buildDir, 'proto'))
 
   const version = await placeRuntime(buildDir, onProgress)
   return {buildDir, bundle: outfile, nodeVersion: version}
