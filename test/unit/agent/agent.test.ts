@@ -156,7 +156,7 @@ describe('NodeAgent', () => {
     assert.equal(node.metadata.labels!.team, 'a')
     assert.equal(node.metadata.labels!['kubernetes.io/hostname'], 'w1')
     assert.equal(node.spec.podCIDR, '10.244.1.0/24')
-    assert.equal(api.objects.get(LEASE)!.metadata.ownerReferences[0].uid, 'old-uid')
+    assert.equal(api.objects.get(LEASE)!.metadata.ownerReferences![0].uid, 'old-uid')
   })
 
   it('posts status again every 60 s', async () => {
