@@ -36,6 +36,18 @@ export function patchTypeOf(contentType: string | undefined): PatchContentType |
 }
 
 /**
+ * The object a server-side apply of a missing resource starts from: pass it as `current` to applyPatch, then store
+ * the result as a create (201). Kubernetes creates on apply; applyPatch itself only transforms objects.
+ */
+export function applySkeleton(gvk: {group: string; version: string; kind: string}, name: string, namespace?: string): KubeObject {
+  return {
+    apiVersion: gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version,
+    kind: gvk.kind,
+    metadata: namespace ? {name, namespace} : {name},
+  }
+}
+
+/**
  * Returns `current` with `patch` applied; `current` is never mutated. For apply-patch+yaml the body must already be
  * parsed (YAML/JSON) and the object must exist: creating it is the caller's job (apply onto a skeleton
  * `{apiVersion, kind, metadata: {name, namespace}}` and store the result as a create).

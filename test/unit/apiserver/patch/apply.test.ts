@@ -2,7 +2,7 @@
 import {strict as assert} from 'node:assert'
 
 import type {KubeObject} from '../../../../src/api/types.js'
-import {applyPatch, fieldsV1Of, PatchError, recordUpdateManagedFields} from '../../../../src/apiserver/patch/index.js'
+import {applyPatch, applySkeleton, fieldsV1Of, PatchError, recordUpdateManagedFields} from '../../../../src/apiserver/patch/index.js'
 
 const APPLY = 'application/apply-patch+yaml' as const
 const DEPLOY = {group: 'apps', version: 'v1', kind: 'Deployment'}
@@ -10,7 +10,10 @@ const CM = {group: '', version: 'v1', kind: 'ConfigMap'}
 const NOW = '2026-01-01T00:00:00Z'
 
 /** What the apiserver does for a missing object: apply onto a skeleton, then store as a create. */
-const skeleton = (kind: string, apiVersion: string, name: string): KubeObject => ({apiVersion, kind, metadata: {name, namespace: 'default'}})
+const skeleton = (kind: string, apiVersion: string, name: string): KubeObject => {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion]
+  return applySkeleton({group, version, kind}, name, 'default')
+}
 
 function appliedDeployment(replicas: number, image = 'nginx', extra: Record<string, unknown> = {}) {
   return {
