@@ -1,6 +1,7 @@
 // Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them.
 import type {KubeObject} from '../../api/types.js'
 import {type Clock, realClock} from '../../client/clock.js'
+import {isConflict} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {NodeEnv} from '../../cluster/contract.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
@@ -116,7 +117,8 @@ export class NodeLifecycleController implements Controller {
     this.log(`synced; grace period ${this.grace / 1000}s`)
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 2,
-      onError: (key, err: any) => this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      // Conflicts are the normal cost of a cache one event behind our own write; the retry sorts them out quietly.
+      onError: (key, err: any) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
     })
   }
 
@@ -161,7 +163,6 @@ export class NodeLifecycleController implements Controller {
     const taints = withUnreachableTaints(node, now)
     const conditions = unknownConditions(node, now)
     if (!taints && !conditions) return
-    this.log(`node ${name}: no heartbeat for ${Math.round(silentFor / 1000)}s; marking it Unknown and unreachable`)
     let current = node
     if (taints) current = await this.opts.client.update({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints}})
     // Status last (as every controller here), from the object the taint write returned so its resourceVersion is current.
@@ -169,6 +170,7 @@ export class NodeLifecycleController implements Controller {
       const fresh = unknownConditions(current, now) ?? conditions
       await this.opts.client.update({version: 'v1', resource: 'nodes', name, subresource: 'status'}, {...current, status: {...current.status, conditions: fresh}})
     }
+    this.log(`node ${name}: no heartbeat for ${Math.round(silentFor / 1000)}s; marked it Unknown and unreachable`)
   }
 }
 

@@ -42,12 +42,15 @@ describe('control-plane node components (in-process)', function () {
   const NAME = 'dev-control-plane'
   let pki: ClusterPKI
   let dir: string
+  const WORKER = 'dev-worker'
   let node: RunningNode
+  let worker: RunningNode
+  let workerDir: string
   let admin: ApiClient
   const lines: string[] = []
 
   before(async () => {
-    pki = await createClusterPKI({clusterName: 'dev', controlPlaneName: NAME, controlPlaneIP: '127.0.0.1', serviceIP: '10.96.0.1', nodeNames: [NAME]})
+    pki = await createClusterPKI({clusterName: 'dev', controlPlaneName: NAME, controlPlaneIP: '127.0.0.1', serviceIP: '10.96.0.1', nodeNames: [NAME, WORKER]})
     dir = await mkdtemp(join(tmpdir(), 'skiff-node-'))
     const files: Record<string, string> = {
       'ca.crt': pki.ca.cert,
@@ -60,6 +63,17 @@ describe('control-plane node components (in-process)', function () {
     }
     for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text)
     const port = await freePort()
+    // The worker starts first, as it may in a real cluster: it must keep trying until the apiserver answers.
+    workerDir = await mkdtemp(join(tmpdir(), 'skiff-worker-'))
+    for (const [f, text] of Object.entries({'ca.crt': pki.ca.cert, 'node.crt': pki.nodes[WORKER].cert, 'node.key': pki.nodes[WORKER].key})) await writeFile(join(workerDir, f), text)
+    worker = await runNode({
+      role: 'worker',
+      pkiDir: workerDir,
+      env: {SKIFF_NODE_NAME: WORKER, SKIFF_NODE_IP: '172.30.0.3', SKIFF_POD_CIDR: '10.244.1.0/24', SKIFF_APISERVER: `https://127.0.0.1:${port}`, SKIFF_TAINT_CONTROL_PLANE: 'true'},
+      runtime: {ping: async () => {}, version: async () => '24.0.9'},
+      agentTimings: {leaseRenewMs: 200},
+      logWriter: (l) => lines.push(`[worker] ${l}`),
+    })
     const t0 = Date.now()
     node = await runNode({
       role: 'control-plane',
@@ -86,8 +100,10 @@ describe('control-plane node components (in-process)', function () {
 
   after(async () => {
     admin?.close()
+    await worker?.stop()
     await node?.stop()
     await rm(dir, {recursive: true, force: true})
+    await rm(workerDir, {recursive: true, force: true})
     if (process.env.SKIFF_TEST_VERBOSE) console.log(lines.join(''))
   })
 
@@ -101,6 +117,15 @@ describe('control-plane node components (in-process)', function () {
     assert.equal(n.status.nodeInfo.containerRuntimeVersion, 'docker://24.0.9')
     assert.ok(n.status.capacity.cpu && n.status.capacity.memory)
     assert.deepEqual(n.status.addresses[0], {type: 'InternalIP', address: '172.30.0.2'})
+  })
+
+  it('registers a worker that started before the apiserver, without role label or taint', async () => {
+    await worker.ready
+    const n = await admin.get({version: 'v1', resource: 'nodes', name: WORKER})
+    assert.equal(cond(n, 'Ready')?.status, 'True')
+    assert.equal(n.metadata.labels!['node-role.kubernetes.io/control-plane'], undefined)
+    assert.equal(n.spec.taints, undefined)
+    assert.equal(n.spec.podCIDR, '10.244.1.0/24')
   })
 
   it('renews its lease, owned by the node', async () => {
