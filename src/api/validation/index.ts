@@ -1,4 +1,5 @@
 // Object validation for create and update: returns StatusCauses phrased exactly as the real kube-apiserver's 422 errors.
+import {applyDefaults} from '../defaults/index.js'
 import type {KubeObject, StatusCause} from '../types.js'
 import {duplicate, forbidden, GoValue, goLabelSelector, goQuote, goStringMap, invalid, notSupported, required, tooLong} from './errors.js'
 import {validateLabels, validateObjectMeta, validateObjectMetaUpdate} from './meta.js'
@@ -8,6 +9,7 @@ import {semanticEqual, validatePodSpec, validatePodSpecUpdate, validatePodTempla
 export {formatInvalidMessage, GoValue, goStringMap, goLabelSelector} from './errors.js'
 export {semanticEqual} from './pod.js'
 export * as names from './names.js'
+import * as names from './names.js'
 
 /** What validation needs to know about the resource being written. */
 export interface ValidationResource {
@@ -441,6 +443,70 @@ function podTemplateValue(t: unknown): GoValue {
   return new GoValue(`core.PodTemplateSpec${JSON.stringify(t ?? {})}`)
 }
 
+// --- networking and storage ----------------------------------------------------------------------------------------
+
+const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix']
+
+function validateIngressBackend(b: Any | undefined, path: string): StatusCause[] {
+  if (!b || (!b.service && !b.resource)) return [invalid(path, '', 'one backend (service or resource) must be specified')]
+  if (b.service && b.resource) return [invalid(path, '', 'cannot set both resource and service backends')]
+  if (!b.service) return []
+  const causes: StatusCause[] = []
+  const svc: Any = b.service
+  if (!svc.name) causes.push(required(`${path}.service.name`))
+  else for (const m of names.isDNS1035Label(svc.name)) causes.push(invalid(`${path}.service.name`, svc.name, m))
+  const port: Any | undefined = svc.port
+  const hasNumber = port?.number != null && port.number !== 0
+  const hasName = !!port?.name
+  if (hasNumber && hasName) causes.push(invalid(`${path}.service.port`, '', 'cannot set both port name & port number'))
+  else if (hasNumber) for (const m of isValidPortNum(port!.number)) causes.push(invalid(`${path}.service.port.number`, port!.number, m))
+  else if (hasName) for (const m of names.isValidPortName(port!.name)) causes.push(invalid(`${path}.service.port.name`, port!.name, m))
+  else causes.push(invalid(`${path}.service.port`, '', 'port name or number is required'))
+  return causes
+}
+
+function validateIngress(obj: KubeObject): StatusCause[] {
+  const spec: Any = obj.spec ?? {}
+  const causes: StatusCause[] = []
+  const rules: Any[] = spec.rules ?? []
+  if (rules.length === 0 && !spec.defaultBackend) causes.push(invalid('spec', new GoValue('[]networking.IngressRule(nil)'), 'either `defaultBackend` or `rules` must be specified'))
+  if (spec.defaultBackend) causes.push(...validateIngressBackend(spec.defaultBackend, 'spec.defaultBackend'))
+  rules.forEach((rule, i) => {
+    const rp = `spec.rules[${i}]`
+    if (rule.host) {
+      if (/^[0-9.]+$/.test(rule.host) || rule.host.includes(':')) causes.push(invalid(`${rp}.host`, rule.host, 'must be a DNS name, not an IP address'))
+      else {
+        const wildcard = rule.host.startsWith('*.')
+        const msgs = isDNS1123Subdomain(wildcard ? rule.host.slice(2) : rule.host)
+        for (const m of msgs) causes.push(invalid(`${rp}.host`, rule.host, m))
+      }
+    }
+    if (!rule.http) return
+    const paths: Any[] = rule.http.paths ?? []
+    if (paths.length === 0) causes.push(required(`${rp}.http.paths`))
+    paths.forEach((p, j) => {
+      const pp = `${rp}.http.paths[${j}]`
+      if (!p.pathType) causes.push(required(`${pp}.pathType`, 'pathType must be specified'))
+      else if (!PATH_TYPES.includes(p.pathType)) causes.push(notSupported(`${pp}.pathType`, p.pathType, PATH_TYPES))
+      else if ((p.pathType === 'Exact' || p.pathType === 'Prefix') && !String(p.path ?? '').startsWith('/')) causes.push(invalid(`${pp}.path`, p.path ?? '', 'must be an absolute path'))
+      causes.push(...validateIngressBackend(p.backend, `${pp}.backend`))
+    })
+  })
+  return causes
+}
+
+function validatePersistentVolumeClaim(obj: KubeObject): StatusCause[] {
+  const spec: Any = obj.spec ?? {}
+  const causes: StatusCause[] = []
+  const modes: string[] = spec.accessModes ?? []
+  if (modes.length === 0) causes.push(required('spec.accessModes', 'at least 1 access mode is required'))
+  const valid = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod']
+  for (const m of modes) if (!valid.includes(m)) causes.push(notSupported('spec.accessModes', m, valid))
+  if (spec.resources?.requests?.storage === undefined) causes.push(required('spec.resources[storage]'))
+  if (spec.volumeMode !== undefined && !['Block', 'Filesystem'].includes(spec.volumeMode)) causes.push(notSupported('spec.volumeMode', spec.volumeMode, ['Block', 'Filesystem']))
+  return causes
+}
+
 // --- dispatch ------------------------------------------------------------------------------------------------------
 
 function validateKind(r: ValidationResource, obj: KubeObject): StatusCause[] {
@@ -460,6 +526,10 @@ function validateKind(r: ValidationResource, obj: KubeObject): StatusCause[] {
       return validateNamespace(obj)
     case '/endpoints':
       return validateEndpoints(obj)
+    case '/persistentvolumeclaims':
+      return validatePersistentVolumeClaim(obj)
+    case 'networking.k8s.io/ingresses':
+      return validateIngress(obj)
     case '/replicationcontrollers': {
       const causes = nonNegative(spec.replicas, 'spec.replicas')
       if (!spec.selector || Object.keys(spec.selector).length === 0) causes.push(required('spec.selector'))
@@ -568,6 +638,12 @@ function validateKindUpdate(r: ValidationResource, obj: KubeObject, old: KubeObj
  * Run after applyDefaults (and, for Jobs, defaultJobSelector) and after generateName has produced a name.
  */
 export function validateObject(resource: ValidationResource, obj: KubeObject, old?: KubeObject): StatusCause[] {
+  if (old) {
+    // The real server defaults objects as it reads them from storage, so an object stored before some default
+    // existed (or written around the create path) compares as if it had it; do the same to the old copy.
+    old = structuredClone(old)
+    applyDefaults(resource, old)
+  }
   const causes = validateObjectMeta(obj, resource.namespaced, nameRule(resource))
   if (old) causes.push(...validateObjectMetaUpdate(obj, old))
   causes.push(...validateKind(resource, obj))

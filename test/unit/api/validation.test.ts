@@ -254,4 +254,30 @@ describe('validation', () => {
     assert.match(causes[0].message, /^Forbidden: pod updates may not change fields other than `spec.containers\[\*\].image`/)
     assert.match(causes[0].message, /dnsPolicy/)
   })
+
+  it('an old object stored without defaults compares as defaulted (status writes keep working)', () => {
+    const raw: KubeObject = {metadata: {name: 'p', namespace: 'd'}, spec: {containers: [{name: 'c', image: 'nginx:1'}]}}
+    const next = defaulted(R.pod, structuredClone(raw))
+    next.status = {phase: 'Running'}
+    assert.deepEqual(validateObject(R.pod, next, raw), [])
+  })
+
+  it('ingresses and persistent volume claims', () => {
+    const ing = {group: 'networking.k8s.io', resource: 'ingresses', kind: 'Ingress', namespaced: true}
+    const causes = validateObject(ing, {
+      metadata: {name: 'i', namespace: 'd'},
+      spec: {rules: [{host: 'Example.com', http: {paths: [{path: 'x', pathType: 'Prefix', backend: {service: {name: 'web', port: {number: 80}}}}, {path: '/', backend: {service: {name: 'web'}}}]}}]},
+    })
+    assert.deepEqual(causes.map((c) => `${c.field}: ${c.message.split(' (e.g.')[0]}`), [
+      'spec.rules[0].host: Invalid value: "Example.com": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character',
+      'spec.rules[0].http.paths[0].path: Invalid value: "x": must be an absolute path',
+      'spec.rules[0].http.paths[1].pathType: Required value: pathType must be specified',
+      'spec.rules[0].http.paths[1].backend.service.port: Invalid value: "": port name or number is required',
+    ])
+    const pvc = {group: '', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim', namespaced: true}
+    assert.deepEqual(validateObject(pvc, {metadata: {name: 'c', namespace: 'd'}, spec: {}}).map((c) => `${c.field}: ${c.message}`), [
+      'spec.accessModes: Required value: at least 1 access mode is required',
+      'spec.resources[storage]: Required value',
+    ])
+  })
 })
