@@ -730,12 +730,29 @@ function evalJsonPath(obj: unknown, path: string): unknown {
   return cur
 }
 
+/** cellForJSONValue of the CRD table convertor: a value of the wrong type for its column becomes null. */
 function customCell(value: unknown, type: string, now: Date): unknown {
   if (value === undefined || value === null) return null
-  if (type === 'date' && typeof value === 'string') return since(value, now)
-  if (type === 'integer' || type === 'number') return typeof value === 'number' ? value : String(value)
-  if (type === 'boolean' && typeof value === 'boolean') return value
-  return typeof value === 'string' ? value : JSON.stringify(value)
+  switch (type) {
+    case 'integer':
+      return typeof value === 'number' ? Math.trunc(value) : null
+    case 'number':
+      return typeof value === 'number' ? value : null
+    case 'boolean':
+      return typeof value === 'boolean' ? value : null
+    case 'date':
+      if (typeof value !== 'string') return null
+      return Number.isNaN(Date.parse(value)) ? '<invalid>' : since(value, now)
+    default:
+      // String columns print whatever the JSONPath finds: strings verbatim, anything else as JSON.
+      return typeof value === 'string' ? value : JSON.stringify(value)
+  }
+}
+
+/** A CRD version's printer columns; without any, CRD defaulting supplies a single Age column. */
+function crdColumns(printerColumns: PrinterColumn[] | undefined): PrinterColumn[] {
+  if (printerColumns && printerColumns.length > 0) return printerColumns
+  return [{name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: AGE_DOC}]
 }
 
 function key(resource: ResourceRef): string {
@@ -743,8 +760,9 @@ function key(resource: ResourceRef): string {
 }
 
 /**
- * The column definitions of the Table for a resource. Custom resources get Name, any additionalPrinterColumns,
- * and Age (as the CRD table convertor does); built-in resources without a printer get Name and Created At.
+ * The column definitions of the Table for a resource. Custom resources get Name plus the CRD version's
+ * additionalPrinterColumns (or Age when it has none), as the CRD table convertor does; built-in resources
+ * without a printer get the default convertor's Name and Created At.
  */
 export function tableColumns(resource: ResourceRef, printerColumns?: PrinterColumn[]): TableColumnDefinition[] {
   const p = printers[key(resource)] ?? (resource.group === 'events.k8s.io' && resource.resource === 'events' ? printers['/events'] : undefined)
@@ -752,9 +770,7 @@ export function tableColumns(resource: ResourceRef, printerColumns?: PrinterColu
   if (isBuiltinGroup(resource.group)) {
     return [{...NAME}, {name: 'Created At', type: 'date', format: '', description: AGE_DOC, priority: 0}]
   }
-  const extra = (printerColumns ?? []).map((c) => ({name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0}))
-  const hasAge = extra.some((c) => c.name === 'Age')
-  return [{...NAME}, ...extra, ...(hasAge ? [] : [{name: 'Age', type: 'date', format: '', description: AGE_DOC, priority: 0}])]
+  return [{...NAME}, ...crdColumns(printerColumns).map((c) => ({name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0}))]
 }
 
 /** The row cells of one object, aligned with tableColumns(resource); `now` anchors every age. */
@@ -766,10 +782,7 @@ export function tableRow(resource: ResourceRef, obj: KubeObject, now: Date, prin
     const ts = obj.metadata.creationTimestamp
     return [obj.metadata.name ?? '', ts ? new Date(ts).toISOString().replace(/\.\d{3}Z$/, 'Z') : null]
   }
-  const cells: unknown[] = [obj.metadata.name ?? '']
-  for (const c of printerColumns ?? []) cells.push(customCell(evalJsonPath(obj, c.jsonPath), c.type, now))
-  if (!(printerColumns ?? []).some((c) => c.name === 'Age')) cells.push(since(obj.metadata.creationTimestamp, now))
-  return cells
+  return [obj.metadata.name ?? '', ...crdColumns(printerColumns).map((c) => customCell(evalJsonPath(obj, c.jsonPath), c.type, now))]
 }
 
 /** Row conditions the server attaches to finished pods (kubectl uses them to grey out completed rows). */

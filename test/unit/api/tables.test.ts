@@ -216,9 +216,17 @@ describe('tables', () => {
     const w: KubeObject = {metadata: {name: 'w1', creationTimestamp: ago(90)}, spec: {size: 3, color: 'red'}}
     assert.deepEqual(tableColumns(res).map((c) => [c.name, c.type]), [['Name', 'string'], ['Age', 'date']])
     assert.deepEqual(tableRow(res, w, now), ['w1', '90s'])
-    const cols = [{name: 'Size', type: 'integer', jsonPath: '.spec.size'}, {name: 'Color', type: 'string', jsonPath: '.spec.color', priority: 1}]
-    assert.deepEqual(tableColumns(res, cols).map((c) => c.name), ['Name', 'Size', 'Color', 'Age'])
-    assert.deepEqual(tableRow(res, w, now, cols), ['w1', 3, 'red', '90s'])
+    const cols = [
+      {name: 'Size', type: 'integer', jsonPath: '.spec.size'},
+      {name: 'Color', type: 'string', jsonPath: '.spec.color', priority: 1},
+      {name: 'Missing', type: 'string', jsonPath: '.status.phase'},
+      {name: 'Wrong', type: 'integer', jsonPath: '.spec.color'},
+      {name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp'},
+    ]
+    assert.deepEqual(tableColumns(res, cols).map((c) => c.name), ['Name', 'Size', 'Color', 'Missing', 'Wrong', 'Age'])
+    assert.deepEqual(tableRow(res, w, now, cols), ['w1', 3, 'red', null, null, '90s'])
+    // Explicit printer columns replace the default Age column.
+    assert.deepEqual(tableRow(res, w, now, [cols[0]]), ['w1', 3])
     // Built-ins without a printer use the default convertor's "Created At".
     const cr = {group: 'rbac.authorization.k8s.io', resource: 'clusterroles'}
     assert.deepEqual(tableColumns(cr).map((c) => c.name), ['Name', 'Created At'])
