@@ -287,6 +287,13 @@ export function applyDefaults(resource: DefaultsResource, obj: KubeObject): void
     }
     case '/secrets':
       setIfAbsent(obj, 'type', 'Opaque')
+      // The v1 -> internal conversion (run at decode time, like defaulting) folds the write-only stringData into
+      // data, stringData winning; it is never stored or returned.
+      if (obj.stringData && typeof obj.stringData === 'object') {
+        obj.data = {...(obj.data ?? {})}
+        for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) obj.data[k] = Buffer.from(String(v), 'utf8').toString('base64')
+      }
+      delete obj.stringData
       return
     case '/nodes': {
       obj.status ??= {}

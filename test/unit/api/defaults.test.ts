@@ -128,9 +128,11 @@ describe('defaults', () => {
     applyDefaults({group: '', resource: 'namespaces', kind: 'Namespace'}, finalized)
     assert.deepEqual(finalized.spec, {})
     assert.equal(finalized.status.phase, 'Terminating')
-    const secret: KubeObject = {metadata: {name: 's'}, data: {}}
+    const secret: KubeObject = {metadata: {name: 's'}, data: {a: 'eA==', b: 'eA=='}, stringData: {b: 'hello', c: 'é'}}
     applyDefaults({group: '', resource: 'secrets', kind: 'Secret'}, secret)
     assert.equal(secret.type, 'Opaque')
+    assert.deepEqual(secret.data, {a: 'eA==', b: 'aGVsbG8=', c: 'w6k='})
+    assert.equal(secret.stringData, undefined)
   })
 
   it('StatefulSet and DaemonSet', () => {
