@@ -413,10 +413,10 @@ function validateImmutableData(obj: KubeObject, old: KubeObject): StatusCause[] 
 
 function validateNamespace(obj: KubeObject): StatusCause[] {
   const causes: StatusCause[] = []
+  const standard = ['kubernetes', 'orphan', 'foregroundDeletion']
   ;(obj.spec?.finalizers ?? []).forEach((f: string) => {
-    if (!f.includes('/') && f !== 'kubernetes') {
-      causes.push(invalid('spec.finalizers', f, 'name is neither a standard finalizer name nor is it fully qualified'))
-    } else for (const m of isQualifiedName(f)) causes.push(invalid('spec.finalizers', f, m))
+    for (const m of isQualifiedName(f)) causes.push(invalid('spec.finalizers', f, m))
+    if (!f.includes('/') && !standard.includes(f)) causes.push(invalid('spec.finalizers', f, 'name is neither a standard finalizer name nor is it fully qualified'))
   })
   return causes
 }
