@@ -9,7 +9,7 @@ import {type ResourceList, readCapacity} from './capacity.js'
 import type {AgentConfig} from './config.js'
 import type {RuntimeProbe} from './docker.js'
 import {readHostInfo} from './host-info.js'
-import {NODE_LEASE_NAMESPACE, type NodeFacts, buildLease, buildNode, buildNodeStatus, goArch, mergeNodeOnRegister, needsReadyRestore} from './node-object.js'
+import {LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, type NodeFacts, buildLease, buildNode, buildNodeStatus, goArch, mergeNodeOnRegister, needsReadyRestore} from './node-object.js'
 
 /** The API calls the agent makes. */
 export type AgentClient = Pick<ApiClient, 'get' | 'create' | 'update' | 'list' | 'watch'>
@@ -31,6 +31,14 @@ export interface AgentOptions {
 }
 
 const nodesRef: ResourceRef = {version: 'v1', resource: 'nodes'}
+
+/**
+ * How often the lease is renewed: every 10 s as the kubelet, but at least four times per grace period, so a cluster
+ * configured with a short grace period (fast failure detection) does not see its live nodes flap to Unknown.
+ */
+export function leaseRenewInterval(gracePeriodSeconds = 40): number {
+  return Math.max(200, Math.min(10_000, (gracePeriodSeconds * 1000) / 4))
+}
 
 /** Registers this node, then heartbeats it until stopped. */
 export class NodeAgent {
@@ -175,7 +183,7 @@ export class NodeAgent {
     if (this.lease) {
       try {
         // Updating from the lease we last wrote saves a GET per renewal, as the kubelet does.
-        this.lease = await this.opts.client.update({...ref, name}, buildLease(name, this.nodeUID, this.clock.now(), this.lease))
+        this.lease = await this.opts.client.update({...ref, name}, buildLease(name, this.nodeUID, this.clock.now(), this.lease, this.leaseSeconds()))
         return
       } catch (err) {
         if (!isConflict(err) && !isNotFound(err)) throw err
@@ -189,23 +197,27 @@ export class NodeAgent {
       if (!isNotFound(err)) throw err
     }
     if (current) {
-      this.lease = await this.opts.client.update({...ref, name}, buildLease(name, this.nodeUID, this.clock.now(), current))
+      this.lease = await this.opts.client.update({...ref, name}, buildLease(name, this.nodeUID, this.clock.now(), current, this.leaseSeconds()))
       return
     }
     try {
-      this.lease = await this.opts.client.create(ref, buildLease(name, this.nodeUID, this.clock.now()))
+      this.lease = await this.opts.client.create(ref, buildLease(name, this.nodeUID, this.clock.now(), undefined, this.leaseSeconds()))
     } catch (err) {
       if (!isNotFound(err)) throw err
       // 404 on create: the namespace does not exist yet. Create it (it may race with the apiserver's own) and retry.
       await this.opts.client.create({version: 'v1', resource: 'namespaces'}, {apiVersion: 'v1', kind: 'Namespace', metadata: {name: NODE_LEASE_NAMESPACE}}).catch((e) => {
         if (!isAlreadyExists(e)) throw e
       })
-      this.lease = await this.opts.client.create(ref, buildLease(name, this.nodeUID, this.clock.now()))
+      this.lease = await this.opts.client.create(ref, buildLease(name, this.nodeUID, this.clock.now(), undefined, this.leaseSeconds()))
     }
   }
 
+  private leaseSeconds(): number {
+    return Math.ceil(this.opts.config.gracePeriodSeconds ?? LEASE_DURATION_SECONDS)
+  }
+
   private async leaseLoop(signal: AbortSignal): Promise<void> {
-    const interval = this.opts.leaseRenewMs ?? 10_000
+    const interval = this.opts.leaseRenewMs ?? leaseRenewInterval(this.opts.config.gracePeriodSeconds)
     let backoff = 200
     // Registration has just renewed it, so the loop starts with a pause.
     let delay = interval

@@ -8,6 +8,8 @@ export interface AgentConfig {
   nodeIP: string
   podCIDR?: string
   taintControlPlane: boolean
+  /** The node lifecycle controller's grace period (s); the lease is renewed well within it. */
+  gracePeriodSeconds?: number
 }
 
 /** Reads AgentConfig from env; throws naming the first missing variable. */
@@ -23,5 +25,6 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv, role: 'control-plane'
     nodeIP: need(NodeEnv.nodeIP),
     podCIDR: env[NodeEnv.podCIDR] || undefined,
     taintControlPlane: env[NodeEnv.taintControlPlane] === 'true',
+    gracePeriodSeconds: Number(env[NodeEnv.nodeGracePeriod]) > 0 ? Number(env[NodeEnv.nodeGracePeriod]) : undefined,
   }
 }

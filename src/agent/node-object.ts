@@ -6,7 +6,7 @@ import type {ResourceList} from './capacity.js'
 export const AGENT_VERSION = 'v1.32.4-skiff'
 /** Namespace of node heartbeat leases, as in Kubernetes. */
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease'
-/** Lease duration the agent declares; the node lifecycle controller uses its own grace period. */
+/** Lease duration the agent declares by default (the grace period when one is configured). */
 export const LEASE_DURATION_SECONDS = 40
 /** Taint of control-plane nodes when the cluster has workers. */
 export const CONTROL_PLANE_TAINT = {key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'} as const
@@ -160,13 +160,13 @@ export function needsReadyRestore(node: KubeObject | undefined): boolean {
 }
 
 /** The node's heartbeat Lease, owned by its Node so it goes away with it. */
-export function buildLease(nodeName: string, nodeUID: string | undefined, nowMs: number, previous?: KubeObject): KubeObject {
+export function buildLease(nodeName: string, nodeUID: string | undefined, nowMs: number, previous?: KubeObject, durationSeconds = LEASE_DURATION_SECONDS): KubeObject {
   const metadata = previous ? {...previous.metadata} : {name: nodeName, namespace: NODE_LEASE_NAMESPACE}
   if (nodeUID) metadata.ownerReferences = [{apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUID}]
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
     metadata,
-    spec: {...(previous?.spec ?? {}), holderIdentity: nodeName, leaseDurationSeconds: LEASE_DURATION_SECONDS, renewTime: microTime(nowMs)},
+    spec: {...(previous?.spec ?? {}), holderIdentity: nodeName, leaseDurationSeconds: durationSeconds, renewTime: microTime(nowMs)},
   }
 }

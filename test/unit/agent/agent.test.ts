@@ -1,7 +1,7 @@
 // Tests of the agent's registration and heartbeat against a fake API on a fake clock: what it writes, and when.
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
-import {NodeAgent, type AgentClient} from '../../../src/agent/agent.js'
+import {NodeAgent, leaseRenewInterval, type AgentClient} from '../../../src/agent/agent.js'
 import {FakeClock, flushMicrotasks} from '../../../src/client/clock.js'
 import {ApiError} from '../../../src/client/errors.js'
 import {toPath} from '../../../src/client/paths.js'
@@ -166,5 +166,14 @@ describe('NodeAgent', () => {
     api.calls.length = 0
     await clock.advance(60_000)
     assert.ok(api.calls.includes('PUT /api/v1/nodes/w1/status'))
+  })
+})
+
+describe('leaseRenewInterval', () => {
+  it('renews every 10 s, or four times per shorter grace period', () => {
+    assert.equal(leaseRenewInterval(), 10_000)
+    assert.equal(leaseRenewInterval(40), 10_000)
+    assert.equal(leaseRenewInterval(5), 1250)
+    assert.equal(leaseRenewInterval(0.1), 200)
   })
 })
