@@ -104,12 +104,16 @@ export class Informer<T extends KubeObject = KubeObject> {
     let delay = this.backoff.initialMs
     // Counts 410s not separated by any delivered event: a second one in a row means relisting alone does not help.
     let expiredInARow = 0
+    let failures = 0
     while (!signal.aborted) {
       let progressed = false
       try {
         if (needList) {
           await this.relist()
           needList = false
+          // The server answers again: later failures start a new streak from the shortest delay.
+          failures = 0
+          delay = this.backoff.initialMs
         }
         if (signal.aborted) break
         const outcome = await this.watchOnce(signal)
@@ -128,10 +132,13 @@ export class Informer<T extends KubeObject = KubeObject> {
           needList = true
           if (++expiredInARow === 1) progressed = true
         } else if (!signal.aborted) {
-          this.log(`${needList ? 'list' : 'watch'} failed: ${err?.message ?? err}`)
+          // While the apiserver is down every retry fails the same way: say so at the start of a streak and every
+          // 10th retry, not on each one.
+          if (failures++ % 10 === 0) this.log(`${needList ? 'list' : 'watch'} failed${failures > 1 ? ` (${failures} times)` : ''}: ${err?.message ?? err}`)
         }
       }
       if (progressed) {
+        failures = 0
         delay = this.backoff.initialMs
         continue
       }
