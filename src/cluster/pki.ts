@@ -109,6 +109,8 @@ export async function createClusterPKI(opts: {
   controlPlaneIP: string
   serviceIP: string
   nodeNames: string[]
+  /** Node name → address on the cluster network, for the agent's serving certificate. */
+  nodeIPs?: Record<string, string>
 }): Promise<ClusterPKI> {
   const ca = await createCA(opts.clusterName)
   const [apiServer, admin, controller, ...nodeCerts] = await Promise.all([
@@ -121,7 +123,9 @@ export async function createClusterPKI(opts: {
     }),
     ca.sign({commonName: 'kubernetes-admin', organizations: ['system:masters']}),
     ca.sign({commonName: 'system:kube-controller-manager', organizations: ['system:masters']}),
-    ...opts.nodeNames.map((n) => ca.sign({commonName: `system:node:${n}`, organizations: ['system:nodes']})),
+    // Node certificates both authenticate the agent and serve its :10250 endpoint (logs, exec), which
+    // the apiserver reaches by node name or address.
+    ...opts.nodeNames.map((n) => ca.sign({commonName: `system:node:${n}`, organizations: ['system:nodes'], client: true, server: true, dnsNames: [n, 'localhost'], ips: [...(opts.nodeIPs?.[n] ? [opts.nodeIPs[n]] : []), '127.0.0.1']})),
   ])
   const nodes: Record<string, KeyPair> = {}
   opts.nodeNames.forEach((n, i) => (nodes[n] = nodeCerts[i]))

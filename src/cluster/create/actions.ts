@@ -40,6 +40,7 @@ export async function generateCertificates(ctx: CreateContext): Promise<void> {
     controlPlaneIP: plan.controlPlane.ip,
     serviceIP: plan.apiServiceIP,
     nodeNames: plan.nodes.map((n) => n.name),
+    nodeIPs: Object.fromEntries(plan.nodes.map((n) => [n.name, n.ip])),
   })
 }
 

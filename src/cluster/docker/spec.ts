@@ -13,7 +13,11 @@ export function dockerVolumeName(node: string): string {
 export const FALLBACK_SECURITY = {
   CapAdd: ['ALL'],
   CapDrop: ['SYS_RESOURCE'],
-  SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined', 'systempaths=unconfined'],
+  SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+  // `--security-opt systempaths=unconfined` is a docker CLI flag; the API equivalent is empty masked
+  // and read-only path lists (the engine rejects the CLI spelling).
+  MaskedPaths: [] as string[],
+  ReadonlyPaths: [] as string[],
   DeviceCgroupRules: ['a *:* rwm'],
 }
 
