@@ -2,7 +2,7 @@
 import {strict as assert} from 'node:assert'
 import {FakeClock} from '../../../src/client/clock.js'
 import {ApiError} from '../../../src/client/errors.js'
-import {EventRecorder, truncateEventMessage} from '../../../src/scheduler/events.js'
+import {EventRecorder, truncateEventMessage} from '../../../src/client/events.js'
 import {makePod} from './fixtures.js'
 
 function fakeSink() {

@@ -1,8 +1,8 @@
-// Records core/v1 Events about pods (Scheduled, FailedScheduling), folding repeats into one Event with a count.
+// Records core/v1 Events about any object (Scheduled, Pulled, SuccessfulCreate, ...), folding repeats into one Event with a count.
 import type {KubeObject} from '../api/types.js'
-import type {Target} from '../client/paths.js'
-import {type Clock, realClock} from '../client/clock.js'
-import {isNotFound} from '../client/errors.js'
+import type {Target} from './paths.js'
+import {type Clock, realClock} from './clock.js'
+import {isNotFound} from './errors.js'
 
 /** The part of the API client the recorder needs. */
 export interface EventSink {
@@ -16,6 +16,8 @@ export interface EventSource {
   component: string
   /** reportingInstance, e.g. default-scheduler-<host>. */
   instance: string
+  /** source.host: the node, for events the agent reports. */
+  host?: string
 }
 
 interface Seen {
@@ -123,7 +125,7 @@ export class EventRecorder {
       message,
       type,
       action,
-      source: {component: this.source.component},
+      source: {component: this.source.component, ...(this.source.host ? {host: this.source.host} : {})},
       reportingComponent: this.source.component,
       reportingInstance: this.source.instance,
       firstTimestamp: rfc3339(now),
