@@ -3,7 +3,7 @@ import {strict as assert} from 'node:assert'
 import {FakeClock} from '../../../src/client/clock.js'
 import {ApiError} from '../../../src/client/errors.js'
 import {EventRecorder, truncateEventMessage} from '../../../src/client/events.js'
-import {makePod} from './fixtures.js'
+import {makePod} from '../scheduler/fixtures.js'
 
 function fakeSink() {
   const calls: {op: string; target: any; body: any}[] = []
