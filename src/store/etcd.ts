@@ -1,5 +1,5 @@
 // Store backed by etcd: resourceVersion is the etcd mod revision and a watch is an etcd watch.
-import {Etcd3, type IOptions, type Watcher} from 'etcd3'
+import type {Etcd3, IOptions, Watcher} from 'etcd3'
 import type {KubeObject} from '../api/types.js'
 import {
   decodeContinue, encodeContinue, encodeValue, type ListOptions, type ListPage, type Store, type StoreEvent,
@@ -15,26 +15,30 @@ interface RawKv {
 
 /** A Store over an etcd v3 cluster reached through the etcd3 client. */
 export class EtcdStore implements Store {
-  private readonly client: Etcd3
+  // Loaded on first use: the etcd client (gRPC) costs ~26 MiB of heap, and only the control-plane
+  // process uses a store; esbuild turns this import into a lazy require in the node bundle.
+  private readonly clientP: Promise<Etcd3>
 
   constructor(opts: IOptions | {hosts: string | string[]}) {
-    this.client = new Etcd3(opts as IOptions)
+    this.clientP = import('etcd3').then((m) => new m.Etcd3(opts as IOptions))
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    const res = await this.client.get(key).exec()
+    const client = await this.clientP
+    const res = await client.get(key).exec()
     const kv = res.kvs[0] as unknown as RawKv | undefined
     return kv && toStored(kv)
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-    let builder = this.client.getAll().prefix(prefix)
+    const client = await this.clientP
+    let builder = client.getAll().prefix(prefix)
     let revision: number | undefined
     if (opts.continue) {
       const token = decodeContinue(opts.continue)
       revision = token.rv
       // Resume strictly after the last key of the previous page, at the same revision.
-      builder = this.client.getAll().inRange({start: token.start + '\0', end: prefixEnd(prefix)})
+      builder = client.getAll().inRange({start: token.start + '\0', end: prefixEnd(prefix)})
       builder.revision(String(revision))
     }
     if (opts.limit && opts.limit > 0) builder.limit(opts.limit)
@@ -58,23 +62,26 @@ export class EtcdStore implements Store {
   }
 
   async create(key: string, value: KubeObject): Promise<number> {
-    const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(encodeValue(value))).commit()
+    const client = await this.clientP
+    const res = await client.if(key, 'Create', '==', 0).then(client.put(key).value(encodeValue(value))).commit()
     if (!res.succeeded) throw new StoreError('AlreadyExists', `key ${key} already exists`)
     return Number(res.header.revision)
   }
 
   async update(key: string, value: KubeObject, expectedRevision: number): Promise<number> {
-    const res = await this.client.if(key, 'Mod', '==', expectedRevision)
-      .then(this.client.put(key).value(encodeValue(value)))
-      .else(this.client.get(key))
+    const client = await this.clientP
+    const res = await client.if(key, 'Mod', '==', expectedRevision)
+      .then(client.put(key).value(encodeValue(value)))
+      .else(client.get(key))
       .commit()
     if (res.succeeded) return Number(res.header.revision)
     throw this.failure(key, res.responses[0]?.response_range?.kvs?.[0] as unknown as RawKv | undefined)
   }
 
   async delete(key: string, expectedRevision?: number): Promise<{revision: number; prev: StoredObject}> {
-    const cmp = expectedRevision === undefined ? this.client.if(key, 'Create', '>', 0) : this.client.if(key, 'Mod', '==', expectedRevision)
-    const res = await cmp.then({request_delete_range: {key: Buffer.from(key), prev_kv: true}}).else(this.client.get(key)).commit()
+    const client = await this.clientP
+    const cmp = expectedRevision === undefined ? client.if(key, 'Create', '>', 0) : client.if(key, 'Mod', '==', expectedRevision)
+    const res = await cmp.then({request_delete_range: {key: Buffer.from(key), prev_kv: true}}).else(client.get(key)).commit()
     if (!res.succeeded) throw this.failure(key, res.responses[0]?.response_range?.kvs?.[0] as unknown as RawKv | undefined)
     const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0] as unknown as RawKv | undefined
     if (!prev) throw new StoreError('NotFound', `key ${key} not found`)
@@ -91,14 +98,14 @@ export class EtcdStore implements Store {
       const text = String(err)
       // etcd cancels a watch on a compacted revision with an empty reason; a range read at that
       // revision tells compaction apart from other failures.
-      void this.client.get('\0').revision(String(fromRevision + 1)).exec()
+      void this.clientP.then((client) => client.get('\0').revision(String(fromRevision + 1)).exec())
         .then(() => /compacted/.test(text))
         .catch(e => /compacted/.test(String(e)))
         .then(compacted => handlers.onError(compacted
           ? new StoreError('Expired', `too old resource version: ${fromRevision}`)
           : new StoreError('Unavailable', `watch failed: ${text}`)))
     }
-    this.client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision + 1)).create()
+    this.clientP.then((client) => client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision + 1)).create())
       .then(w => {
         watcher = w
         if (cancelled) {
@@ -121,18 +128,21 @@ export class EtcdStore implements Store {
   }
 
   async currentRevision(): Promise<number> {
+    const client = await this.clientP
     // A range over an empty key costs little and returns the header revision.
-    const res = await this.client.get('\0').exec()
+    const res = await client.get('\0').exec()
     return Number(res.header.revision)
   }
 
   /** Compacts etcd history up to `revision` (tests use it to provoke 410 Expired). */
   async compact(revision: number): Promise<void> {
-    await this.client.kv.compact({revision: String(revision), physical: true})
+    const client = await this.clientP
+    await client.kv.compact({revision: String(revision), physical: true})
   }
 
   async close(): Promise<void> {
-    this.client.close()
+    const client = await this.clientP
+    client.close()
   }
 
   private failure(key: string, current: RawKv | undefined): StoreError {
