@@ -340,3 +340,27 @@ export async function ensureNodeImage(docker: Dockerode, opts: EnsureNodeImageOp
   await buildNodeImage(docker, root, image, base, hash, onProgress)
   return {image, built: true, base}
 }
+
+/**
+ * Removes skiff/node images other than `keep` that are older than `olderThanMs` and used by no container. Every
+ * source change makes a new image (only the last layers differ, but tags pile up); this is the cleanup. Not called
+ * implicitly: another process may have just resolved an older tag and be about to start a container from it.
+ */
+export async function pruneNodeImages(docker: Dockerode, opts: {keep: string[]; olderThanMs?: number; dryRun?: boolean}): Promise<string[]> {
+  const cutoff = Date.now() - (opts.olderThanMs ?? 10 * 60_000)
+  const inUse = new Set((await docker.listContainers({all: true})).map((c) => c.ImageID))
+  const removed: string[] = []
+  for (const img of await docker.listImages({filters: JSON.stringify({reference: [`${NODE_IMAGE_REPO}:*`]})})) {
+    if (inUse.has(img.Id) || img.Created * 1000 > cutoff) continue
+    for (const tag of img.RepoTags ?? []) {
+      if (!tag.startsWith(`${NODE_IMAGE_REPO}:`) || opts.keep.includes(tag)) continue
+      if (!opts.dryRun) {
+        // No force: Docker refuses while a container still uses it, which is the safety we want.
+        const ok = await docker.getImage(tag).remove().then(() => true, () => false)
+        if (!ok) continue
+      }
+      removed.push(tag)
+    }
+  }
+  return removed
+}
