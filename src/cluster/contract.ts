@@ -42,7 +42,7 @@ export const NodeFiles = {
   /** Only on control-plane nodes: identity of controller-manager and scheduler (O=system:masters). */
   controllerCert: '/etc/skiff/pki/controller.crt',
   controllerKey: '/etc/skiff/pki/controller.key',
-  /** Written by the entrypoint when the node's components are up; the CLI polls for it. */
+  /** etcd's data directory on control-plane nodes. */
   etcdDataDir: '/var/lib/skiff/etcd',
 } as const
 
