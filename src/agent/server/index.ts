@@ -1,0 +1,162 @@
+// The agent's streaming server on :10250 (the kubelet's port): container logs, exec and attach, for the apiserver to proxy to.
+//
+// Who may call: TLS with client certificates of the cluster CA. The apiserver's certificate (CN=kube-apiserver) is a
+// server-only certificate, so OpenSSL's own check would refuse it as a client certificate; the server therefore
+// asks for a certificate without letting TLS reject it and verifies the chain itself, as the apiserver's authn does,
+// then allows kube-apiserver and system:masters only. Nodes (system:nodes) cannot exec into each other's pods.
+import {X509Certificate} from 'node:crypto'
+import type {IncomingMessage, ServerResponse} from 'node:http'
+import https from 'node:https'
+import type {AddressInfo, Socket} from 'node:net'
+import type {Duplex} from 'node:stream'
+import type {TLSSocket} from 'node:tls'
+import Dockerode from 'dockerode'
+import {WebSocketServer} from 'ws'
+import {parseLogOptions, serveContainerLogs} from './logs.js'
+import type {DockerApi} from './runtime.js'
+import {AgentError, statusOf} from './status.js'
+import {parseStreamOptions, pickProtocol, runningContainer, runStream, STREAM_PROTOCOLS, type StreamKind} from './streams.js'
+
+export {type DockerApi} from './runtime.js'
+
+/** The authenticated caller of the agent server. */
+export interface AgentCaller {
+  name: string
+  groups: string[]
+}
+
+export interface AgentServerOptions {
+  /** Default 10250 (NodePorts.agent); 0 picks a free port. */
+  port?: number
+  /** Default 0.0.0.0: the apiserver reaches the agent on the node's address. */
+  host?: string
+  /** The node's certificate and key (they serve TLS) and the cluster CA (client certificates must chain to it). */
+  tls: {cert: string; key: string; ca: string}
+  /** The inner dockerd; default: /var/run/docker.sock. Any object with the DockerApi methods works (tests). */
+  docker?: Dockerode | DockerApi
+  log?: (m: string) => void
+  /** Who may use the server; default kube-apiserver and system:masters. */
+  authorize?: (caller: AgentCaller) => boolean
+}
+
+export interface RunningAgentServer {
+  port: number
+  close(): Promise<void>
+}
+
+const defaultAuthorize = (c: AgentCaller) => c.name === 'kube-apiserver' || c.groups.includes('system:masters')
+
+function callerOf(socket: TLSSocket, ca: X509Certificate): AgentCaller | undefined {
+  if (typeof socket.getPeerCertificate !== 'function') return undefined
+  const peer = socket.getPeerCertificate()
+  if (!peer?.raw) return undefined
+  try {
+    const cert = new X509Certificate(peer.raw)
+    const now = Date.now()
+    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey) || Date.parse(cert.validFrom) > now || now > Date.parse(cert.validTo)) return undefined
+    const o = peer.subject?.O
+    return {name: String(peer.subject?.CN ?? ''), groups: o === undefined ? [] : Array.isArray(o) ? o : [o]}
+  } catch {
+    return undefined
+  }
+}
+
+type Route = {kind: 'containerLogs' | StreamKind; ns: string; pod: string; container: string; query: URLSearchParams}
+
+function routeOf(rawUrl: string): Route | undefined {
+  const url = new URL(rawUrl, 'http://agent')
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+  if (parts.length !== 4) return undefined
+  const [kind, ns, pod, container] = parts
+  if (kind !== 'containerLogs' && kind !== 'exec' && kind !== 'attach') return undefined
+  return {kind, ns, pod, container, query: url.searchParams}
+}
+
+function sendStatus(res: ServerResponse, err: unknown): void {
+  const {code, body} = statusOf(err)
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  const data = JSON.stringify(body)
+  res.writeHead(code, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data)})
+  res.end(data)
+}
+
+/** Answers a Status on a not-yet-upgraded socket (the HTTP response the WebSocket client reads as the failure). */
+function rejectUpgrade(socket: Duplex, err: unknown): void {
+  const {code, body} = statusOf(err)
+  const data = JSON.stringify(body)
+  socket.end(`HTTP/1.1 ${code} ${code === 400 ? 'Bad Request' : code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 404 ? 'Not Found' : 'Error'}\r\n` +
+    `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(data)}\r\nConnection: close\r\n\r\n${data}`)
+}
+
+/** Starts the streaming server; resolves once it listens. */
+export async function startAgentServer(opts: AgentServerOptions): Promise<RunningAgentServer> {
+  const log = opts.log ?? (() => {})
+  const docker = (opts.docker ?? new Dockerode({socketPath: '/var/run/docker.sock'})) as unknown as DockerApi
+  const ca = new X509Certificate(opts.tls.ca)
+  const authorize = opts.authorize ?? defaultAuthorize
+  // ws answers the subprotocol from this hook; onUpgrade has already refused offers without one of ours.
+  const wss = new WebSocketServer({noServer: true, perMessageDeflate: false, handleProtocols: (offered: Set<string>) => STREAM_PROTOCOLS.find(p => offered.has(p)) ?? false})
+
+  function check(req: IncomingMessage): Route {
+    const caller = callerOf(req.socket as TLSSocket, ca)
+    if (!caller) throw new AgentError(401, 'Unauthorized', 'Unauthorized')
+    if (!authorize(caller)) throw new AgentError(403, 'Forbidden', `user "${caller.name}" cannot use the node's streaming endpoints`)
+    const r = routeOf(req.url ?? '/')
+    if (!r) throw new AgentError(404, 'NotFound', 'the server could not find the requested resource')
+    return r
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if ((req.url ?? '').split('?')[0] === '/healthz') {
+      res.writeHead(200, {'Content-Type': 'text/plain'}).end('ok')
+      return
+    }
+    const r = check(req)
+    if (r.kind !== 'containerLogs') throw new AgentError(400, 'BadRequest', 'Upgrade request required')
+    if (req.method !== 'GET') throw new AgentError(405, 'MethodNotAllowed', `method ${req.method} not allowed`)
+    await serveContainerLogs(docker, res, r.ns, r.pod, r.container, parseLogOptions(r.query, Date.now()))
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const r = check(req)
+    if (r.kind === 'containerLogs') throw new AgentError(400, 'BadRequest', 'logs are not served over an upgraded connection')
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new AgentError(400, 'BadRequest', `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: use WebSocket with v5.channel.k8s.io`)
+    const protocol = pickProtocol(req.headers['sec-websocket-protocol'])
+    if (!protocol) throw new AgentError(400, 'BadRequest', `none of the offered subprotocols ${JSON.stringify(req.headers['sec-websocket-protocol'] ?? '')} is supported: use v5.channel.k8s.io or v4.channel.k8s.io`)
+    const streamOpts = parseStreamOptions(r.query, r.kind)
+    const id = await runningContainer(docker, r.ns, r.pod, r.container)
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      runStream(ws, docker, id, r.kind as StreamKind, streamOpts, log).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
+    })
+  }
+
+  const server = https.createServer({cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false}, (req, res) => {
+    onRequest(req, res).catch((err) => {
+      if (!(err instanceof AgentError)) log(`${req.method} ${req.url}: ${err?.stack ?? err}`)
+      sendStatus(res, err)
+    })
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    ;(socket as Socket).on('error', () => {})
+    onUpgrade(req, socket, head).catch((err) => {
+      if (!(err instanceof AgentError)) log(`upgrade ${req.url}: ${err?.stack ?? err}`)
+      rejectUpgrade(socket, err)
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 10250, opts.host ?? '0.0.0.0', () => resolve())
+  })
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      for (const ws of wss.clients) ws.terminate()
+      server.close(() => resolve())
+      // Follow streams and exec sessions are long-lived: end them so close() does not wait for clients.
+      server.closeAllConnections()
+    }),
+  }
+}

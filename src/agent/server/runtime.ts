@@ -1,0 +1,87 @@
+// The slice of the inner dockerd the streaming server uses (a structural subset of dockerode, so tests can fake it), finding a pod's containers by their labels, and demultiplexing docker's stdout/stderr framing.
+import {Readable, type Duplex} from 'node:stream'
+import {PodLabels} from '../container-labels.js'
+
+/** One entry of `GET /containers/json`. */
+export interface DockerContainerSummary {
+  Id: string
+  Labels?: Record<string, string>
+  State?: string
+}
+
+export interface DockerExec {
+  start(opts: {hijack: true; stdin: boolean; Tty: boolean}): Promise<Duplex>
+  resize(opts: {h: number; w: number}): Promise<unknown>
+  inspect(): Promise<{Running?: boolean; ExitCode?: number | null}>
+}
+
+export interface DockerContainer {
+  inspect(): Promise<{Config?: {Tty?: boolean; OpenStdin?: boolean}; State?: {Running?: boolean; ExitCode?: number}}>
+  /** dockerode answers a Buffer when follow is false and a stream when it is true. */
+  logs(opts: {follow: boolean; stdout: boolean; stderr: boolean; timestamps: boolean; tail?: number; since?: number}): Promise<NodeJS.ReadableStream | Buffer>
+  exec(opts: {Cmd: string[]; AttachStdin: boolean; AttachStdout: boolean; AttachStderr: boolean; Tty: boolean}): Promise<DockerExec>
+  attach(opts: {stream: true; hijack: true; stdin: boolean; stdout: boolean; stderr: boolean}): Promise<Duplex>
+  resize(opts: {h: number; w: number}): Promise<unknown>
+}
+
+/** What the streaming server calls on the docker client; a `new Dockerode()` satisfies it at runtime. */
+export interface DockerApi {
+  listContainers(opts: {all: boolean; filters: string}): Promise<DockerContainerSummary[]>
+  getContainer(id: string): DockerContainer
+}
+
+/** One instance (one restart) of a pod's container in the inner dockerd. */
+export interface ContainerInstance {
+  id: string
+  restartCount: number
+  running: boolean
+}
+
+/** All instances of `container` in pod `namespace/pod`, newest (highest restartCount) first. */
+export async function containerInstances(docker: DockerApi, namespace: string, pod: string, container: string): Promise<ContainerInstance[]> {
+  const filters = JSON.stringify({label: [`${PodLabels.podNamespace}=${namespace}`, `${PodLabels.podName}=${pod}`, `${PodLabels.containerName}=${container}`]})
+  const list = await docker.listContainers({all: true, filters})
+  return list
+    // Filter again: fakes (and a mis-set filter) must not hand back another pod's container.
+    .filter(c => c.Labels?.[PodLabels.podNamespace] === namespace && c.Labels?.[PodLabels.podName] === pod && c.Labels?.[PodLabels.containerName] === container)
+    .map(c => ({id: c.Id, restartCount: Number(c.Labels?.[PodLabels.restartCount] ?? 0) || 0, running: c.State === 'running'}))
+    .sort((a, b) => b.restartCount - a.restartCount)
+}
+
+/** Wraps dockerode's non-follow Buffer answer in a stream so both answers are handled alike. */
+export function asReadable(x: NodeJS.ReadableStream | Buffer): Readable {
+  if (Buffer.isBuffer(x)) return Readable.from([x])
+  return x as Readable
+}
+
+/**
+ * Splits docker's multiplexed stream (8-byte header: stream type, 3 zero bytes, big-endian length) into
+ * frames. Used for containers without a TTY; with a TTY docker sends raw bytes.
+ */
+export class DockerDemux {
+  private buf: Buffer = Buffer.alloc(0)
+
+  constructor(private readonly onFrame: (stream: 1 | 2, data: Buffer) => void) {}
+
+  write(chunk: Buffer): void {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
+    while (this.buf.length >= 8) {
+      const len = this.buf.readUInt32BE(4)
+      if (this.buf.length < 8 + len) break
+      const type = this.buf[0]
+      const data = this.buf.subarray(8, 8 + len)
+      this.buf = this.buf.subarray(8 + len)
+      // Type 0 (stdin echo) is shown as stdout, as docker's own stdcopy does.
+      this.onFrame(type === 2 ? 2 : 1, data)
+    }
+  }
+}
+
+/** Builds one multiplexed frame (tests and fakes). */
+export function dockerFrame(stream: 1 | 2, data: Buffer | string): Buffer {
+  const body = Buffer.isBuffer(data) ? data : Buffer.from(data)
+  const head = Buffer.alloc(8)
+  head[0] = stream
+  head.writeUInt32BE(body.length, 4)
+  return Buffer.concat([head, body])
+}

@@ -1,0 +1,181 @@
+// The agent's streaming server against a fake dockerd: logs options, exec frames and status, stdin half-close, authn.
+import assert from 'node:assert/strict'
+import https from 'node:https'
+import WebSocket from 'ws'
+import {startAgentServer, type RunningAgentServer} from '../../../../src/agent/server/index.js'
+import {parseLogOptions} from '../../../../src/agent/server/logs.js'
+import {createTestCa, type TestCert} from '../../../helpers/pki.js'
+import {FakeDocker} from './fake-docker.js'
+
+describe('agent streaming server', function () {
+  let docker: FakeDocker
+  let server: RunningAgentServer
+  let ca: string
+  let apiserver: TestCert
+  let node: TestCert
+  const T0 = Date.parse('2026-11-25T10:00:00Z')
+
+  before(async () => {
+    const testCa = await createTestCa()
+    ca = testCa.cert
+    const serving = await testCa.sign('CN=node-1', {server: true})
+    // The real apiserver certificate is server-only: the agent must accept it as a client anyway.
+    apiserver = await testCa.sign('CN=kube-apiserver', {server: true})
+    node = await testCa.sign('CN=system:node:other,O=system:nodes')
+    docker = new FakeDocker()
+    server = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...serving, ca}, docker})
+  })
+  after(async () => server?.close())
+  beforeEach(() => {
+    docker.containers = []
+    docker.execs = []
+    docker.onExec = new FakeDocker().onExec
+  })
+
+  function get(path: string, cert: TestCert | null = apiserver): Promise<{status: number; text: string}> {
+    return new Promise((resolve, reject) => {
+      https.get({host: '127.0.0.1', port: server.port, path, ca, ...(cert ?? {}), agent: false}, res => {
+        let text = ''
+        res.on('data', d => (text += d))
+        res.on('end', () => resolve({status: res.statusCode!, text}))
+      }).on('error', reject)
+    })
+  }
+
+  /** Runs one exec session; `input` is sent as stdin, then [255,0]. */
+  function exec(path: string, input?: string, protocol = 'v5.channel.k8s.io'): Promise<{out: string; err: string; status: any; closeCode: number; protocol: string}> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`wss://127.0.0.1:${server.port}${path}`, [protocol], {ca, ...apiserver})
+      let out = ''
+      let err = ''
+      let status: any
+      ws.on('open', () => {
+        if (input !== undefined) {
+          ws.send(Buffer.concat([Buffer.from([0]), Buffer.from(input)]))
+          ws.send(Buffer.from([255, 0]))
+        }
+      })
+      ws.on('message', (m: Buffer) => {
+        if (m[0] === 1) out += m.subarray(1).toString()
+        else if (m[0] === 2) err += m.subarray(1).toString()
+        else if (m[0] === 3) status = JSON.parse(m.subarray(1).toString())
+      })
+      ws.on('close', (code) => resolve({out, err, status, closeCode: code, protocol: ws.protocol}))
+      ws.on('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)))
+      ws.on('error', reject)
+    })
+  }
+
+  it('serves logs: all, tailLines, timestamps, limitBytes, stream', async () => {
+    const c = docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.log(c, 'one', 1, T0)
+    docker.log(c, 'two', 2, T0 + 1000)
+    docker.log(c, 'three', 1, T0 + 2000)
+    assert.deepEqual(await get('/containerLogs/default/web/app'), {status: 200, text: 'one\ntwo\nthree\n'})
+    assert.equal((await get('/containerLogs/default/web/app?tailLines=2')).text, 'two\nthree\n')
+    assert.equal((await get('/containerLogs/default/web/app?tailLines=1&timestamps=true')).text, '2026-11-25T10:00:02.000000000Z three\n')
+    assert.equal((await get('/containerLogs/default/web/app?limitBytes=6')).text, 'one\ntw')
+    assert.equal((await get('/containerLogs/default/web/app?stream=Stderr')).text, 'two\n')
+    assert.equal((await get('/containerLogs/default/web/app?tailLines=x')).status, 400)
+  })
+
+  it('maps sinceSeconds and sinceTime to docker since', () => {
+    assert.equal(parseLogOptions(new URLSearchParams('sinceSeconds=10'), T0).since, T0 / 1000 - 10)
+    assert.equal(parseLogOptions(new URLSearchParams('sinceTime=2026-11-25T10:00:01Z'), T0).since, T0 / 1000 + 1)
+  })
+
+  it('previous picks the instance with restartCount-1; 400 when there is none', async () => {
+    const old = docker.add({ns: 'default', pod: 'web', name: 'app', restartCount: 0, running: false})
+    const cur = docker.add({ns: 'default', pod: 'web', name: 'app', restartCount: 1})
+    docker.log(old, 'old')
+    docker.log(cur, 'new')
+    assert.equal((await get('/containerLogs/default/web/app')).text, 'new\n')
+    assert.equal((await get('/containerLogs/default/web/app?previous=true')).text, 'old\n')
+    const r = await get('/containerLogs/default/web/other?previous=true')
+    assert.equal(r.status, 400)
+    assert.match(JSON.parse(r.text).message, /waiting to start/)
+    docker.containers = [cur]
+    const p = await get('/containerLogs/default/web/app?previous=true')
+    assert.equal(p.status, 400)
+    assert.equal(JSON.parse(p.text).message, 'previous terminated container "app" in pod "web" not found')
+  })
+
+  it('follow streams new lines until the client disconnects', async () => {
+    const c = docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.log(c, 'first')
+    const got = await new Promise<string>((resolve, reject) => {
+      const req = https.get({host: '127.0.0.1', port: server.port, path: '/containerLogs/default/web/app?follow=true', ca, ...apiserver, agent: false}, res => {
+        let text = ''
+        res.on('data', d => {
+          text += d
+          if (text === 'first\n') docker.log(c, 'second')
+          if (text === 'first\nsecond\n') {
+            req.destroy()
+            resolve(text)
+          }
+        })
+      })
+      req.on('error', reject)
+    })
+    assert.equal(got, 'first\nsecond\n')
+    // The server stops reading docker once the client is gone.
+    for (let i = 0; i < 50 && c.followers.length > 0; i++) await new Promise(r => setTimeout(r, 10))
+    assert.equal(c.followers.length, 0)
+  })
+
+  it('exec: stdout/stderr channels and a Success status, close 1000', async () => {
+    docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.onExec = p => {
+      p.write(1, `ran ${p.cmd.join(' ')}\n`)
+      p.write(2, 'warn\n')
+      p.exit(0)
+    }
+    const r = await exec('/exec/default/web/app?command=cat&command=%2Fetc%2Fhostname&stdout=true&stderr=true')
+    assert.equal(r.protocol, 'v5.channel.k8s.io')
+    assert.equal(r.out, 'ran cat /etc/hostname\n')
+    assert.equal(r.err, 'warn\n')
+    assert.deepEqual(r.status, {metadata: {}, status: 'Success'})
+    assert.equal(r.closeCode, 1000)
+  })
+
+  it('exec: a non-zero exit is a NonZeroExitCode status with the ExitCode cause (v4 too)', async () => {
+    docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.onExec = p => p.exit(3)
+    const r = await exec('/exec/default/web/app?command=sh&command=-c&command=exit+3&stdout=true&stderr=true', undefined, 'v4.channel.k8s.io')
+    assert.equal(r.protocol, 'v4.channel.k8s.io')
+    assert.equal(r.status.status, 'Failure')
+    assert.equal(r.status.reason, 'NonZeroExitCode')
+    assert.deepEqual(r.status.details, {causes: [{reason: 'ExitCode', message: '3'}]})
+  })
+
+  it('exec: stdin reaches the process and [255,0] half-closes it', async () => {
+    docker.add({ns: 'default', pod: 'web', name: 'app'})
+    const r = await exec('/exec/default/web/app?command=cat&stdin=true&stdout=true&stderr=true', 'hello\n')
+    assert.equal(r.out, 'hello\n')
+    assert.deepEqual(r.status, {metadata: {}, status: 'Success'})
+  })
+
+  it('exec: resize messages reach docker when tty', async () => {
+    docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.onExec = p => p.stdin.resume().on('end', () => p.exit(0))
+    await new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(`wss://127.0.0.1:${server.port}/exec/default/web/app?command=sh&stdin=true&stdout=true&tty=true`, ['v5.channel.k8s.io'], {ca, ...apiserver})
+      ws.on('open', () => {
+        ws.send(Buffer.concat([Buffer.from([4]), Buffer.from('{"Width":100,"Height":30}')]))
+        setTimeout(() => ws.send(Buffer.from([255, 0])), 50)
+      })
+      ws.on('close', () => resolve())
+      ws.on('error', reject)
+    })
+    assert.deepEqual(docker.execs[0].resizes, [{w: 100, h: 30}])
+  })
+
+  it('refuses callers without a CA certificate, nodes, and exec into missing or stopped containers', async () => {
+    docker.add({ns: 'default', pod: 'web', name: 'app', running: false})
+    assert.equal((await get('/containerLogs/default/web/app', null)).status, 401)
+    assert.equal((await get('/containerLogs/default/web/app', node)).status, 403)
+    await assert.rejects(exec('/exec/default/web/app?command=sh&stdout=true'), /HTTP 400/)
+    await assert.rejects(exec('/exec/default/web/nope?command=sh&stdout=true'), /HTTP 404/)
+    await assert.rejects(exec('/exec/default/web/app?stdout=true'), /HTTP 400/)
+  })
+})
