@@ -75,16 +75,17 @@ export class FakeDocker implements DockerApi {
   getContainer(id: string): DockerContainer {
     const c = this.containers.find(x => x.id === id)
     if (!c) throw new Error(`no such container: ${id}`)
-    const self = this
+    // Arrow functions keep `this` (the fake) inside the returned container object.
+    const fake = {frame: (l: FakeLogLine, ts: boolean) => this.frame(c, l, ts), execs: () => this.execs, logCalls: () => this.logCalls, onExec: (p: FakeProcess) => this.onExec(p)}
     return {
       async inspect() {
         return {Config: {Tty: c.tty === true}, State: {Running: c.running, ExitCode: 0}}
       },
       async logs(opts) {
-        self.logCalls.push(opts)
+        fake.logCalls().push(opts)
         let lines = c.lines.filter(l => (l.stream === 1 ? opts.stdout : opts.stderr) && (opts.since === undefined || l.time / 1000 >= opts.since))
         if (opts.tail !== undefined) lines = opts.tail === 0 ? [] : lines.slice(-opts.tail)
-        const data = Buffer.concat(lines.map(l => self.frame(c, l, opts.timestamps)))
+        const data = Buffer.concat(lines.map(l => fake.frame(l, opts.timestamps)))
         if (!opts.follow) return data
         const s = new PassThrough() as PassThrough & {timestamps?: boolean}
         s.timestamps = opts.timestamps
@@ -95,7 +96,7 @@ export class FakeDocker implements DockerApi {
       },
       async exec(opts): Promise<DockerExec> {
         const rec = {cmd: opts.Cmd, resizes: [] as Array<{w: number; h: number}>}
-        self.execs.push(rec)
+        fake.execs().push(rec)
         let exitCode: number | null = null
         return {
           async start() {
@@ -112,7 +113,7 @@ export class FakeDocker implements DockerApi {
                 cb()
               },
             })
-            setImmediate(() => self.onExec({
+            setImmediate(() => fake.onExec({
               cmd: opts.Cmd, tty: opts.Tty, stdin,
               write: (stream, data) => sock.push(opts.Tty ? Buffer.from(data) : dockerFrame(stream, data)),
               exit: (code) => {
