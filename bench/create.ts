@@ -83,6 +83,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 15_000))
       for (const n of res.nodes) (mem[n.role] ??= []).push(await memoryOf(n.name))
       await exec(join(repoRoot(), 'bin/run.js'), ['cluster', 'delete', name, '--kubeconfig', join(dir, 'config')])
+      console.log(`  milestones (ms): ${JSON.stringify(res.milestones)}`)
       console.log(`run ${i + 1}: command ${secs(cmd[i])}, API ${secs(api[i])}, all Ready ${secs(ready[i])}, floor ${secs(floor[i])}`)
     }
   } finally {

@@ -43,7 +43,10 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
 
   const tasks = new Listr<CreateContext>(
     [
-      {title: 'Checking Docker and the cluster name', task: () => preflight(ctx)},
+      {title: 'Checking Docker and the cluster name', task: async () => {
+        await preflight(ctx)
+        mark(ctx, 'preflight')
+      }},
       {
         title: 'Preparing node image and certificates',
         task: (_c, task) =>
@@ -57,6 +60,7 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
                   ctx.imageBuilt = res.built
                   sub.title = `Node image ${res.image}${res.built ? ` (built from ${res.base})` : ''}`
                   ctx.securityMode = await provider.securityMode(res.image)
+                  mark(ctx, 'image')
                 },
               },
               {title: 'Certificates', task: () => generateCertificates(ctx)},
@@ -64,13 +68,19 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
             {concurrent: true},
           ),
       },
-      {title: 'Creating network', task: () => createNetwork(ctx)},
+      {title: 'Creating network', task: async () => {
+        await createNetwork(ctx)
+        mark(ctx, 'network')
+      }},
       {
         title: 'Starting nodes',
         task: (_c, task) => {
           task.title = `Starting ${ctx.plan!.nodes.length} nodes (${ctx.securityMode === 'privileged' ? '--privileged' : 'explicit capabilities: --privileged is not available on this engine'})`
           return task.newListr(
-            ctx.plan!.nodes.map((n) => ({title: `${n.name} (${n.role}, ${n.ip})`, task: () => createNode(ctx, n)})),
+            ctx.plan!.nodes.map((n) => ({title: `${n.name} (${n.role}, ${n.ip})`, task: async () => {
+              await createNode(ctx, n)
+              mark(ctx, `started:${n.name}`)
+            }})),
             {concurrent: true, exitOnError: true},
           )
         },
