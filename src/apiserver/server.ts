@@ -1,6 +1,6 @@
 // The HTTPS server: routing → authentication → body → verb handler → JSON response.
-import https from 'node:https'
 import type {IncomingMessage, ServerResponse} from 'node:http'
+import type {Duplex} from 'node:stream'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
 import {createAuthenticator, type TokenAuthenticator} from './authn.js'
@@ -11,6 +11,7 @@ import {DiscoveryCache} from './discovery.js'
 import {isAnonymousPath, serveEndpoint} from './endpoints.js'
 import {errors} from './errors.js'
 import {dispatch} from './handlers/index.js'
+import {type AgentTls, parseStreamPath, proxyUpgrade, rejectUpgrade, servePodLog} from './handlers/streams.js'
 import {OpenApiCache} from './openapi.js'
 import {sendError, sendJson} from './respond.js'
 import {route} from './route.js'
@@ -27,14 +28,25 @@ export interface ApiServerOptions {
   authenticateToken?: TokenAuthenticator
   /** ClusterIP of the `kubernetes` Service created at bootstrap. */
   serviceIP?: string
+  /**
+   * Client certificate for calls to agents (logs, exec, attach); default: the serving certificate, which agents
+   * accept as the kube-apiserver identity (see src/agent/server).
+   */
+  agentClient?: {cert: string; key: string}
 }
 
 /** Builds the request listener and its context (without listening). */
-export async function createHandler(opts: ApiServerOptions): Promise<{ctx: ServerContext; handle: (req: IncomingMessage, res: ServerResponse) => void}> {
+export async function createHandler(opts: ApiServerOptions): Promise<{
+  ctx: ServerContext
+  handle: (req: IncomingMessage, res: ServerResponse) => void
+  /** For the server's 'upgrade' event: exec/attach streams. */
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+}> {
   const registry = opts.registry ?? new ResourceRegistry()
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date())}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry)}
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken, ctx.now)
+  const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/'
@@ -44,15 +56,31 @@ export async function createHandler(opts: ApiServerOptions): Promise<{ctx: Serve
     if (!user && !anonymous) throw errors.unauthorized()
     const routed = route(req.method ?? 'GET', url, registry)
     if (routed.kind === 'endpoint') return serveEndpoint(routed, req, res, caches)
+    if (routed.subresource === 'log' && routed.def.kind === 'Pod' && routed.def.group === '') {
+      return servePodLog(ctx, agentTls, user!, parseStreamPath(url)!, req, res)
+    }
     const raw = await readBody(req)
     const result = await dispatch({ctx, r: routed, req, res, user: user!, raw})
     if (result) sendJson(res, result.code, result.body)
+  }
+
+  async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const user = await authenticate(req)
+    if (!user) throw errors.unauthorized()
+    const r = parseStreamPath(req.url ?? '/')
+    if (!r || r.subresource === 'log') throw errors.badRequest(`upgrade is not supported on ${(req.url ?? '/').split('?')[0]}`)
+    await proxyUpgrade(ctx, agentTls, user, r, req, socket, head)
   }
 
   return {
     ctx,
     handle(req, res) {
       serve(req, res).catch(err => sendError(res, err))
+    },
+    upgrade(req, socket, head) {
+      // A reset by the client must not crash the server before a handler owns the socket.
+      socket.on('error', () => {})
+      serveUpgrade(req, socket, head).catch(err => rejectUpgrade(socket, err))
     },
   }
 }

@@ -1,0 +1,164 @@
+// Acceptance: real kubectl v1.32 → apiserver → agent streaming server → fake dockerd, for logs (-f, --tail, -c), exec (stdin, exit codes).
+import assert from 'node:assert/strict'
+import {execFile, spawn} from 'node:child_process'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {promisify} from 'node:util'
+import {startAgentServer, type RunningAgentServer} from '../../../src/agent/server/index.js'
+import {startApiServer, type RunningApiServer} from '../../../src/apiserver/index.js'
+import {MemoryStore} from '../../../src/store/index.js'
+import {createTestCa} from '../../helpers/pki.js'
+import {FakeDocker, type FakeContainer} from '../../unit/agent/server/fake-docker.js'
+
+const run = promisify(execFile)
+
+describe('kubectl logs/exec through the apiserver to the agent', function () {
+  this.timeout(60_000)
+  let api: RunningApiServer
+  let agent: RunningAgentServer
+  let docker: FakeDocker
+  let web: FakeContainer
+  let dir: string
+  const args = (...a: string[]) => ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), ...a]
+  const kubectl = async (...a: string[]) => (await run('kubectl', args(...a))).stdout
+  /** Runs kubectl with `input` on stdin; resolves with its output and exit code (never rejects). */
+  const kubectlIO = (input: string | undefined, ...a: string[]) => new Promise<{code: number; stdout: string; stderr: string}>((resolve) => {
+    const p = spawn('kubectl', args(...a))
+    let stdout = ''
+    let stderr = ''
+    p.stdout.on('data', d => (stdout += d))
+    p.stderr.on('data', d => (stderr += d))
+    p.on('close', code => resolve({code: code ?? -1, stdout, stderr}))
+    if (input !== undefined) p.stdin.end(input)
+    else p.stdin.end()
+  })
+
+  before(async () => {
+    const ca = await createTestCa()
+    // The same identities as a real cluster: a server-only apiserver certificate (CN=kube-apiserver) that the
+    // apiserver also presents to agents, and a node certificate serving the agent on 127.0.0.1.
+    const apiserverCert = await ca.sign('CN=kube-apiserver', {server: true})
+    const nodeCert = await ca.sign('CN=system:node:n1,O=system:nodes', {server: true})
+    const admin = await ca.sign('CN=admin,O=system:masters')
+    docker = new FakeDocker()
+    agent = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...nodeCert, ca: ca.cert}, docker})
+    api = await startApiServer({store: new MemoryStore(), port: 0, tls: {...apiserverCert, ca: ca.cert}})
+    dir = await mkdtemp(join(tmpdir(), 'skiff-streams-'))
+    const b64 = (s: string) => Buffer.from(s).toString('base64')
+    await writeFile(join(dir, 'config'), `apiVersion: v1
+kind: Config
+clusters: [{name: t, cluster: {server: "https://127.0.0.1:${api.port}", certificate-authority-data: ${b64(ca.cert)}}}]
+users: [{name: t, user: {client-certificate-data: ${b64(admin.cert)}, client-key-data: ${b64(admin.key)}}}]
+contexts: [{name: t, context: {cluster: t, user: t}}]
+current-context: t
+`)
+    await writeFile(join(dir, 'objs.yaml'), `apiVersion: v1
+kind: Node
+metadata: {name: n1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec: {nodeName: n1, containers: [{name: app, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: multi, namespace: default}
+spec: {nodeName: n1, containers: [{name: a, image: busybox}, {name: b, image: busybox}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pending, namespace: default}
+spec: {containers: [{name: app, image: busybox}]}
+`)
+    await kubectl('create', '-f', join(dir, 'objs.yaml'))
+    // What the agent would report: its address and kubelet port, and running containers.
+    await kubectl('patch', 'node', 'n1', '--subresource=status', '--type=merge', '-p',
+      JSON.stringify({status: {addresses: [{type: 'InternalIP', address: '127.0.0.1'}], daemonEndpoints: {kubeletEndpoint: {Port: agent.port}}}}))
+    const running = (names: string[]) => JSON.stringify({status: {phase: 'Running', containerStatuses: names.map(name => ({name, ready: true, restartCount: 0, image: 'busybox', imageID: '', state: {running: {startedAt: '2026-11-25T10:00:00Z'}}}))}})
+    await kubectl('patch', 'pod', 'web', '--subresource=status', '--type=merge', '-p', running(['app']))
+    await kubectl('patch', 'pod', 'multi', '--subresource=status', '--type=merge', '-p', running(['a', 'b']))
+    web = docker.add({ns: 'default', pod: 'web', name: 'app'})
+    for (const l of ['one', 'two', 'three']) docker.log(web, l)
+    docker.add({ns: 'default', pod: 'multi', name: 'a'})
+    docker.log(docker.add({ns: 'default', pod: 'multi', name: 'b'}), 'from b')
+    docker.onExec = p => {
+      const cmd = p.cmd.join(' ')
+      if (cmd === 'cat /etc/hostname') {
+        p.write(1, 'web\n')
+        p.exit(0)
+      } else if (cmd === 'sh -c exit 3') p.exit(3)
+      else if (cmd === 'sh') {
+        // A tiny shell: answers each line it reads, exits at EOF.
+        let input = ''
+        p.stdin.on('data', (d: Buffer) => (input += d))
+        p.stdin.on('end', () => {
+          p.write(1, input.split('\n').filter(Boolean).map(l => `sh: ${l}\n`).join(''))
+          p.write(2, 'bye\n')
+          p.exit(0)
+        })
+      } else {
+        p.write(2, `${p.cmd[0]}: not found\n`)
+        p.exit(127)
+      }
+    }
+  })
+  after(async () => {
+    await api?.close()
+    await agent?.close()
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('kubectl logs, --tail, -c, and the errors for a pending pod and a missing container name', async () => {
+    assert.equal(await kubectl('logs', 'web'), 'one\ntwo\nthree\n')
+    assert.equal(await kubectl('logs', 'web', '--tail=1'), 'three\n')
+    assert.equal(await kubectl('logs', 'multi', '-c', 'b'), 'from b\n')
+    assert.match(await kubectl('logs', 'web', '--timestamps', '--tail=1'), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z three\n$/)
+    const pending = await kubectlIO(undefined, 'logs', 'pending')
+    assert.notEqual(pending.code, 0)
+    assert.match(pending.stderr, /container "app" in pod "pending" is waiting to start: ContainerCreating/)
+  })
+
+  it('the API answers 400 with the choices when a multi-container pod is asked without a container', async () => {
+    // kubectl picks a container itself, so ask the API directly through kubectl get --raw.
+    const r = await kubectlIO(undefined, 'get', '--raw', '/api/v1/namespaces/default/pods/multi/log')
+    assert.notEqual(r.code, 0)
+    assert.match(r.stderr, /a container name must be specified for pod multi, choose one of: \[a b\]/)
+  })
+
+  it('kubectl logs -f streams new lines and exits 0 when the stream ends', async () => {
+    const p = spawn('kubectl', args('logs', '-f', 'web', '--tail=1'))
+    let out = ''
+    const done = new Promise<number>(resolve => p.on('close', code => resolve(code ?? -1)))
+    await new Promise<void>(resolve => p.stdout.on('data', (d) => {
+      out += d
+      if (out === 'three\n') {
+        docker.log(web, 'four')
+      } else if (out === 'three\nfour\n') {
+        // The container stops: docker ends the follow stream.
+        for (const f of [...web.followers]) f.end()
+        resolve()
+      }
+    }))
+    assert.equal(await done, 0)
+    assert.equal(out, 'three\nfour\n')
+  })
+
+  it('kubectl exec: output, stdin with -i, and exit codes', async () => {
+    assert.equal(await kubectl('exec', 'web', '--', 'cat', '/etc/hostname'), 'web\n')
+    const sh = await kubectlIO('echo hi\nls\n', 'exec', '-i', 'web', '--', 'sh')
+    assert.deepEqual(sh, {code: 0, stdout: 'sh: echo hi\nsh: ls\n', stderr: 'bye\n'})
+    const failed = await kubectlIO(undefined, 'exec', 'web', '--', 'sh', '-c', 'exit 3')
+    assert.equal(failed.code, 3)
+    const missing = await kubectlIO(undefined, 'exec', 'web', '--', 'nope')
+    assert.equal(missing.code, 127)
+    assert.match(missing.stderr, /nope: not found/)
+  })
+
+  it('kubectl exec into a container that is not running fails with a reason', async () => {
+    const r = await kubectlIO(undefined, 'exec', 'pending', '--', 'true')
+    assert.notEqual(r.code, 0)
+    assert.match(r.stderr, /does not have a host assigned/)
+  })
+})
