@@ -156,9 +156,38 @@ spec: {containers: [{name: app, image: busybox}]}
     assert.match(missing.stderr, /nope: not found/)
   })
 
-  it('kubectl exec into a container that is not running fails with a reason', async () => {
+  it('kubectl exec into a pod without a node, or a container that is not running, fails with a reason', async () => {
     const r = await kubectlIO(undefined, 'exec', 'pending', '--', 'true')
     assert.notEqual(r.code, 0)
     assert.match(r.stderr, /does not have a host assigned/)
+    // Scheduled, but the container has not started: the agent refuses the WebSocket, kubectl retries with SPDY,
+    // and that answer says why.
+    await kubectl('run', 'starting', '--image=busybox', '--overrides={"spec":{"nodeName":"n1"}}')
+    const s = await kubectlIO(undefined, 'exec', 'starting', '--', 'true')
+    assert.notEqual(s.code, 0)
+    assert.match(s.stderr, /container "starting" in pod "starting" is not running/)
+  })
+
+  it('kubectl attach -i: stdin to the main process, its output back', async () => {
+    docker.onAttach = p => {
+      let input = ''
+      p.stdin.on('data', (d: Buffer) => (input += d))
+      p.stdin.on('end', () => {
+        p.write(1, `main got ${input}`)
+        p.exit(0)
+      })
+    }
+    const r = await kubectlIO('hello\n', 'attach', '-i', 'web', '-c', 'app')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /main got hello\n/)
+  })
+
+  it('interrupting kubectl logs -f closes the agent stream', async () => {
+    const p = spawn('kubectl', args('logs', '-f', 'web', '--tail=1'))
+    await new Promise<void>(resolve => p.stdout.once('data', () => resolve()))
+    assert.equal(web.followers.length, 1)
+    p.kill('SIGINT')
+    for (let i = 0; i < 100 && web.followers.length > 0; i++) await new Promise(r => setTimeout(r, 20))
+    assert.equal(web.followers.length, 0)
   })
 })

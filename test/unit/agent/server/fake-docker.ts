@@ -45,6 +45,12 @@ export class FakeDocker implements DockerApi {
     p.stdin.on('end', () => p.exit(0))
   }
 
+  /** Scripts the main process seen by attach; the default echoes stdin and ends at EOF. */
+  onAttach: (p: FakeProcess) => void = (p) => {
+    p.stdin.on('data', (d: Buffer) => p.write(1, d.toString()))
+    p.stdin.on('end', () => p.exit(0))
+  }
+
   add(c: Partial<FakeContainer> & {ns: string; pod: string; name: string}): FakeContainer {
     const full: FakeContainer = {id: `c${this.containers.length + 1}`, restartCount: 0, running: true, lines: [], followers: [], ...c}
     this.containers.push(full)
@@ -76,7 +82,7 @@ export class FakeDocker implements DockerApi {
     const c = this.containers.find(x => x.id === id)
     if (!c) throw new Error(`no such container: ${id}`)
     // Arrow functions keep `this` (the fake) inside the returned container object.
-    const fake = {frame: (l: FakeLogLine, ts: boolean) => this.frame(c, l, ts), execs: () => this.execs, logCalls: () => this.logCalls, onExec: (p: FakeProcess) => this.onExec(p)}
+    const fake = {frame: (l: FakeLogLine, ts: boolean) => this.frame(c, l, ts), execs: () => this.execs, logCalls: () => this.logCalls, onExec: (p: FakeProcess) => this.onExec(p), onAttach: (p: FakeProcess) => this.onAttach(p)}
     return {
       async inspect() {
         return {Config: {Tty: c.tty === true}, State: {Running: c.running, ExitCode: 0}}
@@ -131,8 +137,28 @@ export class FakeDocker implements DockerApi {
           },
         }
       },
-      async attach() {
-        throw new Error('attach is not faked')
+      async attach(opts) {
+        // Attach to the "main process": the fake's onAttach script plays it.
+        const stdin = new PassThrough()
+        const sock = new Duplex({
+          read() {},
+          write(chunk, _enc, cb) {
+            stdin.write(chunk)
+            cb()
+          },
+          final(cb) {
+            stdin.end()
+            cb()
+          },
+        })
+        setImmediate(() => fake.onAttach({
+          cmd: [], tty: c.tty === true, stdin,
+          write: (stream, data) => {
+            if (stream === 1 ? opts.stdout : opts.stderr) sock.push(c.tty ? Buffer.from(data) : dockerFrame(stream, data))
+          },
+          exit: () => sock.push(null),
+        }))
+        return sock
       },
       async resize() {},
     }
