@@ -9,6 +9,10 @@ import {type ResourceList, readCapacity} from './capacity.js'
 import type {AgentConfig} from './config.js'
 import type {RuntimeProbe} from './docker.js'
 import {readHostInfo} from './host-info.js'
+import {DockerRuntime} from './pods/docker-runtime.js'
+import {ensurePauseImage} from './pods/pause-image.js'
+import {type PodClient, PodManager, type PodManagerOptions} from './pods/pod-manager.js'
+import type {ContainerRuntime} from './pods/runtime.js'
 import {LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, type NodeFacts, buildLease, buildNode, buildNodeStatus, goArch, mergeNodeOnRegister, needsReadyRestore} from './node-object.js'
 
 /** The API calls the agent makes. */
@@ -28,6 +32,11 @@ export interface AgentOptions {
   runtimePollMs?: number
   leaseRenewMs?: number
   statusUpdateMs?: number
+  /**
+   * The pod lifecycle: false turns it off; by default it runs against the runtime probe's docker socket when the
+   * probe has one (a fake probe in tests has none, so no pods are ever started on a developer's own docker).
+   */
+  pods?: false | ({runtime?: ContainerRuntime} & Partial<Omit<PodManagerOptions, 'client' | 'runtime' | 'nodeName' | 'nodeIP'>>)
 }
 
 const nodesRef: ResourceRef = {version: 'v1', resource: 'nodes'}
@@ -70,6 +79,9 @@ export class NodeAgent {
     const version = await this.waitForRuntime(signal)
     if (signal.aborted) return
     this.log(`docker ${version} is up after ${this.clock.now() - t0} ms`)
+    const podRuntime = this.podRuntime()
+    // The pause image is needed by the first pod: build it while the node registers.
+    const pauseReady = podRuntime ? ensurePauseImage((ref) => podRuntime.imageID(ref)).catch((err) => this.log(`pause image: ${err?.message ?? err}`)) : undefined
     const host = (this.opts.hostInfo ?? readHostInfo)(config.nodeName)
     this.facts = {
       name: config.nodeName,
@@ -91,7 +103,31 @@ export class NodeAgent {
     this.log(`node ${config.nodeName} registered and Ready after ${this.clock.now() - t0} ms (capacity cpu=${this.facts.capacity.cpu} memory=${this.facts.capacity.memory})`)
     this.markReady()
 
-    await Promise.all([this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal)])
+    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal)]
+    if (podRuntime) {
+      await pauseReady
+      const pods = new PodManager({
+        ...(this.opts.pods || {}),
+        client: this.opts.client as unknown as PodClient,
+        runtime: podRuntime,
+        nodeName: config.nodeName,
+        nodeIP: config.nodeIP,
+        clock: this.clock,
+        log: this.log,
+      })
+      loops.push(pods.run(signal).catch((err) => this.log(`pod manager stopped: ${err?.stack ?? err}`)))
+    }
+    await Promise.all(loops)
+  }
+
+  /** The runtime pods run in, or undefined when the pod lifecycle is off (see AgentOptions.pods). */
+  private podRuntime(): ContainerRuntime | undefined {
+    const p = this.opts.pods
+    if (p === false) return undefined
+    const client = this.opts.client as Partial<PodClient>
+    if (typeof client.patch !== 'function' || typeof client.delete !== 'function') return undefined
+    if (p?.runtime) return p.runtime
+    return this.opts.runtime.socketPath ? new DockerRuntime(this.opts.runtime.socketPath) : undefined
   }
 
   /** Polls the runtime until it answers, then returns its version. */

@@ -7,6 +7,8 @@ export interface RuntimeProbe {
   ping(): Promise<void>
   /** The daemon's version, e.g. "20.10.24+dfsg1". */
   version(): Promise<string>
+  /** The daemon's unix socket, when the probe talks to a real one (the pod manager runs containers there). */
+  readonly socketPath?: string
 }
 
 function getOverSocket(socketPath: string, path: string, timeoutMs: number): Promise<{code: number; body: string}> {
@@ -27,6 +29,7 @@ function getOverSocket(socketPath: string, path: string, timeoutMs: number): Pro
 /** The inner dockerd at socketPath (plain HTTP over the unix socket; dockerode would be far heavier for two calls). */
 export function dockerProbe(socketPath = '/var/run/docker.sock'): RuntimeProbe {
   return {
+    socketPath,
     async ping() {
       const {code, body} = await getOverSocket(socketPath, '/_ping', 2000)
       if (code !== 200) throw new Error(`docker /_ping answered ${code}: ${body.trim()}`)

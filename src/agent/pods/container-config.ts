@@ -1,0 +1,146 @@
+// Pure translation of a pod spec into docker create requests for the sandbox (pause) and the pod's containers.
+import {createHash} from 'node:crypto'
+import * as path from 'node:path'
+import {PodLabels, SANDBOX_CONTAINER, dockerContainerName} from '../container-labels.js'
+import {expandVars} from './env.js'
+import {PAUSE_IMAGE} from './pause-image.js'
+import {milliCPU, quantityValue} from './quantity.js'
+import type {CreateRequest} from './runtime.js'
+
+type Any = any
+
+/** CFS period the kubelet uses (100 ms); quotas are expressed against it. */
+export const CPU_PERIOD_US = 100_000
+/** Smallest CFS quota the kernel accepts (1 ms), as the kubelet clamps. */
+const MIN_QUOTA_US = 1000
+/** CPU shares of a container with no cpu request (the kubelet's minimum). */
+const MIN_SHARES = 2
+
+/** Hash of the parts of a container spec whose change requires a new container (resources excluded: resizable). */
+export function containerHash(container: Any): string {
+  const {resources: _r, ...rest} = container ?? {}
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16)
+}
+
+function podLabels(pod: Any, containerName: string, type: 'sandbox' | 'init' | 'app', restartCount: number, hash: string): Record<string, string> {
+  return {
+    [PodLabels.podUID]: pod.metadata.uid,
+    [PodLabels.podName]: pod.metadata.name,
+    [PodLabels.podNamespace]: pod.metadata.namespace ?? 'default',
+    [PodLabels.containerName]: containerName,
+    [PodLabels.containerType]: type,
+    [PodLabels.restartCount]: String(restartCount),
+    [PodLabels.specHash]: hash,
+  }
+}
+
+/** The create request of a pod's sandbox; attempt distinguishes re-created sandboxes. */
+export function sandboxRequest(pod: Any, attempt: number): CreateRequest {
+  const md = pod.metadata
+  const spec = pod.spec ?? {}
+  const hostNetwork = spec.hostNetwork === true
+  const extraHosts: string[] = []
+  for (const a of spec.hostAliases ?? []) for (const h of a.hostnames ?? []) extraHosts.push(`${h}:${a.ip}`)
+  const body: Record<string, any> = {
+    Image: PAUSE_IMAGE,
+    Labels: podLabels(pod, SANDBOX_CONTAINER, 'sandbox', attempt, ''),
+    HostConfig: {
+      NetworkMode: hostNetwork ? 'host' : 'bridge',
+      // App containers join the sandbox's IPC namespace, as pods share IPC.
+      IpcMode: 'shareable',
+      RestartPolicy: {Name: 'no'},
+      ExtraHosts: extraHosts.length > 0 ? extraHosts : undefined,
+    },
+  }
+  if (!hostNetwork) {
+    // A pod's hostname is its name (or spec.hostname), cut to a DNS label as the kubelet does.
+    body.Hostname = String(spec.hostname ?? md.name).slice(0, 63).replace(/[-.]+$/, '')
+    if (spec.subdomain) body.Domainname = `${spec.subdomain}.${md.namespace ?? 'default'}.svc.cluster.local`
+  }
+  return {name: dockerContainerName(SANDBOX_CONTAINER, md.name, md.namespace ?? 'default', md.uid, attempt), body}
+}
+
+/** Docker resource settings from a container's requests and limits (CFS quota for the cpu limit, shares for the request). */
+export function resourceConfig(container: Any): Record<string, number> {
+  const limits = container?.resources?.limits ?? {}
+  const requests = container?.resources?.requests ?? {}
+  const out: Record<string, number> = {}
+  // As the API defaults it: a limit without a request requests the limit.
+  const cpuRequest = milliCPU(requests.cpu ?? limits.cpu)
+  out.CpuShares = cpuRequest === undefined ? MIN_SHARES : Math.max(MIN_SHARES, Math.floor((cpuRequest * 1024) / 1000))
+  const cpuLimit = milliCPU(limits.cpu)
+  if (cpuLimit !== undefined && cpuLimit > 0) {
+    out.CpuPeriod = CPU_PERIOD_US
+    out.CpuQuota = Math.max(MIN_QUOTA_US, Math.floor((cpuLimit * CPU_PERIOD_US) / 1000))
+  }
+  const mem = quantityValue(limits.memory)
+  if (mem !== undefined && mem > 0) {
+    out.Memory = Math.floor(mem)
+    // No swap beyond the limit, so the limit means what it says.
+    out.MemorySwap = Math.floor(mem)
+  }
+  return out
+}
+
+/** Inputs of containerRequest besides the pod and container spec. */
+export interface ContainerContext {
+  sandboxID: string
+  type: 'init' | 'app'
+  restartCount: number
+  env: Map<string, string>
+  /** Volume name → path in the node. */
+  volumes: Map<string, string>
+  /** Names of volumes whose files the agent writes (configMap, secret, ...), which containers only read. */
+  readOnlyVolumes?: Set<string>
+  hostNetwork?: boolean
+}
+
+/** The create request of one of a pod's containers. */
+export function containerRequest(pod: Any, container: Any, ctx: ContainerContext): CreateRequest {
+  const md = pod.metadata
+  const spec = pod.spec ?? {}
+  const sc = container.securityContext ?? {}
+  const psc = spec.securityContext ?? {}
+  const binds: string[] = []
+  for (const m of container.volumeMounts ?? []) {
+    const src = ctx.volumes.get(m.name)
+    if (!src) continue
+    const sub = m.subPathExpr ? expandVars(m.subPathExpr, ctx.env) : m.subPath
+    const host = sub ? path.join(src, sub) : src
+    const ro = m.readOnly === true || ctx.readOnlyVolumes?.has(m.name)
+    binds.push(`${host}:${m.mountPath}${ro ? ':ro' : ''}`)
+  }
+  const runAsUser = sc.runAsUser ?? psc.runAsUser
+  const runAsGroup = sc.runAsGroup ?? psc.runAsGroup
+  const hostConfig: Record<string, any> = {
+    NetworkMode: `container:${ctx.sandboxID}`,
+    IpcMode: `container:${ctx.sandboxID}`,
+    PidMode: spec.shareProcessNamespace ? `container:${ctx.sandboxID}` : undefined,
+    Binds: binds,
+    RestartPolicy: {Name: 'no'},
+    // The kubelet's default log rotation (10 MiB, 5 files); logs are read back through docker.
+    LogConfig: {Type: 'json-file', Config: {'max-size': '10m', 'max-file': '5'}},
+    Privileged: sc.privileged === true || undefined,
+    ReadonlyRootfs: sc.readOnlyRootFilesystem === true || undefined,
+    CapAdd: sc.capabilities?.add,
+    CapDrop: sc.capabilities?.drop,
+    ...resourceConfig(container),
+  }
+  const body: Record<string, any> = {
+    Image: container.image,
+    Env: [...ctx.env].map(([k, v]) => `${k}=${v}`),
+    Labels: podLabels(pod, container.name, ctx.type, ctx.restartCount, containerHash(container)),
+    WorkingDir: container.workingDir || undefined,
+    Tty: container.tty === true,
+    OpenStdin: container.stdin === true,
+    StdinOnce: container.stdinOnce === true,
+    AttachStdin: false,
+    HostConfig: hostConfig,
+  }
+  if (runAsUser !== undefined) body.User = runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser)
+  // command replaces the image's ENTRYPOINT (and with it its CMD); args replaces CMD. $(VAR) expands in both.
+  if (container.command) body.Entrypoint = container.command.map((s: string) => expandVars(s, ctx.env))
+  if (container.args) body.Cmd = container.args.map((s: string) => expandVars(s, ctx.env))
+  else if (container.command) body.Cmd = []
+  return {name: dockerContainerName(container.name, md.name, md.namespace ?? 'default', md.uid, ctx.restartCount), body}
+}

@@ -1,0 +1,13 @@
+// The agent's pod lifecycle: manager, worker, runtime seam and the pure builders behind them.
+export * from './backoff.js'
+export * from './container-config.js'
+export * from './docker-runtime.js'
+export * from './env.js'
+export * from './pause-image.js'
+export * from './pod-manager.js'
+export * from './pod-worker.js'
+export * from './probes.js'
+export * from './quantity.js'
+export * from './runtime.js'
+export * from './status.js'
+export * from './volumes.js'

@@ -1,0 +1,235 @@
+// Runs the pods bound to this node: one pod informer (spec.nodeName), ConfigMap/Secret informers, docker events, and a bounded pool of per-pod syncs.
+import type {KubeObject} from '../../api/types.js'
+import type {ApiClient} from '../../client/api-client.js'
+import {type Clock, realClock} from '../../client/clock.js'
+import {isConflict, isNotFound} from '../../client/errors.js'
+import {EventRecorder} from '../../client/events.js'
+import {Informer} from '../../client/informer.js'
+import {WorkQueue, processQueue} from '../../client/workqueue.js'
+import {Backoff} from './backoff.js'
+import type {ObjectLookup} from './env.js'
+import {ensurePauseImage} from './pause-image.js'
+import {PodWorker} from './pod-worker.js'
+import {probeExecutor} from './probes.js'
+import type {ContainerRuntime} from './runtime.js'
+import {DEFAULT_PODS_ROOT} from './volumes.js'
+
+type Any = any
+
+/** The API calls the pod manager makes. */
+export type PodClient = Pick<ApiClient, 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'create'>
+
+/** Dependencies of the pod manager; client, runtime and node identity are required. */
+export interface PodManagerOptions {
+  client: PodClient
+  runtime: ContainerRuntime
+  nodeName: string
+  nodeIP: string
+  clock?: Clock
+  log?: (msg: string) => void
+  podsRoot?: string
+  /** Pods synced at once; unrelated pods never wait behind each other beyond this. */
+  concurrency?: number
+  /** Full relist of containers (catches missed docker events, orphans). */
+  resyncMs?: number
+  ensurePause?: () => Promise<void>
+}
+
+/** Names of the ConfigMaps and Secrets a pod spec refers to (env, envFrom, volumes). */
+export function podReferences(pod: Any): {configMaps: Set<string>; secrets: Set<string>} {
+  const configMaps = new Set<string>()
+  const secrets = new Set<string>()
+  const spec = pod.spec ?? {}
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    for (const e of c.envFrom ?? []) {
+      if (e.configMapRef?.name) configMaps.add(e.configMapRef.name)
+      if (e.secretRef?.name) secrets.add(e.secretRef.name)
+    }
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef?.name) configMaps.add(e.valueFrom.configMapKeyRef.name)
+      if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name)
+    }
+  }
+  for (const v of spec.volumes ?? []) {
+    if (v.configMap?.name) configMaps.add(v.configMap.name)
+    if (v.secret?.secretName) secrets.add(v.secret.secretName)
+    for (const s of v.projected?.sources ?? []) {
+      if (s.configMap?.name) configMaps.add(s.configMap.name)
+      if (s.secret?.name) secrets.add(s.secret.name)
+    }
+  }
+  return {configMaps, secrets}
+}
+
+/** Reads ConfigMaps and Secrets from informer caches (secret values decoded). */
+export function informerLookup(configMaps: Informer, secrets: Informer): ObjectLookup {
+  return {
+    configMap(ns, name) {
+      const cm = configMaps.get(`${ns}/${name}`) as Any
+      if (!cm) return undefined
+      const out: Record<string, string> = {...(cm.data ?? {})}
+      for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(String(v), 'base64').toString('utf8')
+      return out
+    },
+    secret(ns, name) {
+      const s = secrets.get(`${ns}/${name}`) as Any
+      if (!s) return undefined
+      const out: Record<string, string> = {}
+      for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(String(v), 'base64').toString('utf8')
+      return out
+    },
+  }
+}
+
+/** The agent's pod lifecycle: watches its pods and keeps their containers and status in line. */
+export class PodManager {
+  private readonly clock: Clock
+  private readonly log: (msg: string) => void
+  private readonly queue: WorkQueue
+  private readonly workers = new Map<string, PodWorker>()
+  /** Latest pod object by uid (undefined once it left the API). */
+  private readonly pods = new Map<string, KubeObject>()
+  private readonly recorder: EventRecorder
+  private readonly restartBackoff = new Backoff()
+  private readonly pullBackoff = new Backoff()
+  readonly podInformer: Informer
+  private readonly cmInformer: Informer
+  private readonly secretInformer: Informer
+
+  constructor(private readonly opts: PodManagerOptions) {
+    this.clock = opts.clock ?? realClock
+    this.log = opts.log ?? (() => {})
+    this.queue = new WorkQueue({clock: this.clock})
+    this.recorder = new EventRecorder(opts.client as Any, {component: 'kubelet', instance: opts.nodeName, host: opts.nodeName}, {clock: this.clock, log: this.log})
+    const infOpts = {clock: this.clock, log: this.log}
+    this.podInformer = new Informer(opts.client, {version: 'v1', resource: 'pods'}, {...infOpts, fieldSelector: `spec.nodeName=${opts.nodeName}`})
+    this.cmInformer = new Informer(opts.client, {version: 'v1', resource: 'configmaps'}, infOpts)
+    this.secretInformer = new Informer(opts.client, {version: 'v1', resource: 'secrets'}, infOpts)
+  }
+
+  /** Runs until signal aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    const {runtime} = this.opts
+    const ensurePause = this.opts.ensurePause ?? (() => ensurePauseImage((ref) => runtime.imageID(ref)))
+    // Build the pause image while the caches fill, so the first pod does not wait for it.
+    const pauseReady = ensurePause().catch((err) => this.log(`pause image: ${err?.message ?? err}`))
+
+    this.podInformer.addHandlers({
+      onAdd: (p) => this.onPod(p),
+      onUpdate: (_o, p) => this.onPod(p),
+      onDelete: (p) => {
+        this.pods.delete(p.metadata.uid!)
+        this.queue.add(p.metadata.uid!)
+      },
+    })
+    const onObject = (kind: 'configMaps' | 'secrets') => (o: KubeObject) => {
+      for (const [uid, pod] of this.pods) {
+        if (pod.metadata.namespace !== o.metadata.namespace) continue
+        if (podReferences(pod)[kind].has(o.metadata.name ?? '')) this.queue.add(uid)
+      }
+    }
+    for (const [inf, kind] of [[this.cmInformer, 'configMaps'], [this.secretInformer, 'secrets']] as const) {
+      const h = onObject(kind)
+      inf.addHandlers({onAdd: h, onUpdate: (_o, n) => h(n), onDelete: h})
+    }
+    const informers = [this.podInformer, this.cmInformer, this.secretInformer].map((i) => i.run(signal))
+    runtime.watch((uid) => this.queue.add(uid), signal)
+    signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
+
+    await Promise.all([this.podInformer.waitForSync(signal), this.cmInformer.waitForSync(signal), this.secretInformer.waitForSync(signal)])
+    if (signal.aborted) return
+    await pauseReady
+    // Containers of pods that are no longer bound here (deleted while the agent was down) are queued too, and removed.
+    await this.relist().catch((err) => this.log(`container relist failed: ${err?.message ?? err}`))
+    const resync = this.resyncLoop(signal)
+
+    await processQueue(this.queue, (uid) => this.sync(uid), {
+      workers: this.opts.concurrency ?? 12,
+      onError: (uid, err: any) => this.log(`sync of pod ${this.describe(uid)} failed: ${err?.message ?? err}`),
+    })
+    await Promise.all([...informers, resync])
+    for (const w of this.workers.values()) w.stopProbes()
+    await this.recorder.flush()
+  }
+
+  private onPod(p: KubeObject): void {
+    this.pods.set(p.metadata.uid!, p)
+    this.queue.add(p.metadata.uid!)
+  }
+
+  private describe(uid: string): string {
+    const p = this.pods.get(uid) ?? this.workers.get(uid)?.pod
+    return p ? `${p.metadata.namespace}/${p.metadata.name}` : uid
+  }
+
+  private async relist(): Promise<void> {
+    const containers = await this.opts.runtime.listPodContainers()
+    const uids = new Set([...containers.map((c) => c.podUID), ...this.pods.keys()])
+    for (const uid of uids) this.queue.add(uid)
+  }
+
+  private async resyncLoop(signal: AbortSignal): Promise<void> {
+    const every = this.opts.resyncMs ?? 10_000
+    while (!signal.aborted) {
+      await this.clock.sleep(every, signal)
+      if (signal.aborted) return
+      await this.relist().catch((err) => this.log(`container relist failed: ${err?.message ?? err}`))
+    }
+  }
+
+  /** One sync of the pod with this uid (or cleanup when it is gone). */
+  async sync(uid: string): Promise<void> {
+    const pod = this.pods.get(uid)
+    let worker = this.workers.get(uid)
+    if (!pod) {
+      // Gone from the API (deleted by us after termination, force-deleted, or never ours): remove what is left.
+      if (worker?.isTerminating) return
+      worker ??= this.newWorker(uid)
+      await worker.removeAll()
+      this.workers.delete(uid)
+      return
+    }
+    if (!worker) {
+      worker = this.newWorker(uid)
+      this.workers.set(uid, worker)
+    }
+    await worker.sync(pod)
+  }
+
+  private newWorker(uid: string): PodWorker {
+    const {client, runtime} = this.opts
+    return new PodWorker(uid, {
+      runtime,
+      clock: this.clock,
+      lookup: informerLookup(this.cmInformer, this.secretInformer),
+      nodeName: this.opts.nodeName,
+      nodeIP: this.opts.nodeIP,
+      podsRoot: this.opts.podsRoot ?? DEFAULT_PODS_ROOT,
+      event: (pod, type, reason, message) => this.recorder.record({...pod, apiVersion: 'v1', kind: 'Pod'}, type, reason, reason, message),
+      writeStatus: async (pod, status) => {
+        const ref = {version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status'}
+        try {
+          // The uid in the patch is a precondition: never write one pod's status onto a namesake that replaced it.
+          await client.patch(ref, {metadata: {uid: pod.metadata.uid}, status}, 'merge')
+        } catch (err) {
+          if (isNotFound(err)) return
+          throw err
+        }
+      },
+      deletePod: async (pod) => {
+        try {
+          await client.delete({version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name}, {gracePeriodSeconds: 0, preconditions: {uid: pod.metadata.uid}})
+        } catch (err) {
+          if (isNotFound(err) || isConflict(err)) return
+          throw err
+        }
+      },
+      requeue: (u, afterMs) => (afterMs && afterMs > 0 ? this.queue.addAfter(u, afterMs) : this.queue.add(u)),
+      restartBackoff: this.restartBackoff,
+      pullBackoff: this.pullBackoff,
+      probe: probeExecutor((id, cmd, timeoutMs) => runtime.exec(id, cmd, timeoutMs)),
+      ensurePause: this.opts.ensurePause,
+      log: this.log,
+    })
+  }
+}

@@ -1,0 +1,231 @@
+// Pure computation of a pod's status from its spec and runtime state, with Kubernetes' phase, condition and container-state rules.
+import type {ContainerInfo} from './runtime.js'
+
+type Any = any
+
+/** A waiting reason the pod worker decided for a container (ErrImagePull, CrashLoopBackOff, ...). */
+export interface WaitingReason {
+  reason: string
+  message?: string
+}
+
+/** What the status is computed from, besides the pod. */
+export interface PodRuntimeView {
+  /** The newest sandbox, if any. */
+  sandbox?: ContainerInfo
+  /** Every instance of the pod's init and app containers. */
+  containers: ContainerInfo[]
+  waiting: Map<string, WaitingReason>
+  /** Readiness probe results by container name; absent means no result yet. */
+  ready: Map<string, boolean>
+  /** Startup probe results by container name; absent means not started yet. */
+  started: Map<string, boolean>
+  hostIP: string
+  now: number
+}
+
+/** Docker's nanosecond RFC 3339 time as a Kubernetes Time (seconds). */
+export function kubeTime(t: string | number | undefined): string | undefined {
+  if (t === undefined) return undefined
+  if (typeof t === 'number') return new Date(t).toISOString().replace(/\.\d+Z$/, 'Z')
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?Z$/.exec(t)
+  if (m) return `${m[1]}Z`
+  const ms = Date.parse(t)
+  return Number.isNaN(ms) ? undefined : kubeTime(ms)
+}
+
+/** The imageID field for a docker image id, as dockershim reported local images. */
+export function imageIDString(id: string | undefined): string {
+  return id ? `docker://${id}` : ''
+}
+
+/** Instances of one container, newest first. */
+export function instancesOf(containers: ContainerInfo[], name: string): ContainerInfo[] {
+  return containers.filter((c) => c.name === name && c.type !== 'sandbox').sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount)
+}
+
+/** The terminated state of an exited container instance. */
+export function terminatedState(c: ContainerInfo): Record<string, any> {
+  const neverRan = !c.startedAt && c.error
+  const reason = c.oomKilled ? 'OOMKilled' : neverRan ? 'ContainerCannotRun' : c.exitCode === 0 ? 'Completed' : 'Error'
+  const t: Record<string, any> = {
+    exitCode: neverRan && !c.exitCode ? 128 : c.exitCode ?? 0,
+    reason,
+    startedAt: kubeTime(c.startedAt) ?? null,
+    finishedAt: kubeTime(c.finishedAt) ?? null,
+    containerID: `docker://${c.id}`,
+  }
+  if (c.error) t.message = c.error
+  return t
+}
+
+/** One entry of containerStatuses/initContainerStatuses. */
+export function containerStatus(spec: Any, instances: ContainerInfo[], view: PodRuntimeView, kind: 'init' | 'app', waitingDefault: string): Record<string, any> {
+  const [latest, previous] = instances
+  const override = view.waiting.get(spec.name)
+  const out: Record<string, any> = {name: spec.name, state: {}, lastState: {}, ready: false, restartCount: latest?.restartCount ?? 0, image: spec.image, imageID: '', started: false}
+  if (!latest) {
+    out.state = {waiting: override ?? {reason: waitingDefault}}
+    return out
+  }
+  out.containerID = `docker://${latest.id}`
+  out.imageID = imageIDString(latest.imageID)
+  if (latest.state === 'running') {
+    out.state = {running: {startedAt: kubeTime(latest.startedAt) ?? kubeTime(view.now)}}
+    if (previous?.state === 'exited') out.lastState = {terminated: terminatedState(previous)}
+    const hasStartup = !!spec.startupProbe
+    const started = !hasStartup || view.started.get(spec.name) === true
+    out.started = started
+    const ready = spec.readinessProbe ? view.ready.get(spec.name) === true : true
+    out.ready = started && ready
+  } else if (latest.state === 'exited') {
+    if (override) {
+      out.state = {waiting: override}
+      out.lastState = {terminated: terminatedState(latest)}
+    } else {
+      out.state = {terminated: terminatedState(latest)}
+      if (previous?.state === 'exited') out.lastState = {terminated: terminatedState(previous)}
+      // A completed init container counts as ready, as the kubelet reports it.
+      if (kind === 'init' && latest.exitCode === 0) out.ready = true
+    }
+  } else {
+    out.state = {waiting: override ?? {reason: 'ContainerCreating'}}
+    if (previous?.state === 'exited') out.lastState = {terminated: terminatedState(previous)}
+  }
+  return out
+}
+
+/** Pod phase from container statuses, following the kubelet's getPhase. */
+export function podPhase(spec: Any, initStatuses: Any[], statuses: Any[]): string {
+  const policy = spec.restartPolicy ?? 'Always'
+  let pendingInit = 0
+  let failedInit = 0
+  for (const s of initStatuses) {
+    const t = s.state?.terminated
+    if (t && t.exitCode === 0) continue
+    if (t) failedInit++
+    else if (s.state?.waiting && s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++
+    pendingInit++
+  }
+  if (failedInit > 0 && policy === 'Never') return 'Failed'
+  let running = 0
+  let waiting = 0
+  let stopped = 0
+  let succeeded = 0
+  for (const s of statuses) {
+    if (s.state?.running) running++
+    else if (s.state?.terminated) {
+      stopped++
+      if (s.state.terminated.exitCode === 0) succeeded++
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++
+      else waiting++
+    }
+  }
+  if (pendingInit > 0 || waiting > 0) return 'Pending'
+  if (running > 0) return 'Running'
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running'
+    if (stopped === succeeded) return 'Succeeded'
+    if (policy === 'Never') return 'Failed'
+    return 'Running'
+  }
+  return 'Pending'
+}
+
+/** Kubernetes' QoS class of a pod spec. */
+export function qosClass(spec: Any): string {
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
+  let any = false
+  let guaranteed = true
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {}
+    const lim = c.resources?.limits ?? {}
+    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true
+    for (const r of ['cpu', 'memory']) {
+      if (lim[r] === undefined) guaranteed = false
+      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false
+    }
+  }
+  if (!any) return 'BestEffort'
+  return guaranteed ? 'Guaranteed' : 'Burstable'
+}
+
+const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'])
+
+function condition(type: string, ok: boolean, old: Any[], now: number, reason?: string, message?: string): Record<string, any> {
+  const status = ok ? 'True' : 'False'
+  const prev = old.find((c) => c.type === type)
+  const c: Record<string, any> = {
+    type,
+    status,
+    lastProbeTime: null,
+    lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : kubeTime(now),
+  }
+  if (reason) c.reason = reason
+  if (message) c.message = message
+  return c
+}
+
+/** The pod's status as the kubelet would report it. */
+export function computePodStatus(pod: Any, view: PodRuntimeView): Record<string, any> {
+  const spec = pod.spec ?? {}
+  const old = pod.status ?? {}
+  const oldConditions: Any[] = old.conditions ?? []
+  const initSpecs: Any[] = spec.initContainers ?? []
+  const appSpecs: Any[] = spec.containers ?? []
+
+  const initStatuses = initSpecs.map((c) => containerStatus(c, instancesOf(view.containers, c.name), view, 'init', 'PodInitializing'))
+  const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0)
+  const incomplete = initStatuses.filter((s) => s.state?.terminated?.exitCode !== 0).map((s) => s.name)
+
+  const appStatuses = appSpecs
+    .map((c) => containerStatus(c, instancesOf(view.containers, c.name), view, 'app', initDone ? 'ContainerCreating' : 'PodInitializing'))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+
+  const phase = podPhase(spec, initStatuses, appStatuses)
+  const sandboxUp = view.sandbox?.state === 'running' && (spec.hostNetwork === true || !!view.sandbox.ip)
+  const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name)
+  const gates: Any[] = spec.readinessGates ?? []
+  const missingGates = gates.filter((g) => oldConditions.find((c) => c.type === g.conditionType)?.status !== 'True').map((g) => g.conditionType)
+
+  const conditions: Any[] = [condition('PodReadyToStartContainers', sandboxUp, oldConditions, view.now)]
+  if (phase === 'Succeeded' && incomplete.length === 0) conditions.push(condition('Initialized', true, oldConditions, view.now, 'PodCompleted'))
+  else if (incomplete.length > 0) conditions.push(condition('Initialized', false, oldConditions, view.now, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`))
+  else conditions.push(condition('Initialized', true, oldConditions, view.now))
+
+  let containersReady: Record<string, any>
+  if (phase === 'Succeeded') containersReady = condition('ContainersReady', false, oldConditions, view.now, 'PodCompleted')
+  else if (unready.length > 0) containersReady = condition('ContainersReady', false, oldConditions, view.now, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`)
+  else containersReady = condition('ContainersReady', true, oldConditions, view.now)
+  let ready: Record<string, any>
+  if (phase === 'Succeeded') ready = condition('Ready', false, oldConditions, view.now, 'PodCompleted')
+  else if (unready.length > 0) ready = condition('Ready', false, oldConditions, view.now, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`)
+  else if (missingGates.length > 0) ready = condition('Ready', false, oldConditions, view.now, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.`)
+  else ready = condition('Ready', true, oldConditions, view.now)
+  conditions.push(ready, containersReady)
+  for (const c of oldConditions) if (!KUBELET_CONDITIONS.has(c.type)) conditions.push(c)
+
+  const podIP = spec.hostNetwork ? view.hostIP : view.sandbox?.ip ?? old.podIP
+  const status: Record<string, any> = {
+    phase,
+    conditions,
+    hostIP: view.hostIP,
+    hostIPs: [{ip: view.hostIP}],
+    startTime: old.startTime ?? kubeTime(view.now),
+    containerStatuses: appStatuses,
+    qosClass: old.qosClass ?? qosClass(spec),
+  }
+  if (podIP) {
+    status.podIP = podIP
+    status.podIPs = [{ip: podIP}]
+  }
+  if (initSpecs.length > 0) status.initContainerStatuses = initStatuses
+  if (old.nominatedNodeName) status.nominatedNodeName = old.nominatedNodeName
+  return status
+}
+
+/** True when phase is final (the pod's containers will not run again). */
+export function isTerminalPhase(phase: string | undefined): boolean {
+  return phase === 'Succeeded' || phase === 'Failed'
+}
