@@ -10,6 +10,7 @@ import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../client/clock.js'
 import {NodeEnv, NodeFiles, NodePorts} from '../cluster/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
+import {startScheduler} from '../scheduler/index.js'
 import {EtcdStore, type Store} from '../store/index.js'
 import {type Log, componentLogger, rssMiB} from './log.js'
 
@@ -135,8 +136,13 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
 
     const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager'})
     const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager')})
+    // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
+    const scheduler = await startScheduler(cmClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
     tasks.push(manager.run(signal))
-    closers.push(async () => cmClient.close())
+    closers.push(async () => {
+      await scheduler.stop()
+      cmClient.close()
+    })
   }
 
   const ready = agent.registered().then(() => main(`${opts.role} node ${agentConfig.nodeName} Ready after ${clock.now() - t0} ms, rss=${rssMiB()}MiB`))

@@ -15,6 +15,8 @@ export interface ManagerOptions {
   controllers?: Record<string, ControllerFactory>
   /** Names to run; all registered loops when absent. */
   enabled?: string[]
+  /** Informers to share with other loops of the process (the scheduler); the manager starts them in run(). */
+  informers?: InformerFactory
 }
 
 /** Runs a set of controllers sharing informers. */
@@ -25,7 +27,8 @@ export class ControllerManager {
   constructor(opts: ManagerOptions) {
     const log = opts.log ?? (() => {})
     const clock = opts.clock ?? realClock
-    this.ctx = {client: opts.client, informers: new InformerFactory(opts.client, {clock, log}), clock, env: opts.env ?? process.env, log}
+    const informers = opts.informers ?? new InformerFactory(opts.client, {clock, log})
+    this.ctx = {client: opts.client, informers, clock, env: opts.env ?? process.env, log}
     const registry = opts.controllers ?? defaultControllers
     const names = opts.enabled ?? Object.keys(registry)
     this.controllers = names.map((name) => {
@@ -34,6 +37,11 @@ export class ControllerManager {
       // Each factory asks the shared factory for its informers; all are created before start() so each watch runs once.
       return factory({...this.ctx, log: (msg) => log(`${name}: ${msg}`)})
     })
+  }
+
+  /** The informers the controllers share; other loops of the process may take theirs from here too. */
+  get informers(): InformerFactory {
+    return this.ctx.informers
   }
 
   /** Starts the informers and every controller; resolves when signal aborts and all have stopped. */

@@ -1,8 +1,16 @@
 // The control loops the manager runs by default, by name (add new loops here).
+import {newDeploymentController} from './deployment/controller.js'
+import {newGarbageCollector} from './garbagecollector/controller.js'
+import {newNamespaceController} from './namespace/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
+import {newReplicaSetController} from './replicaset/controller.js'
 import type {ControllerFactory} from './types.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
 export const defaultControllers: Record<string, ControllerFactory> = {
   nodelifecycle: newNodeLifecycleController,
+  replicaset: newReplicaSetController,
+  deployment: newDeploymentController,
+  garbagecollector: newGarbageCollector,
+  namespace: newNamespaceController,
 }

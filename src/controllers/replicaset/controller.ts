@@ -1,0 +1,304 @@
+// ReplicaSet controller: keeps spec.replicas pods matching each ReplicaSet, with expectations, slow-start creation and ranked deletion.
+import {isDeepStrictEqual} from 'node:util'
+import type {KubeObject} from '../../api/types.js'
+import {type Clock, realClock} from '../../client/clock.js'
+import {isConflict, isNotFound} from '../../client/errors.js'
+import {objectKey, splitKey} from '../../client/paths.js'
+import {WorkQueue, processQueue} from '../../client/workqueue.js'
+import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
+import {type Recorder, newRecorder, typed} from '../util/events.js'
+import {Expectations} from '../util/expectations.js'
+import {claimObjects, newControllerRef} from '../util/owners.js'
+import {controllerRef, isPodActive, isPodAvailable, isPodReady, restartCount} from '../util/pods.js'
+import {matchesSelector, selectorIsEmpty} from '../util/selector.js'
+
+const RS_API = 'apps/v1'
+const RS_KIND = 'ReplicaSet'
+/** At most this many pods are created or deleted per sync (Kubernetes' burstReplicas). */
+export const BURST_REPLICAS = 500
+
+/** Dependencies of the ReplicaSet controller. */
+export interface ReplicaSetControllerOptions {
+  client: ControllerClient
+  replicaSets: Lister
+  pods: Lister
+  recorder: Recorder
+  clock?: Clock
+  log?: (msg: string) => void
+}
+
+/** Runs fn count times in batches of 1, 2, 4, ... and stops after a batch with a failure (as Kubernetes' slowStartBatch). */
+export async function slowStartBatch(count: number, initial: number, fn: () => Promise<void>): Promise<{successes: number; error?: unknown}> {
+  let remaining = count
+  let successes = 0
+  for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
+    const results = await Promise.allSettled(Array.from({length: batch}, () => fn()))
+    let error: unknown
+    for (const r of results) {
+      if (r.status === 'fulfilled') successes++
+      else error ??= r.reason
+    }
+    // A failing batch usually means quota or admission rejects every pod: do not hammer the apiserver with the rest.
+    if (error !== undefined) return {successes, error}
+    remaining -= batch
+  }
+  return {successes}
+}
+
+const phaseOrdinal: Record<string, number> = {Pending: 0, Unknown: 1, Running: 2}
+const readySince = (p: KubeObject) => Date.parse((p.status?.conditions ?? []).find((c: any) => c?.type === 'Ready')?.lastTransitionTime ?? '') || 0
+const created = (p: KubeObject) => Date.parse(p.metadata.creationTimestamp ?? '') || 0
+
+/**
+ * Orders pods so the ones cheapest to lose come first (as controller.ActivePods): unscheduled before scheduled, pending
+ * before unknown before running, not ready before ready, ready for less time first, more restarts first, newer first.
+ */
+export function compareForDeletion(a: KubeObject, b: KubeObject): number {
+  const assigned = (p: KubeObject) => (p.spec?.nodeName ? 1 : 0)
+  if (assigned(a) !== assigned(b)) return assigned(a) - assigned(b)
+  const phase = (p: KubeObject) => phaseOrdinal[p.status?.phase ?? ''] ?? 0
+  if (phase(a) !== phase(b)) return phase(a) - phase(b)
+  const ready = (p: KubeObject) => (isPodReady(p) ? 1 : 0)
+  if (ready(a) !== ready(b)) return ready(a) - ready(b)
+  if (ready(a) && readySince(a) !== readySince(b)) return readySince(b) - readySince(a)
+  if (restartCount(a) !== restartCount(b)) return restartCount(b) - restartCount(a)
+  return created(b) - created(a)
+}
+
+/** The pod a ReplicaSet creates from its template. */
+export function podFromTemplate(rs: KubeObject): KubeObject {
+  const tpl = rs.spec?.template ?? {}
+  const md = tpl.metadata ?? {}
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      generateName: `${rs.metadata.name}-`,
+      namespace: rs.metadata.namespace,
+      labels: {...md.labels},
+      ...(md.annotations ? {annotations: {...md.annotations}} : {}),
+      ...(md.finalizers ? {finalizers: [...md.finalizers]} : {}),
+      ownerReferences: [newControllerRef(rs, RS_API, RS_KIND)],
+    },
+    spec: structuredClone(tpl.spec ?? {}),
+  }
+}
+
+/** The status a ReplicaSet should report for the pods it owns (zero counts omitted, as the API's omitempty). */
+export function calculateStatus(rs: KubeObject, owned: KubeObject[], nowMs: number, manageError?: {reason: string; message: string}): Record<string, unknown> {
+  const tplLabels: Record<string, string> = rs.spec?.template?.metadata?.labels ?? {}
+  const minReady = rs.spec?.minReadySeconds ?? 0
+  const fully = owned.filter((p) => Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length
+  const ready = owned.filter(isPodReady).length
+  const available = owned.filter((p) => isPodAvailable(p, minReady, nowMs)).length
+  const status: Record<string, unknown> = {replicas: owned.length}
+  if (fully) status.fullyLabeledReplicas = fully
+  if (ready) status.readyReplicas = ready
+  if (available) status.availableReplicas = available
+  status.observedGeneration = rs.metadata.generation ?? 1
+  const conditions: any[] = (rs.status?.conditions ?? []).filter((c: any) => c?.type !== 'ReplicaFailure')
+  const failure = (rs.status?.conditions ?? []).find((c: any) => c?.type === 'ReplicaFailure')
+  if (manageError) conditions.push(failure ?? {type: 'ReplicaFailure', status: 'True', lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...manageError})
+  if (conditions.length) status.conditions = conditions
+  return status
+}
+
+/** Converges each ReplicaSet's pods to spec.replicas and reports status. */
+export class ReplicaSetController implements Controller {
+  readonly name = 'replicaset'
+  readonly queue: WorkQueue
+  readonly expectations: Expectations
+  private readonly clock: Clock
+  private readonly log: (msg: string) => void
+
+  constructor(private readonly opts: ReplicaSetControllerOptions) {
+    this.clock = opts.clock ?? realClock
+    this.log = opts.log ?? (() => {})
+    this.queue = new WorkQueue({clock: this.clock})
+    this.expectations = new Expectations(this.clock)
+    const enqueue = (rs: KubeObject) => this.queue.add(objectKey(rs))
+    opts.replicaSets.addHandlers({
+      onAdd: enqueue,
+      onUpdate: (_o, n) => enqueue(n),
+      onDelete: (rs) => this.expectations.delete(objectKey(rs)),
+    })
+    opts.pods.addHandlers({onAdd: (p) => this.podAdded(p), onUpdate: (o, n) => this.podUpdated(o, n), onDelete: (p) => this.podDeleted(p)})
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
+    if (!(await this.opts.replicaSets.waitForSync(signal)) || !(await this.opts.pods.waitForSync(signal))) return
+    await processQueue(this.queue, (key) => this.sync(key), {
+      workers: 5,
+      onError: (key, err: any) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+    })
+  }
+
+  /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
+  private resolve(namespace: string | undefined, ref: {kind: string; name: string; uid: string}): KubeObject | undefined {
+    if (ref.kind !== RS_KIND) return undefined
+    const rs = this.opts.replicaSets.get(`${namespace}/${ref.name}`)
+    return rs?.metadata.uid === ref.uid ? rs : undefined
+  }
+
+  /** ReplicaSets of the pod's namespace whose selector matches it (adoption candidates for an orphan). */
+  private matching(pod: KubeObject): KubeObject[] {
+    return this.opts.replicaSets.list().filter((rs) => rs.metadata.namespace === pod.metadata.namespace && !selectorIsEmpty(rs.spec?.selector) && matchesSelector(rs.spec?.selector, pod.metadata.labels))
+  }
+
+  private podAdded(pod: KubeObject): void {
+    // A pod that shows up already terminating (controller restart) counts as gone.
+    if (pod.metadata.deletionTimestamp) return this.podDeleted(pod)
+    const ref = controllerRef(pod)
+    if (ref) {
+      const rs = this.resolve(pod.metadata.namespace, ref)
+      if (!rs) return
+      const key = objectKey(rs)
+      this.expectations.creationObserved(key)
+      this.queue.add(key)
+      return
+    }
+    for (const rs of this.matching(pod)) this.queue.add(objectKey(rs))
+  }
+
+  private podUpdated(old: KubeObject, cur: KubeObject): void {
+    if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return
+    const labelsChanged = !isDeepStrictEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {})
+    if (cur.metadata.deletionTimestamp) {
+      // Graceful deletion: the pod no longer counts, so expectations are met as soon as the timestamp appears.
+      this.podDeleted(cur)
+      if (labelsChanged) this.podDeleted(old)
+      return
+    }
+    const curRef = controllerRef(cur)
+    const oldRef = controllerRef(old)
+    const refChanged = curRef?.uid !== oldRef?.uid
+    if (refChanged && oldRef) {
+      const rs = this.resolve(old.metadata.namespace, oldRef)
+      if (rs) this.queue.add(objectKey(rs))
+    }
+    if (curRef) {
+      const rs = this.resolve(cur.metadata.namespace, curRef)
+      if (!rs) return
+      this.queue.add(objectKey(rs))
+      // Availability changes minReadySeconds after readiness, with no event of its own: look again then.
+      const minReady = rs.spec?.minReadySeconds ?? 0
+      if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) this.queue.addAfter(objectKey(rs), minReady * 1000 + 1000)
+      return
+    }
+    if (labelsChanged || refChanged) for (const rs of this.matching(cur)) this.queue.add(objectKey(rs))
+  }
+
+  private podDeleted(pod: KubeObject): void {
+    const ref = controllerRef(pod)
+    if (!ref) return
+    const rs = this.resolve(pod.metadata.namespace, ref)
+    if (!rs) return
+    const key = objectKey(rs)
+    this.expectations.deletionObserved(key, objectKey(pod))
+    this.queue.add(key)
+  }
+
+  /** Converges one ReplicaSet: claim pods, create or delete the difference (when expectations allow), write status last. */
+  async sync(key: string): Promise<void> {
+    const rs = this.opts.replicaSets.get(key)
+    if (!rs) {
+      this.expectations.delete(key)
+      return
+    }
+    const {namespace} = splitKey(key)
+    const selector = rs.spec?.selector
+    if (selectorIsEmpty(selector)) {
+      // An empty selector would select every pod of the namespace; the apiserver rejects it, so this is a stale object.
+      this.log(`${key}: empty selector, ignoring`)
+      return
+    }
+    const needsSync = this.expectations.satisfied(key)
+    const active = this.opts.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p))
+    const owned = await claimObjects({
+      client: this.opts.client,
+      owner: rs,
+      ref: newControllerRef(rs, RS_API, RS_KIND),
+      selector,
+      candidates: active,
+      target: (p) => ({version: 'v1', resource: 'pods', namespace, name: p.metadata.name}),
+    })
+    let manageError: unknown
+    let failure: {reason: string; message: string} | undefined
+    if (needsSync && !rs.metadata.deletionTimestamp) {
+      try {
+        await this.manageReplicas(key, rs, owned)
+      } catch (err: any) {
+        manageError = err
+        const creating = owned.length < (rs.spec?.replicas ?? 1)
+        failure = {reason: creating ? 'FailedCreate' : 'FailedDelete', message: String(err?.message ?? err)}
+      }
+    }
+    const now = this.clock.now()
+    const status = calculateStatus(rs, owned, now, failure)
+    if (!isDeepStrictEqual(status, rs.status ?? {})) {
+      await this.opts.client.update({group: 'apps', version: 'v1', resource: 'replicasets', namespace, name: rs.metadata.name, subresource: 'status'}, {...typed(rs, RS_API, RS_KIND), status})
+    }
+    if (manageError) throw manageError
+    const minReady = rs.spec?.minReadySeconds ?? 0
+    if (minReady > 0 && status.readyReplicas !== status.availableReplicas) this.queue.addAfter(key, minReady * 1000)
+  }
+
+  private async manageReplicas(key: string, rs: KubeObject, owned: KubeObject[]): Promise<void> {
+    const want = rs.spec?.replicas ?? 1
+    const diff = owned.length - want
+    const rsEvent = typed(rs, RS_API, RS_KIND)
+    if (diff < 0) {
+      const n = Math.min(-diff, BURST_REPLICAS)
+      // Expect before creating: the informer may deliver the new pods before the create calls return.
+      this.expectations.expectCreations(key, n)
+      const {successes, error} = await slowStartBatch(n, 1, async () => {
+        try {
+          const pod = await this.opts.client.create<KubeObject>({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace}, podFromTemplate(rs))
+          this.opts.recorder.record(rsEvent, 'Normal', 'SuccessfulCreate', 'Create', `Created pod: ${pod.metadata.name}`)
+        } catch (err: any) {
+          // A terminating namespace refuses new pods; that is expected during namespace deletion, not a failure.
+          if (err?.code === 403 && /being terminated/.test(err?.message ?? '')) return
+          this.opts.recorder.record(rsEvent, 'Warning', 'FailedCreate', 'Create', `Error creating: ${err?.message ?? err}`)
+          throw err
+        }
+      })
+      // Pods that failed or were never attempted will not show up: stop waiting for them.
+      for (let i = successes; i < n; i++) this.expectations.creationObserved(key)
+      if (error !== undefined) throw error
+      return
+    }
+    if (diff > 0) {
+      const n = Math.min(diff, BURST_REPLICAS)
+      const victims = [...owned].sort(compareForDeletion).slice(0, n)
+      this.expectations.expectDeletions(key, victims.map(objectKey))
+      const results = await Promise.allSettled(
+        victims.map(async (pod) => {
+          try {
+            await this.opts.client.delete({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace, name: pod.metadata.name}, {preconditions: {uid: pod.metadata.uid}})
+            this.opts.recorder.record(rsEvent, 'Normal', 'SuccessfulDelete', 'Delete', `Deleted pod: ${pod.metadata.name}`)
+          } catch (err: any) {
+            this.expectations.deletionObserved(key, objectKey(pod))
+            if (isNotFound(err)) return
+            this.opts.recorder.record(rsEvent, 'Warning', 'FailedDelete', 'Delete', `Error deleting: ${err?.message ?? err}`)
+            throw err
+          }
+        }),
+      )
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined
+      if (failed) throw failed.reason
+    }
+  }
+}
+
+/** Registry entry: the controller over the manager's shared ReplicaSet and Pod informers. */
+export function newReplicaSetController(ctx: ControllerContext): ReplicaSetController {
+  return new ReplicaSetController({
+    client: ctx.client,
+    replicaSets: ctx.informers.informer({group: 'apps', version: 'v1', resource: 'replicasets'}),
+    pods: ctx.informers.informer({version: 'v1', resource: 'pods'}),
+    recorder: newRecorder(ctx.client, 'replicaset-controller', ctx.clock, ctx.log),
+    clock: ctx.clock,
+    log: ctx.log,
+  })
+}
