@@ -44,6 +44,9 @@ export interface RunningAgentServer {
   close(): Promise<void>
 }
 
+/** The answer to a plain request for exec/attach whose checks pass. */
+export const UPGRADE_REQUIRED = 'Upgrade request required'
+
 const defaultAuthorize = (c: AgentCaller) => c.name === 'kube-apiserver' || c.groups.includes('system:masters')
 
 function callerOf(socket: TLSSocket, ca: X509Certificate): AgentCaller | undefined {
@@ -115,7 +118,13 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
       return
     }
     const r = check(req)
-    if (r.kind !== 'containerLogs') throw new AgentError(400, 'BadRequest', 'Upgrade request required')
+    if (r.kind !== 'containerLogs') {
+      // Not an upgrade: the apiserver asks this way why a WebSocket upgrade would fail (for kubectl's SPDY
+      // fallback), so run the same checks first and answer their reason.
+      parseStreamOptions(r.query, r.kind)
+      await runningContainer(docker, r.ns, r.pod, r.container)
+      throw new AgentError(400, 'BadRequest', UPGRADE_REQUIRED)
+    }
     if (req.method !== 'GET') throw new AgentError(405, 'MethodNotAllowed', `method ${req.method} not allowed`)
     await serveContainerLogs(docker, res, r.ns, r.pod, r.container, parseLogOptions(r.query, Date.now()))
   }

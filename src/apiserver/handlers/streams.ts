@@ -162,6 +162,34 @@ export async function servePodLog(ctx: ServerContext, agentTls: AgentTls, user: 
   })
 }
 
+/**
+ * Sends the exec/attach request to the agent without an upgrade: the agent runs its checks and answers their
+ * failure, or "Upgrade request required" when they pass. Returns the failure; undefined when there is none to
+ * tell (checks passed, or the agent could not be asked).
+ */
+function agentRefusal(agentTls: AgentTls, host: string, port: number, path: string): Promise<ApiError | undefined> {
+  return new Promise((resolve) => {
+    const up = https.request({host, port, method: 'GET', path, ca: agentTls.ca, cert: agentTls.cert, key: agentTls.key, agent: false, timeout: 5000}, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => (text += d))
+      res.on('end', () => {
+        try {
+          const st = JSON.parse(text) as {code?: number; reason?: string; message?: string}
+          if (st.message && st.message !== 'Upgrade request required') return resolve(new ApiError(res.statusCode ?? 500, st.reason ?? 'BadRequest', st.message))
+        } catch {
+          // Not a Status: nothing better to say than the generic answer.
+        }
+        resolve(undefined)
+      })
+      res.on('error', () => resolve(undefined))
+    })
+    up.on('timeout', () => up.destroy())
+    up.on('error', (err) => resolve(new ApiError(500, 'InternalError', `error dialing backend: ${err.message}`)))
+    up.end()
+  })
+}
+
 const reasonPhrases: Record<number, string> = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error'}
 
 /** Answers an error as a Status on a socket whose upgrade was not accepted. */
@@ -186,14 +214,14 @@ export async function proxyUpgrade(ctx: ServerContext, agentTls: AgentTls, user:
   if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot ${r.subresource} into a container in a completed pod; current phase is ${phase}`)
   if (!pod.spec?.nodeName) throw errors.badRequest(`pod ${r.pod} does not have a host assigned`)
   if (r.subresource === 'portforward') throw errors.badRequest('port-forward is not supported by this server yet')
+  const {host, port} = await agentAddress(ctx, pod.spec.nodeName)
   const upgrade = String(req.headers.upgrade ?? '').toLowerCase()
   if (upgrade !== 'websocket') {
-    // kubectl falls back to SPDY only after the WebSocket attempt failed: say why it most likely did.
-    const s = statusOf(pod, container)
-    if (!s?.state?.running) throw errors.badRequest(`container "${container}" in pod "${r.pod}" is not running`)
+    // kubectl falls back to SPDY only after the WebSocket attempt failed: ask the agent why it would refuse.
+    const refusal = await agentRefusal(agentTls, host, port, agentPath(r, container))
+    if (refusal) throw refusal
     throw errors.badRequest(`upgrade ${JSON.stringify(req.headers.upgrade ?? '')} is not supported: use WebSocket (v5.channel.k8s.io)`)
   }
-  const {host, port} = await agentAddress(ctx, pod.spec.nodeName)
 
   await new Promise<void>((resolve, reject) => {
     const up = tls.connect({host, port, ca: agentTls.ca, cert: agentTls.cert, key: agentTls.key, ...(isIP(host) ? {} : {servername: host})})

@@ -160,12 +160,15 @@ spec: {containers: [{name: app, image: busybox}]}
     const r = await kubectlIO(undefined, 'exec', 'pending', '--', 'true')
     assert.notEqual(r.code, 0)
     assert.match(r.stderr, /does not have a host assigned/)
-    // Scheduled, but the container has not started: the agent refuses the WebSocket, kubectl retries with SPDY,
-    // and that answer says why.
+    // Scheduled, but the container has not started (or has stopped): the agent refuses the WebSocket, kubectl
+    // retries with SPDY, and that answer carries the agent's reason.
     await kubectl('run', 'starting', '--image=busybox', '--overrides={"spec":{"nodeName":"n1"}}')
     const s = await kubectlIO(undefined, 'exec', 'starting', '--', 'true')
     assert.notEqual(s.code, 0)
-    assert.match(s.stderr, /container "starting" in pod "starting" is not running/)
+    assert.match(s.stderr, /container "starting" not found in pod "starting"/)
+    docker.add({ns: 'default', pod: 'starting', name: 'starting', running: false})
+    const stopped = await kubectlIO(undefined, 'exec', 'starting', '--', 'true')
+    assert.match(stopped.stderr, /container "starting" in pod "starting" is not running/)
   })
 
   it('kubectl attach -i: stdin to the main process, its output back', async () => {
