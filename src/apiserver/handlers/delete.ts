@@ -44,7 +44,21 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
     const dry = opts.dryRun?.includes('All')
     const now = ctx.now()
     let next: KubeObject | undefined
-    if ((md.finalizers ?? []).length > 0 || !namespaceFinalized(def, obj)) {
+    // Foreground and Orphan deletion are carried out by the garbage collector: the object stays, marked, with the
+    // finalizer telling the collector what to do first (as the Kubernetes registry does). A pod on a node keeps its
+    // graceful path through the agent instead.
+    const gcFinalizer = opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : opts.propagationPolicy === 'Orphan' ? 'orphan' : undefined
+    const podOnNode = def.kind === 'Pod' && def.group === '' && !!obj.spec?.nodeName
+    if (gcFinalizer && !podOnNode && !(md.finalizers ?? []).includes(gcFinalizer)) {
+      next = structuredClone(stored.value)
+      const other = gcFinalizer === 'orphan' ? 'foregroundDeletion' : 'orphan'
+      next.metadata.finalizers = [...(next.metadata.finalizers ?? []).filter((f: string) => f !== other), gcFinalizer]
+      if (!next.metadata.deletionTimestamp) {
+        next.metadata.deletionTimestamp = timestamp(now)
+        next.metadata.deletionGracePeriodSeconds = 0
+        if (def.kind === 'Namespace') next.status = {...next.status, phase: 'Terminating'}
+      }
+    } else if ((md.finalizers ?? []).length > 0 || !namespaceFinalized(def, obj)) {
       // Finalizers hold the object: mark it and let their owners finish.
       if (!md.deletionTimestamp) {
         next = structuredClone(stored.value)
