@@ -75,6 +75,10 @@ export class PodWorker {
   private readonly probes = new Map<string, ProbeWorker[]>()
   /** Containers a liveness/startup probe condemned: id → the kubelet's Killing message. */
   private readonly condemned = new Map<string, string>()
+  /** Kills in progress (liveness failures, spec changes) by container id. */
+  private readonly killing = new Map<string, Promise<void>>()
+  /** Containers killed for a spec change, which restart without back-off. */
+  private readonly respawnAtOnce = new Set<string>()
   private lastStatus = ''
   private terminating?: Promise<void>
   /** Last pod object seen, for cleanup after the pod vanished from the API. */
@@ -218,18 +222,22 @@ export class PodWorker {
     if (latest?.state === 'running') {
       const condemned = this.condemned.get(latest.id)
       if (condemned === undefined && (latest.hash === '' || latest.hash === containerHash(c))) return false
-      const message = condemned ?? `Container ${c.name} definition changed, will be restarted`
-      d.event(pod, 'Normal', 'Killing', message)
-      await this.killContainer(pod, c, latest, this.graceSeconds(pod, c))
-      this.condemned.delete(latest.id)
-      latest = (await d.runtime.inspect(latest.id)) ?? latest
-      if (condemned === undefined) {
-        // A spec change restarts at once, without back-off.
-        return this.startContainer(ctx, c, type, latest.restartCount + 1, inst)
+      if (!this.killing.has(latest.id)) {
+        // Killing takes up to the grace period: do it outside the sync so other pods' syncs are not held up;
+        // the container's death (docker event) and this requeue bring the pod back for the restart.
+        const id = latest.id
+        if (condemned === undefined) this.respawnAtOnce.add(id)
+        d.event(pod, 'Normal', 'Killing', condemned ?? `Container ${c.name} definition changed, will be restarted`)
+        const p = this.killContainer(pod, c, latest, this.graceSeconds(pod, c))
+          .catch((err) => d.log(`killing ${c.name} of ${podDesc(pod)}: ${err?.message ?? err}`))
+          .finally(() => {
+            this.killing.delete(id)
+            this.condemned.delete(id)
+            d.requeue(this.uid)
+          })
+        this.killing.set(id, p)
       }
-      const policy = pod.spec?.restartPolicy ?? 'Always'
-      if (policy === 'Never' || (policy === 'OnFailure' && latest.exitCode === 0)) return true
-      inst = [latest, ...inst.slice(1)]
+      return false
     }
     if (latest?.state === 'created' || latest?.state === 'unknown') {
       // Created but never started (the agent stopped in between): replace it.
@@ -238,6 +246,10 @@ export class PodWorker {
       inst = inst.slice(1)
       latest = inst[0]
       if (latest && latest.restartCount >= restartCount) restartCount = latest.restartCount + 1
+    } else if (latest?.state === 'exited' && this.respawnAtOnce.has(latest.id)) {
+      // Killed because its spec changed: restart at once, without back-off.
+      this.respawnAtOnce.delete(latest.id)
+      restartCount = latest.restartCount + 1
     } else if (latest?.state === 'exited') {
       if (!restartable) return false
       const key = `${this.uid}/${c.name}`
