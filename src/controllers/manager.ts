@@ -1,4 +1,5 @@
 // The controller manager: builds the registered control loops over one client and shared informers, runs them until stopped.
+import {setMaxListeners} from 'node:events'
 import type {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../client/clock.js'
 import {InformerFactory} from '../client/informer-factory.js'
@@ -46,6 +47,8 @@ export class ControllerManager {
 
   /** Starts the informers and every controller; resolves when signal aborts and all have stopped. */
   async run(signal: AbortSignal): Promise<void> {
+    // Every informer and loop listens on this one signal (the garbage collector alone watches dozens of resources).
+    setMaxListeners(0, signal)
     this.ctx.informers.start(signal)
     this.ctx.log(`starting controllers: ${this.controllers.map((c) => c.name).join(', ')}`)
     await Promise.all(
