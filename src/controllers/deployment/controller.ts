@@ -2,7 +2,7 @@
 import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject} from '../../api/types.js'
 import {type Clock, realClock} from '../../client/clock.js'
-import {isAlreadyExists, isConflict} from '../../client/errors.js'
+import {isAlreadyExists, isConflict, isNotFound} from '../../client/errors.js'
 import {objectKey, splitKey} from '../../client/paths.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
@@ -71,7 +71,7 @@ export class DeploymentController implements Controller {
     for (const l of [this.opts.deployments, this.opts.replicaSets, this.opts.pods]) if (!(await l.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 5,
-      onError: (key, err: any) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: any) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
     })
   }
 

@@ -70,7 +70,7 @@ export class NamespaceController implements Controller {
     if (!(await this.opts.namespaces.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 2,
-      onError: (key, err: any) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: any) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
     })
   }
 

@@ -130,7 +130,7 @@ export class ReplicaSetController implements Controller {
     if (!(await this.opts.replicaSets.waitForSync(signal)) || !(await this.opts.pods.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 5,
-      onError: (key, err: any) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: any) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
     })
   }
 
