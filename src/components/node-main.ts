@@ -3,6 +3,7 @@ import * as http from 'node:http'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {NodeAgent} from '../agent/agent.js'
+import {startAgentServer} from '../agent/server/index.js'
 import {agentConfigFromEnv} from '../agent/config.js'
 import {type RuntimeProbe, dockerProbe} from '../agent/docker.js'
 import {startApiServer} from '../apiserver/index.js'
@@ -35,6 +36,8 @@ export interface RunNodeOptions {
   pollMs?: number
   /** Agent heartbeat periods (tests shorten them). */
   agentTimings?: {leaseRenewMs?: number; statusUpdateMs?: number}
+  /** Port of the agent's logs/exec server; null starts none (tests without a dockerd). */
+  agentServerPort?: number | null
 }
 
 /** A running node's components; stop() shuts them down in reverse order. */
@@ -110,6 +113,11 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? dockerProbe(), clock, log: agentLog, ...opts.agentTimings})
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
   closers.push(async () => agentClient.close())
+  if (opts.agentServerPort !== null) {
+    // Serves logs, exec and attach to the apiserver (it dials the node's InternalIP on the kubelet port).
+    const agentServer = await startAgentServer({port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, log: log('agent-server')})
+    closers.push(() => agentServer.close())
+  }
 
   if (opts.role === 'control-plane') {
     const apiLog = log('apiserver')

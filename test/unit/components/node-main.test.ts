@@ -67,6 +67,7 @@ describe('control-plane node components (in-process)', function () {
     workerDir = await mkdtemp(join(tmpdir(), 'skiff-worker-'))
     for (const [f, text] of Object.entries({'ca.crt': pki.ca.cert, 'node.crt': pki.nodes[WORKER].cert, 'node.key': pki.nodes[WORKER].key})) await writeFile(join(workerDir, f), text)
     worker = await runNode({
+      agentServerPort: null,
       role: 'worker',
       pkiDir: workerDir,
       env: {SKIFF_NODE_NAME: WORKER, SKIFF_NODE_IP: '172.30.0.3', SKIFF_POD_CIDR: '10.244.1.0/24', SKIFF_APISERVER: `https://127.0.0.1:${port}`, SKIFF_TAINT_CONTROL_PLANE: 'true'},
@@ -76,6 +77,7 @@ describe('control-plane node components (in-process)', function () {
     })
     const t0 = Date.now()
     node = await runNode({
+      agentServerPort: null,
       role: 'control-plane',
       pkiDir: dir,
       store: new MemoryStore(),
