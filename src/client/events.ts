@@ -37,6 +37,19 @@ export function truncateEventMessage(message: string): string {
   return message.slice(0, EVENT_MESSAGE_LIMIT - 4) + ' ...'
 }
 
+let lastSuffix = 0n
+
+/**
+ * client-go names events <object>.<unix nanos in hex>. Clocks here tick in milliseconds, so the
+ * nanosecond part is a counter: several events about one object in the same millisecond (a
+ * ReplicaSet creating pods) still get distinct names.
+ */
+function uniqueSuffix(nowMs: number): string {
+  const candidate = BigInt(nowMs) * 1_000_000n
+  lastSuffix = candidate > lastSuffix ? candidate : lastSuffix + 1n
+  return lastSuffix.toString(16)
+}
+
 /** metav1.Time: RFC 3339 with second precision. */
 export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
@@ -112,7 +125,7 @@ export class EventRecorder {
       apiVersion: 'v1',
       kind: 'Event',
       // client-go names events <object>.<unix nanos in hex>, unique enough and sortable by time.
-      metadata: {name: `${obj.metadata.name}.${(BigInt(now) * 1_000_000n).toString(16)}`, namespace},
+      metadata: {name: `${obj.metadata.name}.${uniqueSuffix(now)}`, namespace},
       involvedObject: {
         apiVersion: obj.apiVersion ?? 'v1',
         kind: obj.kind ?? 'Pod',

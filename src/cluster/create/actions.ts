@@ -44,11 +44,26 @@ export async function generateCertificates(ctx: CreateContext): Promise<void> {
   })
 }
 
-/** Creates the cluster's own bridge network with a fixed subnet, so node addresses survive restarts. */
+/**
+ * Creates the cluster's own bridge network with a fixed subnet, so node addresses survive restarts.
+ * Runs before certificates are signed for node addresses: another `cluster create` may take the
+ * subnet between picking and creating it, and then the next free one is planned instead.
+ */
 export async function createNetwork(ctx: CreateContext): Promise<void> {
-  const {network} = ctx.plan!
-  ctx.madeSomething = true
-  await ctx.provider.createNetwork(network.name, network.subnet, network.gateway, ctx.config.name)
+  const tried: string[] = []
+  for (let attempt = 0; ; attempt++) {
+    const {network} = ctx.plan!
+    try {
+      ctx.madeSomething = true
+      await ctx.provider.createNetwork(network.name, network.subnet, network.gateway, ctx.config.name)
+      return
+    } catch (err: any) {
+      if (!/overlaps/i.test(String(err?.message)) || attempt >= 20) throw err
+      tried.push(network.subnet)
+      const {subnets} = await ctx.provider.networks()
+      ctx.plan = planCluster(ctx.config, pickSubnet([...subnets, ...tried]))
+    }
+  }
 }
 
 /** What one node container gets: its environment and files. */

@@ -47,6 +47,10 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
         await preflight(ctx)
         mark(ctx, 'preflight')
       }},
+      {title: 'Creating network', task: async () => {
+        await createNetwork(ctx)
+        mark(ctx, 'network')
+      }},
       {
         title: 'Preparing node image and certificates',
         task: (_c, task) =>
@@ -68,10 +72,6 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
             {concurrent: true},
           ),
       },
-      {title: 'Creating network', task: async () => {
-        await createNetwork(ctx)
-        mark(ctx, 'network')
-      }},
       {
         title: 'Starting nodes',
         task: (_c, task) => {

@@ -2,8 +2,7 @@
 import * as os from 'node:os'
 import type {KubeObject} from '../../api/types.js'
 import type {Clock} from '../../client/clock.js'
-import {isAlreadyExists} from '../../client/errors.js'
-import {type EventSink, EventRecorder} from '../../client/events.js'
+import {EventRecorder} from '../../client/events.js'
 import type {ControllerClient} from '../types.js'
 
 /** The part of EventRecorder controllers call (a recording fake in tests). */
@@ -13,27 +12,7 @@ export interface Recorder {
 
 /** A recorder reporting as component (source.component), e.g. replicaset-controller. */
 export function newRecorder(client: ControllerClient, component: string, clock: Clock, log: (msg: string) => void): EventRecorder {
-  return new EventRecorder(uniqueNames(client), {component, instance: `${component}-${os.hostname()}`}, {clock, log})
-}
-
-/**
- * A sink that retries a create whose name is taken with a random suffix. The recorder names events after the object
- * and the time in milliseconds, and a controller creating three pods records three events about one ReplicaSet in
- * the same millisecond.
- */
-export function uniqueNames(client: ControllerClient): EventSink {
-  return {
-    patch: (target, patch, type) => client.patch(target, patch, type),
-    async create<T extends KubeObject>(target: Parameters<EventSink['create']>[0], body: T): Promise<T> {
-      try {
-        return await client.create<T>(target, body)
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err
-        const name = `${body.metadata.name}${Math.floor(Math.random() * 0xfffff).toString(16)}`
-        return client.create<T>(target, {...body, metadata: {...body.metadata, name}})
-      }
-    },
-  }
+  return new EventRecorder(client, {component, instance: `${component}-${os.hostname()}`}, {clock, log})
 }
 
 /** obj with its kind and apiVersion set: objects from lists lack them, and Events and owner references need them. */
