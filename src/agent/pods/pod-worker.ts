@@ -111,7 +111,9 @@ export class PodWorker {
     const policy: string = spec.restartPolicy ?? 'Always'
 
     // The sandbox first: it holds the network namespace every container joins.
-    let sandbox = containers.filter((c) => c.type === 'sandbox').sort((a, b) => b.createdAt - a.createdAt)[0]
+    let sandbox: ContainerInfo | undefined = containers.filter((c) => c.type === 'sandbox').sort((a, b) => b.createdAt - a.createdAt)[0]
+    let sandboxReady: Promise<ContainerInfo>
+    let sandboxID: string
     if (!sandbox || sandbox.state !== 'running') {
       if (this.podDone(pod, containers)) return this.report(pod, containers, waiting, delays)
       if (sandbox) {
@@ -119,17 +121,29 @@ export class PodWorker {
         await Promise.all(containers.filter((c) => c.state === 'running').map((c) => d.runtime.stop(c.id, 0)))
         await d.runtime.remove(sandbox.id)
       }
-      try {
-        sandbox = await this.createSandbox(pod, sandbox ? sandbox.restartCount + 1 : 0)
-      } catch (err: any) {
+      const failed = async (err: any): Promise<never> => {
         d.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${err?.message ?? err}`)
-        await this.report(pod, containers, waiting, delays)
+        await this.report(pod, containers, waiting, delays).catch(() => {})
         throw err
       }
+      const created = await this.createSandbox(pod, sandbox ? sandbox.restartCount + 1 : 0).catch(failed)
+      sandboxID = created.id
+      sandboxReady = created.ready.catch(failed)
+      // Nothing may await it when every container is waiting (image, config): keep that from being unhandled.
+      sandboxReady.catch(() => {})
       changed = true
-      containers = [...containers.filter((c) => c.id !== sandbox!.id), sandbox]
+      // The sandbox's start (network setup: the slowest step) overlaps image checks, env and container creation,
+      // unless something needs the pod IP first (env/downward API, or init containers which run one by one anyway).
+      if ((spec.initContainers ?? []).length > 0 || JSON.stringify(spec).includes('status.podIP')) {
+        sandbox = await sandboxReady
+      } else {
+        sandbox = undefined
+      }
+    } else {
+      sandboxID = sandbox.id
+      sandboxReady = Promise.resolve(sandbox)
     }
-    const facts: PodRuntimeFacts = {podIP: spec.hostNetwork ? d.nodeIP : sandbox.ip, hostIP: d.nodeIP}
+    const facts: PodRuntimeFacts = {podIP: spec.hostNetwork ? d.nodeIP : sandbox?.ip, hostIP: d.nodeIP}
 
     let volumes: Map<string, string>
     try {
@@ -139,10 +153,11 @@ export class PodWorker {
       const vol = /volume "([^"]+)"/.exec(err.message)?.[1] ?? this.failingVolume(pod, err.message)
       d.event(pod, 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${vol}" : ${err.message}`)
       delays.push(10_000)
-      return this.report(pod, containers, waiting, delays)
+      await sandboxReady.catch(() => {})
+      return this.report(pod, await d.runtime.listPodContainers(this.uid), waiting, delays)
     }
     const readOnly = new Set<string>((spec.volumes ?? []).filter((v: Any) => v.configMap || v.secret || v.downwardAPI || v.projected).map((v: Any) => v.name))
-    const ctx = {pod, sandbox, volumes, readOnly, facts, waiting, delays}
+    const ctx: SyncContext = {pod, sandboxID, sandboxReady, volumes, readOnly, facts, waiting, delays}
 
     // Init containers one at a time, in order; app containers only once all succeeded.
     let initDone = true
@@ -167,8 +182,9 @@ export class PodWorker {
       )
       changed = results.some(Boolean) || changed
     }
+    const readySandbox = await sandboxReady
     if (changed) containers = await d.runtime.listPodContainers(this.uid)
-    this.reconcileProbes(pod, containers, sandbox)
+    this.reconcileProbes(pod, containers, readySandbox)
     await this.report(pod, containers, waiting, delays)
   }
 
@@ -191,7 +207,8 @@ export class PodWorker {
     return ''
   }
 
-  private async createSandbox(pod: Any, attempt: number): Promise<ContainerInfo> {
+  /** Creates the sandbox and starts it; ready settles with its state (and address) once it runs. */
+  private async createSandbox(pod: Any, attempt: number): Promise<{id: string; ready: Promise<ContainerInfo>}> {
     const d = this.deps
     await (d.ensurePause ?? (() => ensurePauseImage((ref) => d.runtime.imageID(ref))))()
     const req = sandboxRequest(pod, attempt)
@@ -204,10 +221,13 @@ export class PodWorker {
       await d.runtime.remove(req.name)
       id = await d.runtime.create(req)
     }
-    await d.runtime.start(id)
-    const info = await d.runtime.inspect(id)
-    if (!info) throw new Error(`sandbox ${req.name} vanished after start`)
-    return info
+    const ready = (async () => {
+      await d.runtime.start(id)
+      const info = await d.runtime.inspect(id)
+      if (!info) throw new Error(`sandbox ${req.name} vanished after start`)
+      return info
+    })()
+    return {id, ready}
   }
 
   /**
@@ -283,7 +303,7 @@ export class PodWorker {
       ctx.delays.push(10_000)
       return false
     }
-    const req = containerRequest(pod, c, {sandboxID: ctx.sandbox.id, type, restartCount, env, volumes: ctx.volumes, readOnlyVolumes: ctx.readOnly, hostNetwork: pod.spec?.hostNetwork})
+    const req = containerRequest(pod, c, {sandboxID: ctx.sandboxID, type, restartCount, env, volumes: ctx.volumes, readOnlyVolumes: ctx.readOnly, hostNetwork: pod.spec?.hostNetwork})
     let id: string
     try {
       try {
@@ -301,6 +321,8 @@ export class PodWorker {
       return false
     }
     d.event(pod, 'Normal', 'Created', `Created container: ${c.name}`)
+    // A container joins the sandbox's network namespace, which exists only once the sandbox runs.
+    await ctx.sandboxReady
     // Older instances beyond the one that becomes lastState are of no further use.
     for (const old of inst.slice(1)) void d.runtime.remove(old.id).catch(() => {})
     try {
@@ -312,7 +334,7 @@ export class PodWorker {
     }
     d.event(pod, 'Normal', 'Started', `Started container ${c.name}`)
     if (c.lifecycle?.postStart) {
-      const hook = await this.runHook(c.lifecycle.postStart, id, ctx.facts.podIP ?? '', c, 30_000)
+      const hook = await this.runHook(c.lifecycle.postStart, id, (await ctx.sandboxReady).ip ?? '', c, 30_000)
       if (!hook.ok) {
         d.event(pod, 'Warning', 'FailedPostStartHook', hook.message ?? 'PostStartHook failed')
         await d.runtime.stop(id, this.graceSeconds(pod, c))
@@ -517,7 +539,8 @@ export class PodWorker {
 
 interface SyncContext {
   pod: Any
-  sandbox: ContainerInfo
+  sandboxID: string
+  sandboxReady: Promise<ContainerInfo>
   volumes: Map<string, string>
   readOnly: Set<string>
   facts: PodRuntimeFacts
