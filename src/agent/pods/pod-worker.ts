@@ -6,7 +6,7 @@ import {ConfigError, type ObjectLookup, type PodRuntimeFacts, resolveEnv} from '
 import {ensurePauseImage} from './pause-image.js'
 import {type ProbeExecutor, type ProbeKind, ProbeWorker} from './probes.js'
 import type {ContainerInfo, ContainerRuntime} from './runtime.js'
-import {type WaitingReason, computePodStatus, instancesOf, isTerminalPhase} from './status.js'
+import {type WaitingReason, computePodStatus, instancesOf, isTerminalPhase, kubeTime} from './status.js'
 import {prepareVolumes, removePodDir} from './volumes.js'
 
 type Any = any
@@ -102,6 +102,14 @@ export class PodWorker {
       // A finished pod keeps its containers (for logs) but gives back its sandbox and address.
       this.stopProbes()
       for (const c of containers) if (c.type === 'sandbox' && c.state === 'running') await d.runtime.stop(c.id, 0)
+      // Its final status stands (containers may be garbage-collected later); only the sandbox condition changes.
+      const conditions: Any[] = pod.status?.conditions ?? []
+      const sandboxCond = conditions.find((c) => c.type === 'PodReadyToStartContainers')
+      if (sandboxCond?.status === 'True') {
+        const now = kubeTime(d.clock.now())
+        const next = conditions.map((c) => (c === sandboxCond ? {...c, status: 'False', lastTransitionTime: now} : c))
+        await d.writeStatus(pod, {...pod.status, conditions: next})
+      }
       return
     }
     const waiting = new Map<string, WaitingReason>()

@@ -124,6 +124,11 @@ describe('agent pod worker', () => {
         assert.equal(t.last().phase, phase)
         assert.equal(t.last().containerStatuses[0].state.terminated.reason, reason)
         assert.equal(t.runtime.latest('web')!.restartCount, 0)
+        // Once terminal, the sandbox is stopped and PodReadyToStartContainers turns False; the rest stands.
+        await t.worker.sync(t.withStatus(pod))
+        assert.equal(t.runtime.latest('POD')!.state, 'exited')
+        assert.equal(t.last().conditions.find((c: Any) => c.type === 'PodReadyToStartContainers').status, 'False')
+        assert.equal(t.last().phase, phase)
       } finally {
         t.cleanup()
       }
