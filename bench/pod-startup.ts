@@ -123,6 +123,13 @@ async function main(): Promise<void> {
     await wave(client, ns, 'warm', 2, 0)
     await deletePods(client, ns, workers)
 
+    // One pod at a time: the latency without contention.
+    const one: number[] = []
+    for (let i = 0; i < 5; i++) one.push(...(await wave(client, ns, `one${i}`, 1, 0)))
+    console.log(`one pod at a time:      ${fmt(one)}`)
+    await deletePods(client, ns, workers)
+    const f1 = await floor(workers.slice(0, 1), 5, 1)
+    console.log(`floor, one at a time:   ${fmt(f1)}`)
     const s = await wave(client, ns, 'steady', steady, rate)
     console.log(`steady ${steady} pods at ${rate}/s:  ${fmt(s)}`)
     await deletePods(client, ns, workers)

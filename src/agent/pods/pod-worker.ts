@@ -94,7 +94,12 @@ export class PodWorker {
     this.pod = pod
     const d = this.deps
     if (pod.metadata.deletionTimestamp) {
-      this.terminating ??= this.terminate(pod).finally(() => (this.terminating = undefined))
+      // Termination takes up to the grace period, so it runs outside the sync slot; a last sync afterwards lets the
+      // manager forget this worker once the pod has left the API.
+      this.terminating ??= this.terminate(pod).finally(() => {
+        this.terminating = undefined
+        d.requeue(this.uid, 1000)
+      })
       return
     }
     let containers = await d.runtime.listPodContainers(this.uid)
