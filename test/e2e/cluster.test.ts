@@ -6,7 +6,7 @@ import * as https from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import yaml from 'js-yaml'
-import {kubectlFor, skiff} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, skiff} from '../helpers/cli.js'
 
 const name = `e2e${process.pid % 100000}`
 
@@ -32,7 +32,7 @@ describe('skiff cluster (end to end)', function () {
 
   after(async () => {
     // Always clean up, also when a test failed: containers, network, volumes, kubeconfig.
-    await skiff(['cluster', 'delete', name, '--kubeconfig', kubeconfig]).catch(() => undefined)
+    await deleteClusterHard(name, kubeconfig)
     if (dir) await rm(dir, {recursive: true, force: true})
   })
 

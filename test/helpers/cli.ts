@@ -34,3 +34,35 @@ export function kubectlFor(kubeconfig: string, cacheDir: string) {
     spawn: (args: string[]): ChildProcess => spawn('kubectl', [...base, ...args], {cwd: repo}),
   }
 }
+
+/** Polls `check` until it returns a truthy value; throws with the last value seen at the deadline. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await check()
+      if (v) return v
+      last = v
+    } catch (err) {
+      last = err
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+/**
+ * Deletes a test cluster with the CLI, and then by label with docker directly, so a broken build
+ * or a failed test never leaves containers, networks or volumes behind.
+ */
+export async function deleteClusterHard(name: string, kubeconfig: string): Promise<void> {
+  await skiff(['cluster', 'delete', name, '--kubeconfig', kubeconfig]).catch(() => undefined)
+  const label = `label=io.skiff.cluster=${name}`
+  const ids = (await run('docker', ['ps', '-aq', '--filter', label])).stdout.split('\n').filter(Boolean)
+  if (ids.length) await run('docker', ['rm', '-fv', ...ids])
+  const nets = (await run('docker', ['network', 'ls', '-q', '--filter', label])).stdout.split('\n').filter(Boolean)
+  if (nets.length) await run('docker', ['network', 'rm', ...nets])
+  const vols = (await run('docker', ['volume', 'ls', '-q', '--filter', label])).stdout.split('\n').filter(Boolean)
+  if (vols.length) await run('docker', ['volume', 'rm', '-f', ...vols])
+}
