@@ -87,9 +87,9 @@ export async function loadImages(opts: {cluster: string; images: string[]; archi
       const save = (
         opts.images.length === 1
           ? await docker.getImage(opts.images[0]).get()
-          : await new Promise((resolve, reject) =>
+          : await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
               // dockerode saves one image per call; the engine's /images/get takes several names.
-              (docker.modem as any).dial({path: '/images/get?', method: 'GET', options: {names: opts.images}, isStream: true, statusCodes: {200: true, 500: 'server error'}}, (err: Error | null, stream: unknown) => (err ? reject(err) : resolve(stream))),
+              (docker.modem as any).dial({path: '/images/get?', method: 'GET', options: {names: opts.images}, isStream: true, statusCodes: {200: true, 500: 'server error'}}, (err: Error | null, stream: NodeJS.ReadableStream) => (err ? reject(err) : resolve(stream))),
             )
       ) as NodeJS.ReadableStream
       await pipeline(save, createWriteStream(tarPath))
