@@ -29,8 +29,15 @@ export class DockerRuntime implements ContainerRuntime {
   // so a steady pod costs one list call per sync rather than one inspect per container.
   private readonly inspected = new Map<string, {state: string; info: ContainerInfo}>()
 
-  constructor(socketPath = '/var/run/docker.sock') {
+  private readonly startSlots: Semaphore
+
+  /**
+   * startConcurrency bounds concurrent container starts: a start is mostly kernel work (namespaces, cgroups, mounts,
+   * veth) that contends for the node's few CPUs, so beyond a few at once each start only gets slower.
+   */
+  constructor(socketPath = '/var/run/docker.sock', opts: {startConcurrency?: number} = {}) {
     this.docker = new Dockerode({socketPath})
+    this.startSlots = new Semaphore(opts.startConcurrency ?? Number(process.env.SKIFF_AGENT_START_CONCURRENCY || 4))
   }
 
   async listPodContainers(podUID?: string): Promise<ContainerInfo[]> {
@@ -115,7 +122,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(id: string): Promise<void> {
-    await this.docker.getContainer(id).start()
+    await this.startSlots.run(() => this.docker.getContainer(id).start())
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
@@ -206,5 +213,24 @@ export class DockerRuntime implements ContainerRuntime {
       }
     }
     void loop()
+  }
+}
+
+/** A counting semaphore for async work. */
+class Semaphore {
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.limit > 0 && this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r))
+    this.active++
+    try {
+      return await fn()
+    } finally {
+      this.active--
+      this.waiting.shift()?.()
+    }
   }
 }
