@@ -1,4 +1,6 @@
 // Cell formatting helpers shared by the Table printers: ages, label maps and label selectors as the apiserver renders them.
+import {formatLabelSelector, selectorString, type LabelSelector} from '../selectors.js'
+export {formatLabelSelector, selectorString, type LabelSelector}
 
 /**
  * Kubernetes' HumanDuration (k8s.io/apimachinery/pkg/util/duration): ~2-3 significant figures,
@@ -49,54 +51,6 @@ export function formatLabels(labels: Record<string, string> | undefined | null):
   return keys.map((k) => `${k}=${labels![k]}`).join(',')
 }
 
-interface LabelSelectorRequirement {
-  key: string
-  operator: string
-  values?: string[]
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>
-  matchExpressions?: LabelSelectorRequirement[]
-}
-
-/**
- * The String() of a metav1.LabelSelector converted to a labels.Selector: requirements sorted by key,
- * set values sorted. Returns "" for an empty selector (callers decide whether that is "<none>").
- */
-export function selectorString(sel: LabelSelector | undefined | null): string {
-  if (!sel) return ''
-  const reqs: {key: string; text: string}[] = []
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({key: k, text: `${k}=${v}`})
-  for (const e of sel.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort()
-    switch (e.operator) {
-      case 'In':
-        reqs.push({key: e.key, text: `${e.key} in (${values.join(',')})`})
-        break
-      case 'NotIn':
-        reqs.push({key: e.key, text: `${e.key} notin (${values.join(',')})`})
-        break
-      case 'Exists':
-        reqs.push({key: e.key, text: e.key})
-        break
-      case 'DoesNotExist':
-        reqs.push({key: e.key, text: `!${e.key}`})
-        break
-      default:
-        reqs.push({key: e.key, text: `${e.key} ${e.operator} (${values.join(',')})`})
-    }
-  }
-  // The Go selector sorts requirements by key; a stable sort keeps matchLabels before expressions on ties.
-  reqs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  return reqs.map((r) => r.text).join(',')
-}
-
-/** metav1.FormatLabelSelector: the selector string, or "<none>" when it selects by nothing. */
-export function formatLabelSelector(sel: LabelSelector | undefined | null): string {
-  const s = selectorString(sel)
-  return s === '' ? '<none>' : s
-}
 
 /** Containers' names and images, comma separated, as layoutContainerCells does. */
 export function containerCells(containers: unknown): [string, string] {

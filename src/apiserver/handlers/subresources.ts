@@ -2,23 +2,13 @@
 import type {ResourceDef} from '../../api/registry.js'
 import type {KubeObject} from '../../api/types.js'
 import {StoreError} from '../../store/index.js'
+import {selectorString} from '../../api/selectors.js'
 import {decodeBody, mediaType} from '../body.js'
 import {getOrNotFound, type ServerContext, storeFailure, toApiObject} from '../context.js'
 import {ApiError, errors} from '../errors.js'
 import {prepareUpdate, recordManager} from '../objects.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
-function labelsToSelector(sel: {matchLabels?: Record<string, string>; matchExpressions?: Array<{key: string; operator: string; values?: string[]}>} | undefined): string {
-  if (!sel) return ''
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`)
-  for (const e of sel.matchExpressions ?? []) {
-    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`)
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`)
-    else if (e.operator === 'Exists') parts.push(e.key)
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`)
-  }
-  return parts.join(',')
-}
 
 /** The Scale view of a workload. */
 export function toScale(obj: KubeObject): KubeObject {
@@ -27,7 +17,7 @@ export function toScale(obj: KubeObject): KubeObject {
     kind: 'Scale', apiVersion: 'autoscaling/v1',
     metadata: {name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp},
     spec: {replicas: obj.spec?.replicas ?? 1},
-    status: {replicas: obj.status?.replicas ?? 0, selector: labelsToSelector(obj.spec?.selector)},
+    status: {replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector)},
   }
 }
 

@@ -21,7 +21,9 @@ export default class ClusterDelete extends SkiffCommand {
     const names = argv as string[]
     if (flags.all && names.length > 0) throw new SkiffError('give cluster names or --all, not both', {exitCode: 2})
     const deleted = await deleteClusters(flags.all ? 'all' : names.length ? names : ['skiff'], flags.kubeconfig ?? defaultKubeconfigPath())
-    for (const d of deleted) this.log(d.existed ? `Deleted cluster "${d.name}" (${d.containers} containers, ${d.volumes} volumes, network).` : `Cluster "${d.name}" does not exist; nothing to delete.`)
+    for (const d of deleted) {
+      this.log(d.existed ? `Deleted cluster "${d.name}" (${d.containers} containers, ${d.volumes} volumes, ${d.networks} network${d.networks === 1 ? '' : 's'}).` : `Cluster "${d.name}" does not exist; nothing to delete.`)
+    }
     return {deleted}
   }
 }

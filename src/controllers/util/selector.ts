@@ -40,14 +40,4 @@ export function matchesSelector(sel: LabelSelector | undefined, labels: Record<s
 }
 
 /** The selector as a label-selector query string (for list calls). */
-export function selectorString(sel: LabelSelector | undefined): string {
-  if (!sel) return ''
-  const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`)
-  for (const e of sel.matchExpressions ?? []) {
-    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`)
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`)
-    else if (e.operator === 'Exists') parts.push(e.key)
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`)
-  }
-  return parts.join(',')
-}
+export {selectorString} from '../../api/selectors.js'
