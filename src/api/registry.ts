@@ -54,6 +54,7 @@ export const builtinResources: ResourceDef[] = [
     {name: 'binding', responseKind: {group: '', version: 'v1', kind: 'Binding'}, verbs: ['create']},
     {name: 'log', verbs: ['get']},
     {name: 'exec', responseKind: {group: '', version: 'v1', kind: 'PodExecOptions'}, verbs: ['create', 'get']},
+    {name: 'attach', responseKind: {group: '', version: 'v1', kind: 'PodAttachOptions'}, verbs: ['create', 'get']},
     {name: 'portforward', responseKind: {group: '', version: 'v1', kind: 'PodPortForwardOptions'}, verbs: ['create', 'get']},
     {name: 'eviction', responseKind: {group: 'policy', version: 'v1', kind: 'Eviction'}, verbs: ['create']},
   ]}),

@@ -4,7 +4,7 @@ import {get, list} from './read.js'
 import {create, patch, update} from './write.js'
 import {remove, removeCollection} from './delete.js'
 import {watch} from './watch.js'
-import {binding, podLog, scale} from './subresources.js'
+import {binding, scale} from './subresources.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** Runs the handler for `input.r`. */
@@ -20,9 +20,6 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
     case 'scale': return scale(input)
     case 'binding':
       if (r.verb === 'create') return binding(input)
-      throw errors.methodNotAllowed(r.verb)
-    case 'log':
-      if (r.verb === 'get') return podLog(input)
       throw errors.methodNotAllowed(r.verb)
     case 'finalize':
       if (r.verb === 'update') return update({...input, r: {...r, subresource: undefined}})

@@ -103,10 +103,3 @@ export async function binding(input: HandlerInput): Promise<HandlerResult> {
   }
   return {code: 201, body: {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201}}
 }
-
-/** GET pods/<name>/log: served by the agent later; until then the pod is reported as not started. */
-export async function podLog(input: HandlerInput): Promise<HandlerResult> {
-  const {ctx, r} = input
-  await getOrNotFound(ctx, r.def, r.namespace, r.name!)
-  throw errors.badRequest(`container logs for pod "${r.name}" are not available yet`)
-}
