@@ -27,5 +27,13 @@ scripts/build-busybox-image.sh skiff/sample-web:1
 ./bin/run.js image load skiff/sample-web:1 --name "${SKIFF_CLUSTER:-skiff}"
 
 step "Applying the sample app (templates/sample-app.yaml)"
-kubectl --context "skiff-${SKIFF_CLUSTER:-skiff}" apply -f templates/sample-app.yaml
-kubectl --context "skiff-${SKIFF_CLUSTER:-skiff}" get nodes -o wide
+ctx="skiff-${SKIFF_CLUSTER:-skiff}"
+kubectl --context "$ctx" apply -f templates/sample-app.yaml
+kubectl --context "$ctx" rollout status deploy/hello --timeout=120s
+kubectl --context "$ctx" get nodes,pods -o wide
+
+step "Asking the sample app for its page (from inside the cluster)"
+pod=$(kubectl --context "$ctx" get pods -l app=hello -o jsonpath='{.items[0].metadata.name}')
+kubectl --context "$ctx" exec "$pod" -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc 127.0.0.1 8080 | tail -1'
+echo
+echo "Done. Try: kubectl --context $ctx get pods -o wide; delete with: ./bin/run.js cluster delete ${SKIFF_CLUSTER:-skiff}"
