@@ -225,15 +225,7 @@ export class PodWorker {
     const d = this.deps
     await (d.ensurePause ?? (() => ensurePauseImage((ref) => d.runtime.imageID(ref))))()
     const req = sandboxRequest(pod, attempt)
-    let id: string
-    try {
-      id = await d.runtime.create(req)
-    } catch (err: any) {
-      if (err?.statusCode !== 409) throw err
-      // A leftover of an earlier attempt holds the name: remove it and try once more.
-      await d.runtime.remove(req.name)
-      id = await d.runtime.create(req)
-    }
+    const id = await this.createReplacingLeftover(req)
     const ready = (async () => {
       await d.runtime.start(id)
       const info = await d.runtime.inspect(id)
@@ -319,13 +311,7 @@ export class PodWorker {
     const req = containerRequest(pod, c, {sandboxID: ctx.sandboxID, type, restartCount, env, volumes: ctx.volumes, readOnlyVolumes: ctx.readOnly, hostNetwork: pod.spec?.hostNetwork})
     let id: string
     try {
-      try {
-        id = await d.runtime.create(req)
-      } catch (err: any) {
-        if (err?.statusCode !== 409) throw err
-        await d.runtime.remove(req.name)
-        id = await d.runtime.create(req)
-      }
+      id = await this.createReplacingLeftover(req)
     } catch (err: any) {
       const msg = err?.json?.message ?? err?.message ?? String(err)
       ctx.waiting.set(c.name, {reason: 'CreateContainerError', message: msg})
@@ -357,6 +343,17 @@ export class PodWorker {
   }
 
   /** Makes sure the container's image is present per imagePullPolicy; false (with a waiting reason) when it is not. */
+  /** Creates a container; a leftover of an earlier attempt holding the name is removed and the create retried once. */
+  private async createReplacingLeftover(req: Parameters<ContainerRuntime['create']>[0]): Promise<string> {
+    try {
+      return await this.deps.runtime.create(req)
+    } catch (err: any) {
+      if (err?.statusCode !== 409) throw err
+      await this.deps.runtime.remove(req.name)
+      return this.deps.runtime.create(req)
+    }
+  }
+
   private async ensureImage(ctx: SyncContext, c: Any): Promise<boolean> {
     const d = this.deps
     const {pod} = ctx

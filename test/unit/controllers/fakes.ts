@@ -27,7 +27,8 @@ export class FakeLister implements Lister {
   }
   set(obj: KubeObject) {
     const old = this.items.get(objectKey(obj))
-    this.items.set(objectKey(obj), obj)
+    // Frozen like a real informer's cache: a controller that mutates a cached object fails its test.
+    this.items.set(objectKey(obj), Object.freeze(obj))
     for (const h of this.handlers) {
       if (old) h.onUpdate?.(old, obj)
       else h.onAdd?.(obj)

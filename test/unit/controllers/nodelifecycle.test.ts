@@ -2,36 +2,11 @@
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
 import {FakeClock, flushMicrotasks} from '../../../src/client/clock.js'
-import type {InformerHandlers} from '../../../src/client/informer.js'
-import {objectKey, toPath} from '../../../src/client/paths.js'
+import {toPath} from '../../../src/client/paths.js'
 import {NodeLifecycleController, gracePeriodMs} from '../../../src/controllers/nodelifecycle/controller.js'
-import type {ControllerClient, Lister} from '../../../src/controllers/types.js'
+import type {ControllerClient} from '../../../src/controllers/types.js'
+import {FakeLister} from './fakes.js'
 
-/** An informer cache the test fills by hand; set/remove fire the handlers like watch events. */
-class FakeLister implements Lister {
-  items = new Map<string, KubeObject>()
-  handlers: InformerHandlers<KubeObject>[] = []
-  get(key: string) {
-    return this.items.get(key)
-  }
-  list() {
-    return [...this.items.values()]
-  }
-  addHandlers(h: InformerHandlers<KubeObject>) {
-    this.handlers.push(h)
-  }
-  async waitForSync() {
-    return true
-  }
-  set(obj: KubeObject) {
-    const old = this.items.get(objectKey(obj))
-    this.items.set(objectKey(obj), Object.freeze(obj))
-    for (const h of this.handlers) {
-      if (old) h.onUpdate?.(old, obj)
-      else h.onAdd?.(obj)
-    }
-  }
-}
 
 /** Records writes; updates echo the object back (with a bumped resourceVersion) and land in the fake cache, as a watch would. */
 function recordingClient(nodes: FakeLister) {
