@@ -4,7 +4,8 @@ import {execFileSync} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {deleteClusterHard, kubectlFor, run, skiff, waitFor} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {waitFor} from '../helpers/wait.js'
 
 const name = `wl${process.pid % 100000}`
 const IMAGE = 'skiff/busybox:test'

@@ -4,7 +4,8 @@ import {execFileSync} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {kubectlFor, repo, run, skiff, waitFor} from '../../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, repo, run, skiff} from '../../helpers/cli.js'
+import {waitFor} from '../../helpers/wait.js'
 
 const name = `ag${process.pid % 100000}`
 const worker = `${name}-worker`
@@ -58,7 +59,7 @@ ${spec}`
   })
 
   after(async () => {
-    await skiff(['cluster', 'delete', name]).catch(() => undefined)
+    if (dir) await deleteClusterHard(name, join(dir, 'config'))
     if (dir) await rm(dir, {recursive: true, force: true})
   })
 

@@ -2,38 +2,15 @@
 // its lease is renewed, a silent node goes Unknown, and the agent restores its own Ready.
 import assert from 'node:assert/strict'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {KubeObject} from '../../../src/api/types.js'
 import {ApiClient} from '../../../src/client/api-client.js'
+import {freePort} from '../../../src/cluster/create/actions.js'
 import {createClusterPKI, type ClusterPKI} from '../../../src/cluster/pki.js'
 import {firstServiceIP, runNode, type RunningNode} from '../../../src/components/node-main.js'
 import {MemoryStore} from '../../../src/store/index.js'
-
-async function freePort(): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
-  const port = (srv.address() as {port: number}).port
-  await new Promise((r) => srv.close(r))
-  return port
-}
-
-/** Polls check every 50 ms until it returns a truthy value or timeoutMs passes. */
-async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+import {waitFor} from '../../helpers/wait.js'
 
 const cond = (node: KubeObject, type: string) => node.status?.conditions?.find((c: any) => c.type === type)
 
@@ -62,7 +39,7 @@ describe('control-plane node components (in-process)', function () {
       'controller.key': pki.controller.key,
     }
     for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text)
-    const port = await freePort()
+    const port = await freePort('127.0.0.1')
     // The worker starts first, as it may in a real cluster: it must keep trying until the apiserver answers.
     workerDir = await mkdtemp(join(tmpdir(), 'skiff-worker-'))
     for (const [f, text] of Object.entries({'ca.crt': pki.ca.cert, 'node.crt': pki.nodes[WORKER].cert, 'node.key': pki.nodes[WORKER].key})) await writeFile(join(workerDir, f), text)
@@ -136,7 +113,7 @@ describe('control-plane node components (in-process)', function () {
     assert.equal(first.spec.holderIdentity, NAME)
     assert.match(first.spec.renewTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/)
     assert.equal(first.metadata.ownerReferences?.[0].kind, 'Node')
-    await eventually(async () => (await admin.get(ref)).spec.renewTime !== first.spec.renewTime, 3000, 'a lease renewal')
+    await waitFor('a lease renewal', async () => (await admin.get(ref)).spec.renewTime !== first.spec.renewTime, 3000, 50)
   })
 
   it('marks a node without heartbeats Unknown and taints it unreachable', async () => {
@@ -146,14 +123,10 @@ describe('control-plane node components (in-process)', function () {
       ...ghost,
       status: {conditions: [{type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now}]},
     })
-    const marked = await eventually(
-      async () => {
+    const marked = await waitFor('ghost to turn Unknown', async () => {
         const n = await admin.get({version: 'v1', resource: 'nodes', name: 'ghost'})
         return cond(n, 'Ready')?.status === 'Unknown' && n.spec.taints?.length === 2 && n
-      },
-      5000,
-      'ghost to turn Unknown',
-    )
+      }, 5000, 50)
     assert.equal(cond(marked, 'Ready').reason, 'NodeStatusUnknown')
     assert.deepEqual(
       marked.spec.taints.map((t: any) => `${t.key}:${t.effect}`),
@@ -169,7 +142,7 @@ describe('control-plane node components (in-process)', function () {
     const n = await admin.get({version: 'v1', resource: 'nodes', name: NAME})
     const conditions = n.status.conditions.map((c: any) => (c.type === 'Ready' ? {...c, status: 'Unknown', reason: 'NodeStatusUnknown'} : c))
     await admin.update({version: 'v1', resource: 'nodes', name: NAME, subresource: 'status'}, {...n, status: {...n.status, conditions}})
-    await eventually(async () => cond(await admin.get({version: 'v1', resource: 'nodes', name: NAME}), 'Ready')?.status === 'True', 3000, 'Ready again')
+    await waitFor('Ready again', async () => cond(await admin.get({version: 'v1', resource: 'nodes', name: NAME}), 'Ready')?.status === 'True', 3000, 50)
   })
 
   it('computes the kubernetes Service IP from the service CIDR', () => {

@@ -107,18 +107,7 @@ export class FakeDocker implements DockerApi {
         return {
           async start() {
             const stdin = new PassThrough()
-            // The hijacked stream: writes are the process' stdin, reads its (multiplexed unless TTY) output.
-            const sock = new Duplex({
-              read() {},
-              write(chunk, _enc, cb) {
-                stdin.write(chunk)
-                cb()
-              },
-              final(cb) {
-                stdin.end()
-                cb()
-              },
-            })
+            const sock = hijackedSocket(stdin)
             setImmediate(() => fake.onExec({
               cmd: opts.Cmd, tty: opts.Tty, stdin,
               write: (stream, data) => sock.push(opts.Tty ? Buffer.from(data) : dockerFrame(stream, data)),
@@ -140,17 +129,7 @@ export class FakeDocker implements DockerApi {
       async attach(opts) {
         // Attach to the "main process": the fake's onAttach script plays it.
         const stdin = new PassThrough()
-        const sock = new Duplex({
-          read() {},
-          write(chunk, _enc, cb) {
-            stdin.write(chunk)
-            cb()
-          },
-          final(cb) {
-            stdin.end()
-            cb()
-          },
-        })
+        const sock = hijackedSocket(stdin)
         setImmediate(() => fake.onAttach({
           cmd: [], tty: c.tty === true, stdin,
           write: (stream, data) => {
@@ -163,4 +142,19 @@ export class FakeDocker implements DockerApi {
       async resize() {},
     }
   }
+}
+
+/** The hijacked stream docker returns: writes are the process' stdin, reads its (multiplexed unless TTY) output. */
+function hijackedSocket(stdin: PassThrough): Duplex {
+  return new Duplex({
+    read() {},
+    write(chunk, _enc, cb) {
+      stdin.write(chunk)
+      cb()
+    },
+    final(cb) {
+      stdin.end()
+      cb()
+    },
+  })
 }
