@@ -1,5 +1,5 @@
-// The agent's settings, read from the node container's environment (see src/cluster/contract.ts).
-import {NodeEnv} from '../cluster/contract.js'
+// The agent's settings, read from the node container's environment (see src/api/contract.ts).
+import {NodeEnv} from '../api/contract.js'
 
 /** Who this node is and how it registers. */
 export interface AgentConfig {

@@ -9,7 +9,7 @@ import {fileURLToPath, pathToFileURL} from 'node:url'
 import type Dockerode from 'dockerode'
 import * as tar from 'tar'
 import {SkiffError} from '../errors.js'
-import {Labels} from './contract.js'
+import {Labels} from '../api/contract.js'
 
 /** Repository of the node images skiff builds; the tag is `<version>-<content hash>`. */
 export const NODE_IMAGE_REPO = 'skiff/node'

@@ -1,7 +1,7 @@
 // The steps of `cluster create`, each a small function over the shared context.
 import {createServer} from 'node:net'
 import {SkiffError} from '../../errors.js'
-import {NodeEnv, NodeFiles, NodePorts} from '../contract.js'
+import {NodeEnv, NodeFiles, NodePorts} from '../../api/contract.js'
 import {buildKubeconfig, contextName, mergeKubeconfig} from '../kubeconfig.js'
 import {createClusterPKI} from '../pki.js'
 import {networkName, pickSubnet, planCluster, type NodePlan} from '../plan.js'
@@ -84,7 +84,7 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     [NodeEnv.nodeGracePeriod]: String(ctx.config.nodeGracePeriodSeconds),
     [NodeEnv.taintControlPlane]: String(plan.nodes.some((n) => n.role === 'worker')),
   }
-  if (Object.keys(node.labels).length > 0) env.SKIFF_NODE_LABELS = JSON.stringify(node.labels)
+  if (Object.keys(node.labels).length > 0) env[NodeEnv.nodeLabels] = JSON.stringify(node.labels)
   const files: Record<string, string> = {
     [NodeFiles.caCert]: pki.ca.cert,
     [NodeFiles.nodeCert]: pki.nodes[node.name].cert,

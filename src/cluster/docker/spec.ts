@@ -1,6 +1,6 @@
 // Pure translation of a planned node into Docker create options (tested without Docker).
 import type Dockerode from 'dockerode'
-import {Labels, NodePorts} from '../contract.js'
+import {Labels, NodePorts} from '../../api/contract.js'
 import type {NodePlan} from '../plan.js'
 import type {NodeRuntime, SecurityMode} from '../provider.js'
 

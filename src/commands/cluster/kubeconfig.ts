@@ -6,7 +6,7 @@ import {SkiffCommand} from '../../cli/base.js'
 import {ADMIN_KUBECONFIG} from '../../cluster/create/actions.js'
 import {DockerProvider} from '../../cluster/docker/provider.js'
 import {parseKubeconfig, type Kubeconfig} from '../../cluster/kubeconfig.js'
-import {NodePorts} from '../../cluster/contract.js'
+import {NodePorts} from '../../api/contract.js'
 import {SkiffError} from '../../errors.js'
 
 export default class ClusterKubeconfig extends SkiffCommand {

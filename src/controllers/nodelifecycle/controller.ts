@@ -3,7 +3,7 @@ import type {KubeObject} from '../../api/types.js'
 import {type Clock, realClock} from '../../client/clock.js'
 import {isConflict} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
-import {NodeEnv} from '../../cluster/contract.js'
+import {NodeEnv} from '../../api/contract.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
 
 const LEASE_NAMESPACE = 'kube-node-lease'

@@ -1,6 +1,6 @@
 // The contract between the CLI and a node container: environment variables, file paths, ports, labels.
-// Both sides (src/cluster on the host, src/components inside the node) read these constants, so
-// they live in one place.
+// Both sides (src/cluster on the host; src/components, src/agent and src/controllers inside the node) read
+// these constants, so they live in src/api, the one place every component may import from.
 
 /** Environment variables the CLI sets on every node container. */
 export const NodeEnv = {
@@ -26,6 +26,8 @@ export const NodeEnv = {
   nodeGracePeriod: 'SKIFF_NODE_GRACE_PERIOD',
   /** Taint the control-plane node NoSchedule (true when the cluster has workers). */
   taintControlPlane: 'SKIFF_TAINT_CONTROL_PLANE',
+  /** The node's labels from the cluster config, as a JSON object (unset when it has none). */
+  nodeLabels: 'SKIFF_NODE_LABELS',
 } as const
 
 /** Files the CLI copies into a node container before it starts (PEM). */
