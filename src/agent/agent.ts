@@ -89,6 +89,7 @@ export class NodeAgent {
       internalIP: config.nodeIP,
       podCIDR: config.podCIDR,
       taintControlPlane: config.taintControlPlane,
+      labels: config.labels,
       capacity: (this.opts.capacity ?? readCapacity)(),
       arch: goArch(),
       containerRuntimeVersion: `docker://${version}`,

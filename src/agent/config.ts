@@ -10,6 +10,23 @@ export interface AgentConfig {
   taintControlPlane: boolean
   /** The node lifecycle controller's grace period (s); the lease is renewed well within it. */
   gracePeriodSeconds?: number
+  /** Labels for this node from the cluster config. */
+  labels?: Record<string, string>
+}
+
+/** Parses the node labels the CLI passes as a JSON object of strings; throws on anything else. */
+export function parseNodeLabels(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`environment variable ${NodeEnv.nodeLabels} must be a JSON object of strings, got ${text}`)
+  }
+  return parsed as Record<string, string>
 }
 
 /** Reads AgentConfig from env; throws naming the first missing variable. */
@@ -26,5 +43,6 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv, role: 'control-plane'
     podCIDR: env[NodeEnv.podCIDR] || undefined,
     taintControlPlane: env[NodeEnv.taintControlPlane] === 'true',
     gracePeriodSeconds: Number(env[NodeEnv.nodeGracePeriod]) > 0 ? Number(env[NodeEnv.nodeGracePeriod]) : undefined,
+    labels: parseNodeLabels(env[NodeEnv.nodeLabels]),
   }
 }

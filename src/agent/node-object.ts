@@ -18,6 +18,8 @@ export interface NodeFacts {
   internalIP: string
   podCIDR?: string
   taintControlPlane: boolean
+  /** Labels from the cluster config; the agent's own labels (hostname, os, arch, role) take precedence. */
+  labels?: Record<string, string>
   capacity: ResourceList
   /** Go-style arch name (amd64, arm64). */
   arch: string
@@ -47,6 +49,7 @@ export function kubeTime(ms: number): string {
 /** The labels the agent owns on its Node. */
 export function nodeLabels(f: NodeFacts): Record<string, string> {
   const labels: Record<string, string> = {
+    ...f.labels,
     'beta.kubernetes.io/arch': f.arch,
     'beta.kubernetes.io/os': 'linux',
     'kubernetes.io/arch': f.arch,

@@ -1,4 +1,4 @@
-// End to end: a real 3-node cluster in Docker, driven by the built CLI and the real kubectl.
+// End to end: a real 3-node cluster in Docker, made from templates/cluster.yaml, driven by the built CLI and the real kubectl.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {mkdtemp, readFile, rm, stat} from 'node:fs/promises'
@@ -6,7 +6,7 @@ import * as https from 'node:https'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import yaml from 'js-yaml'
-import {deleteClusterHard, kubectlFor, skiff} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, repo, skiff} from '../helpers/cli.js'
 
 const name = `e2e${process.pid % 100000}`
 
@@ -25,7 +25,8 @@ describe('skiff cluster (end to end)', function () {
     dir = await mkdtemp(join(tmpdir(), 'skiff-e2e-'))
     kubeconfig = join(dir, 'config')
     kubectl = kubectlFor(kubeconfig, join(dir, 'cache'))
-    const res = await skiff(['cluster', 'create', name, '--kubeconfig', kubeconfig, '--json'], {timeoutMs: 880_000})
+    // The documented example config (a worker labelled tier=web); the name argument overrides the file's.
+    const res = await skiff(['cluster', 'create', name, '--config', join(repo, 'templates/cluster.yaml'), '--kubeconfig', kubeconfig, '--json'], {timeoutMs: 880_000})
     assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
     created = JSON.parse(res.stdout)
   })
@@ -56,6 +57,16 @@ describe('skiff cluster (end to end)', function () {
     const wide = await kubectl.run(['get', 'nodes', '-o', 'wide'])
     assert.match(wide.stdout.split('\n')[0], /INTERNAL-IP/)
     for (const n of created.nodes) assert.match(wide.stdout, new RegExp(`${n.name}\\s.*\\s${n.ip.replace(/\./g, '\\.')}\\s`))
+  })
+
+  it('kubectl get nodes --show-labels shows the node label from the config file on that node only', async () => {
+    const res = await kubectl.run(['get', 'nodes', '--show-labels', '--no-headers'])
+    assert.equal(res.code, 0, res.stderr)
+    const labelled = res.stdout.trim().split('\n').filter((l) => /(^|[\s,])tier=web(,|\s|$)/.test(l))
+    assert.equal(labelled.length, 1, res.stdout)
+    assert.match(labelled[0], new RegExp(`^${name}-worker\\s`))
+    const selected = await kubectl.run(['get', 'nodes', '-l', 'tier=web', '-o', 'name'])
+    assert.equal(selected.stdout.trim(), `node/${name}-worker`)
   })
 
   it('docker exec reaches a node by its API name', () => {
