@@ -1,6 +1,5 @@
 // The scheduler package: framework, plugins, queue and the running scheduler.
 export * from './framework.js'
-export * from './quantity.js'
 export * from './resources.js'
 export * from './taints.js'
 export * from './node-selector.js'

@@ -1,6 +1,6 @@
 // Resource arithmetic of the scheduler: what a pod requests and what a node can hold, in integer units.
 import type {KubeObject} from '../api/types.js'
-import {resourceAmount} from './quantity.js'
+import {quantityMilliValue, quantityValue} from '../api/quantity.js'
 
 /** Amounts by resource name: cpu in millicores, memory and storage in bytes, everything else as a count. */
 export type Resources = Record<string, number>
@@ -11,6 +11,14 @@ export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
 
 /** Pod slots a node offers when its allocatable omits `pods` (the kubelet default). */
 export const DEFAULT_MAX_PODS = 110
+
+/**
+ * Converts a named resource's quantity to the integer unit the scheduler counts in: millicores for cpu, the plain
+ * value (bytes, counts) for everything else.
+ */
+export function resourceAmount(resource: string, q: string | number): number {
+  return resource === 'cpu' ? quantityMilliValue(q) : quantityValue(q)
+}
 
 /** Adds b into a (in place) and returns a. */
 export function addResources(a: Resources, b: Resources): Resources {

@@ -4,7 +4,7 @@ import * as path from 'node:path'
 import {PodLabels, SANDBOX_CONTAINER, dockerContainerName} from '../container-labels.js'
 import {expandVars} from './env.js'
 import {PAUSE_IMAGE} from './pause-image.js'
-import {milliCPU, quantityValue} from './quantity.js'
+import {milliCPU, quantityNumber} from '../../api/quantity.js'
 import type {CreateRequest} from './runtime.js'
 
 type Any = any
@@ -73,7 +73,7 @@ export function resourceConfig(container: Any): Record<string, number> {
     out.CpuPeriod = CPU_PERIOD_US
     out.CpuQuota = Math.max(MIN_QUOTA_US, Math.floor((cpuLimit * CPU_PERIOD_US) / 1000))
   }
-  const mem = quantityValue(limits.memory)
+  const mem = quantityNumber(limits.memory)
   if (mem !== undefined && mem > 0) {
     out.Memory = Math.floor(mem)
     // No swap beyond the limit, so the limit means what it says.

@@ -1,5 +1,5 @@
 // Container environment from a pod spec: envFrom, env values with $(VAR) expansion, ConfigMap/Secret keys, fieldRef and resourceFieldRef.
-import {quantityValue} from './quantity.js'
+import {quantityNumber} from '../../api/quantity.js'
 
 type Any = any
 
@@ -71,8 +71,8 @@ export function resourceFieldValue(container: Any, ref: Any, facts: PodRuntimeFa
   let q = (kind === 'limits' ? res.limits : res.requests)?.[resource]
   if (q === undefined && kind === 'limits') q = facts.nodeAllocatable?.[resource as 'cpu' | 'memory']
   if (q === undefined && kind === 'requests') q = '0'
-  const value = quantityValue(q) ?? 0
-  const divisor = quantityValue(ref.divisor ?? (resource === 'cpu' ? '1' : '1')) || 1
+  const value = quantityNumber(q) ?? 0
+  const divisor = quantityNumber(ref.divisor ?? (resource === 'cpu' ? '1' : '1')) || 1
   return String(Math.ceil(value / divisor))
 }
 

@@ -1,8 +1,8 @@
-// Tests of the resource quantity parser.
+// Tests of the shared resource quantity parser (src/api/quantity.ts), used by the scheduler and the agent.
 import {strict as assert} from 'node:assert'
-import {isQuantity, quantityMilliValue, quantityValue, resourceAmount} from '../../../src/scheduler/quantity.js'
+import {isQuantity, milliCPU, quantityMilliValue, quantityNumber, quantityValue} from '../../../src/api/quantity.js'
 
-describe('scheduler/quantity', () => {
+describe('api/quantity', () => {
   it('parses cpu in millicores', () => {
     assert.equal(quantityMilliValue('100m'), 100)
     assert.equal(quantityMilliValue('1'), 1000)
@@ -50,9 +50,16 @@ describe('scheduler/quantity', () => {
     assert.equal(isQuantity('512Mi'), true)
   })
 
-  it('uses millicores for cpu and plain values for other resources', () => {
-    assert.equal(resourceAmount('cpu', '2'), 2000)
-    assert.equal(resourceAmount('memory', '1Mi'), 1048576)
-    assert.equal(resourceAmount('nvidia.com/gpu', '1'), 1)
+  it('reads absent or malformed quantities as undefined where validation already ran (agent)', () => {
+    assert.equal(quantityNumber('1Gi'), 2 ** 30)
+    assert.equal(quantityNumber('250m'), 0.25)
+    assert.equal(quantityNumber(2), 2)
+    assert.equal(quantityNumber(undefined), undefined)
+    assert.equal(quantityNumber('1KB'), undefined)
+    assert.equal(milliCPU('1.5'), 1500)
+    assert.equal(milliCPU(2), 2000)
+    assert.equal(milliCPU('1n'), 1)
+    assert.equal(milliCPU(null), undefined)
+    assert.equal(milliCPU('abc'), undefined)
   })
 })

@@ -1,7 +1,7 @@
-// Parses Kubernetes resource quantities ("100m", "1.5", "128Mi", "1G", "1e3") exactly, rounding up as the API does.
+// Kubernetes resource quantities ("100m", "1.5", "128Mi", "1G", "1e3"), parsed exactly and rounded up as the API does.
 
 /** A quantity as an exact rational: sign * digits * 10^exp10 * 2^exp2. */
-interface Decimal {
+export interface Quantity {
   negative: boolean
   digits: bigint
   exp10: number
@@ -23,7 +23,8 @@ export class QuantityError extends Error {
   }
 }
 
-function parseDecimal(input: string | number): Decimal {
+/** Parses a quantity exactly; throws QuantityError when it does not match the grammar. */
+export function parseQuantity(input: string | number): Quantity {
   const text = typeof input === 'number' ? numberToString(input) : input.trim()
   const m = QUANTITY.exec(text)
   if (!m) throw new QuantityError(input)
@@ -43,14 +44,19 @@ function numberToString(n: number): string {
   return String(n).replace('e+', 'e')
 }
 
-/** Returns ceil(q * 10^scale) as a number, exactly (no floating point rounding on the way). */
-function scaledCeil(q: Decimal, scale: number): number {
+/** q * 10^scale as a fraction num/den (den > 0). */
+function scaled(q: Quantity, scale: number): {num: bigint; den: bigint} {
   const e = q.exp10 + scale
   let num = q.digits * 2n ** BigInt(q.exp2)
   let den = 1n
   if (e >= 0) num *= 10n ** BigInt(e)
   else den = 10n ** BigInt(-e)
-  if (q.negative) num = -num
+  return {num: q.negative ? -num : num, den}
+}
+
+/** Returns ceil(q * 10^scale) as a number, exactly (no floating point rounding on the way). */
+function scaledCeil(q: Quantity, scale: number): number {
+  const {num, den} = scaled(q, scale)
   // Round toward +infinity, as Quantity.Value()/MilliValue() do.
   let result = num / den
   if (num % den !== 0n && num > 0n) result += 1n
@@ -59,19 +65,19 @@ function scaledCeil(q: Decimal, scale: number): number {
 
 /** Parses q and returns its value in base units (bytes, cores, counts), rounded up to an integer. */
 export function quantityValue(q: string | number): number {
-  return scaledCeil(parseDecimal(q), 0)
+  return scaledCeil(parseQuantity(q), 0)
 }
 
 /** Parses q and returns its value in thousandths (millicores for cpu), rounded up to an integer. */
 export function quantityMilliValue(q: string | number): number {
-  return scaledCeil(parseDecimal(q), 3)
+  return scaledCeil(parseQuantity(q), 3)
 }
 
 /** True when q parses as a quantity. */
-export function isQuantity(q: unknown): boolean {
+export function isQuantity(q: unknown): q is string | number {
   if (typeof q !== 'string' && typeof q !== 'number') return false
   try {
-    parseDecimal(q)
+    parseQuantity(q)
     return true
   } catch {
     return false
@@ -79,9 +85,16 @@ export function isQuantity(q: unknown): boolean {
 }
 
 /**
- * Converts a named resource's quantity to the integer unit the scheduler counts in: millicores for cpu, the plain
- * value (bytes, counts) for everything else.
+ * The value of a quantity in base units (cores, bytes) as a plain number, fractions kept ("250m" is 0.25);
+ * undefined when absent or malformed, for callers reading objects that validation already checked.
  */
-export function resourceAmount(resource: string, q: string | number): number {
-  return resource === 'cpu' ? quantityMilliValue(q) : quantityValue(q)
+export function quantityNumber(q: unknown): number | undefined {
+  if (!isQuantity(q)) return undefined
+  const {num, den} = scaled(parseQuantity(q), 0)
+  return Number(num) / Number(den)
+}
+
+/** Millicores of a cpu quantity, rounded up as the API does; undefined when absent or malformed. */
+export function milliCPU(q: unknown): number | undefined {
+  return isQuantity(q) ? quantityMilliValue(q) : undefined
 }
