@@ -41,7 +41,7 @@ function setup(configMaps: Record<string, Record<string, string>> = {}) {
       statuses.push(structuredClone(s))
     },
     deletePod: async (pod) => {
-      deleted.push(pod.metadata.uid)
+      deleted.push(pod.metadata.uid!)
     },
     requeue: (_uid, ms) => requeues.push(ms),
     restartBackoff: new Backoff(),
