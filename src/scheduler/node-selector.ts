@@ -1,12 +1,10 @@
-// Node selector and node affinity matching (NodeSelectorTerms with matchExpressions and matchFields).
+// Node selector and node affinity matching (NodeSelectorTerms with matchExpressions and matchFields); what differs from
+// label selectors lives here: Gt/Lt, matchFields, ORed terms and "an empty term matches nothing".
+import {matchesLabelRequirement, selectorMatches, type LabelSelectorRequirement} from '../api/selectors.js'
 import type {KubeObject} from '../api/types.js'
 
-/** One requirement of a node selector term. */
-export interface NodeSelectorRequirement {
-  key: string
-  operator: string
-  values?: string[]
-}
+/** One requirement of a node selector term: a label-selector requirement that may also use Gt and Lt. */
+export type NodeSelectorRequirement = LabelSelectorRequirement
 
 /** A term: all of its requirements must hold; an empty term matches nothing. */
 export interface NodeSelectorTerm {
@@ -16,31 +14,16 @@ export interface NodeSelectorTerm {
 
 const INTEGER = /^[+-]?\d+$/
 
-/** True when a label set satisfies one requirement (In, NotIn, Exists, DoesNotExist, Gt, Lt). */
+/** True when a label set satisfies one requirement: the label-selector operators, plus Gt and Lt for nodes. */
 export function matchesRequirement(labels: Readonly<Record<string, string>>, r: NodeSelectorRequirement): boolean {
-  const has = Object.prototype.hasOwnProperty.call(labels, r.key)
+  if (r.operator !== 'Gt' && r.operator !== 'Lt') return matchesLabelRequirement(labels, r)
   const value = labels[r.key]
   const values = r.values ?? []
-  switch (r.operator) {
-    case 'In':
-      return has && values.includes(value)
-    case 'NotIn':
-      return !has || !values.includes(value)
-    case 'Exists':
-      return has
-    case 'DoesNotExist':
-      return !has
-    case 'Gt':
-    case 'Lt': {
-      // Validation demands exactly one integer value; anything else can never match.
-      if (!has || values.length !== 1 || !INTEGER.test(value) || !INTEGER.test(values[0])) return false
-      const a = BigInt(value)
-      const b = BigInt(values[0])
-      return r.operator === 'Gt' ? a > b : a < b
-    }
-    default:
-      return false
-  }
+  // Validation demands exactly one integer value; anything else can never match.
+  if (!Object.prototype.hasOwnProperty.call(labels, r.key) || values.length !== 1 || !INTEGER.test(value) || !INTEGER.test(values[0])) return false
+  const a = BigInt(value)
+  const b = BigInt(values[0])
+  return r.operator === 'Gt' ? a > b : a < b
 }
 
 /** True when node satisfies term; matchFields supports metadata.name, the only field Kubernetes allows. */
@@ -64,10 +47,7 @@ export function matchesAnyTerm(node: KubeObject, terms: readonly NodeSelectorTer
  * (requiredDuringSchedulingIgnoredDuringExecution), as the NodeAffinity filter checks both.
  */
 export function podMatchesNodeSelectorAndAffinity(pod: KubeObject, node: KubeObject): boolean {
-  const labels = node.metadata.labels ?? {}
-  for (const [k, v] of Object.entries((pod.spec?.nodeSelector ?? {}) as Record<string, string>)) {
-    if (labels[k] !== v) return false
-  }
+  if (!selectorMatches({matchLabels: pod.spec?.nodeSelector ?? {}}, node.metadata.labels)) return false
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
   if (required) return matchesAnyTerm(node, required.nodeSelectorTerms ?? [])
   return true

@@ -10,7 +10,7 @@ import {type Recorder, newRecorder, typed} from '../util/events.js'
 import {Expectations} from '../util/expectations.js'
 import {claimObjects, newControllerRef} from '../util/owners.js'
 import {controllerRef, isPodActive, isPodAvailable, isPodReady, restartCount} from '../util/pods.js'
-import {matchesSelector, selectorIsEmpty} from '../util/selector.js'
+import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
 
 const RS_API = 'apps/v1'
 const RS_KIND = 'ReplicaSet'
@@ -143,7 +143,7 @@ export class ReplicaSetController implements Controller {
 
   /** ReplicaSets of the pod's namespace whose selector matches it (adoption candidates for an orphan). */
   private matching(pod: KubeObject): KubeObject[] {
-    return this.opts.replicaSets.list().filter((rs) => rs.metadata.namespace === pod.metadata.namespace && !selectorIsEmpty(rs.spec?.selector) && matchesSelector(rs.spec?.selector, pod.metadata.labels))
+    return this.opts.replicaSets.list().filter((rs) => rs.metadata.namespace === pod.metadata.namespace && !selectorIsEmpty(rs.spec?.selector) && selectorMatches(rs.spec?.selector, pod.metadata.labels))
   }
 
   private podAdded(pod: KubeObject): void {

@@ -4,7 +4,7 @@ import {isNotFound} from '../../client/errors.js'
 import type {Target} from '../../client/paths.js'
 import type {ControllerClient} from '../types.js'
 import {controllerRef} from './pods.js'
-import {type LabelSelector, matchesSelector} from './selector.js'
+import {type LabelSelector, selectorMatches} from '../../api/selectors.js'
 
 /** The controller reference a controller puts on what it creates: controller and blockOwnerDeletion, as Kubernetes. */
 export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
@@ -35,7 +35,7 @@ export async function claimObjects(o: ClaimOptions): Promise<KubeObject[]> {
   let firstError: unknown
   for (const c of o.candidates) {
     const ref = controllerRef(c)
-    const matches = matchesSelector(o.selector, c.metadata.labels)
+    const matches = selectorMatches(o.selector, c.metadata.labels)
     const refs = c.metadata.ownerReferences ?? []
     try {
       if (ref) {
