@@ -44,6 +44,8 @@ export const NodeFiles = {
   /** Only on control-plane nodes: identity of controller-manager and scheduler (O=system:masters). */
   controllerCert: '/etc/skiff/pki/controller.crt',
   controllerKey: '/etc/skiff/pki/controller.key',
+  /** Only on control-plane nodes: an admin kubeconfig (like kind's /etc/kubernetes/admin.conf), for `skiff cluster kubeconfig`. */
+  adminKubeconfig: '/etc/skiff/admin.conf',
   /** etcd's data directory on control-plane nodes. */
   etcdDataDir: '/var/lib/skiff/etcd',
 } as const

@@ -1,80 +1,9 @@
 // The registry of served resources: one definition per resource, from which routing, discovery and OpenAPI derive.
+import {builtinResources} from './resources/index.js'
+import type {ResourceDef} from './resources/def.js'
 
-/** A subresource of a resource, e.g. status or scale. */
-export interface SubresourceDef {
-  name: string
-  /** The kind the subresource speaks, when not the parent's (Scale, Binding). */
-  responseKind?: {group: string; version: string; kind: string}
-  verbs: string[]
-}
-
-/** Everything the apiserver needs to serve one resource generically. */
-export interface ResourceDef {
-  group: string
-  version: string
-  kind: string
-  /** Plural, lower case: the URL segment. */
-  resource: string
-  singular: string
-  namespaced: boolean
-  shortNames: string[]
-  categories: string[]
-  verbs: string[]
-  subresources: SubresourceDef[]
-  listKind: string
-}
-
-const allVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch']
-const rw = ['get', 'patch', 'update']
-const status: SubresourceDef = {name: 'status', verbs: rw}
-const scale: SubresourceDef = {name: 'scale', responseKind: {group: 'autoscaling', version: 'v1', kind: 'Scale'}, verbs: rw}
-
-function def(group: string, version: string, kind: string, opts: {
-  resource?: string; namespaced?: boolean; shortNames?: string[]; categories?: string[]; verbs?: string[]; subresources?: SubresourceDef[]
-} = {}): ResourceDef {
-  const resource = opts.resource ?? `${kind.toLowerCase()}s`
-  return {
-    group, version, kind, resource,
-    singular: kind.toLowerCase(),
-    namespaced: opts.namespaced ?? true,
-    shortNames: opts.shortNames ?? [],
-    categories: opts.categories ?? [],
-    verbs: opts.verbs ?? allVerbs,
-    subresources: opts.subresources ?? [],
-    listKind: `${kind}List`,
-  }
-}
-
-/** The built-in resources, in discovery order (kubectl `get all` follows it). */
-export const builtinResources: ResourceDef[] = [
-  def('', 'v1', 'Namespace', {namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: [status, {name: 'finalize', verbs: ['update']}]}),
-  def('', 'v1', 'Node', {namespaced: false, shortNames: ['no'], subresources: [status, {name: 'proxy', verbs: ['create', 'delete', 'get', 'patch', 'update']}]}),
-  def('', 'v1', 'Pod', {shortNames: ['po'], categories: ['all'], subresources: [
-    status,
-    {name: 'binding', responseKind: {group: '', version: 'v1', kind: 'Binding'}, verbs: ['create']},
-    {name: 'log', verbs: ['get']},
-    {name: 'exec', responseKind: {group: '', version: 'v1', kind: 'PodExecOptions'}, verbs: ['create', 'get']},
-    {name: 'attach', responseKind: {group: '', version: 'v1', kind: 'PodAttachOptions'}, verbs: ['create', 'get']},
-    {name: 'portforward', responseKind: {group: '', version: 'v1', kind: 'PodPortForwardOptions'}, verbs: ['create', 'get']},
-    {name: 'eviction', responseKind: {group: 'policy', version: 'v1', kind: 'Eviction'}, verbs: ['create']},
-  ]}),
-  def('', 'v1', 'Binding', {verbs: ['create']}),
-  def('', 'v1', 'Service', {shortNames: ['svc'], categories: ['all'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], subresources: [status]}),
-  def('', 'v1', 'Endpoints', {resource: 'endpoints', shortNames: ['ep']}),
-  def('', 'v1', 'ConfigMap', {shortNames: ['cm']}),
-  def('', 'v1', 'Secret'),
-  def('', 'v1', 'ServiceAccount', {shortNames: ['sa'], subresources: [{name: 'token', responseKind: {group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest'}, verbs: ['create']}]}),
-  def('', 'v1', 'Event', {shortNames: ['ev']}),
-  def('coordination.k8s.io', 'v1', 'Lease'),
-  def('apps', 'v1', 'Deployment', {shortNames: ['deploy'], categories: ['all'], subresources: [scale, status]}),
-  def('apps', 'v1', 'ReplicaSet', {shortNames: ['rs'], categories: ['all'], subresources: [scale, status]}),
-  def('apps', 'v1', 'StatefulSet', {shortNames: ['sts'], categories: ['all'], subresources: [scale, status]}),
-  def('apps', 'v1', 'DaemonSet', {shortNames: ['ds'], categories: ['all'], subresources: [status]}),
-  def('batch', 'v1', 'Job', {categories: ['all'], subresources: [status]}),
-  def('batch', 'v1', 'CronJob', {shortNames: ['cj'], categories: ['all'], subresources: [status]}),
-  def('discovery.k8s.io', 'v1', 'EndpointSlice'),
-  def('events.k8s.io', 'v1', 'Event', {shortNames: ['ev']}),
-]
+export type {ResourceDef, SubresourceDef} from './resources/def.js'
+export {builtinResources} from './resources/index.js'
 
 /**
  * A mutable set of resource definitions. Built-ins are registered at construction; a

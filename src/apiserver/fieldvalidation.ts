@@ -4,30 +4,13 @@ import type {KubeObject} from '../api/types.js'
 import {errors} from './errors.js'
 
 const common = ['apiVersion', 'kind', 'metadata']
-const topLevel: Record<string, string[]> = {
-  ConfigMap: ['data', 'binaryData', 'immutable'],
-  Secret: ['data', 'stringData', 'type', 'immutable'],
-  ServiceAccount: ['secrets', 'imagePullSecrets', 'automountServiceAccountToken'],
-  Endpoints: ['subsets'],
-  EndpointSlice: ['addressType', 'endpoints', 'ports'],
-  Binding: ['target'],
-}
-const coreEventFields = ['involvedObject', 'reason', 'message', 'source', 'firstTimestamp', 'lastTimestamp', 'count', 'type',
-  'eventTime', 'series', 'action', 'related', 'reportingComponent', 'reportingInstance']
-const eventsV1Fields = ['eventTime', 'series', 'reportingController', 'reportingInstance', 'action', 'reason', 'regarding', 'related',
-  'note', 'type', 'deprecatedSource', 'deprecatedFirstTimestamp', 'deprecatedLastTimestamp', 'deprecatedCount']
 const metadataFields = new Set(['name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation',
   'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences',
   'finalizers', 'managedFields'])
-// Kinds served from the registry whose shape the server knows; custom resources are left alone.
-const specStatusKinds = new Set(['Namespace', 'Node', 'Pod', 'Service', 'Lease', 'Deployment', 'ReplicaSet', 'StatefulSet',
-  'DaemonSet', 'Job', 'CronJob'])
 
+// Kinds whose definition lists their fields are checked; custom resources are left alone.
 function allowedTopLevel(def: ResourceDef): Set<string> | undefined {
-  if (def.kind === 'Event') return new Set([...common, ...(def.group === '' ? coreEventFields : eventsV1Fields)])
-  if (topLevel[def.kind]) return new Set([...common, ...topLevel[def.kind]])
-  if (specStatusKinds.has(def.kind)) return new Set([...common, 'spec', 'status'])
-  return undefined
+  return def.fields ? new Set([...common, ...def.fields]) : undefined
 }
 
 /** Applies the fieldValidation directive; returns warnings to send (Warn) and mutates `obj` to drop unknown fields. */

@@ -55,12 +55,9 @@ export function prepareCreate(def: ResourceDef, obj: KubeObject, now: Date): voi
   delete md.deletionTimestamp
   delete md.deletionGracePeriodSeconds
   delete md.selfLink
-  // Status is the controllers' to write; these kinds start from an empty or initial status.
-  if (def.kind === 'Pod') obj.status = {phase: 'Pending', ...(obj.status?.qosClass ? {qosClass: obj.status.qosClass} : {})}
-  else if (def.kind === 'Namespace') {
-    obj.status = {phase: 'Active'}
-    obj.spec = {finalizers: ['kubernetes'], ...obj.spec}
-  } else if (hasStatus(def) && def.kind !== 'Node') delete obj.status
+  // Status is the controllers' to write: a kind resets what a create may not set, by default the whole status.
+  if (def.strategy?.prepareForCreate) def.strategy.prepareForCreate(obj)
+  else if (hasStatus(def)) delete obj.status
 }
 
 /**

@@ -7,7 +7,7 @@ import {getOrNotFound, type ServerContext, storeFailure, toApiObject} from '../c
 import {errors} from '../errors.js'
 import {timestamp} from '../objects.js'
 import {listObjects} from './read.js'
-import {namespaceFinalized} from './write.js'
+import {finalized} from './write.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 interface DeleteOptions {
@@ -17,8 +17,6 @@ interface DeleteOptions {
   dryRun?: string[]
 }
 
-// Kubernetes answers deletes of these kinds with the object itself; the rest get a Success Status.
-const returnsObject = new Set(['Pod', 'Namespace', 'Service', 'Node', 'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'])
 
 function options(input: HandlerInput): DeleteOptions {
   const body = (decodeBody(input.raw, mediaType(input.req), input.ctx.deps) ?? {}) as DeleteOptions
@@ -58,7 +56,7 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
         next.metadata.deletionGracePeriodSeconds = 0
         if (def.kind === 'Namespace') next.status = {...next.status, phase: 'Terminating'}
       }
-    } else if ((md.finalizers ?? []).length > 0 || !namespaceFinalized(def, obj)) {
+    } else if ((md.finalizers ?? []).length > 0 || !finalized(def, obj)) {
       // Finalizers hold the object: mark it and let their owners finish.
       if (!md.deletionTimestamp) {
         next = structuredClone(stored.value)
@@ -100,7 +98,7 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
 export async function remove(input: HandlerInput): Promise<HandlerResult> {
   const {ctx, r} = input
   const {obj, gone} = await deleteObject(ctx, r.def, r.namespace, r.name!, options(input))
-  if (!gone || returnsObject.has(r.def.kind)) return {code: 200, body: obj}
+  if (!gone || r.def.strategy?.deleteReturnsObject) return {code: 200, body: obj}
   return {code: 200, body: {
     kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
     details: {name: r.name, group: r.def.group, kind: r.def.resource, uid: obj.metadata.uid},

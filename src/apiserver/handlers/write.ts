@@ -86,7 +86,7 @@ export async function writeUpdate(ctx: ServerContext, def: ResourceDef, old: Kub
   if (unchanged(next, old)) return toApiObject(def, {value: old, modRevision: oldRevision})
   if (isDryRun(q)) return toApiObject(def, {value: next, modRevision: oldRevision})
   const key = keyOf(def, md.namespace, md.name!)
-  if (md.deletionTimestamp && (md.finalizers ?? []).length === 0 && namespaceFinalized(def, next)) {
+  if (md.deletionTimestamp && (md.finalizers ?? []).length === 0 && finalized(def, next)) {
     const {revision} = await ctx.store.delete(key, oldRevision)
     return toApiObject(def, {value: next, modRevision: revision})
   }
@@ -94,9 +94,9 @@ export async function writeUpdate(ctx: ServerContext, def: ResourceDef, old: Kub
   return toApiObject(def, {value: next, modRevision: rev})
 }
 
-/** A namespace is gone only after its spec.finalizers (the content cleanup) are empty too. */
-export function namespaceFinalized(def: ResourceDef, obj: KubeObject): boolean {
-  return def.kind !== 'Namespace' || def.group !== '' || (obj.spec?.finalizers ?? []).length === 0
+/** Whether the kind lets a deleting object without finalizers go (a namespace waits for its content cleanup). */
+export function finalized(def: ResourceDef, obj: KubeObject): boolean {
+  return def.strategy?.finalized?.(obj) ?? true
 }
 
 /** PUT on an item or its status subresource. */

@@ -1,8 +1,9 @@
 // Decodes Kubernetes protobuf request bodies (kubectl 1.32 typed writes) into the JSON-shaped objects the apiserver stores.
 import {gunzipSync} from 'node:zlib'
 
+import {builtinResources} from '../../api/resources/index.js'
+import {metaMessages, type FieldSpec, type MessageSchema} from '../../api/resources/shared/protobuf.js'
 import type {KubeObject} from '../../api/types.js'
-import {messages, topLevelKinds, type FieldSpec} from './schema.js'
 import {readFields, type WireField} from './wire.js'
 
 export {ProtobufWireError} from './wire.js'
@@ -55,13 +56,29 @@ export function decodeProtobufObject(buf: Buffer): KubeObject {
   else if (env.contentEncoding !== '') throw new ProtobufDecodeError(`unsupported protobuf content encoding "${env.contentEncoding}"`)
   const slash = env.apiVersion.lastIndexOf('/')
   const group = slash < 0 ? '' : env.apiVersion.slice(0, slash)
-  const message = topLevelKinds[`${group}/${env.kind}`]
+  const message = topLevelMessage(group, env.kind)
   if (!message) {
     throw new ProtobufDecodeError(`protobuf decoding of ${env.kind || '<no kind>'} (${env.apiVersion || '<no apiVersion>'}) is not supported; send application/json`)
   }
   const body = decodeMessage(raw, message)
   // Go's JSON encoding prints kind then apiVersion first; keep that order for readable stored objects.
   return {kind: env.kind, apiVersion: env.apiVersion, ...body, metadata: (body.metadata as KubeObject['metadata']) ?? {}}
+}
+
+/** Every message schema the served kinds carry, by name (names are unique across kinds, shared ones identical). */
+const messages: Record<string, MessageSchema> = Object.assign({}, metaMessages, ...builtinResources.map((d) => d.protobuf ?? {}))
+
+/**
+ * The message a body of `group`/`kind` decodes with: a served kind's own, or the kind one of its subresources
+ * speaks (TokenRequest, Eviction), named after the kind in that definition's schemas.
+ */
+function topLevelMessage(group: string, kind: string): string | undefined {
+  for (const d of builtinResources) {
+    if (!d.protobuf?.[kind]) continue
+    if (d.group === group && d.kind === kind) return kind
+    if (d.subresources.some((s) => s.responseKind?.group === group && s.responseKind.kind === kind)) return kind
+  }
+  return undefined
 }
 
 const SCALARS = new Set(['string', 'int32', 'int64', 'bool', 'bytes', 'double'])

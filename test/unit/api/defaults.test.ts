@@ -1,6 +1,8 @@
 // Defaulting produces the same stored objects as the real apiserver for Deployments, Pods, Services, Jobs and friends.
 import assert from 'node:assert/strict'
-import {applyDefaults, defaultJobSelector} from '../../../src/api/defaults/index.js'
+import {defaultJobSelector} from '../../../src/api/resources/batch/job.js'
+import {applyDefaults} from '../../../src/api/resources/index.js'
+import {builtin} from './builtin.js'
 import type {KubeObject} from '../../../src/api/types.js'
 
 const EXPECTED_TEMPLATE_SPEC = {
@@ -33,7 +35,7 @@ describe('defaults', () => {
         template: {metadata: {labels: {app: 'nginx'}}, spec: {containers: [{name: 'nginx', image: 'nginx:1.27', ports: [{containerPort: 80}]}]}},
       },
     }
-    applyDefaults({group: 'apps', resource: 'deployments', kind: 'Deployment'}, d)
+    applyDefaults(builtin('apps', 'deployments'), d)
     assert.deepEqual(d.spec, {
       replicas: 1,
       selector: {matchLabels: {app: 'nginx'}},
@@ -46,7 +48,7 @@ describe('defaults', () => {
 
   it('keeps explicit values and Recreate has no rollingUpdate', () => {
     const d: KubeObject = {metadata: {name: 'x'}, spec: {replicas: 0, strategy: {type: 'Recreate'}, template: {spec: {containers: []}}}}
-    applyDefaults({group: 'apps', resource: 'deployments', kind: 'Deployment'}, d)
+    applyDefaults(builtin('apps', 'deployments'), d)
     assert.equal(d.spec.replicas, 0)
     assert.deepEqual(d.spec.strategy, {type: 'Recreate'})
   })
@@ -72,7 +74,7 @@ describe('defaults', () => {
         volumes: [{name: 'cfg', configMap: {name: 'cfg'}}, {name: 'scratch'}, {name: 's', secret: {secretName: 's', defaultMode: 256}}],
       },
     }
-    applyDefaults({group: '', resource: 'pods', kind: 'Pod'}, pod)
+    applyDefaults(builtin('', 'pods'), pod)
     const [web, pinned, registry] = pod.spec.containers
     assert.equal(web.imagePullPolicy, 'Always')
     assert.equal(pinned.imagePullPolicy, 'IfNotPresent')
@@ -109,7 +111,7 @@ describe('defaults', () => {
 
   it('Service, Namespace, Secret', () => {
     const svc: KubeObject = {metadata: {name: 'web'}, spec: {type: 'NodePort', selector: {app: 'web'}, ports: [{port: 80}, {port: 443, targetPort: 'https', protocol: 'TCP'}]}}
-    applyDefaults({group: '', resource: 'services', kind: 'Service'}, svc)
+    applyDefaults(builtin('', 'services'), svc)
     assert.deepEqual(svc.spec, {
       type: 'NodePort',
       selector: {app: 'web'},
@@ -121,15 +123,15 @@ describe('defaults', () => {
       ipFamilyPolicy: 'SingleStack',
     })
     const ns: KubeObject = {metadata: {name: 'team-a'}}
-    applyDefaults({group: '', resource: 'namespaces', kind: 'Namespace'}, ns)
+    applyDefaults(builtin('', 'namespaces'), ns)
     assert.deepEqual(ns, {metadata: {name: 'team-a', labels: {'kubernetes.io/metadata.name': 'team-a'}}, status: {phase: 'Active'}})
     // A finalized namespace (spec.finalizers emptied by the namespace controller) must stay finalized.
     const finalized: KubeObject = {metadata: {name: 'gone', uid: 'u'}, spec: {}, status: {phase: 'Terminating'}}
-    applyDefaults({group: '', resource: 'namespaces', kind: 'Namespace'}, finalized)
+    applyDefaults(builtin('', 'namespaces'), finalized)
     assert.deepEqual(finalized.spec, {})
     assert.equal(finalized.status.phase, 'Terminating')
     const secret: KubeObject = {metadata: {name: 's'}, data: {a: 'eA==', b: 'eA=='}, stringData: {b: 'hello', c: 'é'}}
-    applyDefaults({group: '', resource: 'secrets', kind: 'Secret'}, secret)
+    applyDefaults(builtin('', 'secrets'), secret)
     assert.equal(secret.type, 'Opaque')
     assert.deepEqual(secret.data, {a: 'eA==', b: 'aGVsbG8=', c: 'w6k='})
     assert.equal(secret.stringData, undefined)
@@ -137,7 +139,7 @@ describe('defaults', () => {
 
   it('StatefulSet and DaemonSet', () => {
     const sts: KubeObject = {metadata: {name: 'db'}, spec: {template: {spec: {containers: [{name: 'c', image: 'x:1'}]}}}}
-    applyDefaults({group: 'apps', resource: 'statefulsets', kind: 'StatefulSet'}, sts)
+    applyDefaults(builtin('apps', 'statefulsets'), sts)
     assert.deepEqual(
       {...sts.spec, template: undefined},
       {
@@ -150,7 +152,7 @@ describe('defaults', () => {
       },
     )
     const ds: KubeObject = {metadata: {name: 'ds'}, spec: {template: {spec: {containers: [{name: 'c', image: 'x:1'}]}}}}
-    applyDefaults({group: 'apps', resource: 'daemonsets', kind: 'DaemonSet'}, ds)
+    applyDefaults(builtin('apps', 'daemonsets'), ds)
     assert.deepEqual(ds.spec.updateStrategy, {type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1, maxSurge: 0}})
     assert.equal(ds.spec.revisionHistoryLimit, 10)
     assert.equal(ds.spec.template.spec.schedulerName, 'default-scheduler')
@@ -158,7 +160,7 @@ describe('defaults', () => {
 
   it('Job defaults and the generated selector', () => {
     const job: KubeObject = {metadata: {name: 'pi', namespace: 'default', uid: 'abc-123'}, spec: {template: {spec: {restartPolicy: 'Never', containers: [{name: 'pi', image: 'perl:5.34'}]}}}}
-    applyDefaults({group: 'batch', resource: 'jobs', kind: 'Job'}, job)
+    applyDefaults(builtin('batch', 'jobs'), job)
     const labels = {
       'batch.kubernetes.io/controller-uid': 'abc-123',
       'batch.kubernetes.io/job-name': 'pi',
@@ -181,13 +183,13 @@ describe('defaults', () => {
     assert.equal(template.spec.restartPolicy, 'Never')
     // Without a uid (before the apiserver assigned one) only the plain defaults apply; the selector comes later.
     const early: KubeObject = {metadata: {name: 'e'}, spec: {template: {spec: {containers: []}}}}
-    applyDefaults({group: 'batch', resource: 'jobs', kind: 'Job'}, early)
+    applyDefaults(builtin('batch', 'jobs'), early)
     assert.equal(early.spec.selector, undefined)
     early.metadata.uid = 'u9'
     defaultJobSelector(early)
     assert.deepEqual(early.spec.selector, {matchLabels: {'batch.kubernetes.io/controller-uid': 'u9'}})
     const manual: KubeObject = {metadata: {name: 'm', uid: 'u'}, spec: {manualSelector: true, selector: {matchLabels: {a: 'b'}}, template: {metadata: {labels: {a: 'b'}}, spec: {containers: []}}}}
-    applyDefaults({group: 'batch', resource: 'jobs', kind: 'Job'}, manual)
+    applyDefaults(builtin('batch', 'jobs'), manual)
     defaultJobSelector(manual)
     assert.deepEqual(manual.spec.selector, {matchLabels: {a: 'b'}})
     assert.deepEqual(manual.metadata.labels, {a: 'b'})
@@ -195,7 +197,7 @@ describe('defaults', () => {
 
   it('CronJob', () => {
     const cj: KubeObject = {metadata: {name: 'c'}, spec: {schedule: '* * * * *', jobTemplate: {spec: {template: {spec: {containers: [{name: 'c', image: 'busybox'}]}}}}}}
-    applyDefaults({group: 'batch', resource: 'cronjobs', kind: 'CronJob'}, cj)
+    applyDefaults(builtin('batch', 'cronjobs'), cj)
     assert.equal(cj.spec.concurrencyPolicy, 'Allow')
     assert.equal(cj.spec.suspend, false)
     assert.equal(cj.spec.successfulJobsHistoryLimit, 3)
@@ -206,9 +208,9 @@ describe('defaults', () => {
 
   it('is idempotent', () => {
     const d: KubeObject = {metadata: {name: 'x'}, spec: {template: {spec: {containers: [{name: 'c', image: 'x'}]}}}}
-    applyDefaults({group: 'apps', resource: 'deployments', kind: 'Deployment'}, d)
+    applyDefaults(builtin('apps', 'deployments'), d)
     const once = structuredClone(d)
-    applyDefaults({group: 'apps', resource: 'deployments', kind: 'Deployment'}, d)
+    applyDefaults(builtin('apps', 'deployments'), d)
     assert.deepEqual(d, once)
   })
 })

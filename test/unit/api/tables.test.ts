@@ -1,11 +1,13 @@
 // Table cells for realistic objects match what the real kube-apiserver returns for kubectl get.
 import assert from 'node:assert/strict'
-import {humanDuration, tableColumns, tableRow, tableRowConditions} from '../../../src/api/tables/index.js'
+import {tableColumns, tableRow, tableRowConditions} from '../../../src/api/resources/index.js'
+import {humanDuration} from '../../../src/api/resources/shared/format.js'
+import {builtin} from './builtin.js'
 import type {KubeObject} from '../../../src/api/types.js'
 
 const now = new Date('2026-01-10T12:00:00Z')
 const ago = (s: number): string => new Date(now.getTime() - s * 1000).toISOString()
-const pods = {group: '', resource: 'pods'}
+const pods = builtin('', 'pods')
 
 function pod(name: string, spec: any, status: any, meta: any = {}): KubeObject {
   return {apiVersion: 'v1', kind: 'Pod', metadata: {name, namespace: 'default', creationTimestamp: ago(300), ...meta}, spec, status}
@@ -135,7 +137,7 @@ describe('tables', () => {
   })
 
   it('nodes', () => {
-    const res = {group: '', resource: 'nodes'}
+    const res = builtin('', 'nodes')
     const node: KubeObject = {
       metadata: {name: 'kind-control-plane', creationTimestamp: ago(3 * 86400 + 7200), labels: {'node-role.kubernetes.io/control-plane': '', 'kubernetes.io/hostname': 'x'}},
       spec: {unschedulable: true},
@@ -155,7 +157,7 @@ describe('tables', () => {
   })
 
   it('deployments', () => {
-    const res = {group: 'apps', resource: 'deployments'}
+    const res = builtin('apps', 'deployments')
     const d: KubeObject = {
       metadata: {name: 'nginx', creationTimestamp: ago(3600)},
       spec: {replicas: 3, selector: {matchLabels: {app: 'nginx', tier: 'web'}}, template: {spec: {containers: [{name: 'nginx', image: 'nginx:1.27'}, {name: 'side', image: 'busybox'}]}}},
@@ -167,7 +169,7 @@ describe('tables', () => {
   })
 
   it('services', () => {
-    const res = {group: '', resource: 'services'}
+    const res = builtin('', 'services')
     const svc: KubeObject = {
       metadata: {name: 'web', creationTimestamp: ago(50)},
       spec: {type: 'NodePort', clusterIP: '10.96.12.7', clusterIPs: ['10.96.12.7'], selector: {app: 'web'}, ports: [{port: 80, protocol: 'TCP'}, {port: 443, nodePort: 30443, protocol: 'TCP'}]},
@@ -187,28 +189,28 @@ describe('tables', () => {
       spec: {completions: 1, parallelism: 1, selector: {matchLabels: {'batch.kubernetes.io/controller-uid': 'u1'}}, template: {spec: {containers: [{name: 'pi', image: 'perl'}]}}},
       status: {succeeded: 1, startTime: ago(200), completionTime: ago(150), conditions: [{type: 'Complete', status: 'True'}]},
     }
-    assert.deepEqual(tableRow({group: 'batch', resource: 'jobs'}, job, now), ['pi', 'Complete', '1/1', '50s', '3m20s', 'pi', 'perl', 'batch.kubernetes.io/controller-uid=u1'])
+    assert.deepEqual(tableRow(builtin('batch', 'jobs'), job, now), ['pi', 'Complete', '1/1', '50s', '3m20s', 'pi', 'perl', 'batch.kubernetes.io/controller-uid=u1'])
     const cj: KubeObject = {metadata: {name: 'hello', creationTimestamp: ago(60)}, spec: {schedule: '*/1 * * * *', suspend: false, jobTemplate: {spec: {template: {spec: {containers: [{name: 'h', image: 'busybox'}]}}}}}}
-    assert.deepEqual(tableRow({group: 'batch', resource: 'cronjobs'}, cj, now), ['hello', '*/1 * * * *', '<none>', 'False', 0, '<none>', '60s', 'h', 'busybox', '<none>'])
-    assert.deepEqual(tableRow({group: '', resource: 'configmaps'}, {metadata: {name: 'c', creationTimestamp: ago(1)}, data: {a: '1', b: '2'}}, now), ['c', 2, '1s'])
-    assert.deepEqual(tableRow({group: '', resource: 'secrets'}, {metadata: {name: 's', creationTimestamp: ago(1)}, type: 'Opaque', data: {a: 'MQ=='}}, now), ['s', 'Opaque', 1, '1s'])
-    assert.deepEqual(tableRow({group: '', resource: 'namespaces'}, {metadata: {name: 'default', creationTimestamp: ago(86400)}, status: {phase: 'Active'}}, now), ['default', 'Active', '24h'])
+    assert.deepEqual(tableRow(builtin('batch', 'cronjobs'), cj, now), ['hello', '*/1 * * * *', '<none>', 'False', 0, '<none>', '60s', 'h', 'busybox', '<none>'])
+    assert.deepEqual(tableRow(builtin('', 'configmaps'), {metadata: {name: 'c', creationTimestamp: ago(1)}, data: {a: '1', b: '2'}}, now), ['c', 2, '1s'])
+    assert.deepEqual(tableRow(builtin('', 'secrets'), {metadata: {name: 's', creationTimestamp: ago(1)}, type: 'Opaque', data: {a: 'MQ=='}}, now), ['s', 'Opaque', 1, '1s'])
+    assert.deepEqual(tableRow(builtin('', 'namespaces'), {metadata: {name: 'default', creationTimestamp: ago(86400)}, status: {phase: 'Active'}}, now), ['default', 'Active', '24h'])
     const ev: KubeObject = {
       metadata: {name: 'web.17a', creationTimestamp: ago(30)},
       involvedObject: {kind: 'Pod', name: 'web', fieldPath: 'spec.containers{nginx}'},
       reason: 'Pulled', type: 'Normal', message: 'Successfully pulled image ', firstTimestamp: ago(40), lastTimestamp: ago(30), count: 2, source: {component: 'kubelet', host: 'kind-worker'},
     }
-    assert.deepEqual(tableRow({group: '', resource: 'events'}, ev, now), ['30s', 'Normal', 'Pulled', 'pod/web', 'spec.containers{nginx}', 'kubelet, kind-worker', 'Successfully pulled image', '40s', 2, 'web.17a'])
-    assert.deepEqual(tableColumns({group: '', resource: 'events'}).map((c) => c.name), ['Last Seen', 'Type', 'Reason', 'Object', 'Subobject', 'Source', 'Message', 'First Seen', 'Count', 'Name'])
-    assert.deepEqual(tableRow({group: 'coordination.k8s.io', resource: 'leases'}, {metadata: {name: 'kube-scheduler', creationTimestamp: ago(5)}, spec: {holderIdentity: 'cp_1'}}, now), ['kube-scheduler', 'cp_1', '5s'])
+    assert.deepEqual(tableRow(builtin('', 'events'), ev, now), ['30s', 'Normal', 'Pulled', 'pod/web', 'spec.containers{nginx}', 'kubelet, kind-worker', 'Successfully pulled image', '40s', 2, 'web.17a'])
+    assert.deepEqual(tableColumns(builtin('', 'events')).map((c) => c.name), ['Last Seen', 'Type', 'Reason', 'Object', 'Subobject', 'Source', 'Message', 'First Seen', 'Count', 'Name'])
+    assert.deepEqual(tableRow(builtin('coordination.k8s.io', 'leases'), {metadata: {name: 'kube-scheduler', creationTimestamp: ago(5)}, spec: {holderIdentity: 'cp_1'}}, now), ['kube-scheduler', 'cp_1', '5s'])
   })
 
   it('endpoints and endpointslices', () => {
     const ep: KubeObject = {metadata: {name: 'web', creationTimestamp: ago(5)}, subsets: [{addresses: [{ip: '10.0.0.1'}, {ip: '10.0.0.2'}, {ip: '10.0.0.3'}, {ip: '10.0.0.4'}], ports: [{port: 80}]}]}
-    assert.deepEqual(tableRow({group: '', resource: 'endpoints'}, ep, now), ['web', '10.0.0.1:80,10.0.0.2:80,10.0.0.3:80 + 1 more...', '5s'])
-    assert.equal(tableRow({group: '', resource: 'endpoints'}, {metadata: {name: 'x'}}, now)[1], '<none>')
+    assert.deepEqual(tableRow(builtin('', 'endpoints'), ep, now), ['web', '10.0.0.1:80,10.0.0.2:80,10.0.0.3:80 + 1 more...', '5s'])
+    assert.equal(tableRow(builtin('', 'endpoints'), {metadata: {name: 'x'}}, now)[1], '<none>')
     const slice: KubeObject = {metadata: {name: 'web-abc', creationTimestamp: ago(5)}, addressType: 'IPv4', ports: [{port: 80, name: 'http'}], endpoints: [{addresses: ['10.0.0.1']}]}
-    assert.deepEqual(tableRow({group: 'discovery.k8s.io', resource: 'endpointslices'}, slice, now), ['web-abc', 'IPv4', '80', '10.0.0.1', '5s'])
+    assert.deepEqual(tableRow(builtin('discovery.k8s.io', 'endpointslices'), slice, now), ['web-abc', 'IPv4', '80', '10.0.0.1', '5s'])
   })
 
   it('custom resources: Name + Age, with printer columns', () => {
@@ -235,13 +237,13 @@ describe('tables', () => {
 
   it('statefulsets, daemonsets, replicasets', () => {
     const tmpl = {spec: {containers: [{name: 'c', image: 'i'}]}}
-    assert.deepEqual(tableRow({group: 'apps', resource: 'statefulsets'}, {metadata: {name: 's'}, spec: {replicas: 3, template: tmpl}, status: {readyReplicas: 1}}, now), ['s', '1/3', '<unknown>', 'c', 'i'])
+    assert.deepEqual(tableRow(builtin('apps', 'statefulsets'), {metadata: {name: 's'}, spec: {replicas: 3, template: tmpl}, status: {readyReplicas: 1}}, now), ['s', '1/3', '<unknown>', 'c', 'i'])
     assert.deepEqual(
-      tableRow({group: 'apps', resource: 'daemonsets'}, {metadata: {name: 'd'}, spec: {selector: {matchLabels: {a: 'b'}}, template: {spec: {...tmpl.spec, nodeSelector: {'kubernetes.io/os': 'linux'}}}}, status: {desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1, updatedNumberScheduled: 2, numberAvailable: 1}}, now),
+      tableRow(builtin('apps', 'daemonsets'), {metadata: {name: 'd'}, spec: {selector: {matchLabels: {a: 'b'}}, template: {spec: {...tmpl.spec, nodeSelector: {'kubernetes.io/os': 'linux'}}}}, status: {desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 1, updatedNumberScheduled: 2, numberAvailable: 1}}, now),
       ['d', 2, 2, 1, 2, 1, 'kubernetes.io/os=linux', '<unknown>', 'c', 'i', 'a=b'],
     )
     assert.deepEqual(
-      tableRow({group: 'apps', resource: 'replicasets'}, {metadata: {name: 'r'}, spec: {replicas: 2, selector: {matchLabels: {app: 'x'}, matchExpressions: [{key: 'env', operator: 'In', values: ['prod', 'dev']}]}, template: tmpl}, status: {replicas: 2, readyReplicas: 2}}, now),
+      tableRow(builtin('apps', 'replicasets'), {metadata: {name: 'r'}, spec: {replicas: 2, selector: {matchLabels: {app: 'x'}, matchExpressions: [{key: 'env', operator: 'In', values: ['prod', 'dev']}]}, template: tmpl}, status: {replicas: 2, readyReplicas: 2}}, now),
       ['r', 2, 2, 2, '<unknown>', 'c', 'i', 'app=x,env in (dev,prod)'],
     )
   })

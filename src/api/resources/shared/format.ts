@@ -1,5 +1,5 @@
 // Cell formatting helpers shared by the Table printers: ages, label maps and label selectors as the apiserver renders them.
-import {formatLabelSelector, selectorString, type LabelSelector} from '../selectors.js'
+import {formatLabelSelector, selectorString, type LabelSelector} from '../../selectors.js'
 export {formatLabelSelector, selectorString, type LabelSelector}
 
 /**

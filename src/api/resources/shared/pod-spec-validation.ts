@@ -1,13 +1,13 @@
 // Pod spec and pod template validation, mirroring the checks and messages of pkg/apis/core/validation.
-import type {StatusCause} from '../types.js'
-import {duplicate, forbidden, invalid, notFound, notSupported, required} from './errors.js'
-import {inclusiveRangeError, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, IS_NEGATIVE_MSG} from './names.js'
-import {validateAnnotations, validateLabels} from './meta.js'
+import type {StatusCause} from '../../types.js'
+import {duplicate, forbidden, invalid, notFound, notSupported, required} from '../../validation/errors.js'
+import {inclusiveRangeError, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, IS_NEGATIVE_MSG} from '../../validation/names.js'
+import {validateAnnotations, validateLabels} from '../../validation/meta.js'
 
 type Any = Record<string, any>
 
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP']
-const VOLUME_SOURCES = [
+export const PROTOCOLS = ['SCTP', 'TCP', 'UDP']
+export const VOLUME_SOURCES = [
   'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
   'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
   'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi',

@@ -1,6 +1,6 @@
 // Row cells for pods, reproducing the apiserver's printPod: READY count, STATUS reason, RESTARTS with "(x ago)".
-import type {KubeObject} from '../types.js'
-import {since} from './format.js'
+import type {KubeObject} from '../../types.js'
+import {since} from '../shared/format.js'
 
 type Any = Record<string, any>
 

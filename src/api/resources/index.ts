@@ -1,0 +1,47 @@
+// The served kinds, in discovery order (kubectl `get all` follows it): serving a kind is its module plus one line here.
+import {daemonSet} from './apps/daemonset.js'
+import {deployment} from './apps/deployment.js'
+import {replicaSet} from './apps/replicaset.js'
+import {statefulSet} from './apps/statefulset.js'
+import {cronJob} from './batch/cronjob.js'
+import {job} from './batch/job.js'
+import {lease} from './coordination/lease.js'
+import {binding} from './core/binding.js'
+import {configMap} from './core/configmap.js'
+import {endpoints} from './core/endpoints.js'
+import {event} from './core/event.js'
+import {namespace} from './core/namespace.js'
+import {node} from './core/node.js'
+import {pod} from './core/pod.js'
+import {secret} from './core/secret.js'
+import {service} from './core/service.js'
+import {serviceAccount} from './core/serviceaccount.js'
+import type {ResourceDef} from './def.js'
+import {endpointSlice} from './discovery/endpointslice.js'
+import {eventV1} from './events/event.js'
+
+export type {ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
+export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
+
+/** The built-in resources, in discovery order. */
+export const builtinResources: ResourceDef[] = [
+  namespace,
+  node,
+  pod,
+  binding,
+  service,
+  endpoints,
+  configMap,
+  secret,
+  serviceAccount,
+  event,
+  lease,
+  deployment,
+  replicaSet,
+  statefulSet,
+  daemonSet,
+  job,
+  cronJob,
+  endpointSlice,
+  eventV1,
+]

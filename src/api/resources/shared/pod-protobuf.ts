@@ -1,0 +1,51 @@
+// Protobuf field tables of PodTemplateSpec and everything a pod spec embeds (core/v1 generated.proto field numbers).
+import {B, I32, I64, MSS, S, type MessageSchema} from './protobuf.js'
+
+/** Messages of a pod template; kinds that embed one spread these into their own schemas. */
+export const podMessages: Record<string, MessageSchema> = {
+  PodTemplateSpec: {1: ['metadata', 'ObjectMeta'], 2: ['spec', 'PodSpec']},
+  PodSpec: {
+    1: ['volumes', 'Volume', 'r'], 2: ['containers', 'Container', 'r'], 3: ['restartPolicy', S], 4: ['terminationGracePeriodSeconds', I64, 'k'],
+    5: ['activeDeadlineSeconds', I64, 'k'], 6: ['dnsPolicy', S], 7: ['nodeSelector', MSS], 8: ['serviceAccountName', S],
+    9: ['serviceAccount', S], 10: ['nodeName', S], 11: ['hostNetwork', B], 12: ['hostPID', B], 13: ['hostIPC', B],
+    14: ['securityContext', 'PodSecurityContext'], 15: ['imagePullSecrets', 'LocalObjectReference', 'r'], 16: ['hostname', S],
+    17: ['subdomain', S], 19: ['schedulerName', S], 20: ['initContainers', 'Container', 'r'],
+    21: ['automountServiceAccountToken', B, 'k'], 22: ['tolerations', 'Toleration', 'r'], 23: ['hostAliases', 'HostAlias', 'r'],
+    24: ['priorityClassName', S], 25: ['priority', I32, 'k'], 27: ['shareProcessNamespace', B, 'k'], 29: ['runtimeClassName', S, 'k'],
+    30: ['enableServiceLinks', B, 'k'], 31: ['preemptionPolicy', S, 'k'], 35: ['setHostnameAsFQDN', B, 'k'], 37: ['hostUsers', B, 'k'],
+  },
+  Container: {
+    1: ['name', S, 'k'], 2: ['image', S], 3: ['command', S, 'r'], 4: ['args', S, 'r'], 5: ['workingDir', S], 6: ['ports', 'ContainerPort', 'r'],
+    7: ['env', 'EnvVar', 'r'], 8: ['resources', 'ResourceRequirements'], 9: ['volumeMounts', 'VolumeMount', 'r'],
+    10: ['livenessProbe', 'Probe'], 11: ['readinessProbe', 'Probe'], 13: ['terminationMessagePath', S],
+    14: ['imagePullPolicy', S], 16: ['stdin', B], 17: ['stdinOnce', B], 18: ['tty', B], 19: ['envFrom', 'EnvFromSource', 'r'],
+    20: ['terminationMessagePolicy', S], 22: ['startupProbe', 'Probe'], 24: ['restartPolicy', S, 'k'],
+  },
+  ContainerPort: {1: ['name', S], 2: ['hostPort', I32], 3: ['containerPort', I32, 'k'], 4: ['protocol', S], 5: ['hostIP', S]},
+  EnvVar: {1: ['name', S, 'k'], 2: ['value', S], 3: ['valueFrom', 'EnvVarSource']},
+  EnvVarSource: {1: ['fieldRef', 'ObjectFieldSelector'], 2: ['resourceFieldRef', 'ResourceFieldSelector'], 3: ['configMapKeyRef', 'KeySelector'], 4: ['secretKeyRef', 'KeySelector']},
+  ObjectFieldSelector: {1: ['apiVersion', S], 2: ['fieldPath', S, 'k']},
+  ResourceFieldSelector: {1: ['containerName', S], 2: ['resource', S, 'k'], 3: ['divisor', 'Quantity']},
+  // ConfigMapKeySelector and SecretKeySelector share one layout: LocalObjectReference inline, key, optional.
+  KeySelector: {1: ['', 'LocalObjectReference', 'i'], 2: ['key', S, 'k'], 3: ['optional', B, 'k']},
+  EnvFromSource: {1: ['prefix', S], 2: ['configMapRef', 'EnvSourceRef'], 3: ['secretRef', 'EnvSourceRef']},
+  EnvSourceRef: {1: ['', 'LocalObjectReference', 'i'], 2: ['optional', B, 'k']},
+  ResourceRequirements: {1: ['limits', 'map<string,Quantity>'], 2: ['requests', 'map<string,Quantity>']},
+  VolumeMount: {1: ['name', S, 'k'], 2: ['readOnly', B], 3: ['mountPath', S, 'k'], 4: ['subPath', S], 5: ['mountPropagation', S, 'k'], 6: ['subPathExpr', S]},
+  Probe: {1: ['', 'ProbeHandler', 'i'], 2: ['initialDelaySeconds', I32], 3: ['timeoutSeconds', I32], 4: ['periodSeconds', I32], 5: ['successThreshold', I32], 6: ['failureThreshold', I32], 7: ['terminationGracePeriodSeconds', I64, 'k']},
+  ProbeHandler: {1: ['exec', 'ExecAction'], 2: ['httpGet', 'HTTPGetAction'], 3: ['tcpSocket', 'TCPSocketAction']},
+  ExecAction: {1: ['command', S, 'r']},
+  HTTPGetAction: {1: ['path', S], 2: ['port', 'IntOrString'], 3: ['host', S], 4: ['scheme', S]},
+  TCPSocketAction: {1: ['port', 'IntOrString'], 2: ['host', S]},
+  Toleration: {1: ['key', S], 2: ['operator', S], 3: ['value', S], 4: ['effect', S], 5: ['tolerationSeconds', I64, 'k']},
+  HostAlias: {1: ['ip', S], 2: ['hostnames', S, 'r']},
+  PodSecurityContext: {2: ['runAsUser', I64, 'k'], 3: ['runAsNonRoot', B, 'k'], 5: ['fsGroup', I64, 'k'], 6: ['runAsGroup', I64, 'k']},
+  Volume: {1: ['name', S, 'k'], 2: ['', 'VolumeSource', 'i']},
+  VolumeSource: {1: ['hostPath', 'HostPathVolumeSource'], 2: ['emptyDir', 'EmptyDirVolumeSource'], 6: ['secret', 'SecretVolumeSource'], 10: ['persistentVolumeClaim', 'PVCVolumeSource'], 19: ['configMap', 'ConfigMapVolumeSource']},
+  HostPathVolumeSource: {1: ['path', S, 'k'], 2: ['type', S, 'k']},
+  EmptyDirVolumeSource: {1: ['medium', S], 2: ['sizeLimit', 'Quantity']},
+  SecretVolumeSource: {1: ['secretName', S], 2: ['items', 'KeyToPath', 'r'], 3: ['defaultMode', I32, 'k'], 4: ['optional', B, 'k']},
+  ConfigMapVolumeSource: {1: ['', 'LocalObjectReference', 'i'], 2: ['items', 'KeyToPath', 'r'], 3: ['defaultMode', I32, 'k'], 4: ['optional', B, 'k']},
+  KeyToPath: {1: ['key', S, 'k'], 2: ['path', S, 'k'], 3: ['mode', I32, 'k']},
+  PVCVolumeSource: {1: ['claimName', S, 'k'], 2: ['readOnly', B]},
+}
