@@ -1,0 +1,54 @@
+// Makes the pause image inside a CRI node and imports it into containerd's k8s.io namespace (no registry to pull from).
+import {execFile} from 'node:child_process'
+import {PAUSE_IMAGE} from '../pods/pause-image.js'
+
+/** containerd namespace the CRI plugin keeps its images and containers in. */
+export const CRI_NAMESPACE = 'k8s.io'
+
+/**
+ * Shell script that packs the node's /bin/sleep and the libraries ldd lists as a one-layer image in `docker save`
+ * format (manifest.json + config + layer: sha256sum and printf are all it takes) and pipes it into
+ * `ctr images import`. Same contents as the dockerd path's pause image (see pods/pause-image.ts for why sleep).
+ */
+export function pauseArchiveImportScript(image = PAUSE_IMAGE, snapshotter = 'overlayfs'): string {
+  return [
+    'set -e',
+    'd=$(mktemp -d)',
+    'trap \'rm -rf "$d"\' EXIT',
+    'libs=$(ldd /bin/sleep | awk \'$2 == "=>" && $3 ~ /^\\// {print $3} $1 ~ /^\\// {print $1}\')',
+    'tar -ch /bin/sleep $libs 2>/dev/null >"$d/layer.tar"',
+    'diff=$(sha256sum "$d/layer.tar" | cut -d" " -f1)',
+    'mkdir "$d/$diff" && mv "$d/layer.tar" "$d/$diff/layer.tar"',
+    `printf '{"architecture":"%s","os":"linux","config":{"Cmd":["/bin/sleep","infinity"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$(dpkg --print-architecture)" "$diff" >"$d/config.json"`,
+    'cfg=$(sha256sum "$d/config.json" | cut -d" " -f1)',
+    'mv "$d/config.json" "$d/$cfg.json"',
+    `printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' "$cfg" '${image}' "$diff" >"$d/manifest.json"`,
+    `tar -C "$d" -c manifest.json "$cfg.json" "$diff" | ctr -n ${CRI_NAMESPACE} images import --snapshotter ${snapshotter} - >/dev/null`,
+  ].join('\n')
+}
+
+/**
+ * Builds and imports the pause image unless `has` finds it (the CRI image service's ImageStatus). Concurrent
+ * callers share one build.
+ */
+export function ensureCriPauseImage(has: (ref: string) => Promise<unknown>, opts: {snapshotter?: string; run?: (script: string) => Promise<void>} = {}): Promise<void> {
+  inflight ??= (async () => {
+    if (await has(PAUSE_IMAGE)) return
+    await (opts.run ?? runShell)(pauseArchiveImportScript(PAUSE_IMAGE, opts.snapshotter))
+    if (!(await has(PAUSE_IMAGE))) throw new Error(`importing ${PAUSE_IMAGE} into containerd did not produce the image`)
+  })().finally(() => {
+    inflight = undefined
+  })
+  return inflight
+}
+
+let inflight: Promise<void> | undefined
+
+function runShell(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', script], {timeout: 60_000}, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`building ${PAUSE_IMAGE} for containerd: ${err.message} ${String(stderr).trim()}`))
+      else resolve()
+    })
+  })
+}
