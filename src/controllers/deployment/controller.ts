@@ -94,7 +94,8 @@ export class DeploymentController implements Controller {
     const {namespace} = splitKey(key)
     // A private, mutable copy: the cache is shared and frozen, and our own writes replace it as we go.
     const s = new DeploymentSync(this.syncDeps, structuredClone(typed(cached, D_API, D_KIND)) as Deployment)
-    if (selectorIsEmpty(cached.spec?.selector)) {
+    const selector = cached.spec?.selector
+    if (!selector || selectorIsEmpty(selector)) {
       this.opts.recorder.record(s.d, 'Warning', 'SelectingAll', 'Select', 'This deployment is selecting all pods. A non-empty selector is required.')
       if ((cached.status?.observedGeneration ?? 0) < (cached.metadata.generation ?? 1)) await s.writeStatus({...cached.status, observedGeneration: cached.metadata.generation})
       return
@@ -104,7 +105,7 @@ export class DeploymentController implements Controller {
       client: this.opts.client,
       owner: cached,
       ref: newControllerRef(cached, D_API, D_KIND),
-      selector: cached.spec.selector,
+      selector,
       candidates,
       target: (rs) => rsTarget(namespace, rs.metadata.name),
     })

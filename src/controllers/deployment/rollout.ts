@@ -1,11 +1,12 @@
 // The two rollout strategies: RollingUpdate (surge the new ReplicaSet, drain the old within maxUnavailable) and Recreate.
 import type {KubeObject} from '../../api/types.js'
+import type {ReplicaSet} from '../../api/types/workloads.js'
 import {isPodActive} from '../util/pods.js'
-import type {DeploymentSync} from './controller.js'
+import type {DeploymentSync} from './sync.js'
 import {activeReplicaSets, byCreation, deploymentComplete, desiredReplicas, maxUnavailable, newRSNewReplicas, specReplicas, statusCount} from './util.js'
 
 /** One step of a rolling update: scale the new ReplicaSet up or the old ones down, never both in one sync. */
-export async function rolloutRolling(s: DeploymentSync, rsList: KubeObject[]): Promise<void> {
+export async function rolloutRolling(s: DeploymentSync, rsList: ReplicaSet[]): Promise<void> {
   const {newRS, oldRSs} = await s.getAllReplicaSetsAndSyncRevision(rsList, true)
   const allRSs = [...oldRSs, newRS]
   if (await reconcileNewReplicaSet(s, allRSs, newRS)) return s.syncRolloutStatus(allRSs, newRS)
@@ -15,7 +16,7 @@ export async function rolloutRolling(s: DeploymentSync, rsList: KubeObject[]): P
 }
 
 /** Grows the new ReplicaSet as far as maxSurge allows (or shrinks it to spec.replicas); true when it changed. */
-async function reconcileNewReplicaSet(s: DeploymentSync, allRSs: (KubeObject | undefined)[], newRS: KubeObject | undefined): Promise<boolean> {
+async function reconcileNewReplicaSet(s: DeploymentSync, allRSs: (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined): Promise<boolean> {
   if (!newRS) return false
   const desired = desiredReplicas(s.d)
   const current = desiredReplicas(newRS)
@@ -28,7 +29,7 @@ async function reconcileNewReplicaSet(s: DeploymentSync, allRSs: (KubeObject | u
  * Shrinks old ReplicaSets as far as maxUnavailable allows: first their unhealthy pods (which cost no availability),
  * then healthy ones, never going below spec.replicas - maxUnavailable available pods; true when something shrank.
  */
-async function reconcileOldReplicaSets(s: DeploymentSync, allRSs: (KubeObject | undefined)[], oldRSs: KubeObject[], newRS: KubeObject | undefined): Promise<boolean> {
+async function reconcileOldReplicaSets(s: DeploymentSync, allRSs: (ReplicaSet | undefined)[], oldRSs: ReplicaSet[], newRS: ReplicaSet | undefined): Promise<boolean> {
   if (specReplicas(oldRSs) === 0) return false
   const allPods = specReplicas(allRSs)
   const minAvailable = desiredReplicas(s.d) - maxUnavailable(s.d)
@@ -40,8 +41,8 @@ async function reconcileOldReplicaSets(s: DeploymentSync, allRSs: (KubeObject | 
   return cleanedUp + scaledDown > 0
 }
 
-async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: KubeObject[], maxCleanup: number): Promise<{rss: KubeObject[]; count: number}> {
-  const out: KubeObject[] = []
+async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: ReplicaSet[], maxCleanup: number): Promise<{rss: ReplicaSet[]; count: number}> {
+  const out: ReplicaSet[] = []
   let total = 0
   for (const rs of [...oldRSs].sort(byCreation)) {
     const size = desiredReplicas(rs)
@@ -58,7 +59,7 @@ async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: KubeObject[],
   return {rss: out, count: total}
 }
 
-async function scaleDownOldForRollingUpdate(s: DeploymentSync, allRSs: (KubeObject | undefined)[], oldRSs: KubeObject[]): Promise<number> {
+async function scaleDownOldForRollingUpdate(s: DeploymentSync, allRSs: (ReplicaSet | undefined)[], oldRSs: ReplicaSet[]): Promise<number> {
   const minAvailable = desiredReplicas(s.d) - maxUnavailable(s.d)
   const available = statusCount(allRSs, 'availableReplicas')
   if (available <= minAvailable) return 0
@@ -76,7 +77,7 @@ async function scaleDownOldForRollingUpdate(s: DeploymentSync, allRSs: (KubeObje
 }
 
 /** Recreate: every old ReplicaSet to zero, wait until their pods are gone, then the new one at full size. */
-export async function rolloutRecreate(s: DeploymentSync, rsList: KubeObject[], pods: KubeObject[]): Promise<void> {
+export async function rolloutRecreate(s: DeploymentSync, rsList: ReplicaSet[], pods: KubeObject[]): Promise<void> {
   let {newRS, oldRSs} = await s.getAllReplicaSetsAndSyncRevision(rsList, false)
   let scaledDown = false
   for (const rs of activeReplicaSets(oldRSs)) if ((await s.scaleReplicaSet(rs, 0)).scaled) scaledDown = true
@@ -89,7 +90,7 @@ export async function rolloutRecreate(s: DeploymentSync, rsList: KubeObject[], p
 }
 
 /** True while any pod of an old ReplicaSet may still run (Recreate must not overlap old and new pods). */
-function oldPodsRunning(newRS: KubeObject | undefined, oldRSs: KubeObject[], pods: KubeObject[]): boolean {
+function oldPodsRunning(newRS: ReplicaSet | undefined, oldRSs: ReplicaSet[], pods: KubeObject[]): boolean {
   if (statusCount(oldRSs, 'replicas') > 0) return true
   const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid))
   return pods.some((p) => {

@@ -1,6 +1,7 @@
 // Deployment helpers with Kubernetes' semantics: template hashing and comparison, revision annotations, surge/unavailable math, conditions.
 import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject} from '../../api/types.js'
+import type {Condition, Deployment, DeploymentStatus, ReplicaSet} from '../../api/types/workloads.js'
 import {kubeTime} from '../util/pods.js'
 
 export const REVISION = 'deployment.kubernetes.io/revision'
@@ -33,7 +34,7 @@ export const Reasons = {
  * so a byte comparison would create a new ReplicaSet instead of reviving the old one.
  */
 export function normalizeTemplate(template: unknown): unknown {
-  const tpl = prune(template) as any
+  const tpl = prune(template) as {metadata?: {labels?: Record<string, string>}} | undefined
   if (tpl?.metadata?.labels?.[POD_TEMPLATE_HASH] !== undefined) {
     const {[POD_TEMPLATE_HASH]: _h, ...labels} = tpl.metadata.labels
     tpl.metadata = {...tpl.metadata, labels}
@@ -112,7 +113,7 @@ export function maxRevision(rss: KubeObject[]): number {
  * the revision it replaces in revision-history; a ReplicaSet about to be created also gets the replica annotations.
  * Returns whether anything changed (deploymentutil.SetNewReplicaSetAnnotations).
  */
-export function setNewReplicaSetAnnotations(d: KubeObject, rs: KubeObject, newRevision: number, exists: boolean, maxSurge: number): boolean {
+export function setNewReplicaSetAnnotations(d: Deployment, rs: ReplicaSet, newRevision: number, exists: boolean, maxSurge: number): boolean {
   const ann: Record<string, string> = (rs.metadata.annotations = {...rs.metadata.annotations})
   let changed = false
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) {
@@ -138,7 +139,7 @@ export function setNewReplicaSetAnnotations(d: KubeObject, rs: KubeObject, newRe
 }
 
 /** Sets desired-replicas and max-replicas on rs (a mutable copy); returns whether they changed. */
-export function setReplicasAnnotations(rs: KubeObject, desired: number, max: number): boolean {
+export function setReplicasAnnotations(rs: ReplicaSet, desired: number, max: number): boolean {
   const ann: Record<string, string> = (rs.metadata.annotations = {...rs.metadata.annotations})
   if (ann[DESIRED_REPLICAS] === String(desired) && ann[MAX_REPLICAS] === String(max)) return false
   ann[DESIRED_REPLICAS] = String(desired)
@@ -147,13 +148,13 @@ export function setReplicasAnnotations(rs: KubeObject, desired: number, max: num
 }
 
 /** True when rs's replica annotations differ from the deployment's current numbers. */
-export function replicasAnnotationsNeedUpdate(rs: KubeObject, desired: number, max: number): boolean {
+export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, max: number): boolean {
   const ann = rs.metadata.annotations ?? {}
   return ann[DESIRED_REPLICAS] !== String(desired) || ann[MAX_REPLICAS] !== String(max)
 }
 
 /** spec.replicas of a Deployment or ReplicaSet (1 when unset, as the default). */
-export const desiredReplicas = (obj: KubeObject | undefined): number => (obj ? (obj.spec?.replicas ?? 1) : 0)
+export const desiredReplicas = (obj: Deployment | ReplicaSet | undefined): number => (obj ? (obj.spec?.replicas ?? 1) : 0)
 
 /** Resolves an int-or-percent against total: percentages round up or down as asked (intstr.GetScaledValueFromIntOrPercent). */
 export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean): number {
@@ -169,10 +170,10 @@ export function scaledValue(v: number | string | undefined, total: number, round
   return roundUp ? Math.ceil(x) : Math.floor(x)
 }
 
-const isRolling = (d: KubeObject) => (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate'
+const isRolling = (d: Deployment) => (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate'
 
 /** maxSurge rounded up and maxUnavailable rounded down; both zero would deadlock, so maxUnavailable becomes 1. */
-export function resolveFenceposts(d: KubeObject): {surge: number; unavailable: number} {
+export function resolveFenceposts(d: Deployment): {surge: number; unavailable: number} {
   const ru = d.spec?.strategy?.rollingUpdate ?? {}
   const desired = desiredReplicas(d)
   const surge = scaledValue(ru.maxSurge ?? '25%', desired, true)
@@ -182,25 +183,25 @@ export function resolveFenceposts(d: KubeObject): {surge: number; unavailable: n
 }
 
 /** How many pods above spec.replicas a rolling update may run (0 for Recreate). */
-export function maxSurge(d: KubeObject): number {
+export function maxSurge(d: Deployment): number {
   return isRolling(d) ? resolveFenceposts(d).surge : 0
 }
 
 /** How many pods below spec.replicas may be unavailable during a rolling update, at most spec.replicas (0 for Recreate). */
-export function maxUnavailable(d: KubeObject): number {
+export function maxUnavailable(d: Deployment): number {
   const desired = desiredReplicas(d)
   if (!isRolling(d) || desired === 0) return 0
   return Math.min(resolveFenceposts(d).unavailable, desired)
 }
 
 /** Sum of spec.replicas. */
-export const specReplicas = (rss: (KubeObject | undefined)[]): number => rss.reduce((n, rs) => n + (rs ? desiredReplicas(rs) : 0), 0)
+export const specReplicas = (rss: (ReplicaSet | undefined)[]): number => rss.reduce((n, rs) => n + (rs ? desiredReplicas(rs) : 0), 0)
 /** Sum of a status counter. */
-export const statusCount = (rss: (KubeObject | undefined)[], field: 'replicas' | 'readyReplicas' | 'availableReplicas'): number =>
+export const statusCount = (rss: (ReplicaSet | undefined)[], field: 'replicas' | 'readyReplicas' | 'availableReplicas'): number =>
   rss.reduce((n, rs) => n + (rs?.status?.[field] ?? 0), 0)
 
 /** ReplicaSets with pods wanted (FilterActiveReplicaSets). */
-export const activeReplicaSets = (rss: (KubeObject | undefined)[]): KubeObject[] => rss.filter((rs): rs is KubeObject => !!rs && desiredReplicas(rs) > 0)
+export const activeReplicaSets = (rss: (ReplicaSet | undefined)[]): ReplicaSet[] => rss.filter((rs): rs is ReplicaSet => !!rs && desiredReplicas(rs) > 0)
 
 const createdAt = (o: KubeObject) => Date.parse(o.metadata.creationTimestamp ?? '') || 0
 /** Oldest first, then by name (ReplicaSetsByCreationTimestamp). */
@@ -209,7 +210,7 @@ export const byCreation = (a: KubeObject, b: KubeObject): number => createdAt(a)
 export const byRevision = (a: KubeObject, b: KubeObject): number => revisionOf(a) - revisionOf(b) || byCreation(a, b)
 
 /** A ReplicaSet of the new template for rolling updates: how big it may get now (deploymentutil.NewRSNewReplicas). */
-export function newRSNewReplicas(d: KubeObject, allRSs: (KubeObject | undefined)[], newRS: KubeObject | undefined): number {
+export function newRSNewReplicas(d: Deployment, allRSs: (ReplicaSet | undefined)[], newRS: ReplicaSet | undefined): number {
   const desired = desiredReplicas(d)
   if (!isRolling(d)) return desired
   const newSize = newRS ? desiredReplicas(newRS) : 0
@@ -219,15 +220,7 @@ export function newRSNewReplicas(d: KubeObject, allRSs: (KubeObject | undefined)
   return newSize + Math.min(maxTotal - current, desired - newSize)
 }
 
-/** A deployment condition. */
-export interface Condition {
-  type: string
-  status: string
-  lastUpdateTime?: string
-  lastTransitionTime?: string
-  reason?: string
-  message?: string
-}
+export type {Condition} from '../../api/types/workloads.js'
 
 /** A condition stamped now. */
 export function newCondition(type: string, status: string, reason: string, message: string, nowMs: number): Condition {
@@ -254,29 +247,29 @@ export function removeCondition(status: {conditions?: Condition[]}, type: string
 }
 
 /** True when progressDeadlineSeconds applies (set and not MaxInt32). */
-export const hasProgressDeadline = (d: KubeObject): boolean => typeof d.spec?.progressDeadlineSeconds === 'number' && d.spec.progressDeadlineSeconds !== 2147483647
+export const hasProgressDeadline = (d: Deployment): boolean => typeof d.spec?.progressDeadlineSeconds === 'number' && d.spec.progressDeadlineSeconds !== 2147483647
 
 /** The deployment is complete: every replica updated and available, and the newest spec observed. */
-export function deploymentComplete(d: KubeObject, s: any): boolean {
+export function deploymentComplete(d: Deployment, s: DeploymentStatus): boolean {
   const want = desiredReplicas(d)
   return (s.updatedReplicas ?? 0) === want && (s.replicas ?? 0) === want && (s.availableReplicas ?? 0) === want && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 1)
 }
 
 /** The rollout moved since the last status: more updated, fewer old, more ready or more available pods. */
-export function deploymentProgressing(d: KubeObject, s: any): boolean {
-  const o = d.status ?? {}
+export function deploymentProgressing(d: Deployment, s: DeploymentStatus): boolean {
+  const o: DeploymentStatus = d.status ?? {}
   const oldOld = (o.replicas ?? 0) - (o.updatedReplicas ?? 0)
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0)
   return (s.updatedReplicas ?? 0) > (o.updatedReplicas ?? 0) || newOld < oldOld || (s.readyReplicas ?? 0) > (o.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (o.availableReplicas ?? 0)
 }
 
 /** The Progressing condition has not moved for progressDeadlineSeconds. */
-export function deploymentTimedOut(d: KubeObject, s: any, nowMs: number): boolean {
+export function deploymentTimedOut(d: Deployment, s: DeploymentStatus, nowMs: number): boolean {
   if (!hasProgressDeadline(d)) return false
   const c = getCondition(s, 'Progressing')
   if (!c) return false
   if (c.reason === Reasons.newRSAvailable) return false
   if (c.reason === Reasons.timedOut) return true
   const from = Date.parse(c.lastUpdateTime ?? '')
-  return Number.isFinite(from) && from + d.spec.progressDeadlineSeconds * 1000 < nowMs
+  return Number.isFinite(from) && from + (d.spec?.progressDeadlineSeconds ?? 0) * 1000 < nowMs
 }
