@@ -1,0 +1,41 @@
+// Picks the handler for a routed resource request by verb and subresource.
+import {errors} from '../errors.js'
+import {get, list} from './read.js'
+import {create, patch, update} from './write.js'
+import {remove, removeCollection} from './delete.js'
+import {watch} from './watch.js'
+import {binding, scale} from './subresources.js'
+import type {HandlerInput, HandlerResult} from './types.js'
+
+/** Runs the handler for `input.r`. */
+export function dispatch(input: HandlerInput): Promise<HandlerResult> {
+  const r = input.r
+  switch (r.subresource) {
+    case undefined: break
+    case 'status':
+      if (r.verb === 'get') return get(input)
+      if (r.verb === 'update') return update(input)
+      if (r.verb === 'patch') return patch(input)
+      throw errors.methodNotAllowed(r.verb)
+    case 'scale': return scale(input)
+    case 'binding':
+      if (r.verb === 'create') return binding(input)
+      throw errors.methodNotAllowed(r.verb)
+    case 'finalize':
+      if (r.verb === 'update') return update({...input, r: {...r, subresource: undefined}})
+      throw errors.methodNotAllowed(r.verb)
+    default:
+      throw errors.notFoundPath()
+  }
+  if (r.def.kind === 'Binding' && r.verb === 'create') return binding(input)
+  switch (r.verb) {
+    case 'get': return get(input)
+    case 'list': return list(input)
+    case 'watch': return watch(input)
+    case 'create': return create(input)
+    case 'update': return update(input)
+    case 'patch': return patch(input)
+    case 'delete': return remove(input)
+    case 'deletecollection': return removeCollection(input)
+  }
+}

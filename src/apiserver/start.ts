@@ -1,0 +1,36 @@
+// Starts the HTTPS Kubernetes API over a Store: bootstrap, TLS listener, upgrade handling.
+import https from 'node:https'
+import type {AddressInfo} from 'node:net'
+import {bootstrap} from './bootstrap.js'
+import {type ApiServerOptions, createHandler} from './server.js'
+
+
+/** A running apiserver. */
+export interface RunningApiServer {
+  port: number
+  close(): Promise<void>
+}
+
+/** Bootstraps the store's system objects and listens on `opts.port` (0 picks a free port). */
+export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
+  const {ctx, handle, upgrade} = await createHandler(opts)
+  await bootstrap(ctx, opts.serviceIP)
+  // requestCert without rejectUnauthorized: the handler verifies the chain so that token and
+  // anonymous health requests still reach it.
+  const server = https.createServer({cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false}, handle)
+  server.keepAliveTimeout = 65_000
+  // exec/attach arrive as Upgrade requests, which Node delivers here rather than to the request handler.
+  server.on('upgrade', upgrade)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve())
+  })
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>(resolve => {
+      server.close(() => resolve())
+      // Watches are long-lived: end them so close() does not wait for clients.
+      server.closeAllConnections()
+    }),
+  }
+}
