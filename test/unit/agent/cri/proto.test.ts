@@ -55,8 +55,10 @@ describe('CRI v1 message definitions', () => {
     ] as const) {
       const svc = root.lookupService(`runtime.v1.${service}`)
       for (const [method, [req, res]] of Object.entries(table)) {
-        assert.equal(svc.methods[method].resolve().resolvedRequestType?.name, req)
-        assert.equal(svc.methods[method].resolvedResponseType?.name, res)
+        const m = svc.methods[method]
+        m.resolve()
+        assert.equal(m.resolvedRequestType?.name, req)
+        assert.equal(m.resolvedResponseType?.name, res)
       }
     }
   })
