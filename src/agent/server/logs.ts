@@ -1,6 +1,6 @@
 // GET /containerLogs/{ns}/{pod}/{container}: a container's logs from the inner dockerd as a text/plain stream, with the kubelet's query parameters.
 import type {ServerResponse} from 'node:http'
-import {asReadable, containerInstances, type DockerApi, DockerDemux} from './runtime.js'
+import {asReadable, containerInstances, type DockerApi, onContainerOutput} from './runtime.js'
 import {AgentError} from './status.js'
 
 /** The kubelet's log options, parsed from the query (unknown parameters are ignored, as the kubelet does). */
@@ -87,8 +87,7 @@ export async function serveContainerLogs(docker: DockerApi, res: ServerResponse,
       res.once('drain', () => raw.resume())
     }
   }
-  const demux = tty ? undefined : new DockerDemux((_s, d) => emit(d))
-  raw.on('data', (chunk: Buffer) => (demux ? demux.write(chunk) : emit(chunk)))
+  onContainerOutput(docker, raw, tty, (_channel, data) => emit(data))
   raw.on('end', finish)
   raw.on('error', finish)
   // The caller went away (kubectl logs -f interrupted, apiserver proxy closed): stop reading docker.

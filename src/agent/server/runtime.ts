@@ -1,5 +1,5 @@
-// The slice of the inner dockerd the streaming server uses (a structural subset of dockerode, so tests can fake it), finding a pod's containers by their labels, and demultiplexing docker's stdout/stderr framing.
-import {Readable, type Duplex} from 'node:stream'
+// The slice of the inner dockerd the streaming server uses (a structural subset of dockerode, so tests can fake it), finding a pod's containers by their labels, and reading their output.
+import {type Duplex, Readable, Writable} from 'node:stream'
 import {PodLabels} from '../container-labels.js'
 
 /** One entry of `GET /containers/json`. */
@@ -24,10 +24,16 @@ export interface DockerContainer {
   resize(opts: {h: number; w: number}): Promise<unknown>
 }
 
+/** docker-modem's splitter of docker's multiplexed stdout/stderr stream (dockerode's `modem`). */
+export interface DockerModem {
+  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void
+}
+
 /** What the streaming server calls on the docker client; a `new Dockerode()` satisfies it at runtime. */
 export interface DockerApi {
   listContainers(opts: {all: boolean; filters: string}): Promise<DockerContainerSummary[]>
   getContainer(id: string): DockerContainer
+  modem: DockerModem
 }
 
 /** One instance (one restart) of a pod's container in the inner dockerd. */
@@ -54,34 +60,18 @@ export function asReadable(x: NodeJS.ReadableStream | Buffer): Readable {
   return x as Readable
 }
 
-/**
- * Splits docker's multiplexed stream (8-byte header: stream type, 3 zero bytes, big-endian length) into
- * frames. Used for containers without a TTY; with a TTY docker sends raw bytes.
- */
-export class DockerDemux {
-  private buf: Buffer = Buffer.alloc(0)
-
-  constructor(private readonly onFrame: (stream: 1 | 2, data: Buffer) => void) {}
-
-  write(chunk: Buffer): void {
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
-    while (this.buf.length >= 8) {
-      const len = this.buf.readUInt32BE(4)
-      if (this.buf.length < 8 + len) break
-      const type = this.buf[0]
-      const data = this.buf.subarray(8, 8 + len)
-      this.buf = this.buf.subarray(8 + len)
-      // Type 0 (stdin echo) is shown as stdout, as docker's own stdcopy does.
-      this.onFrame(type === 2 ? 2 : 1, data)
-    }
+/** Calls onData with each chunk a container writes: docker-modem splits a stream without a TTY; with a TTY docker sends raw bytes (all stdout). */
+export function onContainerOutput(docker: DockerApi, stream: Readable, tty: boolean, onData: (channel: 'stdout' | 'stderr', data: Buffer) => void): void {
+  if (tty) {
+    stream.on('data', (chunk: Buffer) => onData('stdout', chunk))
+    return
   }
-}
-
-/** Builds one multiplexed frame (tests and fakes). */
-export function dockerFrame(stream: 1 | 2, data: Buffer | string): Buffer {
-  const body = Buffer.isBuffer(data) ? data : Buffer.from(data)
-  const head = Buffer.alloc(8)
-  head[0] = stream
-  head.writeUInt32BE(body.length, 4)
-  return Buffer.concat([head, body])
+  const sink = (channel: 'stdout' | 'stderr') =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        onData(channel, chunk)
+        cb()
+      },
+    })
+  docker.modem.demuxStream(stream, sink('stdout'), sink('stderr'))
 }

@@ -1,7 +1,7 @@
 // exec and attach over WebSocket with the Kubernetes channel protocol (v5/v4.channel.k8s.io): binary messages whose first byte is the channel.
 import type {Duplex} from 'node:stream'
 import type {WebSocket} from 'ws'
-import {containerInstances, type DockerApi, DockerDemux} from './runtime.js'
+import {containerInstances, type DockerApi, onContainerOutput} from './runtime.js'
 import {AgentError} from './status.js'
 
 /** Subprotocols we speak, in order of preference; v5 adds the close channel (255) that half-closes stdin. */
@@ -147,8 +147,7 @@ export async function runStream(ws: WebSocket, docker: DockerApi, containerId: s
     return
   }
   const s = stream
-  const demux = opts.tty ? undefined : new DockerDemux((ch, d) => send(ch === 2 ? Channel.stderr : Channel.stdout, d))
-  s.on('data', (chunk: Buffer) => (demux ? demux.write(chunk) : send(Channel.stdout, chunk)))
+  onContainerOutput(docker, s, opts.tty, (channel, data) => send(channel === 'stderr' ? Channel.stderr : Channel.stdout, data))
   let ended = false
   const onEnd = async () => {
     if (ended) return

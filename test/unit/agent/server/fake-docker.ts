@@ -1,8 +1,8 @@
 // A fake inner dockerd for the agent's streaming server: labelled containers, canned log lines, scripted exec processes.
 import {Duplex, PassThrough, type Readable} from 'node:stream'
 import {PodLabels} from '../../../../src/agent/container-labels.js'
+import Dockerode from 'dockerode'
 import type {DockerApi, DockerContainer, DockerContainerSummary, DockerExec} from '../../../../src/agent/server/runtime.js'
-import {dockerFrame} from '../../../../src/agent/server/runtime.js'
 
 export interface FakeLogLine {
   /** ms since epoch */
@@ -33,9 +33,20 @@ export interface FakeContainer {
   followers: PassThrough[]
 }
 
+/** One frame of docker's multiplexed stream: stream type, 3 zero bytes, big-endian length, then the data. */
+export function dockerFrame(stream: 1 | 2, data: Buffer | string): Buffer {
+  const body = Buffer.isBuffer(data) ? data : Buffer.from(data)
+  const head = Buffer.alloc(8)
+  head[0] = stream
+  head.writeUInt32BE(body.length, 4)
+  return Buffer.concat([head, body])
+}
+
 const fixedTs = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z')
 
 export class FakeDocker implements DockerApi {
+  /** The real docker-modem (dockerode's), which splits the frames this fake writes; it never connects. */
+  readonly modem = new Dockerode({socketPath: '/nonexistent/docker.sock'}).modem
   containers: FakeContainer[] = []
   execs: Array<{cmd: string[]; resizes: Array<{w: number; h: number}>}> = []
   logCalls: unknown[] = []
