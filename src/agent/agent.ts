@@ -1,7 +1,8 @@
 // The node agent (kubelet equivalent), registration part: wait for the inner dockerd, register the Node, renew its Lease, keep Ready.
 import type {KubeObject} from '../api/types.js'
 import type {ApiClient} from '../client/api-client.js'
-import {type Clock, realClock} from '../client/clock.js'
+import {type Clock, realClock} from '../api/clock.js'
+import {poll} from '../api/poll.js'
 import {isAlreadyExists, isConflict, isNotFound} from '../client/errors.js'
 import {Informer} from '../client/informer.js'
 import {type ResourceRef, resourcePath} from '../client/paths.js'
@@ -131,25 +132,14 @@ export class NodeAgent {
     return this.opts.runtime.socketPath ? new DockerRuntime(this.opts.runtime.socketPath) : undefined
   }
 
-  /** Polls the runtime until it answers, then returns its version. */
+  /** Polls the runtime until it answers, then returns its version ('' when stopped first). */
   private async waitForRuntime(signal: AbortSignal): Promise<string> {
-    const poll = this.opts.runtimePollMs ?? 50
-    let lastLog = this.clock.now()
-    let lastErr = ''
-    while (!signal.aborted) {
-      try {
-        await this.opts.runtime.ping()
-        return await this.opts.runtime.version()
-      } catch (err: any) {
-        lastErr = err?.message ?? String(err)
-      }
-      if (this.clock.now() - lastLog >= 5000) {
-        this.log(`waiting for docker: ${lastErr}`)
-        lastLog = this.clock.now()
-      }
-      await this.clock.sleep(poll, signal)
+    const answer = async () => {
+      await this.opts.runtime.ping()
+      return await this.opts.runtime.version()
     }
-    return ''
+    const version = await poll(answer, {what: 'docker', intervalMs: this.opts.runtimePollMs ?? 50, clock: this.clock, signal, onWaiting: (err: any) => this.log(`waiting for docker: ${err?.message ?? String(err)}`)})
+    return version ?? ''
   }
 
   /** Creates the Node, or merges our labels into an existing one (agent restart, container restart). */

@@ -8,7 +8,9 @@ import {agentConfigFromEnv} from '../agent/config.js'
 import {type RuntimeProbe, dockerProbe} from '../agent/docker.js'
 import {startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
-import {type Clock, realClock} from '../client/clock.js'
+import {type Clock, realClock} from '../api/clock.js'
+import {addressIn, isIPv4CIDR} from '../api/net/cidr.js'
+import {poll} from '../api/poll.js'
 import {NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
 import {startScheduler} from '../scheduler/index.js'
@@ -47,40 +49,32 @@ export interface RunningNode {
   stop(): Promise<void>
 }
 
-/** First host address of a CIDR (10.96.0.0/16 -> 10.96.0.1): the `kubernetes` Service's ClusterIP. */
+/** First host address of a service CIDR (10.96.0.0/16 -> 10.96.0.1): the `kubernetes` Service's ClusterIP. */
 export function firstServiceIP(cidr: string | undefined): string {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/\d+$/.exec(cidr ?? '')
-  if (!m) return '10.96.0.1'
-  const n = ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) + 1
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
+  return isIPv4CIDR(cidr) ? addressIn(cidr, 1) : '10.96.0.1'
+}
+
+/** GETs url and resolves its status code. */
+function httpStatus(url: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const req = http.get(url, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.setTimeout(1000, () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+  })
 }
 
 /** Polls url until it answers 200 (etcd's /health), every pollMs, until signal aborts. */
 export async function waitForHttpOk(url: string, opts: {signal: AbortSignal; clock: Clock; pollMs: number; log: Log}): Promise<void> {
-  const t0 = opts.clock.now()
-  let lastLog = t0
-  let lastErr = ''
-  while (!opts.signal.aborted) {
-    try {
-      const code = await new Promise<number>((resolve, reject) => {
-        const req = http.get(url, (res) => {
-          res.resume()
-          resolve(res.statusCode ?? 0)
-        })
-        req.setTimeout(1000, () => req.destroy(new Error('timeout')))
-        req.on('error', reject)
-      })
-      if (code === 200) return
-      lastErr = `status ${code}`
-    } catch (err: any) {
-      lastErr = err?.code ?? err?.message ?? String(err)
-    }
-    if (opts.clock.now() - lastLog >= 5000) {
-      opts.log(`still waiting for ${url} (${lastErr})`)
-      lastLog = opts.clock.now()
-    }
-    await opts.clock.sleep(opts.pollMs, opts.signal)
+  const check = async () => {
+    const code = await httpStatus(url)
+    if (code !== 200) throw new Error(`status ${code}`)
+    return true
   }
+  const reason = (err: any) => err?.code ?? err?.message ?? String(err)
+  await poll(check, {what: url, intervalMs: opts.pollMs, clock: opts.clock, signal: opts.signal, onWaiting: (last) => opts.log(`still waiting for ${url} (${reason(last)})`)})
 }
 
 /** Starts the components of a node of the given role and returns once they are launched (not yet Ready). */

@@ -1,6 +1,7 @@
 // Loads the versioned cluster config file (apiVersion/kind), strictly, into the internal ClusterConfig.
 import {readFile} from 'node:fs/promises'
 import yaml from 'js-yaml'
+import {isIPv4CIDR, prefixLength} from '../api/net/cidr.js'
 import {SkiffError} from '../errors.js'
 import type {ClusterConfig, NodeConfig} from './types.js'
 import {validateClusterName} from './names.js'
@@ -38,8 +39,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function checkCIDR(source: string, field: string, v: unknown): string {
-  if (typeof v !== 'string' || !/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.test(v)) fail(source, `${field} must be an IPv4 CIDR such as 10.244.0.0/16, got ${JSON.stringify(v)}`)
-  const prefix = Number(v.split('/')[1])
+  if (!isIPv4CIDR(v)) fail(source, `${field} must be an IPv4 CIDR such as 10.244.0.0/16, got ${JSON.stringify(v)}`)
+  const prefix = prefixLength(v)
   if (prefix > 16) fail(source, `${field} must be /16 or larger (each node takes a /24), got ${v}`)
   return v
 }

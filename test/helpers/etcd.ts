@@ -4,6 +4,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {poll} from '../../src/api/poll.js'
 
 /** A running etcd; `stop()` kills it and removes its data. */
 export interface TestEtcd {
@@ -38,24 +39,28 @@ export async function startEtcd(): Promise<TestEtcd> {
   let stderr = ''
   proc.stderr?.on('data', d => { stderr += String(d) })
   const stop = async () => {
-    if (proc.exitCode === null) {
+    if (proc.exitCode === null && proc.pid !== undefined) {
       const exited = new Promise(resolve => proc.once('exit', resolve))
       proc.kill('SIGKILL')
       await exited
     }
     await rm(dir, {recursive: true, force: true})
   }
-  const deadline = Date.now() + 15_000
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) break
-    try {
-      const res = await fetch(`${endpoint}/health`)
-      if (res.ok) return {endpoint, stop}
-    } catch {
-      // not listening yet
-    }
-    await new Promise(resolve => setTimeout(resolve, 50))
+  // etcd failing to start (no binary, bad flags) fails the test at once rather than after the deadline.
+  const died = new Promise<never>((_, reject) => {
+    proc.once('error', err => reject(new Error(`cannot run /usr/bin/etcd (tests of the etcd store need it: apt-get install etcd-server): ${err.message}`)))
+    proc.once('exit', code => reject(new Error(`etcd exited with ${code}: ${stderr}`)))
+  })
+  const stopPolling = new AbortController()
+  try {
+    const healthy = poll(async () => (await fetch(`${endpoint}/health`)).ok, {what: 'etcd to answer /health', intervalMs: 50, deadline: Date.now() + 15_000, signal: stopPolling.signal})
+    await Promise.race([healthy, died])
+    return {endpoint, stop}
+  } catch (err) {
+    await stop()
+    throw err
+  } finally {
+    stopPolling.abort()
+    died.catch(() => {})
   }
-  await stop()
-  throw new Error(`etcd did not start: ${stderr}`)
 }

@@ -23,7 +23,7 @@ function toNumber(ip: ipaddr.IPv4): number {
 }
 
 function toAddress(n: number): string {
-  return ipaddr.IPv4.fromByteArray([24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256)).toString()
+  return new ipaddr.IPv4([24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256)).toString()
 }
 
 function parseRange(cidr: string): Range {

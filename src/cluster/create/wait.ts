@@ -1,36 +1,21 @@
 // Waits for the apiserver to answer and for every node to report Ready, polling with a deadline.
+import {poll, PollTimeoutError, type PollClock} from '../../api/poll.js'
 import {SkiffError} from '../../errors.js'
 
 /** Reads one API path as JSON; throws when the server does not answer 2xx. */
 export type GetJSON = (path: string) => Promise<any>
 
-/** Injected so tests can run without sleeping. */
-export interface Clock {
-  now(): number
-  sleep(ms: number): Promise<void>
-}
-
-export const realClock: Clock = {now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms))}
-
 /** Polls until `check` returns a value, or throws with `describe(lastError)` at the deadline. */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: {deadline: number; intervalMs: number; clock?: Clock; what: string; onTimeout?: () => Promise<string>}): Promise<T> {
-  const clock = opts.clock ?? realClock
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await check()
-      if (v !== undefined) return v
-    } catch (err) {
-      last = err
-    }
-    if (clock.now() >= opts.deadline) {
-      const detail = opts.onTimeout ? await opts.onTimeout() : ''
-      throw new SkiffError(`timed out waiting for ${opts.what}${last ? ` (last error: ${(last as Error).message})` : ''}${detail ? `\n${detail}` : ''}`, {
-        exitCode: 5,
-        suggestions: ['Raise --timeout, or keep the nodes with --retain and look at `docker logs <node>`.'],
-      })
-    }
-    await clock.sleep(opts.intervalMs)
+export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: {deadline: number; intervalMs: number; clock?: PollClock; what: string; onTimeout?: () => Promise<string>}): Promise<T> {
+  try {
+    return (await poll(check, opts)) as T
+  } catch (err) {
+    if (!(err instanceof PollTimeoutError)) throw err
+    const detail = opts.onTimeout ? await opts.onTimeout() : ''
+    throw new SkiffError(`${err.message}${detail ? `\n${detail}` : ''}`, {
+      exitCode: 5,
+      suggestions: ['Raise --timeout, or keep the nodes with --retain and look at `docker logs <node>`.'],
+    })
   }
 }
 
@@ -50,7 +35,7 @@ export async function nodeReadiness(get: GetJSON): Promise<NodeReadiness[]> {
 }
 
 /** Resolves once every expected node is registered and Ready. */
-export async function waitForNodesReady(get: GetJSON, expected: string[], opts: {deadline: number; clock?: Clock; onTimeout?: () => Promise<string>}): Promise<void> {
+export async function waitForNodesReady(get: GetJSON, expected: string[], opts: {deadline: number; clock?: PollClock; onTimeout?: () => Promise<string>}): Promise<void> {
   await pollUntil(
     async () => {
       const nodes = await nodeReadiness(get)
@@ -62,6 +47,6 @@ export async function waitForNodesReady(get: GetJSON, expected: string[], opts: 
 }
 
 /** Resolves once /readyz answers. */
-export async function waitForApiServer(get: GetJSON, opts: {deadline: number; clock?: Clock; onTimeout?: () => Promise<string>}): Promise<void> {
+export async function waitForApiServer(get: GetJSON, opts: {deadline: number; clock?: PollClock; onTimeout?: () => Promise<string>}): Promise<void> {
   await pollUntil(async () => ((await get('/readyz')) !== undefined ? true : undefined), {deadline: opts.deadline, intervalMs: 50, clock: opts.clock, what: 'the apiserver to answer', onTimeout: opts.onTimeout})
 }

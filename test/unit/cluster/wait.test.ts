@@ -1,8 +1,9 @@
 // The readiness waits, with a fake clock: no sleeping.
 import assert from 'node:assert/strict'
-import {waitForNodesReady, type Clock} from '../../../src/cluster/create/wait.js'
+import type {PollClock} from '../../../src/api/poll.js'
+import {waitForNodesReady} from '../../../src/cluster/create/wait.js'
 
-function fakeClock(): Clock & {t: number} {
+function fakeClock(): PollClock & {t: number} {
   const c = {t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms)}
   return c
 }
