@@ -6,9 +6,10 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {DockerProvider} from '../src/cluster/docker/provider.js'
 import {nodeCreateOptions} from '../src/cluster/docker/spec.js'
-import {ensureNodeImage, repoRoot} from '../src/cluster/image.js'
+import {DockerProvider} from '../src/cluster/docker/provider.js'
+import {ensureNodeImage} from '../src/cluster/image/index.js'
+import {repoRoot} from '../src/cluster/version.js'
 import {planCluster, pickSubnet} from '../src/cluster/plan.js'
 import {configFromFlags} from '../src/config/load.js'
 
@@ -60,7 +61,7 @@ async function memoryOf(container: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const {image} = await ensureNodeImage(docker, {repoRoot: repoRoot(), onProgress: () => undefined})
+  const {image} = await ensureNodeImage(provider, {repoRoot: repoRoot(), onProgress: () => undefined})
   const mode = await provider.securityMode(image)
   console.log(`image ${image}, security mode ${mode}, ${runs} runs, 1 control plane + ${workers} workers`)
   const dir = await mkdtemp(join(tmpdir(), 'skiff-bench-'))

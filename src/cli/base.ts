@@ -5,11 +5,19 @@ import {SkiffError} from '../errors.js'
 /** Every skiff command extends this; library errors meant for users carry exit codes and suggestions. */
 export abstract class SkiffCommand extends Command {
   protected override async catch(err: Error & {exitCode?: number}): Promise<any> {
-    if (err instanceof SkiffError) {
+    if (isSkiffError(err)) {
       this.error(err.message, {exit: err.exitCode, suggestions: err.suggestions.length ? err.suggestions : undefined})
     }
     return super.catch(err)
   }
+}
+
+/**
+ * True for a SkiffError, also one made by another copy of src/errors.ts (under mocha + tsx a test loads the sources
+ * as CommonJS while oclif imports the commands as ES modules, and a fake provider's error comes from the test's copy).
+ */
+function isSkiffError(err: Error): err is SkiffError {
+  return err instanceof SkiffError || (err.name === 'SkiffError' && typeof (err as Partial<SkiffError>).exitCode === 'number' && Array.isArray((err as Partial<SkiffError>).suggestions))
 }
 
 /** Parses durations like 90s, 5m, 1m30s or a bare number of seconds into milliseconds. */

@@ -132,7 +132,7 @@ export class ApiClient {
     return this.request<T>('DELETE', target, {body})
   }
 
-  /** Sends one request and parses the JSON answer; throws ApiError on a non-2xx status. */
+  /** Sends one request and parses the JSON answer (text when opts.accept is text/*); throws ApiError on a non-2xx status. */
   request<T>(method: string, target: Target, opts: RequestOptions = {}): Promise<T> {
     const path = withQuery(toPath(target), opts.query)
     let payload: string | undefined
@@ -152,6 +152,8 @@ export class ApiClient {
           const code = res.statusCode ?? 0
           if (code < 200 || code >= 300) return reject(new ApiError(statusFromResponse(code, text), method, path))
           if (!text) return resolve(undefined as T)
+          // A caller that asked for text (e.g. /readyz's "ok") gets the text.
+          if (headers.Accept.startsWith('text/')) return resolve(text as T)
           try {
             resolve(JSON.parse(text) as T)
           } catch {

@@ -1,6 +1,4 @@
 // `cluster delete`: removes containers, network, volumes and kubeconfig entries; deleting twice is fine.
-import Dockerode from 'dockerode'
-import {DockerProvider} from './docker/provider.js'
 import {removeFromKubeconfig} from './kubeconfig.js'
 import type {Provider} from './provider.js'
 
@@ -15,8 +13,7 @@ export interface DeleteResult {
 }
 
 /** Deletes the named clusters (or all skiff clusters) concurrently. */
-export async function deleteClusters(names: string[] | 'all', kubeconfigPath: string, deps: {provider?: Provider} = {}): Promise<DeleteResult[]> {
-  const provider = deps.provider ?? new DockerProvider(new Dockerode())
+export async function deleteClusters(provider: Provider, names: string[] | 'all', kubeconfigPath: string): Promise<DeleteResult[]> {
   await provider.ping()
   const targets = names === 'all' ? (await provider.listClusters()).map((c) => c.name) : names
   const results: DeleteResult[] = []

@@ -1,16 +1,14 @@
 // `image load`: copies images from the host Docker (or an archive) into the inner dockerd of each node.
-import Dockerode from 'dockerode'
 import {createHash} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {PassThrough} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
-import {Listr} from 'listr2'
+import {Listr, type ListrTaskWrapper} from 'listr2'
 import {SkiffError} from '../errors.js'
-import {DockerProvider} from './docker/provider.js'
 import type {ProgressMode} from './create/index.js'
+import type {Provider} from './provider.js'
 
 /** What happened on one node. */
 export interface NodeLoadResult {
@@ -45,8 +43,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** Loads images or an archive into the nodes of a cluster, concurrently, skipping nodes that have them. */
-export async function loadImages(opts: {cluster: string; images: string[]; archive?: string; nodes?: string[]}, progress: ProgressMode, docker = new Dockerode()): Promise<LoadResult> {
-  const provider = new DockerProvider(docker)
+export async function loadImages(provider: Provider, opts: {cluster: string; images: string[]; archive?: string; nodes?: string[]}, progress: ProgressMode): Promise<LoadResult> {
   await provider.ping()
   if (opts.images.length === 0 && !opts.archive) throw new SkiffError('name at least one image, or --archive FILE.tar', {exitCode: 2})
   const cluster = await provider.getCluster(opts.cluster)
@@ -70,9 +67,9 @@ export async function loadImages(opts: {cluster: string; images: string[]; archi
   } else {
     ids = {}
     for (const name of opts.images) {
-      const info = await docker.getImage(name).inspect().catch(() => undefined)
-      if (!info) throw new SkiffError(`image "${name}" is not on the host Docker`, {exitCode: 2, suggestions: [`Build or pull it first (docker build -t ${name} .), then load it.`]})
-      ids[name] = info.Id
+      const id = await provider.imageID(name).catch(() => undefined)
+      if (!id) throw new SkiffError(`image "${name}" is not on the host Docker`, {exitCode: 2, suggestions: [`Build or pull it first (docker build -t ${name} .), then load it.`]})
+      ids[name] = id
     }
   }
 
@@ -84,27 +81,20 @@ export async function loadImages(opts: {cluster: string; images: string[]; archi
     if (!tarPath && needs.some((x) => x.missing.length > 0)) {
       // One `docker save` on the host for all nodes, streamed to each node from a temp file.
       tarPath = join(dir, 'images.tar')
-      const save = (
-        opts.images.length === 1
-          ? await docker.getImage(opts.images[0]).get()
-          : await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-              // dockerode saves one image per call; the engine's /images/get takes several names.
-              (docker.modem as any).dial({path: '/images/get?', method: 'GET', options: {names: opts.images}, isStream: true, statusCodes: {200: true, 500: 'server error'}}, (err: Error | null, stream: NodeJS.ReadableStream) => (err ? reject(err) : resolve(stream))),
-            )
-      ) as NodeJS.ReadableStream
+      const save = await provider.saveImages(opts.images)
       await pipeline(save, createWriteStream(tarPath))
     }
     const tasks = new Listr(
       needs.map(({node, missing}) => ({
         title: node,
-        task: async (_c: unknown, task: any) => {
+        task: async (_c: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
           const t0 = Date.now()
           if (missing.length === 0) {
             task.title = `${node}: already has ${Object.keys(ids).join(', ')}`
             results.push({node, loaded: false, skipped: 'same image ID already present', ms: 0})
             return
           }
-          await loadInto(docker, node, tarPath!)
+          await loadInto(provider, node, tarPath!)
           await provider.exec(node, ['sh', '-c', `mkdir -p ${MARKER_DIR} && ${Object.entries(ids).map(([k, v]) => `echo '${v}' > ${MARKER_DIR}/${markerKey(k)}`).join(' && ')}`])
           results.push({node, loaded: true, ms: Date.now() - t0})
           task.title = `${node}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)}s`
@@ -123,7 +113,7 @@ export async function loadImages(opts: {cluster: string; images: string[]; archi
 }
 
 /** Which of the wanted images a node lacks (by marker and by presence in its inner dockerd). */
-async function missingOn(provider: DockerProvider, node: string, ids: Record<string, string>, images: string[]): Promise<string[]> {
+async function missingOn(provider: Provider, node: string, ids: Record<string, string>, images: string[]): Promise<string[]> {
   const missing: string[] = []
   for (const [key, id] of Object.entries(ids)) {
     const marker = await provider.exec(node, ['cat', `${MARKER_DIR}/${markerKey(key)}`])
@@ -134,20 +124,7 @@ async function missingOn(provider: DockerProvider, node: string, ids: Record<str
 }
 
 /** Streams a tar into `docker load` inside the node. */
-async function loadInto(docker: Dockerode, node: string, tarPath: string): Promise<void> {
-  const exec = await docker.getContainer(node).exec({Cmd: ['docker', 'load', '-q'], AttachStdin: true, AttachStdout: true, AttachStderr: true})
-  const stream = (await exec.start({hijack: true, stdin: true})) as any
-  const out = new PassThrough()
-  let text = ''
-  out.on('data', (c) => (text += c))
-  docker.modem.demuxStream(stream, out, out)
-  const done = new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve)
-    stream.on('close', resolve)
-    stream.on('error', reject)
-  })
-  createReadStream(tarPath).pipe(stream)
-  await done
-  const {ExitCode} = await exec.inspect()
-  if (ExitCode !== 0) throw new Error(`docker load in ${node} failed (exit ${ExitCode}): ${text.trim()}`)
+async function loadInto(provider: Provider, node: string, tarPath: string): Promise<void> {
+  const res = await provider.exec(node, ['docker', 'load', '-q'], {stdin: createReadStream(tarPath)})
+  if (res.exitCode !== 0) throw new Error(`docker load in ${node} failed (exit ${res.exitCode}): ${(res.stdout + res.stderr).trim()}`)
 }

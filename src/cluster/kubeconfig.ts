@@ -3,7 +3,9 @@ import {mkdir, readFile, rename, writeFile, chmod} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import yaml from 'js-yaml'
+import {NodeFiles, NodePorts} from '../api/contract.js'
 import {SkiffError} from '../errors.js'
+import type {Provider} from './provider.js'
 
 /** The kubeconfig file skiff writes when none is given: $KUBECONFIG's first entry or ~/.kube/config. */
 export function defaultKubeconfigPath(env = process.env): string {
@@ -112,4 +114,19 @@ export async function removeFromKubeconfig(path: string, cluster: string): Promi
   if (current['current-context'] === name) next['current-context'] = ''
   await writeKubeconfig(path, next)
   return true
+}
+
+/**
+ * A cluster's admin kubeconfig, recovered from its control-plane node, pointing at the apiserver's host port
+ * (or, with `internal`, at the control-plane node's name on the cluster network).
+ */
+export async function clusterKubeconfig(provider: Provider, cluster: string, opts: {internal?: boolean} = {}): Promise<Kubeconfig> {
+  await provider.ping()
+  const info = await provider.getCluster(cluster)
+  const cp = info?.nodes.find((n) => n.role === 'control-plane')
+  if (!info || !cp) throw new SkiffError(`cluster "${cluster}" does not exist`, {exitCode: 4, suggestions: ['See `skiff cluster list`.']})
+  const config = parseKubeconfig(await provider.readFile(cp.name, NodeFiles.adminKubeconfig), `${cp.name}:${NodeFiles.adminKubeconfig}`)
+  const server = opts.internal ? `https://${cp.name}:${NodePorts.apiServer}` : `https://127.0.0.1:${info.apiServerPort}`
+  for (const c of config.clusters) c.cluster.server = server
+  return config
 }

@@ -33,6 +33,34 @@ export interface NodeRuntime {
   apiServerHostAddress?: string
 }
 
+/** An image as the engine lists it. */
+export interface ImageInfo {
+  id: string
+  tags: string[]
+  /** Creation time, ms since the epoch. */
+  createdMs: number
+  /** True when some container (running or not) uses it. */
+  inUse: boolean
+}
+
+/** What to build: a tar of the build context and how to tag and label the result. */
+export interface ImageBuild {
+  context: NodeJS.ReadableStream
+  tag: string
+  buildArgs: Record<string, string>
+  labels: Record<string, string>
+}
+
+/** Receives progress lines of a long engine operation (build, pull, import). */
+export type OnProgress = (line: string) => void
+
+/** Output and exit code of a command run in a container. */
+export interface ExecResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
 /** How the node containers get the rights an inner container engine needs. */
 export type SecurityMode = 'privileged' | 'capabilities'
 
@@ -52,8 +80,25 @@ export interface Provider {
   deleteCluster(name: string): Promise<{containers: number; networks: number; volumes: number}>
   /** Reads a file from a node container. */
   readFile(container: string, path: string): Promise<string>
-  /** Runs a command in a node container and returns its output and exit code. */
-  exec(container: string, cmd: string[]): Promise<{stdout: string; stderr: string; exitCode: number}>
+  /** True when a container of that name exists (made by skiff or not). */
+  containerExists(name: string): Promise<boolean>
+  /** Runs a command in a node container, feeding it stdin when given, and returns its output and exit code. */
+  exec(container: string, cmd: string[], opts?: {stdin?: NodeJS.ReadableStream}): Promise<ExecResult>
   /** The last lines of a container's log, for error messages. */
   logs(container: string, tail: number): Promise<string>
+
+  /** The image's ID, or undefined when the engine does not have it. */
+  imageID(name: string): Promise<string | undefined>
+  /** Pulls an image from its registry; fails with the engine's message and last progress lines. */
+  pullImage(name: string, onProgress: OnProgress): Promise<void>
+  /** Makes an image from a root filesystem tar (`docker import`). */
+  importImage(rootfs: NodeJS.ReadableStream, name: string, onProgress: OnProgress): Promise<void>
+  /** Builds an image from a context tar; fails with the build's last output lines. */
+  buildImage(build: ImageBuild, onProgress: OnProgress): Promise<void>
+  /** Images whose reference matches a pattern such as `skiff/node:*`. */
+  listImages(reference: string): Promise<ImageInfo[]>
+  /** Removes one tag unless a container uses it; false when the engine refused. */
+  removeImage(tag: string): Promise<boolean>
+  /** The images as one `docker save` archive stream. */
+  saveImages(names: string[]): Promise<NodeJS.ReadableStream>
 }

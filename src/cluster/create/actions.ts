@@ -23,7 +23,7 @@ export async function preflight(ctx: CreateContext): Promise<void> {
     })
   }
   ctx.plan = planCluster(ctx.config, pickSubnet(subnets))
-  const clash = await Promise.all(ctx.plan.nodes.map(async (n) => ((await ctx.docker.getContainer(n.name).inspect().catch(() => undefined)) ? n.name : undefined)))
+  const clash = await Promise.all(ctx.plan.nodes.map(async (n) => ((await ctx.provider.containerExists(n.name)) ? n.name : undefined)))
   const taken = clash.filter(Boolean)
   if (taken.length > 0) {
     throw new SkiffError(`container name(s) ${taken.join(', ')} already in use by containers skiff did not make`, {exitCode: 4, suggestions: ['Remove those containers or choose another cluster name.']})
@@ -97,8 +97,8 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
       [NodeFiles.apiServerKey]: pki.apiServer.key,
       [NodeFiles.controllerCert]: pki.controller.cert,
       [NodeFiles.controllerKey]: pki.controller.key,
-      // Like kind's /etc/kubernetes/admin.conf: lets `skiff cluster kubeconfig` recover credentials later.
-      [ADMIN_KUBECONFIG]: yaml.dump(buildKubeconfig(plan.name, `https://127.0.0.1:${NodePorts.apiServer}`, pki.ca.cert, pki.admin.cert, pki.admin.key)),
+      // Lets `skiff cluster kubeconfig` recover the credentials later.
+      [NodeFiles.adminKubeconfig]: yaml.dump(buildKubeconfig(plan.name, `https://127.0.0.1:${NodePorts.apiServer}`, pki.ca.cert, pki.admin.cert, pki.admin.key)),
     })
   }
   return {
@@ -111,9 +111,6 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     apiServerHostAddress: ctx.config.networking.apiServerAddress,
   }
 }
-
-/** Path of the admin kubeconfig inside the control-plane node. */
-export const ADMIN_KUBECONFIG = '/etc/skiff/admin.conf'
 
 /** Creates and starts one node container. */
 export async function createNode(ctx: CreateContext, node: NodePlan): Promise<void> {

@@ -1,5 +1,4 @@
 // The typed context every cluster-creation action reads and fills in.
-import type Dockerode from 'dockerode'
 import type {ClusterConfig} from '../../config/types.js'
 import type {ClusterPKI} from '../pki.js'
 import type {ClusterPlan} from '../plan.js'
@@ -21,7 +20,6 @@ export interface CreateContext {
   config: ClusterConfig
   opts: CreateOptions
   provider: Provider
-  docker: Dockerode
   startedAt: number
   /** Milliseconds since start at which each milestone was reached. */
   milestones: Record<string, number>

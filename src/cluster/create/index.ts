@@ -1,17 +1,16 @@
 // `cluster create` as an ordered list of listr2 tasks over one context; a failure removes what was made.
-import Dockerode from 'dockerode'
 import {Listr} from 'listr2'
+import type {ApiClient} from '../../client/api-client.js'
 import {SkiffError} from '../../errors.js'
 import type {ClusterConfig} from '../../config/types.js'
-import {DockerProvider} from '../docker/provider.js'
-import {ensureNodeImage, repoRoot} from '../image.js'
+import {ensureNodeImage} from '../image/index.js'
 import {contextName, removeFromKubeconfig} from '../kubeconfig.js'
 import type {Provider} from '../provider.js'
-import {apiGetter} from '../api.js'
+import {adminClient} from '../api.js'
 import {clusterContext, createNetwork, createNode, generateCertificates, preflight, writeKubeconfig} from './actions.js'
 import {mark, type CreateContext, type CreateOptions} from './context.js'
-import {waitForApiServer, waitForNodesReady} from './wait.js'
-import {skiffVersion} from '../version.js'
+import {type GetJSON, waitForApiServer, waitForNodesReady} from './wait.js'
+import {repoRoot} from '../version.js'
 
 /** What `cluster create` returns (and prints with --json). */
 export interface CreateResult {
@@ -31,11 +30,13 @@ export interface CreateResult {
 export type ProgressMode = 'default' | 'simple' | 'silent'
 
 /** Creates a cluster; on failure deletes everything it made unless `retain`. */
-export async function createCluster(config: ClusterConfig, opts: CreateOptions, progress: ProgressMode, deps: {docker?: Dockerode; provider?: Provider} = {}): Promise<CreateResult> {
-  const docker = deps.docker ?? new Dockerode()
-  const provider = deps.provider ?? new DockerProvider(docker, skiffVersion())
-  const ctx: CreateContext = {config, opts, provider, docker, startedAt: Date.now(), milestones: {}}
+export async function createCluster(provider: Provider, config: ClusterConfig, opts: CreateOptions, progress: ProgressMode): Promise<CreateResult> {
+  const ctx: CreateContext = {config, opts, provider, startedAt: Date.now(), milestones: {}}
   const deadline = () => ctx.startedAt + opts.timeoutMs
+  // Made once the certificates and the port are known; closed when creation ends.
+  let client: ApiClient | undefined
+  // /readyz answers text ("ok"); everything else the waits read is JSON.
+  const get: GetJSON = (path) => (client ??= adminClient(ctx)).request('GET', path, path.startsWith('/readyz') ? {accept: 'text/plain'} : {})
   const controlPlaneLog = async () => {
     const cp = ctx.plan?.controlPlane.name
     return cp ? `last lines of ${cp}'s log:\n${await provider.logs(cp, 15)}` : ''
@@ -59,7 +60,7 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
               {
                 title: 'Node image',
                 task: async (_c2, sub) => {
-                  const res = await ensureNodeImage(docker, {image: config.image, repoRoot: repoRoot(), rebuild: opts.rebuildImage, onProgress: (line) => (sub.output = line)})
+                  const res = await ensureNodeImage(provider, {image: config.image, repoRoot: repoRoot(), rebuild: opts.rebuildImage, onProgress: (line) => (sub.output = line)})
                   ctx.image = res.image
                   ctx.imageBuilt = res.built
                   sub.title = `Node image ${res.image}${res.built ? ` (built from ${res.base})` : ''}`
@@ -88,7 +89,7 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
       {
         title: 'Waiting for the control plane',
         task: async () => {
-          await waitForApiServer(apiGetter(ctx), {deadline: deadline(), onTimeout: controlPlaneLog})
+          await waitForApiServer(get, {deadline: deadline(), onTimeout: controlPlaneLog})
           mark(ctx, 'apiReady')
           await writeKubeconfig(ctx)
         },
@@ -97,7 +98,7 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
         title: 'Waiting for nodes to be Ready',
         enabled: () => opts.wait,
         task: async (_c, task) => {
-          await waitForNodesReady(apiGetter(ctx), ctx.plan!.nodes.map((n) => n.name), {deadline: deadline(), onTimeout: controlPlaneLog})
+          await waitForNodesReady(get, ctx.plan!.nodes.map((n) => n.name), {deadline: deadline(), onTimeout: controlPlaneLog})
           mark(ctx, 'nodesReady')
           task.title = `All ${ctx.plan!.nodes.length} nodes Ready`
         },
@@ -109,6 +110,7 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
   try {
     await tasks.run(ctx)
   } catch (err) {
+    client?.close()
     if (ctx.madeSomething && !opts.retain) {
       await provider.deleteCluster(config.name).catch(() => undefined)
       await removeFromKubeconfig(opts.kubeconfigPath, config.name).catch(() => undefined)
@@ -124,6 +126,7 @@ export async function createCluster(config: ClusterConfig, opts: CreateOptions, 
       suggestions: [ctx.madeSomething && !opts.retain ? 'Everything this command made was removed; rerun with --retain to keep it for debugging.' : 'Rerun the command; add --retain to keep a failed cluster for debugging.'],
     })
   }
+  client?.close()
   mark(ctx, 'done')
   const plan = ctx.plan!
   return {

@@ -1,22 +1,23 @@
 // Docker implementation of the Provider: clusters are found by container labels, nodes are containers.
 import Dockerode from 'dockerode'
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import {homedir, tmpdir} from 'node:os'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {PassThrough} from 'node:stream'
-import * as tar from 'tar'
 import {SkiffError} from '../../errors.js'
 import {Labels} from '../../api/contract.js'
 import type {NodePlan} from '../plan.js'
-import type {ClusterInfo, NodeInfo, NodeRuntime, Provider, SecurityMode} from '../provider.js'
+import type {ClusterInfo, ExecResult, ImageBuild, ImageInfo, NodeInfo, NodeRuntime, OnProgress, Provider, SecurityMode} from '../provider.js'
+import {skiffVersion} from '../version.js'
+import * as images from './images.js'
 import {dockerVolumeName, nodeCreateOptions} from './spec.js'
+import {execIn, logTail, packFiles, readFileFrom} from './streams.js'
 import type {NodeRole} from '../../config/types.js'
 
 /** Talks to the host's Docker engine through dockerode. */
 export class DockerProvider implements Provider {
   readonly docker: Dockerode
 
-  constructor(docker = new Dockerode(), private readonly version = '0.0.0') {
+  constructor(docker = new Dockerode(), private readonly version = skiffVersion()) {
     this.docker = docker
   }
 
@@ -125,86 +126,56 @@ export class DockerProvider implements Provider {
   }
 
   async readFile(container: string, path: string): Promise<string> {
-    const stream = await this.docker.getContainer(container).getArchive({path})
-    const chunks: Buffer[] = []
-    await new Promise<void>((resolve, reject) => {
-      const parser = new tar.Parser({
-        onReadEntry: (entry) => {
-          entry.on('data', (c: Buffer) => chunks.push(c))
-        },
-      })
-      parser.on('end', () => resolve())
-      parser.on('error', reject)
-      stream.on('error', reject)
-      stream.pipe(parser as any)
-    })
-    return Buffer.concat(chunks).toString('utf8')
+    return readFileFrom(this.docker, container, path)
   }
 
-  async exec(container: string, cmd: string[]): Promise<{stdout: string; stderr: string; exitCode: number}> {
-    const exec = await this.docker.getContainer(container).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true})
-    const stream = await exec.start({hijack: true, stdin: false})
-    const out = new PassThrough()
-    const err = new PassThrough()
-    const stdout: Buffer[] = []
-    const stderr: Buffer[] = []
-    out.on('data', (c) => stdout.push(c))
-    err.on('data', (c) => stderr.push(c))
-    this.docker.modem.demuxStream(stream, out, err)
-    await new Promise<void>((resolve, reject) => {
-      stream.on('end', resolve)
-      stream.on('close', resolve)
-      stream.on('error', reject)
-    })
-    const {ExitCode} = await exec.inspect()
-    return {stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), exitCode: ExitCode ?? -1}
+  async containerExists(name: string): Promise<boolean> {
+    return this.docker
+      .getContainer(name)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  }
+
+  async exec(container: string, cmd: string[], opts: {stdin?: NodeJS.ReadableStream} = {}): Promise<ExecResult> {
+    return execIn(this.docker, container, cmd, opts.stdin)
   }
 
   async logs(container: string, tail: number): Promise<string> {
-    try {
-      const buf = (await this.docker.getContainer(container).logs({stdout: true, stderr: true, tail})) as unknown as Buffer
-      return demuxBuffer(buf)
-    } catch {
-      return ''
-    }
+    return logTail(this.docker, container, tail)
+  }
+
+  imageID(name: string): Promise<string | undefined> {
+    return images.imageID(this.docker, name)
+  }
+
+  pullImage(name: string, onProgress: OnProgress): Promise<void> {
+    return images.pullImage(this.docker, name, onProgress)
+  }
+
+  importImage(rootfs: NodeJS.ReadableStream, name: string, onProgress: OnProgress): Promise<void> {
+    return images.importImage(this.docker, rootfs, name, onProgress)
+  }
+
+  buildImage(build: ImageBuild, onProgress: OnProgress): Promise<void> {
+    return images.buildImage(this.docker, build, onProgress)
+  }
+
+  listImages(reference: string): Promise<ImageInfo[]> {
+    return images.listImages(this.docker, reference)
+  }
+
+  removeImage(tag: string): Promise<boolean> {
+    return images.removeImage(this.docker, tag)
+  }
+
+  saveImages(names: string[]): Promise<NodeJS.ReadableStream> {
+    return images.saveImages(this.docker, names)
   }
 }
 
 function ignoreNotFound(err: any): void {
   if (err?.statusCode !== 404 && err?.statusCode !== 409) throw err
-}
-
-/** Docker's multiplexed log format: 8-byte headers; plain text when the container has a TTY. */
-function demuxBuffer(buf: Buffer): string {
-  const parts: string[] = []
-  let i = 0
-  while (i + 8 <= buf.length && (buf[i] === 1 || buf[i] === 2) && buf[i + 1] === 0) {
-    const len = buf.readUInt32BE(i + 4)
-    parts.push(buf.subarray(i + 8, i + 8 + len).toString())
-    i += 8 + len
-  }
-  return i === 0 ? buf.toString() : parts.join('')
-}
-
-/** Packs in-memory files into a tar stream for putArchive (via a temp dir, as node-tar packs from disk). */
-async function packFiles(files: Record<string, string>): Promise<NodeJS.ReadableStream> {
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-files-'))
-  const rels: string[] = []
-  for (const [path, content] of Object.entries(files)) {
-    const rel = path.replace(/^\/+/, '')
-    await mkdir(join(dir, dirname(rel)), {recursive: true})
-    await writeFile(join(dir, rel), content, {mode: /\.key$/.test(rel) ? 0o600 : 0o644})
-    rels.push(rel)
-  }
-  const buf = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = []
-    const stream = tar.c({cwd: dir, portable: true}, rels) as unknown as NodeJS.ReadableStream
-    stream.on('data', (c: Buffer) => chunks.push(c))
-    stream.on('end', () => resolve(Buffer.concat(chunks)))
-    stream.on('error', reject)
-  })
-  await rm(dir, {recursive: true, force: true})
-  const out = new PassThrough()
-  out.end(buf)
-  return out
 }

@@ -1,6 +1,7 @@
 // `skiff cluster create`: boots a multi-node cluster in Docker and points kubectl at it.
 import {Args, Flags} from '@oclif/core'
 import {SkiffCommand, parseDuration} from '../../cli/base.js'
+import {engineProvider} from '../../cli/provider.js'
 import {createCluster, type CreateResult} from '../../cluster/create/index.js'
 import {defaultKubeconfigPath} from '../../cluster/kubeconfig.js'
 import {configFromFlags, loadConfigFile} from '../../config/load.js'
@@ -35,6 +36,7 @@ export default class ClusterCreate extends SkiffCommand {
     const config = configFromFlags(base, {name: args.name, workers: flags.workers, controlPlanes: flags['control-planes'], image: flags.image})
     const json = this.jsonEnabled()
     const result = await createCluster(
+      engineProvider(),
       config,
       {
         wait: flags.wait,

@@ -1,6 +1,7 @@
 // `skiff cluster delete`: removes clusters and everything they made; deleting a missing cluster succeeds.
 import {Args, Flags} from '@oclif/core'
 import {SkiffCommand} from '../../cli/base.js'
+import {engineProvider} from '../../cli/provider.js'
 import {deleteClusters, type DeleteResult} from '../../cluster/delete.js'
 import {defaultKubeconfigPath} from '../../cluster/kubeconfig.js'
 import {SkiffError} from '../../errors.js'
@@ -20,7 +21,7 @@ export default class ClusterDelete extends SkiffCommand {
     const {argv, flags} = await this.parse(ClusterDelete)
     const names = argv as string[]
     if (flags.all && names.length > 0) throw new SkiffError('give cluster names or --all, not both', {exitCode: 2})
-    const deleted = await deleteClusters(flags.all ? 'all' : names.length ? names : ['skiff'], flags.kubeconfig ?? defaultKubeconfigPath())
+    const deleted = await deleteClusters(engineProvider(), flags.all ? 'all' : names.length ? names : ['skiff'], flags.kubeconfig ?? defaultKubeconfigPath())
     for (const d of deleted) {
       this.log(d.existed ? `Deleted cluster "${d.name}" (${d.containers} containers, ${d.volumes} volumes, ${d.networks} network${d.networks === 1 ? '' : 's'}).` : `Cluster "${d.name}" does not exist; nothing to delete.`)
     }

@@ -1,6 +1,7 @@
 // `skiff image load`: copies images from the host Docker into the cluster's nodes.
 import {Args, Flags} from '@oclif/core'
 import {SkiffCommand} from '../../cli/base.js'
+import {engineProvider} from '../../cli/provider.js'
 import {loadImages, type LoadResult} from '../../cluster/images.js'
 
 export default class ImageLoad extends SkiffCommand {
@@ -20,6 +21,7 @@ export default class ImageLoad extends SkiffCommand {
     const {argv, flags} = await this.parse(ImageLoad)
     const json = this.jsonEnabled()
     const result = await loadImages(
+      engineProvider(),
       {cluster: flags.name, images: argv as string[], archive: flags.archive, nodes: flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean)},
       json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
     )

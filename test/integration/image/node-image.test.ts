@@ -7,7 +7,9 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {promisify} from 'node:util'
 import Docker from 'dockerode'
-import {DEBIAN_BASE, DEBOOTSTRAP_BASE, ensureNodeImage, repoRoot} from '../../../src/cluster/image.js'
+import {DockerProvider} from '../../../src/cluster/docker/provider.js'
+import {DEBIAN_BASE, DEBOOTSTRAP_BASE, ensureNodeImage} from '../../../src/cluster/image/index.js'
+import {repoRoot} from '../../../src/cluster/version.js'
 
 const execFileP = promisify(execFile)
 const docker = new Docker()
@@ -61,7 +63,7 @@ describe('node image (integration)', function () {
       process.env.SKIFF_NODE_ENTRY = path.join(stubDir, 'node.ts')
     }
     const t0 = Date.now()
-    const res = await ensureNodeImage(docker, {repoRoot: root, onProgress: (l) => (/^(Step|Successfully|building|bundled|pulling|cannot)/.test(l) ? log(l) : undefined)})
+    const res = await ensureNodeImage(new DockerProvider(docker), {repoRoot: root, onProgress: (l) => (/^(Step|Successfully|building|bundled|pulling|cannot)/.test(l) ? log(l) : undefined)})
     image = res.image
     log(`node image ${image} ${res.built ? `built from ${res.base} in ${Date.now() - t0} ms` : 'already present'}`)
   })

@@ -4,7 +4,8 @@ import {existsSync} from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import {defaultNodeImage, nodeImageContextHash, nodeImageName, repoRoot} from '../../../src/cluster/image.js'
+import {defaultNodeImage, nodeImageContextHash, nodeImageName} from '../../../src/cluster/image/index.js'
+import {repoRoot} from '../../../src/cluster/version.js'
 
 describe('node image', () => {
   let root: string
@@ -79,6 +80,6 @@ describe('node image', () => {
   it('finds the repository root from its own location', () => {
     const r = repoRoot()
     assert.ok(existsSync(path.join(r, 'package.json')))
-    assert.ok(existsSync(path.join(r, 'src', 'cluster', 'image.ts')))
+    assert.ok(existsSync(path.join(r, 'src', 'cluster', 'version.ts')))
   })
 })
