@@ -5,17 +5,11 @@ import {ApiClient} from '../../../src/client/api-client.js'
 import {type RunningScheduler, startScheduler} from '../../../src/scheduler/index.js'
 import {MemoryStore} from '../../../src/store/index.js'
 import {type TestServer, startTestServer} from '../../helpers/apiserver.js'
+import {waitFor} from '../../helpers/wait.js'
 import {controlPlane, makeNode, makePod} from './fixtures.js'
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+/** Polls fast: scheduling here takes milliseconds. */
+const until = <T>(what: string, check: () => Promise<T | undefined | false>, ms = 5000) => waitFor(what, check, ms, 10)
 
 describe('scheduler (in-process with apiserver)', () => {
   let server: TestServer
@@ -114,7 +108,11 @@ describe('scheduler (in-process with apiserver)', () => {
 
   it('ignores pods for other schedulers', async () => {
     await createPod(makePod('other', {spec: {schedulerName: 'my-scheduler'}}))
-    await new Promise((r) => setTimeout(r, 200))
+    // A barrier instead of a sleep: the watch delivers events in order, so once a pod created after "other" is
+    // bound, the scheduler has already seen "other" and passed it over.
+    await createPod(makePod('after-other', {cpu: '10m'}))
+    await until('after-other bound', async () => (await getPod('after-other')).spec.nodeName)
     assert.equal((await getPod('other')).spec.nodeName, undefined)
+    assert.deepEqual(await events('other'), [])
   })
 })
