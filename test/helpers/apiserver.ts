@@ -3,6 +3,7 @@ import https from 'node:https'
 import {startApiServer} from '../../src/apiserver/index.js'
 import type {Store} from '../../src/store/index.js'
 import {createTestCa, type TestCert} from './pki.js'
+import {waitFor} from './wait.js'
 
 export interface TestServer {
   port: number
@@ -62,8 +63,7 @@ export async function startTestServer(store: Store): Promise<TestServer> {
       return {
         events, ended,
         async next(n, ms = 5000) {
-          const deadline = Date.now() + ms
-          while (events.length < n && Date.now() < deadline) await new Promise(r => setTimeout(r, 10))
+          await waitFor(`${n} watch events on ${path}`, async () => events.length >= n, ms, 10)
           return events
         },
         close: () => req.destroy(),

@@ -1,7 +1,7 @@
-// One behavioural suite run against both Store implementations: MemoryStore and EtcdStore on a real etcd.
+// The behaviour every Store implementation must show, as one mocha suite run against MemoryStore (unit) and EtcdStore (integration).
 import assert from 'node:assert/strict'
-import {EtcdStore, MemoryStore, type Store, type StoreEvent, StoreError} from '../../../src/store/index.js'
-import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
+import type {Store, StoreError, StoreEvent} from '../../src/store/index.js'
+import {waitFor} from './wait.js'
 
 const obj = (name: string, extra: Record<string, unknown> = {}) => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name, resourceVersion: '999'}, ...extra})
 
@@ -12,14 +12,14 @@ function collect(store: Store, prefix: string, from: number): {events: StoreEven
   return {
     events, errors, cancel,
     async next(n) {
-      const deadline = Date.now() + 5000
-      while (events.length < n && errors.length === 0 && Date.now() < deadline) await new Promise(r => setTimeout(r, 10))
+      await waitFor(`${n} events`, async () => events.length >= n || errors.length > 0, 5000, 10)
       return events
     },
   }
 }
 
-function suite(name: string, make: () => Promise<{store: Store; compact(rev: number): Promise<void> | void; done(): Promise<void>}>) {
+/** Defines the behavioural suite of a Store implementation; `make` gives a fresh, empty store per test. */
+export function storeContract(name: string, make: () => Promise<{store: Store; compact(rev: number): Promise<void> | void; done(): Promise<void>}>) {
   describe(`store: ${name}`, () => {
     let store: Store
     let compact: (rev: number) => Promise<void> | void
@@ -99,25 +99,3 @@ function suite(name: string, make: () => Promise<{store: Store; compact(rev: num
     })
   })
 }
-
-suite('memory', async () => {
-  const store = new MemoryStore()
-  return {store, compact: rev => store.compact(rev), done: () => store.close()}
-})
-
-describe('with a real etcd', function () {
-  this.timeout(30_000)
-  let etcd: TestEtcd
-  before(async () => { etcd = await startEtcd() })
-  after(async () => etcd?.stop())
-  suite('etcd', async () => {
-    // Tests share one etcd; each wipes /registry/ afterwards so the next starts empty.
-    const store = new EtcdStore({hosts: etcd.endpoint})
-    await store.list('/') // connect
-    return {store, compact: rev => store.compact(rev), done: async () => {
-      const all = await store.list('/registry/')
-      for (const it of all.items) await store.delete(it.key)
-      await store.close()
-    }}
-  })
-})
