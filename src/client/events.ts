@@ -1,7 +1,7 @@
 // Records core/v1 Events about any object (Scheduled, Pulled, SuccessfulCreate, ...), folding repeats into one Event with a count.
 import type {KubeObject} from '../api/types.js'
 import type {Target} from './paths.js'
-import {type Clock, realClock} from './clock.js'
+import {type Clock, realClock} from '../api/clock.js'
 import {isNotFound} from './errors.js'
 
 /** The part of the API client the recorder needs. */

@@ -1,6 +1,6 @@
 // The API client package: REST, watch, informers and work queues.
 export * from './api-client.js'
-export * from './clock.js'
+export * from '../api/clock.js'
 export * from './errors.js'
 export * from './informer.js'
 export * from './informer-factory.js'

@@ -1,7 +1,7 @@
 // List-then-watch cache of one resource collection, with handlers, resume from the last resourceVersion and relist on 410.
 import type {KubeList, KubeObject, Status, WatchEvent} from '../api/types.js'
 import type {ListOptions, WatchHandle, WatchOptions} from './api-client.js'
-import {type Clock, realClock} from './clock.js'
+import {type Clock, realClock} from '../api/clock.js'
 import {isGone} from './errors.js'
 import {type Target, objectKey} from './paths.js'
 

@@ -1,5 +1,5 @@
 // A queue of object keys for control loops: dedup while queued, one worker per key at a time, delayed and rate-limited requeue.
-import {type Clock, type TimerHandle, realClock} from './clock.js'
+import {type Clock, type TimerHandle, realClock} from '../api/clock.js'
 
 /** Per-key exponential backoff: base * 2^failures, capped (client-go's ItemExponentialFailureRateLimiter). */
 export class ExponentialRateLimiter {

@@ -1,5 +1,5 @@
 // The scheduling queue: pending pods wait in active (by priority, then arrival), backoff, or unschedulable until something changes.
-import {type Clock, type TimerHandle, realClock} from '../client/clock.js'
+import {type Clock, type TimerHandle, realClock} from '../api/clock.js'
 
 /** Tuning of the queue; the defaults are kube-scheduler's. */
 export interface SchedulingQueueOptions {

@@ -1,7 +1,7 @@
 // The running scheduler: watches pods and nodes, schedules each pending pod with the framework and binds it through pods/binding.
 import * as os from 'node:os'
 import type {KubeObject} from '../api/types.js'
-import type {Clock} from '../client/clock.js'
+import {type Clock, realClock} from '../api/clock.js'
 import {isConflict, isNotFound} from '../client/errors.js'
 import {Informer, type ListWatcher} from '../client/informer.js'
 import type {InformerFactory} from '../client/informer-factory.js'
@@ -267,7 +267,7 @@ export class Scheduler {
   }
 
   private now(): number {
-    return this.opts.clock?.now() ?? Date.now()
+    return (this.opts.clock ?? realClock).now()
   }
 
   private log(msg: string): void {

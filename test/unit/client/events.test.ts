@@ -1,6 +1,6 @@
 // Tests of the event recorder: Event shape, count folding of repeats, and truncation.
 import {strict as assert} from 'node:assert'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {ApiError} from '../../../src/client/errors.js'
 import {EventRecorder, truncateEventMessage} from '../../../src/client/events.js'
 import {makePod} from '../scheduler/fixtures.js'

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import type {KubeList, KubeObject, WatchEvent} from '../../../src/api/types.js'
 import type {WatchHandle, WatchOptions} from '../../../src/client/api-client.js'
-import {FakeClock, flushMicrotasks} from '../../../src/client/clock.js'
+import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
 import {ApiError, statusFromResponse} from '../../../src/client/errors.js'
 import {Informer, type ListWatcher} from '../../../src/client/informer.js'
 

@@ -1,6 +1,6 @@
 // Tests of the work queue: dedup, per-key exclusivity, delayed adds and exponential backoff, on a fake clock.
 import assert from 'node:assert/strict'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {ExponentialRateLimiter, WorkQueue, processQueue} from '../../../src/client/workqueue.js'
 
 describe('WorkQueue', () => {

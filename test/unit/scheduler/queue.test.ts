@@ -1,6 +1,6 @@
 // Tests of the scheduling queue: ordering, backoff with a fake clock, and moving unschedulable pods on cluster changes.
 import {strict as assert} from 'node:assert'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {SchedulingQueue} from '../../../src/scheduler/queue.js'
 
 describe('scheduler/queue', () => {
