@@ -12,6 +12,7 @@ import {controllerRef} from '../util/pods.js'
 import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
 import {rolloutRecreate, rolloutRolling} from './rollout.js'
 import {D_API, D_KIND, DeploymentSync, type DeploymentSyncDeps, RS_KIND, rsTarget} from './sync.js'
+import {messageOf} from '../util/errors.js'
 
 /** Dependencies of the Deployment controller. */
 export interface DeploymentControllerOptions {
@@ -61,7 +62,7 @@ export class DeploymentController implements Controller {
     for (const l of [this.opts.deployments, this.opts.replicaSets, this.opts.pods]) if (!(await l.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 5,
-      onError: (key, err: any) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: unknown) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`),
     })
   }
 

@@ -7,6 +7,7 @@ import type {ResourceRef} from '../../client/paths.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
 import {type ApiResource, discoverResources, supports} from '../util/discovery.js'
+import {messageOf} from '../util/errors.js'
 
 /** Finalizer that makes an owner wait until its blocking dependents are gone (propagationPolicy Foreground). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion'
@@ -67,8 +68,8 @@ export class GarbageCollector implements Controller {
       try {
         await this.watchResources(await this.opts.discover())
         break
-      } catch (err: any) {
-        this.log(`discovery failed (will retry): ${err?.message ?? err}`)
+      } catch (err: unknown) {
+        this.log(`discovery failed (will retry): ${messageOf(err)}`)
         await this.clock.sleep(delay, signal)
         delay = Math.min(delay * 2, 10_000)
       }
@@ -79,7 +80,7 @@ export class GarbageCollector implements Controller {
     const rediscover = this.rediscoverLoop(signal)
     await processQueue(this.queue, (uid) => this.sync(uid), {
       workers: 5,
-      onError: (uid, err: any) => isConflict(err) || this.log(`sync ${this.describe(uid)} failed (will retry): ${err?.message ?? err}`),
+      onError: (uid, err: unknown) => isConflict(err) || this.log(`sync ${this.describe(uid)} failed (will retry): ${messageOf(err)}`),
     })
     await rediscover
   }
@@ -89,7 +90,7 @@ export class GarbageCollector implements Controller {
     while (!signal.aborted) {
       await this.clock.sleep(every, signal)
       if (signal.aborted) return
-      await this.opts.discover().then((rs) => this.watchResources(rs), (err) => this.log(`rediscovery failed: ${err?.message ?? err}`))
+      await this.opts.discover().then((rs) => this.watchResources(rs), (err) => this.log(`rediscovery failed: ${messageOf(err)}`))
     }
   }
 

@@ -7,6 +7,7 @@ import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
 import {type ApiResource, discoverResources, supports} from '../util/discovery.js'
 import {kubeTime} from '../util/pods.js'
+import {messageOf} from '../util/errors.js'
 
 /** The spec finalizer this controller owns. */
 export const NAMESPACE_FINALIZER = 'kubernetes'
@@ -70,7 +71,7 @@ export class NamespaceController implements Controller {
     if (!(await this.opts.namespaces.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 2,
-      onError: (key, err: any) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: unknown) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`),
     })
   }
 
@@ -81,8 +82,8 @@ export class NamespaceController implements Controller {
     let resources: ApiResource[]
     try {
       resources = await this.opts.discover()
-    } catch (err: any) {
-      await this.writeConditions(ns, deletionConditions({discoveryError: err?.message ?? String(err), deleteErrors: [], remaining: new Map(), finalizers: new Map()}))
+    } catch (err: unknown) {
+      await this.writeConditions(ns, deletionConditions({discoveryError: messageOf(err), deleteErrors: [], remaining: new Map(), finalizers: new Map()}))
       throw err
     }
     const found = {deleteErrors: [] as string[], remaining: new Map<string, number>(), finalizers: new Map<string, number>()}
@@ -93,20 +94,20 @@ export class NamespaceController implements Controller {
       let items: KubeObject[]
       try {
         items = (await this.opts.client.list(target)).items ?? []
-      } catch (err: any) {
-        if (!isNotFound(err)) found.deleteErrors.push(`${id}: ${err?.message ?? err}`)
+      } catch (err: unknown) {
+        if (!isNotFound(err)) found.deleteErrors.push(`${id}: ${messageOf(err)}`)
         continue
       }
       let left = 0
       for (const item of items) {
         if (!item.metadata.deletionTimestamp) {
           try {
-            const answer: any = await this.opts.client.delete({...target, name: item.metadata.name}, {propagationPolicy: 'Background', preconditions: {uid: item.metadata.uid}})
+            const answer = await this.opts.client.delete<Partial<KubeObject> | undefined>({...target, name: item.metadata.name}, {propagationPolicy: 'Background', preconditions: {uid: item.metadata.uid}})
             // A Status (or the object without a deletion mark) means it is gone now; a marked object is still terminating.
             if (answer?.kind === 'Status' || !answer?.metadata?.deletionTimestamp) continue
-          } catch (err: any) {
+          } catch (err: unknown) {
             if (isNotFound(err)) continue
-            found.deleteErrors.push(`${id}: ${err?.message ?? err}`)
+            found.deleteErrors.push(`${id}: ${messageOf(err)}`)
           }
         }
         left++

@@ -5,6 +5,7 @@ import {isConflict} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {NodeEnv} from '../../api/contract.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
+import {messageOf} from '../util/errors.js'
 
 const LEASE_NAMESPACE = 'kube-node-lease'
 /** Taint key Kubernetes uses for nodes whose agent stopped reporting. */
@@ -118,7 +119,7 @@ export class NodeLifecycleController implements Controller {
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 2,
       // Conflicts are the normal cost of a cache one event behind our own write; the retry sorts them out quietly.
-      onError: (key, err: any) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: unknown) => isConflict(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`),
     })
   }
 

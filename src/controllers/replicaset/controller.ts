@@ -1,6 +1,6 @@
 // ReplicaSet controller: keeps spec.replicas pods matching each ReplicaSet, with expectations, slow-start creation and ranked deletion.
 import {isDeepStrictEqual} from 'node:util'
-import type {KubeObject} from '../../api/types.js'
+import type {Condition, Pod, ReplicaSet, ReplicaSetStatus} from '../../api/types/workloads.js'
 import {type Clock, realClock} from '../../client/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {objectKey, splitKey} from '../../client/paths.js'
@@ -11,6 +11,7 @@ import {Expectations} from '../util/expectations.js'
 import {claimObjects, newControllerRef} from '../util/owners.js'
 import {controllerRef, isPodActive, isPodAvailable, isPodReady, restartCount} from '../util/pods.js'
 import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
+import {messageOf} from '../util/errors.js'
 
 const RS_API = 'apps/v1'
 const RS_KIND = 'ReplicaSet'
@@ -20,8 +21,8 @@ export const BURST_REPLICAS = 500
 /** Dependencies of the ReplicaSet controller. */
 export interface ReplicaSetControllerOptions {
   client: ControllerClient
-  replicaSets: Lister
-  pods: Lister
+  replicaSets: Lister<ReplicaSet>
+  pods: Lister<Pod>
   recorder: Recorder
   clock?: Clock
   log?: (msg: string) => void
@@ -46,19 +47,19 @@ export async function slowStartBatch(count: number, initial: number, fn: () => P
 }
 
 const phaseOrdinal: Record<string, number> = {Pending: 0, Unknown: 1, Running: 2}
-const readySince = (p: KubeObject) => Date.parse((p.status?.conditions ?? []).find((c: any) => c?.type === 'Ready')?.lastTransitionTime ?? '') || 0
-const created = (p: KubeObject) => Date.parse(p.metadata.creationTimestamp ?? '') || 0
+const readySince = (p: Pod) => Date.parse((p.status?.conditions ?? []).find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || 0
+const created = (p: Pod) => Date.parse(p.metadata.creationTimestamp ?? '') || 0
 
 /**
  * Orders pods so the ones cheapest to lose come first (as controller.ActivePods): unscheduled before scheduled, pending
  * before unknown before running, not ready before ready, ready for less time first, more restarts first, newer first.
  */
-export function compareForDeletion(a: KubeObject, b: KubeObject): number {
-  const assigned = (p: KubeObject) => (p.spec?.nodeName ? 1 : 0)
+export function compareForDeletion(a: Pod, b: Pod): number {
+  const assigned = (p: Pod) => (p.spec?.nodeName ? 1 : 0)
   if (assigned(a) !== assigned(b)) return assigned(a) - assigned(b)
-  const phase = (p: KubeObject) => phaseOrdinal[p.status?.phase ?? ''] ?? 0
+  const phase = (p: Pod) => phaseOrdinal[p.status?.phase ?? ''] ?? 0
   if (phase(a) !== phase(b)) return phase(a) - phase(b)
-  const ready = (p: KubeObject) => (isPodReady(p) ? 1 : 0)
+  const ready = (p: Pod) => (isPodReady(p) ? 1 : 0)
   if (ready(a) !== ready(b)) return ready(a) - ready(b)
   if (ready(a) && readySince(a) !== readySince(b)) return readySince(b) - readySince(a)
   if (restartCount(a) !== restartCount(b)) return restartCount(b) - restartCount(a)
@@ -66,7 +67,7 @@ export function compareForDeletion(a: KubeObject, b: KubeObject): number {
 }
 
 /** The pod a ReplicaSet creates from its template. */
-export function podFromTemplate(rs: KubeObject): KubeObject {
+export function podFromTemplate(rs: ReplicaSet): Pod {
   const tpl = rs.spec?.template ?? {}
   const md = tpl.metadata ?? {}
   return {
@@ -80,24 +81,24 @@ export function podFromTemplate(rs: KubeObject): KubeObject {
       ...(md.finalizers ? {finalizers: [...md.finalizers]} : {}),
       ownerReferences: [newControllerRef(rs, RS_API, RS_KIND)],
     },
-    spec: structuredClone(tpl.spec ?? {}),
+    spec: structuredClone(tpl.spec ?? {containers: []}),
   }
 }
 
 /** The status a ReplicaSet should report for the pods it owns (zero counts omitted, as the API's omitempty). */
-export function calculateStatus(rs: KubeObject, owned: KubeObject[], nowMs: number, manageError?: {reason: string; message: string}): Record<string, unknown> {
-  const tplLabels: Record<string, string> = rs.spec?.template?.metadata?.labels ?? {}
+export function calculateStatus(rs: ReplicaSet, owned: Pod[], nowMs: number, manageError?: {reason: string; message: string}): ReplicaSetStatus {
+  const tplLabels = rs.spec?.template?.metadata?.labels ?? {}
   const minReady = rs.spec?.minReadySeconds ?? 0
   const fully = owned.filter((p) => Object.entries(tplLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length
   const ready = owned.filter(isPodReady).length
   const available = owned.filter((p) => isPodAvailable(p, minReady, nowMs)).length
-  const status: Record<string, unknown> = {replicas: owned.length}
+  const status: ReplicaSetStatus = {replicas: owned.length}
   if (fully) status.fullyLabeledReplicas = fully
   if (ready) status.readyReplicas = ready
   if (available) status.availableReplicas = available
   status.observedGeneration = rs.metadata.generation ?? 1
-  const conditions: any[] = (rs.status?.conditions ?? []).filter((c: any) => c?.type !== 'ReplicaFailure')
-  const failure = (rs.status?.conditions ?? []).find((c: any) => c?.type === 'ReplicaFailure')
+  const conditions: Condition[] = (rs.status?.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure')
+  const failure = (rs.status?.conditions ?? []).find((c) => c.type === 'ReplicaFailure')
   if (manageError) conditions.push(failure ?? {type: 'ReplicaFailure', status: 'True', lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ...manageError})
   if (conditions.length) status.conditions = conditions
   return status
@@ -116,7 +117,7 @@ export class ReplicaSetController implements Controller {
     this.log = opts.log ?? (() => {})
     this.queue = new WorkQueue({clock: this.clock})
     this.expectations = new Expectations(this.clock)
-    const enqueue = (rs: KubeObject) => this.queue.add(objectKey(rs))
+    const enqueue = (rs: ReplicaSet) => this.queue.add(objectKey(rs))
     opts.replicaSets.addHandlers({
       onAdd: enqueue,
       onUpdate: (_o, n) => enqueue(n),
@@ -130,23 +131,23 @@ export class ReplicaSetController implements Controller {
     if (!(await this.opts.replicaSets.waitForSync(signal)) || !(await this.opts.pods.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 5,
-      onError: (key, err: any) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${err?.message ?? err}`),
+      onError: (key, err: unknown) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`),
     })
   }
 
   /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
-  private resolve(namespace: string | undefined, ref: {kind: string; name: string; uid: string}): KubeObject | undefined {
+  private resolve(namespace: string | undefined, ref: {kind: string; name: string; uid: string}): ReplicaSet | undefined {
     if (ref.kind !== RS_KIND) return undefined
     const rs = this.opts.replicaSets.get(`${namespace}/${ref.name}`)
     return rs?.metadata.uid === ref.uid ? rs : undefined
   }
 
   /** ReplicaSets of the pod's namespace whose selector matches it (adoption candidates for an orphan). */
-  private matching(pod: KubeObject): KubeObject[] {
+  private matching(pod: Pod): ReplicaSet[] {
     return this.opts.replicaSets.list().filter((rs) => rs.metadata.namespace === pod.metadata.namespace && !selectorIsEmpty(rs.spec?.selector) && selectorMatches(rs.spec?.selector, pod.metadata.labels))
   }
 
-  private podAdded(pod: KubeObject): void {
+  private podAdded(pod: Pod): void {
     // A pod that shows up already terminating (controller restart) counts as gone.
     if (pod.metadata.deletionTimestamp) return this.podDeleted(pod)
     const ref = controllerRef(pod)
@@ -161,7 +162,7 @@ export class ReplicaSetController implements Controller {
     for (const rs of this.matching(pod)) this.queue.add(objectKey(rs))
   }
 
-  private podUpdated(old: KubeObject, cur: KubeObject): void {
+  private podUpdated(old: Pod, cur: Pod): void {
     if (old.metadata.resourceVersion === cur.metadata.resourceVersion) return
     const labelsChanged = !isDeepStrictEqual(old.metadata.labels ?? {}, cur.metadata.labels ?? {})
     if (cur.metadata.deletionTimestamp) {
@@ -189,7 +190,7 @@ export class ReplicaSetController implements Controller {
     if (labelsChanged || refChanged) for (const rs of this.matching(cur)) this.queue.add(objectKey(rs))
   }
 
-  private podDeleted(pod: KubeObject): void {
+  private podDeleted(pod: Pod): void {
     const ref = controllerRef(pod)
     if (!ref) return
     const rs = this.resolve(pod.metadata.namespace, ref)
@@ -208,14 +209,14 @@ export class ReplicaSetController implements Controller {
     }
     const {namespace} = splitKey(key)
     const selector = rs.spec?.selector
-    if (selectorIsEmpty(selector)) {
+    if (!selector || selectorIsEmpty(selector)) {
       // An empty selector would select every pod of the namespace; the apiserver rejects it, so this is a stale object.
       this.log(`${key}: empty selector, ignoring`)
       return
     }
     const needsSync = this.expectations.satisfied(key)
     const active = this.opts.pods.list().filter((p) => p.metadata.namespace === namespace && isPodActive(p))
-    const owned = await claimObjects({
+    const owned: Pod[] = await claimObjects({
       client: this.opts.client,
       owner: rs,
       ref: newControllerRef(rs, RS_API, RS_KIND),
@@ -228,10 +229,10 @@ export class ReplicaSetController implements Controller {
     if (needsSync && !rs.metadata.deletionTimestamp) {
       try {
         await this.manageReplicas(key, rs, owned)
-      } catch (err: any) {
+      } catch (err: unknown) {
         manageError = err
         const creating = owned.length < (rs.spec?.replicas ?? 1)
-        failure = {reason: creating ? 'FailedCreate' : 'FailedDelete', message: String(err?.message ?? err)}
+        failure = {reason: creating ? 'FailedCreate' : 'FailedDelete', message: messageOf(err)}
       }
     }
     const now = this.clock.now()
@@ -244,7 +245,7 @@ export class ReplicaSetController implements Controller {
     if (minReady > 0 && status.readyReplicas !== status.availableReplicas) this.queue.addAfter(key, minReady * 1000)
   }
 
-  private async manageReplicas(key: string, rs: KubeObject, owned: KubeObject[]): Promise<void> {
+  private async manageReplicas(key: string, rs: ReplicaSet, owned: Pod[]): Promise<void> {
     const want = rs.spec?.replicas ?? 1
     const diff = owned.length - want
     const rsEvent = typed(rs, RS_API, RS_KIND)
@@ -254,12 +255,12 @@ export class ReplicaSetController implements Controller {
       this.expectations.expectCreations(key, n)
       const {successes, error} = await slowStartBatch(n, 1, async () => {
         try {
-          const pod = await this.opts.client.create<KubeObject>({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace}, podFromTemplate(rs))
+          const pod = await this.opts.client.create<Pod>({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace}, podFromTemplate(rs))
           this.opts.recorder.record(rsEvent, 'Normal', 'SuccessfulCreate', 'Create', `Created pod: ${pod.metadata.name}`)
-        } catch (err: any) {
+        } catch (err: unknown) {
           // A terminating namespace refuses new pods; that is expected during namespace deletion, not a failure.
-          if (err?.code === 403 && /being terminated/.test(err?.message ?? '')) return
-          this.opts.recorder.record(rsEvent, 'Warning', 'FailedCreate', 'Create', `Error creating: ${err?.message ?? err}`)
+          if ((err as {code?: number})?.code === 403 && /being terminated/.test(messageOf(err))) return
+          this.opts.recorder.record(rsEvent, 'Warning', 'FailedCreate', 'Create', `Error creating: ${messageOf(err)}`)
           throw err
         }
       })
@@ -277,10 +278,10 @@ export class ReplicaSetController implements Controller {
           try {
             await this.opts.client.delete({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace, name: pod.metadata.name}, {preconditions: {uid: pod.metadata.uid}})
             this.opts.recorder.record(rsEvent, 'Normal', 'SuccessfulDelete', 'Delete', `Deleted pod: ${pod.metadata.name}`)
-          } catch (err: any) {
+          } catch (err: unknown) {
             this.expectations.deletionObserved(key, objectKey(pod))
             if (isNotFound(err)) return
-            this.opts.recorder.record(rsEvent, 'Warning', 'FailedDelete', 'Delete', `Error deleting: ${err?.message ?? err}`)
+            this.opts.recorder.record(rsEvent, 'Warning', 'FailedDelete', 'Delete', `Error deleting: ${messageOf(err)}`)
             throw err
           }
         }),

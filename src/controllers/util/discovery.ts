@@ -11,13 +11,25 @@ export interface ApiResource {
   verbs: string[]
 }
 
+/** The parts of discovery documents read here (APIVersions, APIGroupList, APIResourceList). */
+interface APIVersions {
+  versions?: string[]
+}
+interface APIGroupList {
+  groups?: {name?: string; preferredVersion?: {version?: string}; versions?: {version?: string}[]}[]
+}
+interface APIResourceList {
+  resources?: {name?: unknown; kind?: string; namespaced?: boolean; verbs?: string[]}[]
+}
+
 /** Resources served under one group version (subresources left out). */
 async function resourcesOf(client: ControllerClient, group: string, version: string): Promise<ApiResource[]> {
   const path = group ? `/apis/${group}/${version}` : `/api/${version}`
-  const list: any = await client.get(path)
+  // Discovery documents are not objects (no metadata): read them as the shapes they are.
+  const list = (await client.get(path)) as unknown as APIResourceList
   return (list?.resources ?? [])
-    .filter((r: any) => typeof r?.name === 'string' && !r.name.includes('/'))
-    .map((r: any) => ({group, version, resource: r.name, kind: r.kind, namespaced: !!r.namespaced, verbs: r.verbs ?? []}))
+    .filter((r): r is typeof r & {name: string} => typeof r?.name === 'string' && !r.name.includes('/'))
+    .map((r) => ({group, version, resource: r.name, kind: r.kind ?? '', namespaced: !!r.namespaced, verbs: r.verbs ?? []}))
 }
 
 /**
@@ -25,8 +37,8 @@ async function resourcesOf(client: ControllerClient, group: string, version: str
  * apiserver's registry, so CustomResourceDefinitions count too and the controller manager can run elsewhere.
  */
 export async function discoverResources(client: ControllerClient): Promise<ApiResource[]> {
-  const core: any = await client.get('/api')
-  const groups: any = await client.get('/apis')
+  const core = (await client.get('/api')) as unknown as APIVersions
+  const groups = (await client.get('/apis')) as unknown as APIGroupList
   const versions: {group: string; version: string}[] = (core?.versions ?? ['v1']).map((v: string) => ({group: '', version: v}))
   for (const g of groups?.groups ?? []) {
     const version = g?.preferredVersion?.version ?? g?.versions?.[0]?.version
