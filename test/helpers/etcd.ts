@@ -1,10 +1,10 @@
 // Starts a throwaway local etcd (Debian's /usr/bin/etcd) on free ports with a temp data dir, for tests.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {poll} from '../../src/api/poll.js'
+import {freePort} from '../../src/cluster/create/actions.js'
 
 /** A running etcd; `stop()` kills it and removes its data. */
 export interface TestEtcd {
@@ -12,21 +12,10 @@ export interface TestEtcd {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as {port: number}).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
 /** Starts etcd and resolves once its client port answers /health. */
 export async function startEtcd(): Promise<TestEtcd> {
   const dir = await mkdtemp(join(tmpdir(), 'skiff-etcd-'))
-  const [clientPort, peerPort] = [await freePort(), await freePort()]
+  const [clientPort, peerPort] = [await freePort('127.0.0.1'), await freePort('127.0.0.1')]
   const endpoint = `http://127.0.0.1:${clientPort}`
   const proc: ChildProcess = spawn('/usr/bin/etcd', [
     '--data-dir', dir,
