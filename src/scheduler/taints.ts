@@ -1,4 +1,5 @@
 // Taint and toleration matching with Kubernetes semantics, shared by the taint, readiness and unschedulable filters.
+import type {Toleration} from '../api/types/workloads.js'
 
 /** A node taint. */
 export interface Taint {
@@ -7,14 +8,8 @@ export interface Taint {
   effect: string
 }
 
-/** A pod toleration. */
-export interface Toleration {
-  key?: string
-  operator?: string
-  value?: string
-  effect?: string
-  tolerationSeconds?: number
-}
+/** A pod toleration (the API type). */
+export type {Toleration}
 
 /** True when toleration tolerates taint: empty effect/key match any, Exists ignores the value, Equal compares it. */
 export function toleratesTaint(t: Toleration, taint: Taint): boolean {
