@@ -1,5 +1,6 @@
 // Base class of skiff commands: prints SkiffErrors as a message plus what to do, never as a stack.
 import {Command} from '@oclif/core'
+import type {ProgressMode} from '../cluster/create/index.js'
 import {SkiffError} from '../errors.js'
 
 /** Every skiff command extends this; library errors meant for users carry exit codes and suggestions. */
@@ -9,6 +10,11 @@ export abstract class SkiffCommand extends Command {
       this.error(err.message, {exit: err.exitCode, suggestions: err.suggestions.length ? err.suggestions : undefined})
     }
     return super.catch(err)
+  }
+
+  /** How long-running work shows progress: nothing with --json, animated on a terminal, line by line elsewhere. */
+  protected progressMode(): ProgressMode {
+    return this.jsonEnabled() ? 'silent' : process.stdout.isTTY ? 'default' : 'simple'
   }
 }
 

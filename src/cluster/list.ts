@@ -1,4 +1,5 @@
 // `cluster list`: the clusters on the engine summarised (node counts, state, API address) and as a table.
+import {Chalk} from 'chalk'
 import {contextName} from './kubeconfig.js'
 import type {ClusterInfo, Provider} from './provider.js'
 
@@ -35,10 +36,25 @@ export async function listClusters(provider: Provider): Promise<ClusterSummary[]
   return (await provider.listClusters()).map(summarizeCluster)
 }
 
-/** The list as aligned table lines (a hint to create one when there are none). */
-export function clusterTable(clusters: ClusterSummary[]): string[] {
+const STATE_COLUMN = 4
+
+/**
+ * The list as aligned table lines (a hint to create one when there are none). With `colour` (a terminal that shows
+ * it) the state reads green, yellow or red; cells are padded before colouring so escape codes never skew widths.
+ */
+export function clusterTable(clusters: ClusterSummary[], opts: {colour?: boolean} = {}): string[] {
   if (clusters.length === 0) return ['No clusters. Create one with `skiff cluster create`.']
+  const paint = new Chalk({level: opts.colour ? 1 : 0})
+  const stateColour = {Running: paint.green, Degraded: paint.yellow, Stopped: paint.red}
   const rows = [['NAME', 'NODES', 'CONTROL-PLANES', 'WORKERS', 'STATE', 'API SERVER'], ...clusters.map((c) => [c.name, `${c.running}/${c.nodes}`, String(c.controlPlanes), String(c.workers), c.state, c.apiServer ?? '-'])]
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join('   ').trimEnd())
+  return rows.map((r, row) =>
+    r
+      .map((cell, i) => {
+        const padded = cell.padEnd(widths[i])
+        return row > 0 && i === STATE_COLUMN ? padded.replace(cell, stateColour[cell as ClusterSummary['state']](cell)) : padded
+      })
+      .join('   ')
+      .trimEnd(),
+  )
 }

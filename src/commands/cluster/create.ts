@@ -34,7 +34,6 @@ export default class ClusterCreate extends SkiffCommand {
     const {args, flags} = await this.parse(ClusterCreate)
     const base = flags.config ? await loadConfigFile(flags.config) : undefined
     const config = configFromFlags(base, {name: args.name, workers: flags.workers, controlPlanes: flags['control-planes'], image: flags.image})
-    const json = this.jsonEnabled()
     const result = await createCluster(
       engineProvider(),
       config,
@@ -46,9 +45,9 @@ export default class ClusterCreate extends SkiffCommand {
         switchContext: flags['switch-context'],
         rebuildImage: flags['rebuild-image'],
       },
-      json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
+      this.progressMode(),
     )
-    if (!json) {
+    if (!this.jsonEnabled()) {
       const secs = ((result.milestones.done ?? 0) / 1000).toFixed(1)
       this.log(`Cluster "${result.name}" is up (${result.nodes.length} nodes, ${secs}s). API: ${result.apiServer}`)
       this.log(`kubectl context: ${result.context}${flags['switch-context'] ? ' (current)' : ''} — try: kubectl --context ${result.context} get nodes`)

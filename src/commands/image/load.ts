@@ -19,13 +19,12 @@ export default class ImageLoad extends SkiffCommand {
 
   async run(): Promise<LoadResult> {
     const {argv, flags} = await this.parse(ImageLoad)
-    const json = this.jsonEnabled()
     const result = await loadImages(
       engineProvider(),
       {cluster: flags.name, images: argv as string[], archive: flags.archive, nodes: flags.nodes?.split(',').map((s) => s.trim()).filter(Boolean)},
-      json ? 'silent' : process.stdout.isTTY ? 'default' : 'simple',
+      this.progressMode(),
     )
-    if (!json) {
+    if (!this.jsonEnabled()) {
       const loaded = result.nodes.filter((n) => n.loaded).length
       this.log(`${loaded} node(s) loaded, ${result.nodes.length - loaded} already up to date.`)
     }

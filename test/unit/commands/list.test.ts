@@ -1,8 +1,9 @@
 // `skiff cluster list` as glue over a fake engine: summaries, table, json and yaml output, and an unreachable engine.
 import assert from 'node:assert/strict'
+import {stripVTControlCharacters} from 'node:util'
 import yaml from 'js-yaml'
 import {useProviderFactory} from '../../../src/cli/provider.js'
-import type {ClusterSummary} from '../../../src/cluster/list.js'
+import {clusterTable, summarizeCluster, type ClusterSummary} from '../../../src/cluster/list.js'
 import type {ClusterInfo} from '../../../src/cluster/provider.js'
 import {SkiffError} from '../../../src/errors.js'
 import {FakeProvider} from './fakes.js'
@@ -27,7 +28,8 @@ describe('skiff cluster list', () => {
   it('prints an aligned table with running/total nodes, state and API address', async () => {
     const {stdout, error} = await runSkiff(['cluster', 'list'])
     assert.equal(error, undefined)
-    assert.deepEqual(stdout.trimEnd().split('\n'), [
+    // Coloured or not depends on where the tests run; the text is the same.
+    assert.deepEqual(stripVTControlCharacters(stdout).trimEnd().split('\n'), [
       'NAME   NODES   CONTROL-PLANES   WORKERS   STATE      API SERVER',
       'demo   2/3     1                2         Degraded   https://127.0.0.1:40123',
       'idle   0/1     1                0         Stopped    -',
@@ -58,5 +60,20 @@ describe('skiff cluster list', () => {
     const {error} = await runSkiff(['cluster', 'list'])
     assert.match(error?.message ?? '', /cannot reach the Docker engine/)
     assert.equal(error?.oclif?.exit, 3)
+  })
+})
+
+describe('clusterTable', () => {
+  const summaries = clusters.map(summarizeCluster)
+
+  it('colours the state on a terminal without moving the columns', () => {
+    const plain = clusterTable(summaries)
+    const coloured = clusterTable(summaries, {colour: true})
+    const esc = '\u001b['
+    assert.ok(plain.every((l) => !l.includes(esc)))
+    assert.ok(coloured[1].includes(`${esc}33mDegraded${esc}39m`), coloured[1])
+    assert.ok(coloured[2].includes(`${esc}31mStopped${esc}39m`), coloured[2])
+    assert.ok(!coloured[0].includes(esc))
+    assert.deepEqual(coloured.map((l) => stripVTControlCharacters(l)), plain)
   })
 })
