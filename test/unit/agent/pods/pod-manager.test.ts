@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {PodManager, type PodClient, podReferences} from '../../../../src/agent/pods/pod-manager.js'
 import type {KubeObject, WatchEvent} from '../../../../src/api/types.js'
 import {toPath} from '../../../../src/client/paths.js'
+import {waitFor} from '../../../helpers/wait.js'
 import {FakeRuntime} from './fake-runtime.js'
 
 type Any = any
@@ -46,13 +47,7 @@ function fakeApi(seed: Record<string, KubeObject[]>) {
   return {client: client as unknown as PodClient, calls, push}
 }
 
-const wait = async (what: string, check: () => boolean) => {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return
-    await new Promise((r) => setTimeout(r, 10))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+const wait = (what: string, check: () => boolean) => waitFor(what, async () => check(), 2000, 10)
 
 describe('agent pod manager', () => {
   it('starts a bound pod, writes its status, rewrites a ConfigMap volume on change, and finishes a graceful deletion', async () => {

@@ -5,6 +5,7 @@ import WebSocket from 'ws'
 import {startAgentServer, type RunningAgentServer} from '../../../../src/agent/server/index.js'
 import {parseLogOptions} from '../../../../src/agent/server/logs.js'
 import {createTestCa, type TestCert} from '../../../helpers/pki.js'
+import {waitFor} from '../../../helpers/wait.js'
 import {FakeDocker} from './fake-docker.js'
 
 describe('agent streaming server', function () {
@@ -119,7 +120,7 @@ describe('agent streaming server', function () {
     })
     assert.equal(got, 'first\nsecond\n')
     // The server stops reading docker once the client is gone.
-    for (let i = 0; i < 50 && c.followers.length > 0; i++) await new Promise(r => setTimeout(r, 10))
+    await waitFor('the docker log stream to be released', async () => c.followers.length === 0, 500, 10)
     assert.equal(c.followers.length, 0)
   })
 
