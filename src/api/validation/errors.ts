@@ -1,4 +1,5 @@
 // field.Error equivalents: StatusCause builders whose messages match the server's ErrorBody(), with Go-style value rendering.
+import type {LabelSelector} from '../selectors.js'
 import type {StatusCause} from '../types.js'
 
 /** A value pre-rendered the way Go's %#v prints it (maps, structs), so messages match byte for byte. */
@@ -36,13 +37,13 @@ function goStringSlice(v: string[] | undefined): string {
 }
 
 /** %#v of a metav1.LabelSelector, as printed in "field is immutable" messages about spec.selector. */
-export function goLabelSelector(sel: any): GoValue {
+export function goLabelSelector(sel: LabelSelector | undefined | null): GoValue {
   if (sel === undefined || sel === null) return new GoValue('null')
   const ml = goStringMap(sel.matchLabels).text
   let me = '[]v1.LabelSelectorRequirement(nil)'
   if (Array.isArray(sel.matchExpressions)) {
     me = `[]v1.LabelSelectorRequirement{${sel.matchExpressions
-      .map((e: any) => `v1.LabelSelectorRequirement{Key:${goQuote(e.key ?? '')}, Operator:${goQuote(e.operator ?? '')}, Values:${goStringSlice(e.values)}}`)
+      .map((e) => `v1.LabelSelectorRequirement{Key:${goQuote(e.key ?? '')}, Operator:${goQuote(e.operator ?? '')}, Values:${goStringSlice(e.values)}}`)
       .join(', ')}}`
   }
   return new GoValue(`v1.LabelSelector{MatchLabels:${ml}, MatchExpressions:${me}}`)

@@ -82,10 +82,10 @@ function topLevelMessage(group: string, kind: string): string | undefined {
 const SCALARS = new Set(['string', 'int32', 'int64', 'bool', 'bytes', 'double'])
 
 /** Decodes one message by its schema table; fields the table does not know are skipped. */
-export function decodeMessage(buf: Buffer, name: string): Record<string, any> {
+export function decodeMessage(buf: Buffer, name: string): Record<string, unknown> {
   const schema = messages[name]
   if (!schema) throw new ProtobufDecodeError(`no protobuf schema for message ${name}`)
-  const out: Record<string, any> = {}
+  const out: Record<string, unknown> = {}
   for (const f of readFields(buf)) {
     const spec = schema[f.no]
     if (!spec) continue
@@ -97,14 +97,14 @@ export function decodeMessage(buf: Buffer, name: string): Record<string, any> {
     }
     if (repeated && f.wireType === 2 && isPackable(type)) {
       // proto2 allows packed encoding of repeated numerics; accept it.
-      const list = (out[field] ??= [])
+      const list = (out[field] ??= []) as unknown[]
       for (const v of unpackVarints(f.value as Buffer)) list.push(scalar(type, {no: f.no, wireType: 0, value: v}))
       continue
     }
     const value = decodeValue(type, f)
     if (value === SKIP) continue
-    if (repeated) (out[field] ??= []).push(value)
-    else if (type.startsWith('map<')) out[field] = {...out[field], ...(value as object)}
+    if (repeated) ((out[field] ??= []) as unknown[]).push(value)
+    else if (type.startsWith('map<')) out[field] = {...(out[field] as object | undefined), ...(value as object)}
     else out[field] = value
   }
   // Drop zero values that the JSON encoding would omit (omitempty on non-pointer fields).
@@ -112,7 +112,7 @@ export function decodeMessage(buf: Buffer, name: string): Record<string, any> {
     void no
     if (!(field in out) || flags.includes('k') || flags.includes('r')) continue
     const v = out[field]
-    if (type.startsWith('map<') && Object.keys(v).length === 0) delete out[field]
+    if (type.startsWith('map<') && Object.keys(v as object).length === 0) delete out[field]
     else if (SCALARS.has(type) && (v === '' || v === 0 || v === false)) delete out[field]
   }
   return out

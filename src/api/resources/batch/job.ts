@@ -3,7 +3,7 @@ import type {KubeObject, StatusCause} from '../../types.js'
 import {GoValue, goLabelSelector, goStringMap, invalid, notSupported, required} from '../../validation/errors.js'
 import {FIELD_IMMUTABLE_MSG} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
-import {immutable, nonNegative, selectorMatches, validateLabelSelector} from '../shared/checks.js'
+import {immutable, nonNegative, selectorMismatch, validateLabelSelector} from '../shared/checks.js'
 import {conditionsStatusPatch, kindPatch, objectMetaPatch, podTemplateSpecPatch, type TypeDesc} from '../shared/patch.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {podMessages} from '../shared/pod-protobuf.js'
@@ -80,7 +80,7 @@ function validateJobSpec(spec: Any): StatusCause[] {
   if (!spec.selector) causes.push(required('spec.selector'))
   else {
     causes.push(...validateLabelSelector(spec.selector, 'spec.selector'))
-    if (!selectorMatches(spec.selector, spec.template?.metadata?.labels)) {
+    if (selectorMismatch(spec.selector, spec.template?.metadata?.labels)) {
       causes.push(invalid('spec.template.metadata.labels', goStringMap(spec.template?.metadata?.labels), '`selector` does not match template `labels`'))
     }
   }

@@ -1,11 +1,10 @@
 // Row cells for pods, reproducing the apiserver's printPod: READY count, STATUS reason, RESTARTS with "(x ago)".
 import type {KubeObject} from '../../types.js'
+import type {Container, ContainerStatus, Pod} from '../../types/workloads.js'
 import {since} from '../shared/format.js'
 
-type Any = Record<string, any>
-
 /** Init containers with restartPolicy Always are sidecars: they count as regular containers. */
-function isRestartable(c: Any | undefined): boolean {
+function isRestartable(c: (Container & {restartPolicy?: string}) | undefined): boolean {
   return c?.restartPolicy === 'Always'
 }
 
@@ -15,8 +14,8 @@ function later(a: string | undefined, b: unknown): string | undefined {
   return a
 }
 
-function conditionTrue(pod: Any, type: string): boolean {
-  return (pod.status?.conditions ?? []).some((c: Any) => c.type === type && c.status === 'True')
+function conditionTrue(pod: Pod, type: string): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True')
 }
 
 /** The computed STATUS column of a pod, exported for callers that need it alone (describe, events). */
@@ -25,11 +24,12 @@ export function podStatusReason(pod: KubeObject): string {
 }
 
 /** All nine cells of a pod row: Name, Ready, Status, Restarts, Age, IP, Node, Nominated Node, Readiness Gates. */
-export function podCells(pod: KubeObject, now: Date): unknown[] {
-  const spec: Any = pod.spec ?? {}
-  const status: Any = pod.status ?? {}
-  const containers: Any[] = spec.containers ?? []
-  const initSpecs: Any[] = spec.initContainers ?? []
+export function podCells(obj: KubeObject, now: Date): unknown[] {
+  const pod = obj as Pod
+  const spec = pod.spec ?? {containers: []}
+  const status = pod.status ?? {}
+  const containers = spec.containers ?? []
+  const initSpecs = spec.initContainers ?? []
   let restarts = 0
   let restartableInitRestarts = 0
   let totalContainers = containers.length
@@ -43,14 +43,14 @@ export function podCells(pod: KubeObject, now: Date): unknown[] {
     if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated'
   }
 
-  const initByName = new Map<string, Any>()
+  const initByName = new Map<string, Container>()
   for (const c of initSpecs) {
     initByName.set(c.name, c)
     if (isRestartable(c)) totalContainers++
   }
 
   let initializing = false
-  const initStatuses: Any[] = status.initContainerStatuses ?? []
+  const initStatuses: ContainerStatus[] = status.initContainerStatuses ?? []
   for (let i = 0; i < initStatuses.length; i++) {
     const cs = initStatuses[i]
     restarts += cs.restartCount ?? 0
@@ -87,7 +87,7 @@ export function podCells(pod: KubeObject, now: Date): unknown[] {
     restarts = restartableInitRestarts
     lastRestart = lastRestartableInitRestart
     let hasRunning = false
-    const statuses: Any[] = status.containerStatuses ?? []
+    const statuses: ContainerStatus[] = status.containerStatuses ?? []
     // The server walks containers backwards so the first container's state wins the STATUS column.
     for (let i = statuses.length - 1; i >= 0; i--) {
       const cs = statuses[i]
@@ -126,11 +126,11 @@ export function podCells(pod: KubeObject, now: Date): unknown[] {
   const nodeName: string = spec.nodeName || '<none>'
   const nominated: string = status.nominatedNodeName || '<none>'
   let readinessGates = '<none>'
-  const gates: Any[] = spec.readinessGates ?? []
+  const gates = spec.readinessGates ?? []
   if (gates.length > 0) {
     let trueConditions = 0
     for (const g of gates) {
-      const c = (status.conditions ?? []).find((x: Any) => x.type === g.conditionType)
+      const c = (status.conditions ?? []).find((x) => x.type === g.conditionType)
       if (c?.status === 'True') trueConditions++
     }
     readinessGates = `${trueConditions}/${gates.length}`

@@ -1,21 +1,22 @@
 // Pod (core/v1): admission-time defaults, spec validation and update rules, the printPod table, protobuf schema.
 import type {KubeObject} from '../../types.js'
+import type {Pod, PodSpec} from '../../types/workloads.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {conditions, kindPatch, podSpecPatch} from '../shared/patch.js'
 import {defaultPodSpec, setIfAbsent} from '../shared/pod-defaults.js'
 import {podMessages} from '../shared/pod-protobuf.js'
 import {validatePodSpec, validatePodSpecUpdate} from '../shared/pod-spec-validation.js'
 import {B, I64, S, specStatusMessage} from '../shared/protobuf.js'
-import {AGE, col, NAME, type Any} from '../shared/table.js'
+import {AGE, col, NAME} from '../shared/table.js'
 import {podCells} from './pod-table.js'
 
-function qosClass(spec: Any): string {
-  const containers: Any[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
+function qosClass(spec: PodSpec): string {
+  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
   let any = false
   let guaranteed = true
   for (const c of containers) {
-    const req: Any = c.resources?.requests ?? {}
-    const lim: Any = c.resources?.limits ?? {}
+    const req = c.resources?.requests ?? {}
+    const lim = c.resources?.limits ?? {}
     for (const r of ['cpu', 'memory']) {
       if (req[r] !== undefined || lim[r] !== undefined) any = true
       if (lim[r] === undefined || String(req[r] ?? lim[r]) !== String(lim[r])) guaranteed = false
@@ -29,20 +30,21 @@ function qosClass(spec: Any): string {
  * Pod create-time fields. Besides SetDefaults_Pod these come from admission plugins the real server runs
  * (ServiceAccount, Priority, DefaultTolerationSeconds) and the pod strategy's PrepareForCreate (phase, QoS class).
  */
-function defaultPod(pod: KubeObject): void {
-  const spec: Any = (pod.spec ??= {})
+function defaultPod(obj: KubeObject): void {
+  const pod = obj as Pod
+  const spec = (pod.spec ??= {} as PodSpec)
   defaultPodSpec(spec)
   setIfAbsent(spec, 'enableServiceLinks', true)
   setIfAbsent(spec, 'serviceAccountName', 'default')
   setIfAbsent(spec, 'serviceAccount', spec.serviceAccountName)
   setIfAbsent(spec, 'priority', 0)
   setIfAbsent(spec, 'preemptionPolicy', 'PreemptLowerPriority')
-  const tolerations: Any[] = (spec.tolerations ??= [])
+  const tolerations = (spec.tolerations ??= [])
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
     const covered = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'))
     if (!covered) tolerations.push({key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300})
   }
-  const status: Any = (pod.status ??= {})
+  const status = (pod.status ??= {})
   setIfAbsent(status, 'phase', 'Pending')
   setIfAbsent(status, 'qosClass', qosClass(spec))
 }

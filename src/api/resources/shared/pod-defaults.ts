@@ -1,11 +1,11 @@
 // Pod spec defaulting (SetDefaults_PodSpec and the container, probe and volume defaults): what every pod and pod template gets.
+import type {Container, Handler, PodSpec, PodTemplateSpec, Probe, Volume} from '../../types/workloads.js'
 import {VOLUME_SOURCES} from './pod-spec-validation.js'
 
-type Any = Record<string, any>
-
 /** Sets `o[key]` unless it already holds a value (Go's zero values count as unset). */
-export function setIfAbsent(o: Any, key: string, value: unknown): void {
-  if (o[key] === undefined || o[key] === null || o[key] === '') o[key] = value
+export function setIfAbsent<T extends object, K extends keyof T>(o: T, key: K, value: T[K]): void {
+  const v: unknown = o[key]
+  if (v === undefined || v === null || v === '') o[key] = value
 }
 
 /** The tag of an image reference, "" when it is pinned by digest only (mirrors parsers.ParseImageName's defaulting). */
@@ -18,13 +18,13 @@ function imageTag(image: string): string {
   return atDigest >= 0 ? '' : 'latest'
 }
 
-function defaultHandler(h: Any | undefined): void {
+function defaultHandler(h: Handler | undefined): void {
   if (!h?.httpGet) return
   setIfAbsent(h.httpGet, 'path', '/')
   setIfAbsent(h.httpGet, 'scheme', 'HTTP')
 }
 
-function defaultProbe(p: Any | undefined): void {
+function defaultProbe(p: Probe | undefined): void {
   if (!p) return
   setIfAbsent(p, 'timeoutSeconds', 1)
   setIfAbsent(p, 'periodSeconds', 10)
@@ -33,17 +33,17 @@ function defaultProbe(p: Any | undefined): void {
   defaultHandler(p)
 }
 
-function defaultContainer(c: Any, hostNetwork: boolean): void {
+function defaultContainer(c: Container, hostNetwork: boolean): void {
   if (!c.imagePullPolicy) c.imagePullPolicy = imageTag(String(c.image ?? '')) === 'latest' ? 'Always' : 'IfNotPresent'
   setIfAbsent(c, 'terminationMessagePath', '/dev/termination-log')
   setIfAbsent(c, 'terminationMessagePolicy', 'File')
   // Go always serialises the non-pointer resources struct, so an empty one shows up as {}.
   if (!c.resources) c.resources = {}
   // Limits without requests mean requests equal to the limits (SetDefaults_Pod).
-  const limits: Any | undefined = c.resources.limits
+  const limits = c.resources.limits
   if (limits && Object.keys(limits).length > 0) {
-    c.resources.requests ??= {}
-    for (const [k, v] of Object.entries(limits)) if (c.resources.requests[k] === undefined) c.resources.requests[k] = v
+    const requests = (c.resources.requests ??= {})
+    for (const [k, v] of Object.entries(limits)) if (requests[k] === undefined) requests[k] = v
   }
   for (const p of c.ports ?? []) {
     setIfAbsent(p, 'protocol', 'TCP')
@@ -57,8 +57,9 @@ function defaultContainer(c: Any, hostNetwork: boolean): void {
   defaultHandler(c.lifecycle?.preStop)
 }
 
-function defaultVolume(v: Any): void {
-  if (!VOLUME_SOURCES.some((s) => v[s] !== undefined && v[s] !== null)) v.emptyDir = {}
+function defaultVolume(v: Volume): void {
+  const sources = v as unknown as Record<string, unknown>
+  if (!VOLUME_SOURCES.some((s) => sources[s] !== undefined && sources[s] !== null)) v.emptyDir = {}
   if (v.secret) setIfAbsent(v.secret, 'defaultMode', 420)
   if (v.configMap) setIfAbsent(v.configMap, 'defaultMode', 420)
   if (v.downwardAPI) {
@@ -73,17 +74,18 @@ function defaultVolume(v: Any): void {
     }
   }
   if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = ''
-  if (v.iscsi) setIfAbsent(v.iscsi, 'iscsiInterface', 'default')
+  const iscsi = sources.iscsi as {iscsiInterface?: string} | undefined
+  if (iscsi) setIfAbsent(iscsi, 'iscsiInterface', 'default')
 }
 
 /** SetDefaults_PodSpec plus container/volume/probe defaults: what every pod and pod template gets. */
-export function defaultPodSpec(spec: Any): void {
+export function defaultPodSpec(spec: PodSpec): void {
   setIfAbsent(spec, 'dnsPolicy', 'ClusterFirst')
   setIfAbsent(spec, 'restartPolicy', 'Always')
   if (!spec.securityContext) spec.securityContext = {}
   setIfAbsent(spec, 'terminationGracePeriodSeconds', 30)
   setIfAbsent(spec, 'schedulerName', 'default-scheduler')
-  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount
+  if (!spec.serviceAccountName && typeof spec.serviceAccount === 'string' && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount
   const hostNetwork = spec.hostNetwork === true
   for (const c of spec.initContainers ?? []) defaultContainer(c, hostNetwork)
   for (const c of spec.containers ?? []) defaultContainer(c, hostNetwork)
@@ -91,10 +93,10 @@ export function defaultPodSpec(spec: Any): void {
 }
 
 /** Defaults of a pod template (the metadata stays as given; templates don't get pod-only admission fields). */
-export function defaultPodTemplate(template: Any | undefined): void {
+export function defaultPodTemplate(template: PodTemplateSpec | undefined): void {
   if (!template) return
   template.metadata ??= {}
-  template.spec ??= {}
+  template.spec ??= {} as PodSpec
   defaultPodSpec(template.spec)
 }
 

@@ -1,10 +1,12 @@
 // Pod spec and pod template validation, mirroring the checks and messages of pkg/apis/core/validation.
 import type {StatusCause} from '../../types.js'
+import type {Container, ContainerPort, EnvVar, PodSpec, PodTemplateSpec, Probe, Volume} from '../../types/workloads.js'
 import {duplicate, forbidden, invalid, notFound, notSupported, required} from '../../validation/errors.js'
 import {inclusiveRangeError, isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum, IS_NEGATIVE_MSG} from '../../validation/names.js'
 import {validateAnnotations, validateLabels} from '../../validation/meta.js'
 
-type Any = Record<string, any>
+/** Untyped access to an object's fields by name, for the rules that walk field lists. */
+type Fields = Record<string, unknown>
 
 export const PROTOCOLS = ['SCTP', 'TCP', 'UDP']
 export const VOLUME_SOURCES = [
@@ -18,12 +20,13 @@ function dns1123Label(value: string, field: string): StatusCause[] {
   return isDNS1123Label(value).map((m) => invalid(field, value, m))
 }
 
-function validateVolumes(volumes: Any[] | undefined, path: string): {causes: StatusCause[]; names: Set<string>} {
+function validateVolumes(volumes: Volume[] | undefined, path: string): {causes: StatusCause[]; names: Set<string>} {
   const causes: StatusCause[] = []
   const names = new Set<string>()
   ;(volumes ?? []).forEach((v, i) => {
     const p = `${path}[${i}]`
-    const sources = VOLUME_SOURCES.filter((s) => v[s] !== undefined && v[s] !== null)
+    const f = v as unknown as Fields
+    const sources = VOLUME_SOURCES.filter((s) => f[s] !== undefined && f[s] !== null)
     if (sources.length === 0) causes.push(required(p, 'must specify a volume type'))
     else if (sources.length > 1) causes.push(forbidden(`${p}.${sources[1]}`, 'may not specify more than 1 volume type'))
     if (!v.name) causes.push(required(`${p}.name`))
@@ -38,7 +41,7 @@ function validateVolumes(volumes: Any[] | undefined, path: string): {causes: Sta
   return {causes, names}
 }
 
-function validatePorts(ports: Any[] | undefined, path: string): StatusCause[] {
+function validatePorts(ports: ContainerPort[] | undefined, path: string): StatusCause[] {
   const causes: StatusCause[] = []
   const names = new Set<string>()
   ;(ports ?? []).forEach((port, i) => {
@@ -57,7 +60,7 @@ function validatePorts(ports: Any[] | undefined, path: string): StatusCause[] {
   return causes
 }
 
-function validateEnv(env: Any[] | undefined, path: string): StatusCause[] {
+function validateEnv(env: EnvVar[] | undefined, path: string): StatusCause[] {
   const causes: StatusCause[] = []
   ;(env ?? []).forEach((e, i) => {
     const p = `${path}[${i}]`
@@ -67,11 +70,12 @@ function validateEnv(env: Any[] | undefined, path: string): StatusCause[] {
       causes.push(invalid(`${p}.name`, e.name, "a valid environment variable name must consist only of printable ASCII characters other than '='"))
     }
     if (e.valueFrom) {
-      const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((s) => e.valueFrom[s])
+      const from = e.valueFrom
+      const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((s) => (from as Fields)[s])
       if (e.value) causes.push(invalid(`${p}.valueFrom`, '', 'may not be specified when `value` is not empty'))
       if (sources.length === 0) causes.push(invalid(`${p}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'))
-      for (const ref of ['configMapKeyRef', 'secretKeyRef']) {
-        const r = e.valueFrom[ref]
+      for (const ref of ['configMapKeyRef', 'secretKeyRef'] as const) {
+        const r = from[ref]
         if (!r) continue
         if (!r.key) causes.push(required(`${p}.valueFrom.${ref}.key`))
         else for (const m of isConfigMapKey(r.key)) causes.push(invalid(`${p}.valueFrom.${ref}.key`, r.key, m))
@@ -81,14 +85,16 @@ function validateEnv(env: Any[] | undefined, path: string): StatusCause[] {
   return causes
 }
 
-function validateProbe(probe: Any | undefined, path: string): StatusCause[] {
+function validateProbe(probe: Probe | undefined, path: string): StatusCause[] {
   if (!probe) return []
   const causes: StatusCause[] = []
-  const handlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'].filter((h) => probe[h])
+  const f = probe as Fields
+  const handlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'].filter((h) => f[h])
   if (handlers.length === 0) causes.push(required(path, 'must specify a handler type'))
   else if (handlers.length > 1) causes.push(forbidden(`${path}.${handlers[1]}`, 'may not specify more than 1 handler type'))
   for (const f of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold']) {
-    if (typeof probe[f] === 'number' && probe[f] < 0) causes.push(invalid(`${path}.${f}`, probe[f], IS_NEGATIVE_MSG))
+    const v = (probe as Fields)[f]
+    if (typeof v === 'number' && v < 0) causes.push(invalid(`${path}.${f}`, v, IS_NEGATIVE_MSG))
   }
   const port = probe.httpGet?.port ?? probe.tcpSocket?.port
   if (port !== undefined) causes.push(...validatePortNumOrName(port, `${path}.${probe.httpGet ? 'httpGet' : 'tcpSocket'}.port`))
@@ -101,7 +107,7 @@ export function validatePortNumOrName(port: unknown, field: string): StatusCause
   return [invalid(field, port, 'must be an int or a string')]
 }
 
-function validateContainer(c: Any, path: string, volumes: Set<string>): StatusCause[] {
+function validateContainer(c: Container, path: string, volumes: Set<string>): StatusCause[] {
   const causes: StatusCause[] = []
   if (!c.name) causes.push(required(`${path}.name`))
   else causes.push(...dns1123Label(c.name, `${path}.name`))
@@ -111,7 +117,7 @@ function validateContainer(c: Any, path: string, volumes: Set<string>): StatusCa
   }
   causes.push(...validatePorts(c.ports, `${path}.ports`))
   causes.push(...validateEnv(c.env, `${path}.env`))
-  ;(c.volumeMounts ?? []).forEach((m: Any, i: number) => {
+  ;(c.volumeMounts ?? []).forEach((m, i) => {
     const p = `${path}.volumeMounts[${i}]`
     if (!m.name) causes.push(required(`${p}.name`))
     else if (!volumes.has(m.name)) causes.push(notFound(`${p}.name`, m.name))
@@ -123,7 +129,7 @@ function validateContainer(c: Any, path: string, volumes: Set<string>): StatusCa
   return causes
 }
 
-function validateContainers(list: Any[] | undefined, path: string, volumes: Set<string>, allNames: Set<string>, requireOne: boolean): StatusCause[] {
+function validateContainers(list: Container[] | undefined, path: string, volumes: Set<string>, allNames: Set<string>, requireOne: boolean): StatusCause[] {
   const causes: StatusCause[] = []
   if (requireOne && (!list || list.length === 0)) causes.push(required(path))
   ;(list ?? []).forEach((c, i) => {
@@ -141,8 +147,8 @@ function validateContainers(list: Any[] | undefined, path: string, volumes: Set<
 }
 
 /** ValidatePodSpec: volumes, containers, init containers, restart/DNS policies, node selector, names of references. */
-export function validatePodSpec(spec: Any | undefined, path: string): StatusCause[] {
-  const s: Any = spec ?? {}
+export function validatePodSpec(spec: PodSpec | undefined, path: string): StatusCause[] {
+  const s = spec ?? ({} as PodSpec)
   const causes: StatusCause[] = []
   const vols = validateVolumes(s.volumes, `${path}.volumes`)
   causes.push(...vols.causes)
@@ -152,7 +158,7 @@ export function validatePodSpec(spec: Any | undefined, path: string): StatusCaus
   const rp = s.restartPolicy
   if (rp === undefined || rp === '') causes.push(required(`${path}.restartPolicy`))
   else if (!['Always', 'OnFailure', 'Never'].includes(rp)) causes.push(notSupported(`${path}.restartPolicy`, rp, ['Always', 'OnFailure', 'Never']))
-  const dp = s.dnsPolicy
+  const dp = s.dnsPolicy as string | undefined
   if (dp === undefined || dp === '') causes.push(required(`${path}.dnsPolicy`))
   else if (!['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'].includes(dp)) {
     causes.push(notSupported(`${path}.dnsPolicy`, dp, ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None']))
@@ -172,9 +178,9 @@ export function validatePodSpec(spec: Any | undefined, path: string): StatusCaus
 }
 
 /** ValidatePodTemplateSpec: template labels/annotations (note the server's `<path>.labels`, not `.metadata.labels`) then the spec. */
-export function validatePodTemplateSpec(template: Any | undefined, path: string): StatusCause[] {
+export function validatePodTemplateSpec(template: PodTemplateSpec | undefined, path: string): StatusCause[] {
   if (!template) return [required(path)]
-  const meta: Any = template.metadata ?? {}
+  const meta = template.metadata ?? {}
   return [...validateLabels(meta.labels, `${path}.labels`), ...validateAnnotations(meta.annotations, `${path}.annotations`), ...validatePodSpec(template.spec, `${path}.spec`)]
 }
 
@@ -187,7 +193,7 @@ export function normalize(v: unknown): unknown {
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {}
     for (const k of Object.keys(v).sort()) {
-      const x = (v as Any)[k]
+      const x = (v as Fields)[k]
       if (x !== null && x !== undefined) out[k] = normalize(x)
     }
     return out
@@ -202,22 +208,22 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
 function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
   if (semanticEqual(a, b)) return
   if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
-    const keys = new Set([...Object.keys(a as Any), ...Object.keys(b as Any)])
-    for (const k of [...keys].sort()) diffPaths((a as Any)[k], (b as Any)[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, out)
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    for (const k of [...keys].sort()) diffPaths((a as Fields)[k], (b as Fields)[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`, out)
     return
   }
   out.push(`- \t${path}: ${JSON.stringify(a ?? null)}`, `+ \t${path}: ${JSON.stringify(b ?? null)}`)
 }
 
 /** ValidatePodUpdate's spec rule: only images, activeDeadlineSeconds, added tolerations and a few others may change. */
-export function validatePodSpecUpdate(newSpec: Any | undefined, oldSpec: Any | undefined): StatusCause[] {
+export function validatePodSpecUpdate(newSpec: PodSpec | undefined, oldSpec: PodSpec | undefined): StatusCause[] {
   const causes: StatusCause[] = []
-  const n: Any = structuredClone(newSpec ?? {})
-  const o: Any = oldSpec ?? {}
+  const n: PodSpec = structuredClone(newSpec ?? ({} as PodSpec))
+  const o: PodSpec = oldSpec ?? ({} as PodSpec)
   // Neutralise the fields that may change, then anything left that differs is forbidden.
-  for (const kind of ['containers', 'initContainers']) {
-    const nl: Any[] = n[kind] ?? []
-    const ol: Any[] = o[kind] ?? []
+  for (const kind of ['containers', 'initContainers'] as const) {
+    const nl = n[kind] ?? []
+    const ol = o[kind] ?? []
     nl.forEach((c, i) => {
       if (ol[i]) c.image = ol[i].image
     })
@@ -231,15 +237,16 @@ export function validatePodSpecUpdate(newSpec: Any | undefined, oldSpec: Any | u
     causes.push(invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'))
     n.activeDeadlineSeconds = o.activeDeadlineSeconds
   }
-  const oldTolerations: Any[] = o.tolerations ?? []
-  const newTolerations: Any[] = n.tolerations ?? []
+  const oldTolerations = o.tolerations ?? []
+  const newTolerations = n.tolerations ?? []
   if (oldTolerations.every((t) => newTolerations.some((x) => semanticEqual(x, t)))) n.tolerations = o.tolerations
   if (typeof o.terminationGracePeriodSeconds === 'number' && o.terminationGracePeriodSeconds < 0 && n.terminationGracePeriodSeconds === 1) {
     n.terminationGracePeriodSeconds = o.terminationGracePeriodSeconds
   }
   // Scheduling gates may only be removed.
-  const oldGates: Any[] = o.schedulingGates ?? []
-  if ((n.schedulingGates ?? []).every((g: Any) => oldGates.some((x) => x.name === g.name))) n.schedulingGates = o.schedulingGates
+  type Gate = {name?: string}
+  const oldGates = (o.schedulingGates ?? []) as Gate[]
+  if (((n.schedulingGates ?? []) as Gate[]).every((g) => oldGates.some((x) => x.name === g.name))) n.schedulingGates = o.schedulingGates
   // nodeName is set through the binding subresource, never by a plain update; keep the comparison strict.
   if (!semanticEqual(n, o)) {
     const lines: string[] = []

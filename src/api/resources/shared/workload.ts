@@ -1,18 +1,18 @@
 // What the replicated workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet) share: template and selector rules, patch shape.
 import type {StatusCause} from '../../types.js'
+import type {PodTemplateSpec} from '../../types/workloads.js'
 import {goLabelSelector, goStringMap, invalid, notSupported, required} from '../../validation/errors.js'
-import {selectorEmpty, selectorMatches, validateLabelSelector} from './checks.js'
+import {selectorIsEmpty, type LabelSelector} from '../../selectors.js'
+import {selectorMismatch, validateLabelSelector} from './checks.js'
 import {conditionsStatusPatch, kindPatch, podTemplateSpecPatch} from './patch.js'
 import {validatePodTemplateSpec} from './pod-spec-validation.js'
 
-type Any = Record<string, any>
-
 /** ValidatePodTemplateSpecForReplicaSet (shared by Deployments, ReplicaSets, StatefulSets, DaemonSets). */
-export function validateReplicatedTemplate(template: Any | undefined, selector: Any | undefined, path: string): StatusCause[] {
+export function validateReplicatedTemplate(template: PodTemplateSpec | undefined, selector: LabelSelector | undefined, path: string): StatusCause[] {
   if (!template) return [required(path)]
   const causes: StatusCause[] = []
   const labels = template.metadata?.labels
-  if (selector && !selectorEmpty(selector) && !selectorMatches(selector, labels)) {
+  if (selector && !selectorIsEmpty(selector) && selectorMismatch(selector, labels)) {
     causes.push(invalid(`${path}.metadata.labels`, goStringMap(labels), '`selector` does not match template `labels`'))
   }
   causes.push(...validatePodTemplateSpec(template, path))
@@ -25,10 +25,10 @@ export function validateReplicatedTemplate(template: Any | undefined, selector: 
 }
 
 /** spec.selector must be set, valid and non-empty; `kindWord` names the kind in the message as the real server does. */
-export function validateSelectorRequired(spec: Any, kindWord: string): StatusCause[] {
+export function validateSelectorRequired(spec: {selector?: LabelSelector}, kindWord: string): StatusCause[] {
   if (!spec.selector) return [required('spec.selector')]
   const causes = validateLabelSelector(spec.selector, 'spec.selector')
-  if (selectorEmpty(spec.selector)) causes.push(invalid('spec.selector', goLabelSelector(spec.selector), `empty selector is invalid for ${kindWord}`))
+  if (selectorIsEmpty(spec.selector)) causes.push(invalid('spec.selector', goLabelSelector(spec.selector), `empty selector is invalid for ${kindWord}`))
   return causes
 }
 
