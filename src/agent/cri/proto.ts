@@ -68,12 +68,15 @@ const messages: Record<string, Record<string, FieldSpec>> = {
   RemovePodSandboxResponse: {},
   PodSandboxStatusRequest: {podSandboxId: [1, 'string'], verbose: [2, 'bool']},
   PodSandboxNetworkStatus: {ip: [1, 'string']},
+  Namespace: {options: [2, 'NamespaceOption']},
+  LinuxPodSandboxStatus: {namespaces: [1, 'Namespace']},
   PodSandboxStatus: {
     id: [1, 'string'],
     metadata: [2, 'PodSandboxMetadata'],
     state: [3, 'PodSandboxState'],
     createdAt: [4, 'int64'],
     network: [5, 'PodSandboxNetworkStatus'],
+    linux: [6, 'LinuxPodSandboxStatus'],
     labels: [7, 'string', 'map'],
     annotations: [8, 'string', 'map'],
     runtimeHandler: [9, 'string'],
@@ -239,7 +242,7 @@ function methodsOf(table: Record<string, readonly [string, string]>): Record<str
 
 /** Builds the protobufjs root holding runtime.v1's messages and both services. */
 export function criRoot(): protobuf.Root {
-  const nested: Record<string, any> = {...enums}
+  const nested: Record<string, object> = {...enums}
   for (const [name, spec] of Object.entries(messages)) nested[name] = fields(spec)
   nested.RuntimeService = {methods: methodsOf(RUNTIME_METHODS)}
   nested.ImageService = {methods: methodsOf(IMAGE_METHODS)}

@@ -128,6 +128,8 @@ export interface PodSandboxStatus {
   /** Nanoseconds since the epoch. */
   createdAt: number
   network: {ip: string} | null
+  /** The sandbox's namespace modes (network NODE for hostNetwork pods). */
+  linux: {namespaces: {options: NamespaceOption | null} | null} | null
   labels: Labels
   annotations: Labels
   runtimeHandler: string
