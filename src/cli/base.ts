@@ -5,7 +5,7 @@ import {SkiffError} from '../errors.js'
 
 /** Every skiff command extends this; library errors meant for users carry exit codes and suggestions. */
 export abstract class SkiffCommand extends Command {
-  protected override async catch(err: Error & {exitCode?: number}): Promise<any> {
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (isSkiffError(err)) {
       this.error(err.message, {exit: err.exitCode, suggestions: err.suggestions.length ? err.suggestions : undefined})
     }

@@ -5,7 +5,7 @@ import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {pipeline} from 'node:stream/promises'
-import {Listr, type ListrTaskWrapper} from 'listr2'
+import {Listr} from 'listr2'
 import {SkiffError} from '../errors.js'
 import type {ProgressMode} from './create/index.js'
 import type {Provider} from './provider.js'
@@ -87,7 +87,7 @@ export async function loadImages(provider: Provider, opts: {cluster: string; ima
     const tasks = new Listr(
       needs.map(({node, missing}) => ({
         title: node,
-        task: async (_c: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
+        task: async (_c, task) => {
           const t0 = Date.now()
           if (missing.length === 0) {
             task.title = `${node}: already has ${Object.keys(ids).join(', ')}`
@@ -100,11 +100,10 @@ export async function loadImages(provider: Provider, opts: {cluster: string; ima
           task.title = `${node}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)}s`
         },
       })),
-      {concurrent: true, exitOnError: false, renderer: progress, fallbackRenderer: 'simple'} as any,
+      {concurrent: true, exitOnError: false, renderer: progress, fallbackRenderer: 'simple'},
     )
     await tasks.run()
-    const failed = (tasks as any).errors?.length ? (tasks as any).errors : []
-    if (failed.length) throw new SkiffError(`loading failed on some nodes: ${failed.map((e: Error) => e.message).join('; ')}`)
+    if (tasks.errors.length) throw new SkiffError(`loading failed on some nodes: ${tasks.errors.map((e) => e.message).join('; ')}`)
   } finally {
     await rm(dir, {recursive: true, force: true})
   }

@@ -48,22 +48,24 @@ export function buildKubeconfig(cluster: string, server: string, ca: string, cer
 
 /** Parses kubeconfig text; an empty file is an empty config. */
 export function parseKubeconfig(text: string, source: string): Kubeconfig {
-  let doc: any
+  let doc: unknown
   try {
     doc = yaml.load(text)
-  } catch (err: any) {
-    throw new SkiffError(`${source} is not a valid kubeconfig: ${err.reason ?? err.message}`, {suggestions: ['Fix or move the file, or pass --kubeconfig to write elsewhere.']})
+  } catch (err) {
+    const e = err as Error & {reason?: string}
+    throw new SkiffError(`${source} is not a valid kubeconfig: ${e.reason ?? e.message}`, {suggestions: ['Fix or move the file, or pass --kubeconfig to write elsewhere.']})
   }
   doc ??= {}
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new SkiffError(`${source} is not a valid kubeconfig: expected a mapping`)
-  return {...doc, apiVersion: 'v1', kind: 'Config', clusters: doc.clusters ?? [], users: doc.users ?? [], contexts: doc.contexts ?? []}
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new SkiffError(`${source} is not a valid kubeconfig: expected a mapping`)
+  const d = doc as Partial<Kubeconfig>
+  return {...d, apiVersion: 'v1', kind: 'Config', clusters: d.clusters ?? [], users: d.users ?? [], contexts: d.contexts ?? []}
 }
 
 async function readKubeconfig(path: string): Promise<Kubeconfig | undefined> {
   try {
     return parseKubeconfig(await readFile(path, 'utf8'), path)
-  } catch (err: any) {
-    if (err.code === 'ENOENT') return undefined
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
   }
 }

@@ -32,7 +32,7 @@ export interface CertificateAuthority extends KeyPair {
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key as any)
+  const der = await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey)
   return x509.PemConverter.encode(der, 'PRIVATE KEY')
 }
 

@@ -57,8 +57,8 @@ export async function createNetwork(ctx: CreateContext): Promise<void> {
       ctx.madeSomething = true
       await ctx.provider.createNetwork(network.name, network.subnet, network.gateway, ctx.config.name)
       return
-    } catch (err: any) {
-      if (!/overlaps/i.test(String(err?.message)) || attempt >= 20) throw err
+    } catch (err) {
+      if (!/overlaps/i.test(String((err as Error | undefined)?.message)) || attempt >= 20) throw err
       tried.push(network.subnet)
       const {subnets} = await ctx.provider.networks()
       ctx.plan = planCluster(ctx.config, pickSubnet([...subnets, ...tried]))

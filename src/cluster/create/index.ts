@@ -1,5 +1,5 @@
 // `cluster create` as an ordered list of listr2 tasks over one context; a failure removes what was made.
-import {Listr} from 'listr2'
+import {Listr, type ListrRendererValue} from 'listr2'
 import type {ApiClient} from '../../client/api-client.js'
 import {SkiffError} from '../../errors.js'
 import type {ClusterConfig} from '../../config/types.js'
@@ -42,7 +42,7 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
     return cp ? `last lines of ${cp}'s log:\n${await provider.logs(cp, 15)}` : ''
   }
 
-  const tasks = new Listr<CreateContext>(
+  const tasks = new Listr<CreateContext, ListrRendererValue, ListrRendererValue>(
     [
       {title: 'Checking Docker and the cluster name', task: async () => {
         await preflight(ctx)
@@ -104,7 +104,7 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
         },
       },
     ],
-    {renderer: progress, fallbackRenderer: 'simple', exitOnError: true, rendererOptions: {collapseSubtasks: false}} as any,
+    {renderer: progress, fallbackRenderer: 'simple', exitOnError: true, rendererOptions: {collapseSubtasks: false}},
   )
 
   try {

@@ -3,7 +3,7 @@ import {poll, PollTimeoutError, type PollClock} from '../../api/poll.js'
 import {SkiffError} from '../../errors.js'
 
 /** Reads one API path as JSON; throws when the server does not answer 2xx. */
-export type GetJSON = (path: string) => Promise<any>
+export type GetJSON = (path: string) => Promise<unknown>
 
 /** Polls until `check` returns a value, or throws with `describe(lastError)` at the deadline. */
 export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: {deadline: number; intervalMs: number; clock?: PollClock; what: string; onTimeout?: () => Promise<string>}): Promise<T> {
@@ -27,10 +27,10 @@ export interface NodeReadiness {
 
 /** Reads the Ready condition of every node. */
 export async function nodeReadiness(get: GetJSON): Promise<NodeReadiness[]> {
-  const list = await get('/api/v1/nodes')
-  return (list.items ?? []).map((n: any) => ({
+  const list = (await get('/api/v1/nodes')) as {items?: {metadata: {name: string}; status?: {conditions?: {type: string; status: string}[]}}[]}
+  return (list.items ?? []).map((n) => ({
     name: n.metadata.name,
-    ready: (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True'),
+    ready: (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
   }))
 }
 

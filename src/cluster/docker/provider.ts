@@ -24,9 +24,10 @@ export class DockerProvider implements Provider {
   async ping(): Promise<void> {
     try {
       await this.docker.ping()
-    } catch (err: any) {
+    } catch (err) {
       const where = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'
-      throw new SkiffError(`cannot reach the Docker engine at ${where}: ${err.code ?? err.message}`, {
+      const e = err as NodeJS.ErrnoException
+      throw new SkiffError(`cannot reach the Docker engine at ${where}: ${e.code ?? e.message}`, {
         exitCode: 3,
         suggestions: ['Start Docker (e.g. `sudo systemctl start docker`), or run scripts/install-docker.sh to install and start it.'],
       })
@@ -66,7 +67,7 @@ export class DockerProvider implements Provider {
     const nets = await this.docker.listNetworks()
     return {
       names: nets.map((n) => n.Name),
-      subnets: nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c: any) => c.Subnet).filter(Boolean)),
+      subnets: nets.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => Boolean(s))),
     }
   }
 
@@ -176,6 +177,7 @@ export class DockerProvider implements Provider {
   }
 }
 
-function ignoreNotFound(err: any): void {
-  if (err?.statusCode !== 404 && err?.statusCode !== 409) throw err
+function ignoreNotFound(err: unknown): void {
+  const status = (err as {statusCode?: number} | undefined)?.statusCode
+  if (status !== 404 && status !== 409) throw err
 }
