@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import yaml from 'js-yaml'
 import {deleteClusterHard, kubectlFor, repo, skiff} from '../helpers/cli.js'
+import {waitFor} from '../helpers/wait.js'
 
 const name = `e2e${process.pid % 100000}`
 
@@ -103,10 +104,9 @@ describe('skiff cluster (end to end)', function () {
     let out = ''
     watcher.stdout!.on('data', (c) => (out += c))
     try {
-      const deadline = Date.now() + 15_000
-      while (!/^x\s/m.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      await waitFor('the watch to list x', async () => /^x\s/m.test(out), 15_000, 100)
       assert.equal((await kubectl.run(['label', 'cm', 'x', 'seen=yes'])).code, 0)
-      while ((out.match(/^x\s/gm) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      await waitFor('the watch to show the update', async () => (out.match(/^x\s/gm) ?? []).length >= 2, 15_000, 100).catch(() => undefined)
       assert.ok((out.match(/^x\s/gm) ?? []).length >= 2, `watch did not show the update:\n${out}`)
     } finally {
       watcher.kill()

@@ -8,6 +8,7 @@ import {promisify} from 'node:util'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
 import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
+import {waitFor} from '../../helpers/wait.js'
 
 const run = promisify(execFile)
 
@@ -87,10 +88,9 @@ spec:
     const proc = spawn('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), 'get', 'cm', 'w', '-w'])
     let out = ''
     proc.stdout.on('data', d => { out += d })
-    const deadline = Date.now() + 10_000
-    while (!/w\s+1\s/.test(out) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50))
+    await waitFor('the watch to list w', async () => /w\s+1\s/.test(out), 10_000, 50)
     await kubectl('patch', 'cm', 'w', '--type', 'merge', '-p', '{"data":{"b":"2"}}')
-    while (!/w\s+2\s/.test(out) && Date.now() < deadline) await new Promise(r => setTimeout(r, 50))
+    await waitFor('the watch to show the update', async () => /w\s+2\s/.test(out), 10_000, 50)
     proc.kill()
     assert.match(out, /w\s+2\s/)
   })

@@ -10,6 +10,7 @@ import Docker from 'dockerode'
 import {DockerProvider} from '../../../src/cluster/docker/provider.js'
 import {DEBIAN_BASE, DEBOOTSTRAP_BASE, ensureNodeImage} from '../../../src/cluster/image/index.js'
 import {repoRoot} from '../../../src/cluster/version.js'
+import {waitFor} from '../../helpers/wait.js'
 
 const execFileP = promisify(execFile)
 const docker = new Docker()
@@ -94,13 +95,8 @@ describe('node image (integration)', function () {
     })
     const t0 = Date.now()
     await container.start()
-    let ready = false
-    for (let i = 0; i < 600 && !ready; i++) {
-      ready = await dockerExec(name, 'docker', 'info', '--format', '{{.ServerVersion}}').then(
-        () => true,
-        () => new Promise<boolean>((r) => setTimeout(() => r(false), 50)),
-      )
-    }
+    // On a timeout the assertion below shows the entrypoint's log.
+    const ready = await waitFor('the inner dockerd', () => dockerExec(name, 'docker', 'info', '--format', '{{.ServerVersion}}').then(() => true), 30_000, 50).catch(() => false)
     const floorMs = Date.now() - t0
     assert.ok(ready, `inner dockerd did not answer; entrypoint log:\n${(await container.logs({stdout: true, stderr: true})).toString()}`)
     log(`floor: container start -> inner \`docker info\` answering: ${floorMs} ms`)
@@ -135,10 +131,8 @@ describe('node image (integration)', function () {
 
     // etcd runs on a control-plane node and the bundled Node.js runtime works.
     let health = ''
-    for (let i = 0; i < 100 && !health.includes('true'); i++) {
-      health = await dockerExec(name, 'node', '-e', "fetch('http://127.0.0.1:2379/health').then(r => r.text()).then(t => console.log(t), () => console.log('down'))").catch(() => '')
-      if (!health.includes('true')) await new Promise((r) => setTimeout(r, 100))
-    }
+    const etcdHealth = () => dockerExec(name, 'node', '-e', "fetch('http://127.0.0.1:2379/health').then(r => r.text()).then(t => console.log(t), () => console.log('down'))").catch(() => '')
+    await waitFor('etcd health', async () => (health = await etcdHealth()).includes('true'), 15_000, 100).catch(() => undefined)
     assert.match(health, /"health":\s*"true"/)
 
     const stats = (await container.stats({stream: false})) as {memory_stats: {usage?: number; stats?: {cache?: number}}}

@@ -7,6 +7,7 @@ import WebSocket from 'ws'
 import {PodLabels} from '../../../src/agent/container-labels.js'
 import {startAgentServer, type RunningAgentServer} from '../../../src/agent/server/index.js'
 import {createTestCa, type TestCert} from '../../helpers/pki.js'
+import {waitFor} from '../../helpers/wait.js'
 
 const IMAGE = process.env.SKIFF_TEST_BUSYBOX ?? 'skiff/busybox:test'
 
@@ -81,10 +82,7 @@ describe('agent streaming server on a real dockerd', function () {
     await old.wait()
     await podContainer('p', 'app', ['sh', '-c', 'echo a; echo b >&2; sleep 0.3; echo c; sleep 600'], {restartCount: 1})
     let logs = ''
-    for (let i = 0; i < 50 && !logs.includes('c\n'); i++) {
-      logs = (await get(`/containerLogs/${ns}/p/app`)).text
-      await new Promise(r => setTimeout(r, 100))
-    }
+    await waitFor('the third line', async () => (logs = (await get(`/containerLogs/${ns}/p/app`)).text).includes('c\n'), 5000, 100)
     // stdout and stderr are copied separately by docker: only the line after the pause has a sure place.
     assert.deepEqual(logs.split('\n').sort(), ['', 'a', 'b', 'c'])
     assert.equal((await get(`/containerLogs/${ns}/p/app?tailLines=1`)).text, 'c\n')

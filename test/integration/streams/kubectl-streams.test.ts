@@ -9,6 +9,7 @@ import {startAgentServer, type RunningAgentServer} from '../../../src/agent/serv
 import {startApiServer, type RunningApiServer} from '../../../src/apiserver/index.js'
 import {MemoryStore} from '../../../src/store/index.js'
 import {createTestCa} from '../../helpers/pki.js'
+import {waitFor} from '../../helpers/wait.js'
 import {FakeDocker, type FakeContainer} from '../../unit/agent/server/fake-docker.js'
 
 const run = promisify(execFile)
@@ -190,7 +191,7 @@ spec: {containers: [{name: app, image: busybox}]}
     await new Promise<void>(resolve => p.stdout.once('data', () => resolve()))
     assert.equal(web.followers.length, 1)
     p.kill('SIGINT')
-    for (let i = 0; i < 100 && web.followers.length > 0; i++) await new Promise(r => setTimeout(r, 20))
+    await waitFor('the agent stream to close', async () => web.followers.length === 0, 2000, 20)
     assert.equal(web.followers.length, 0)
   })
 })
