@@ -1,6 +1,7 @@
 // exec and attach over WebSocket with the Kubernetes channel protocol (v5/v4.channel.k8s.io): binary messages whose first byte is the channel.
 import type {Duplex} from 'node:stream'
 import type {WebSocket} from 'ws'
+import {poll, PollTimeoutError} from '../../api/poll.js'
 import {containerInstances, type DockerApi, onContainerOutput} from './runtime.js'
 import {AgentError} from './status.js'
 
@@ -120,12 +121,15 @@ export async function runStream(ws: WebSocket, docker: DockerApi, containerId: s
       resize = (w, h) => exec.resize({w, h})
       exitCode = async () => {
         // Docker may report the exec as running for a moment after its stream ended.
-        for (let i = 0; i < 50; i++) {
+        const exited = async () => {
           const info = await exec.inspect()
-          if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode
-          await new Promise(r => setTimeout(r, 20))
+          return !info.Running && typeof info.ExitCode === 'number' ? info.ExitCode : undefined
         }
-        return undefined
+        return poll(exited, {what: 'the exec to exit', intervalMs: 20, deadline: Date.now() + 1000}).catch((err) => {
+          // Still running after a second: no exit code; docker failing to answer: its error.
+          if (err instanceof PollTimeoutError && err.lastError) throw err.lastError
+          return undefined
+        })
       }
     } else {
       const info = await c.inspect()
