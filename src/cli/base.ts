@@ -1,5 +1,6 @@
 // Base class of skiff commands: prints SkiffErrors as a message plus what to do, never as a stack.
 import {Command} from '@oclif/core'
+import chalk from 'chalk'
 import type {ProgressMode} from '../cluster/create/index.js'
 import {SkiffError} from '../errors.js'
 
@@ -10,6 +11,11 @@ export abstract class SkiffCommand extends Command {
       this.error(err.message, {exit: err.exitCode, suggestions: err.suggestions.length ? err.suggestions : undefined})
     }
     return super.catch(err)
+  }
+
+  /** Whether to print colour: chalk's detection (a terminal that shows it; FORCE_COLOR), and never with NO_COLOR set (no-color.org). */
+  protected colour(): boolean {
+    return chalk.level > 0 && !process.env.NO_COLOR
   }
 
   /** How long-running work shows progress: nothing with --json, animated on a terminal, line by line elsewhere. */

@@ -1,6 +1,5 @@
 // `skiff cluster list`: the clusters on this Docker engine with node counts and state.
 import {Flags} from '@oclif/core'
-import chalk from 'chalk'
 import yaml from 'js-yaml'
 import {SkiffCommand} from '../../cli/base.js'
 import {engineProvider} from '../../cli/provider.js'
@@ -20,8 +19,7 @@ export default class ClusterList extends SkiffCommand {
     const clusters = await listClusters(engineProvider())
     if (flags.output === 'json') this.log(JSON.stringify(clusters, null, 2))
     else if (flags.output === 'yaml') this.log(yaml.dump(clusters))
-    // chalk's detection: colour only on a terminal that supports it (and never with NO_COLOR/FORCE_COLOR=0/--no-color).
-    else for (const line of clusterTable(clusters, {colour: chalk.level > 0})) this.log(line)
+    else for (const line of clusterTable(clusters, {colour: this.colour()})) this.log(line)
     return clusters
   }
 }

@@ -47,6 +47,17 @@ describe('skiff cluster list', () => {
     assert.deepEqual(yaml.load(y.stdout), parsed.map((c) => JSON.parse(JSON.stringify(c))))
   })
 
+  it('prints no colour codes when NO_COLOR is set, even where colour is supported', async () => {
+    process.env.NO_COLOR = '1'
+    try {
+      const {stdout} = await runSkiff(['cluster', 'list'], {stripAnsi: false})
+      assert.match(stdout, /Degraded/)
+      assert.ok(!stdout.includes('\u001b['), stdout)
+    } finally {
+      delete process.env.NO_COLOR
+    }
+  })
+
   it('says how to create one when there are none', async () => {
     fake.clusters = []
     const {stdout} = await runSkiff(['cluster', 'list'])

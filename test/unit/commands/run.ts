@@ -21,7 +21,7 @@ function sourceConfig(): Promise<Config> {
   return config
 }
 
-/** Runs `skiff ARGS` and captures its output, result and error. */
-export async function runSkiff<T>(args: string[]) {
-  return runCommand<T>(args, await sourceConfig())
+/** Runs `skiff ARGS` and captures its output (ANSI codes stripped unless asked to keep them), result and error. */
+export async function runSkiff<T>(args: string[], capture: {stripAnsi?: boolean} = {}) {
+  return runCommand<T>(args, await sourceConfig(), capture)
 }
