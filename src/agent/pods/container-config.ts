@@ -5,9 +5,8 @@ import {PodLabels, SANDBOX_CONTAINER, dockerContainerName} from '../container-la
 import {expandVars} from './env.js'
 import {PAUSE_IMAGE} from './pause-image.js'
 import {milliCPU, quantityNumber} from '../../api/quantity.js'
+import type {Container, Pod} from '../../api/types/workloads.js'
 import type {CreateRequest} from './runtime.js'
-
-type Any = any
 
 /** CFS period the kubelet uses (100 ms); quotas are expressed against it. */
 export const CPU_PERIOD_US = 100_000
@@ -17,15 +16,15 @@ const MIN_QUOTA_US = 1000
 const MIN_SHARES = 2
 
 /** Hash of the parts of a container spec whose change requires a new container (resources excluded: resizable). */
-export function containerHash(container: Any): string {
+export function containerHash(container: Container | undefined): string {
   const {resources: _r, ...rest} = container ?? {}
   return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16)
 }
 
-function podLabels(pod: Any, containerName: string, type: 'sandbox' | 'init' | 'app', restartCount: number, hash: string): Record<string, string> {
+function podLabels(pod: Pod, containerName: string, type: 'sandbox' | 'init' | 'app', restartCount: number, hash: string): Record<string, string> {
   return {
-    [PodLabels.podUID]: pod.metadata.uid,
-    [PodLabels.podName]: pod.metadata.name,
+    [PodLabels.podUID]: pod.metadata.uid ?? '',
+    [PodLabels.podName]: pod.metadata.name ?? '',
     [PodLabels.podNamespace]: pod.metadata.namespace ?? 'default',
     [PodLabels.containerName]: containerName,
     [PodLabels.containerType]: type,
@@ -35,13 +34,13 @@ function podLabels(pod: Any, containerName: string, type: 'sandbox' | 'init' | '
 }
 
 /** The create request of a pod's sandbox; attempt distinguishes re-created sandboxes. */
-export function sandboxRequest(pod: Any, attempt: number): CreateRequest {
+export function sandboxRequest(pod: Pod, attempt: number): CreateRequest {
   const md = pod.metadata
-  const spec = pod.spec ?? {}
+  const spec = pod.spec ?? {containers: []}
   const hostNetwork = spec.hostNetwork === true
   const extraHosts: string[] = []
   for (const a of spec.hostAliases ?? []) for (const h of a.hostnames ?? []) extraHosts.push(`${h}:${a.ip}`)
-  const body: Record<string, any> = {
+  const body: Record<string, unknown> = {
     Image: PAUSE_IMAGE,
     Labels: podLabels(pod, SANDBOX_CONTAINER, 'sandbox', attempt, ''),
     HostConfig: {
@@ -57,11 +56,11 @@ export function sandboxRequest(pod: Any, attempt: number): CreateRequest {
     body.Hostname = String(spec.hostname ?? md.name).slice(0, 63).replace(/[-.]+$/, '')
     if (spec.subdomain) body.Domainname = `${spec.subdomain}.${md.namespace ?? 'default'}.svc.cluster.local`
   }
-  return {name: dockerContainerName(SANDBOX_CONTAINER, md.name, md.namespace ?? 'default', md.uid, attempt), body}
+  return {name: dockerContainerName(SANDBOX_CONTAINER, md.name ?? '', md.namespace ?? 'default', md.uid ?? '', attempt), body}
 }
 
 /** Docker resource settings from a container's requests and limits (CFS quota for the cpu limit, shares for the request). */
-export function resourceConfig(container: Any): Record<string, number> {
+export function resourceConfig(container: Pick<Container, 'resources'> | undefined): Record<string, number> {
   const limits = container?.resources?.limits ?? {}
   const requests = container?.resources?.requests ?? {}
   const out: Record<string, number> = {}
@@ -96,9 +95,9 @@ export interface ContainerContext {
 }
 
 /** The create request of one of a pod's containers. */
-export function containerRequest(pod: Any, container: Any, ctx: ContainerContext): CreateRequest {
+export function containerRequest(pod: Pod, container: Container, ctx: ContainerContext): CreateRequest {
   const md = pod.metadata
-  const spec = pod.spec ?? {}
+  const spec = pod.spec ?? {containers: []}
   const sc = container.securityContext ?? {}
   const psc = spec.securityContext ?? {}
   const binds: string[] = []
@@ -112,7 +111,7 @@ export function containerRequest(pod: Any, container: Any, ctx: ContainerContext
   }
   const runAsUser = sc.runAsUser ?? psc.runAsUser
   const runAsGroup = sc.runAsGroup ?? psc.runAsGroup
-  const hostConfig: Record<string, any> = {
+  const hostConfig: Record<string, unknown> = {
     NetworkMode: `container:${ctx.sandboxID}`,
     IpcMode: `container:${ctx.sandboxID}`,
     PidMode: spec.shareProcessNamespace ? `container:${ctx.sandboxID}` : undefined,
@@ -126,7 +125,7 @@ export function containerRequest(pod: Any, container: Any, ctx: ContainerContext
     CapDrop: sc.capabilities?.drop,
     ...resourceConfig(container),
   }
-  const body: Record<string, any> = {
+  const body: Record<string, unknown> = {
     Image: container.image,
     Env: [...ctx.env].map(([k, v]) => `${k}=${v}`),
     Labels: podLabels(pod, container.name, ctx.type, ctx.restartCount, containerHash(container)),
@@ -139,8 +138,8 @@ export function containerRequest(pod: Any, container: Any, ctx: ContainerContext
   }
   if (runAsUser !== undefined) body.User = runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser)
   // command replaces the image's ENTRYPOINT (and with it its CMD); args replaces CMD. $(VAR) expands in both.
-  if (container.command) body.Entrypoint = container.command.map((s: string) => expandVars(s, ctx.env))
-  if (container.args) body.Cmd = container.args.map((s: string) => expandVars(s, ctx.env))
+  if (container.command) body.Entrypoint = container.command.map((s) => expandVars(s, ctx.env))
+  if (container.args) body.Cmd = container.args.map((s) => expandVars(s, ctx.env))
   else if (container.command) body.Cmd = []
-  return {name: dockerContainerName(container.name, md.name, md.namespace ?? 'default', md.uid, ctx.restartCount), body}
+  return {name: dockerContainerName(container.name, md.name ?? '', md.namespace ?? 'default', md.uid ?? '', ctx.restartCount), body}
 }

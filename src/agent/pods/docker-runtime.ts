@@ -15,6 +15,9 @@ function typeOf(labels: Record<string, string>): ContainerInfo['type'] {
   return 'app'
 }
 
+/** The HTTP status of a failed docker call (docker-modem sets statusCode). */
+const statusOf = (err: unknown): number | undefined => (err as {statusCode?: number} | undefined)?.statusCode
+
 function stateOf(s: string | undefined): ContainerInfo['state'] {
   if (s === 'running' || s === 'paused' || s === 'restarting') return 'running'
   if (s === 'exited' || s === 'dead') return 'exited'
@@ -62,8 +65,8 @@ export class DockerRuntime implements ContainerRuntime {
     let d: Dockerode.ContainerInspectInfo
     try {
       d = await this.docker.getContainer(id).inspect()
-    } catch (err: any) {
-      if (err?.statusCode === 404) {
+    } catch (err) {
+      if (statusOf(err) === 404) {
         this.inspected.delete(id)
         return undefined
       }
@@ -89,7 +92,7 @@ export class DockerRuntime implements ContainerRuntime {
       exitCode: st.ExitCode,
       oomKilled: st.OOMKilled,
       error: st.Error || undefined,
-      ip: (d.NetworkSettings as any)?.IPAddress || Object.values(d.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined,
+      ip: (d.NetworkSettings as {IPAddress?: string} | undefined)?.IPAddress || Object.values(d.NetworkSettings?.Networks ?? {})[0]?.IPAddress || undefined,
     }
     this.inspected.set(id, {state: st.Status, info})
     return info
@@ -98,8 +101,8 @@ export class DockerRuntime implements ContainerRuntime {
   async imageID(ref: string): Promise<string | undefined> {
     try {
       return (await this.docker.getImage(ref).inspect()).Id
-    } catch (err: any) {
-      if (err?.statusCode === 404) return undefined
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined
       throw err
     }
   }
@@ -107,7 +110,7 @@ export class DockerRuntime implements ContainerRuntime {
   async pullImage(ref: string): Promise<void> {
     const stream = await this.docker.pull(ref)
     await new Promise<void>((resolve, reject) => {
-      this.docker.modem.followProgress(stream, (err: Error | null, events: any[]) => {
+      this.docker.modem.followProgress(stream, (err: Error | null, events: {error?: string}[]) => {
         if (err) return reject(err)
         const failed = events?.find((e) => e?.error)
         if (failed) return reject(new Error(failed.error))
@@ -128,17 +131,17 @@ export class DockerRuntime implements ContainerRuntime {
   async stop(id: string, graceSeconds: number): Promise<void> {
     try {
       await this.docker.getContainer(id).stop({t: Math.max(0, Math.round(graceSeconds))})
-    } catch (err: any) {
+    } catch (err) {
       // 304: already stopped; 404: already gone. Both are the outcome we want.
-      if (err?.statusCode !== 304 && err?.statusCode !== 404) throw err
+      if (statusOf(err) !== 304 && statusOf(err) !== 404) throw err
     }
   }
 
   async remove(id: string): Promise<void> {
     try {
       await this.docker.getContainer(id).remove({force: true, v: true})
-    } catch (err: any) {
-      if (err?.statusCode !== 404 && err?.statusCode !== 409) throw err
+    } catch (err) {
+      if (statusOf(err) !== 404 && statusOf(err) !== 409) throw err
     }
     this.inspected.delete(id)
   }

@@ -1,7 +1,6 @@
 // Container environment from a pod spec: envFrom, env values with $(VAR) expansion, ConfigMap/Secret keys, fieldRef and resourceFieldRef.
 import {quantityNumber} from '../../api/quantity.js'
-
-type Any = any
+import type {Container, Pod, ResourceFieldSelector} from '../../api/types/workloads.js'
 
 /** Where env and volumes read ConfigMaps and Secrets from; undefined means the object does not exist. Secret data is decoded. */
 export interface ObjectLookup {
@@ -26,10 +25,10 @@ export interface PodRuntimeFacts {
 }
 
 /** Reads one of the fields the downward API exposes ("metadata.labels['app']", "status.podIP", ...). */
-export function podFieldValue(pod: Any, path: string, facts: PodRuntimeFacts): string {
+export function podFieldValue(pod: Pod, path: string, facts: PodRuntimeFacts): string {
   const md = pod.metadata ?? {}
   const sub = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(path)
-  if (sub) return String((md[sub[1]] ?? {})[sub[2]] ?? '')
+  if (sub) return String(md[sub[1] as 'labels' | 'annotations']?.[sub[2]] ?? '')
   switch (path) {
     case 'metadata.name':
       return md.name ?? ''
@@ -65,7 +64,7 @@ export function formatMap(m: Record<string, string> | undefined): string {
 }
 
 /** Value of a resourceFieldRef ("limits.cpu", "requests.memory") in units of its divisor, rounded up. */
-export function resourceFieldValue(container: Any, ref: Any, facts: PodRuntimeFacts): string {
+export function resourceFieldValue(container: Container | undefined, ref: ResourceFieldSelector, facts: PodRuntimeFacts): string {
   const [kind, resource] = String(ref.resource ?? '').split('.')
   const res = container?.resources ?? {}
   let q = (kind === 'limits' ? res.limits : res.requests)?.[resource]
@@ -108,17 +107,17 @@ export function expandVars(input: string, vars: Map<string, string>): string {
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/
 
 /** The container's environment as ordered name/value pairs; throws ConfigError for what the kubelet reports as CreateContainerConfigError. */
-export function resolveEnv(pod: Any, container: Any, lookup: ObjectLookup, facts: PodRuntimeFacts): Map<string, string> {
+export function resolveEnv(pod: Pod, container: Container, lookup: ObjectLookup, facts: PodRuntimeFacts): Map<string, string> {
   const ns = pod.metadata?.namespace ?? 'default'
   const vars = new Map<string, string>()
   for (const src of container.envFrom ?? []) {
     const prefix = src.prefix ?? ''
     let data: Record<string, string> | undefined
     if (src.configMapRef) {
-      data = lookup.configMap(ns, src.configMapRef.name)
+      data = lookup.configMap(ns, src.configMapRef.name ?? '')
       if (!data && !src.configMapRef.optional) throw new ConfigError(`configmap "${src.configMapRef.name}" not found`)
     } else if (src.secretRef) {
-      data = lookup.secret(ns, src.secretRef.name)
+      data = lookup.secret(ns, src.secretRef.name ?? '')
       if (!data && !src.secretRef.optional) throw new ConfigError(`secret "${src.secretRef.name}" not found`)
     }
     for (const [k, v] of Object.entries(data ?? {})) {
@@ -133,7 +132,7 @@ export function resolveEnv(pod: Any, container: Any, lookup: ObjectLookup, facts
     }
     const vf = e.valueFrom
     if (vf.configMapKeyRef) {
-      const {name, key, optional} = vf.configMapKeyRef
+      const {name = '', key, optional} = vf.configMapKeyRef
       const data = lookup.configMap(ns, name)
       if (!data) {
         if (optional) continue
@@ -145,7 +144,7 @@ export function resolveEnv(pod: Any, container: Any, lookup: ObjectLookup, facts
       }
       vars.set(e.name, data[key])
     } else if (vf.secretKeyRef) {
-      const {name, key, optional} = vf.secretKeyRef
+      const {name = '', key, optional} = vf.secretKeyRef
       const data = lookup.secret(ns, name)
       if (!data) {
         if (optional) continue
@@ -159,10 +158,9 @@ export function resolveEnv(pod: Any, container: Any, lookup: ObjectLookup, facts
     } else if (vf.fieldRef) {
       vars.set(e.name, podFieldValue(pod, vf.fieldRef.fieldPath, facts))
     } else if (vf.resourceFieldRef) {
-      const target = vf.resourceFieldRef.containerName
-        ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c: Any) => c.name === vf.resourceFieldRef.containerName)
-        : container
-      vars.set(e.name, resourceFieldValue(target, vf.resourceFieldRef, facts))
+      const ref = vf.resourceFieldRef
+      const target = ref.containerName ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((c) => c.name === ref.containerName) : container
+      vars.set(e.name, resourceFieldValue(target, ref, facts))
     }
   }
   return vars

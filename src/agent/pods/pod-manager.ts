@@ -1,5 +1,6 @@
 // Runs the pods bound to this node: one pod informer (spec.nodeName), ConfigMap/Secret informers, docker events, and a bounded pool of per-pod syncs.
 import type {KubeObject} from '../../api/types.js'
+import type {Pod} from '../../api/types/workloads.js'
 import type {ApiClient} from '../../client/api-client.js'
 import {type Clock, realClock} from '../../client/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
@@ -13,8 +14,6 @@ import {PodWorker} from './pod-worker.js'
 import {probeExecutor} from './probes.js'
 import type {ContainerRuntime} from './runtime.js'
 import {DEFAULT_PODS_ROOT} from './volumes.js'
-
-type Any = any
 
 /** The API calls the pod manager makes. */
 export type PodClient = Pick<ApiClient, 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'create'>
@@ -36,10 +35,10 @@ export interface PodManagerOptions {
 }
 
 /** Names of the ConfigMaps and Secrets a pod spec refers to (env, envFrom, volumes). */
-export function podReferences(pod: Any): {configMaps: Set<string>; secrets: Set<string>} {
+export function podReferences(pod: Pod): {configMaps: Set<string>; secrets: Set<string>} {
   const configMaps = new Set<string>()
   const secrets = new Set<string>()
-  const spec = pod.spec ?? {}
+  const spec = pod.spec ?? {containers: []}
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     for (const e of c.envFrom ?? []) {
       if (e.configMapRef?.name) configMaps.add(e.configMapRef.name)
@@ -65,14 +64,14 @@ export function podReferences(pod: Any): {configMaps: Set<string>; secrets: Set<
 export function informerLookup(configMaps: Informer, secrets: Informer): ObjectLookup {
   return {
     configMap(ns, name) {
-      const cm = configMaps.get(`${ns}/${name}`) as Any
+      const cm = configMaps.get(`${ns}/${name}`) as (KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}) | undefined
       if (!cm) return undefined
       const out: Record<string, string> = {...(cm.data ?? {})}
       for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(String(v), 'base64').toString('utf8')
       return out
     },
     secret(ns, name) {
-      const s = secrets.get(`${ns}/${name}`) as Any
+      const s = secrets.get(`${ns}/${name}`) as (KubeObject & {data?: Record<string, string>}) | undefined
       if (!s) return undefined
       const out: Record<string, string> = {}
       for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(String(v), 'base64').toString('utf8')
@@ -100,7 +99,7 @@ export class PodManager {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
     this.queue = new WorkQueue({clock: this.clock})
-    this.recorder = new EventRecorder(opts.client as Any, {component: 'kubelet', instance: opts.nodeName, host: opts.nodeName}, {clock: this.clock, log: this.log})
+    this.recorder = new EventRecorder(opts.client, {component: 'kubelet', instance: opts.nodeName, host: opts.nodeName}, {clock: this.clock, log: this.log})
     const infOpts = {clock: this.clock, log: this.log}
     this.podInformer = new Informer(opts.client, {version: 'v1', resource: 'pods'}, {...infOpts, fieldSelector: `spec.nodeName=${opts.nodeName}`})
     this.cmInformer = new Informer(opts.client, {version: 'v1', resource: 'configmaps'}, infOpts)
@@ -145,7 +144,7 @@ export class PodManager {
 
     await processQueue(this.queue, (uid) => this.sync(uid), {
       workers: this.opts.concurrency ?? 12,
-      onError: (uid, err: any) => this.log(`sync of pod ${this.describe(uid)} failed: ${err?.message ?? err}`),
+      onError: (uid, err: unknown) => this.log(`sync of pod ${this.describe(uid)} failed: ${(err as Error)?.message ?? err}`),
     })
     await Promise.all([...informers, resync])
     for (const w of this.workers.values()) w.stopProbes()

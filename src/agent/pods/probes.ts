@@ -3,9 +3,8 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import * as net from 'node:net'
 import type {Clock, TimerHandle} from '../../client/clock.js'
+import type {Container, HTTPGetAction, Probe} from '../../api/types/workloads.js'
 import type {ExecResult} from './runtime.js'
-
-type Any = any
 
 /** Which probe. */
 export type ProbeKind = 'liveness' | 'readiness' | 'startup'
@@ -20,17 +19,17 @@ export interface ProbeOutcome {
 export interface ProbeTarget {
   containerID: string
   podIP: string
-  container: Any
+  container: Pick<Container, 'ports'>
 }
 
 /** Runs one probe of a container (exec through the runtime, HTTP and TCP from the node to the pod IP). */
-export type ProbeExecutor = (probe: Any, target: ProbeTarget) => Promise<ProbeOutcome>
+export type ProbeExecutor = (probe: Probe, target: ProbeTarget) => Promise<ProbeOutcome>
 
 /** A container port given by number or by name. */
-export function resolvePort(port: unknown, container: Any): number | undefined {
+export function resolvePort(port: unknown, container: Pick<Container, 'ports'> | undefined): number | undefined {
   if (typeof port === 'number') return port
   if (typeof port === 'string' && /^\d+$/.test(port)) return Number(port)
-  const named = (container?.ports ?? []).find((p: Any) => p.name === port)
+  const named = (container?.ports ?? []).find((p) => p.name === port)
   return named?.containerPort
 }
 
@@ -39,7 +38,7 @@ export function probeExecutor(execIn: (id: string, cmd: string[], timeoutMs: num
   return async (probe, target) => {
     const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000
     if (probe.exec) {
-      const cmd: string[] = probe.exec.command ?? []
+      const cmd = probe.exec.command ?? []
       const r = await execIn(target.containerID, cmd, timeoutMs)
       if (r.timedOut) return {ok: false, message: `command ${JSON.stringify(cmd.join(' '))} timed out`}
       if (r.exitCode === 0) return {ok: true}
@@ -58,7 +57,7 @@ export function probeExecutor(execIn: (id: string, cmd: string[], timeoutMs: num
   }
 }
 
-function httpProbe(hg: Any, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
+function httpProbe(hg: HTTPGetAction, target: ProbeTarget, timeoutMs: number): Promise<ProbeOutcome> {
   const port = resolvePort(hg.port, target.container) ?? 80
   const scheme = String(hg.scheme ?? 'HTTP').toLowerCase()
   const host = hg.host || target.podIP
@@ -86,12 +85,12 @@ function httpProbe(hg: Any, target: ProbeTarget, timeoutMs: number): Promise<Pro
       done({ok: false, message: `Get ${JSON.stringify(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)`})
       req.destroy()
     })
-    req.on('error', (err: Any) => done({ok: false, message: `Get ${JSON.stringify(url)}: ${dialError(host, port, err)}`}))
+    req.on('error', (err) => done({ok: false, message: `Get ${JSON.stringify(url)}: ${dialError(host, port, err)}`}))
     req.end()
   })
 }
 
-function dialError(host: string, port: number, err: Any): string {
+function dialError(host: string, port: number, err: NodeJS.ErrnoException): string {
   if (err?.code === 'ECONNREFUSED') return `dial tcp ${host}:${port}: connect: connection refused`
   if (err?.code === 'EHOSTUNREACH') return `dial tcp ${host}:${port}: connect: no route to host`
   return err?.message ?? String(err)
@@ -111,7 +110,7 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<ProbeO
 }
 
 /** Timing fields of a probe with the API's defaults. */
-export function probeTiming(probe: Any): {initialDelayMs: number; periodMs: number; successThreshold: number; failureThreshold: number} {
+export function probeTiming(probe: Probe): {initialDelayMs: number; periodMs: number; successThreshold: number; failureThreshold: number} {
   return {
     initialDelayMs: (probe.initialDelaySeconds ?? 0) * 1000,
     periodMs: Math.max(1, probe.periodSeconds ?? 10) * 1000,
@@ -138,7 +137,7 @@ export class ProbeWorker {
 
   constructor(
     readonly kind: ProbeKind,
-    private readonly probe: Any,
+    private readonly probe: Probe,
     private readonly target: ProbeTarget,
     private readonly startedAtMs: number,
     private readonly deps: {clock: Clock; run: ProbeExecutor; onResult(kind: ProbeKind, ok: boolean): void; onFailure(kind: ProbeKind, message: string): void},
@@ -184,8 +183,8 @@ export class ProbeWorker {
       let outcome: ProbeOutcome
       try {
         outcome = await this.deps.run(this.probe, this.target)
-      } catch (err: any) {
-        outcome = {ok: false, message: err?.message ?? String(err)}
+      } catch (err) {
+        outcome = {ok: false, message: (err as Error)?.message ?? String(err)}
       }
       if (this.stopped) return
       this.record(outcome)

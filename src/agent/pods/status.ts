@@ -1,7 +1,6 @@
 // Pure computation of a pod's status from its spec and runtime state, with Kubernetes' phase, condition and container-state rules.
+import type {Condition, Container, ContainerStateTerminated, ContainerStatus, Pod, PodSpec, PodStatus} from '../../api/types/workloads.js'
 import type {ContainerInfo} from './runtime.js'
-
-type Any = any
 
 /** A waiting reason the pod worker decided for a container (ErrImagePull, CrashLoopBackOff, ...). */
 export interface WaitingReason {
@@ -45,10 +44,10 @@ export function instancesOf(containers: ContainerInfo[], name: string): Containe
 }
 
 /** The terminated state of an exited container instance. */
-export function terminatedState(c: ContainerInfo): Record<string, any> {
+export function terminatedState(c: ContainerInfo): ContainerStateTerminated {
   const neverRan = !c.startedAt && c.error
   const reason = c.oomKilled ? 'OOMKilled' : neverRan ? 'ContainerCannotRun' : c.exitCode === 0 ? 'Completed' : 'Error'
-  const t: Record<string, any> = {
+  const t: ContainerStateTerminated = {
     exitCode: neverRan && !c.exitCode ? 128 : c.exitCode ?? 0,
     reason,
     startedAt: kubeTime(c.startedAt) ?? null,
@@ -60,10 +59,10 @@ export function terminatedState(c: ContainerInfo): Record<string, any> {
 }
 
 /** One entry of containerStatuses/initContainerStatuses. */
-export function containerStatus(spec: Any, instances: ContainerInfo[], view: PodRuntimeView, kind: 'init' | 'app', waitingDefault: string): Record<string, any> {
+export function containerStatus(spec: Container, instances: ContainerInfo[], view: PodRuntimeView, kind: 'init' | 'app', waitingDefault: string): ContainerStatus {
   const [latest, previous] = instances
   const override = view.waiting.get(spec.name)
-  const out: Record<string, any> = {name: spec.name, state: {}, lastState: {}, ready: false, restartCount: latest?.restartCount ?? 0, image: spec.image, imageID: '', started: false}
+  const out: ContainerStatus = {name: spec.name, state: {}, lastState: {}, ready: false, restartCount: latest?.restartCount ?? 0, image: spec.image, imageID: '', started: false}
   if (!latest) {
     out.state = {waiting: override ?? {reason: waitingDefault}}
     return out
@@ -95,8 +94,11 @@ export function containerStatus(spec: Any, instances: ContainerInfo[], view: Pod
   return out
 }
 
+/** The parts of a container status the phase depends on. */
+export type StatusStates = Partial<Pick<ContainerStatus, 'state' | 'lastState'>>
+
 /** Pod phase from container statuses, following the kubelet's getPhase. */
-export function podPhase(spec: Any, initStatuses: Any[], statuses: Any[]): string {
+export function podPhase(spec: Pick<PodSpec, 'restartPolicy'>, initStatuses: StatusStates[], statuses: StatusStates[]): string {
   const policy = spec.restartPolicy ?? 'Always'
   let pendingInit = 0
   let failedInit = 0
@@ -134,7 +136,7 @@ export function podPhase(spec: Any, initStatuses: Any[], statuses: Any[]): strin
 }
 
 /** Kubernetes' QoS class of a pod spec. */
-export function qosClass(spec: Any): string {
+export function qosClass(spec: {containers?: Pick<Container, 'resources'>[]; initContainers?: Pick<Container, 'resources'>[]}): string {
   const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
   let any = false
   let guaranteed = true
@@ -153,10 +155,10 @@ export function qosClass(spec: Any): string {
 
 const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'])
 
-function condition(type: string, ok: boolean, old: Any[], now: number, reason?: string, message?: string): Record<string, any> {
+function condition(type: string, ok: boolean, old: Condition[], now: number, reason?: string, message?: string): Condition {
   const status = ok ? 'True' : 'False'
   const prev = old.find((c) => c.type === type)
-  const c: Record<string, any> = {
+  const c: Condition = {
     type,
     status,
     lastProbeTime: null,
@@ -168,12 +170,12 @@ function condition(type: string, ok: boolean, old: Any[], now: number, reason?: 
 }
 
 /** The pod's status as the kubelet would report it. */
-export function computePodStatus(pod: Any, view: PodRuntimeView): Record<string, any> {
-  const spec = pod.spec ?? {}
-  const old = pod.status ?? {}
-  const oldConditions: Any[] = old.conditions ?? []
-  const initSpecs: Any[] = spec.initContainers ?? []
-  const appSpecs: Any[] = spec.containers ?? []
+export function computePodStatus(pod: Pod, view: PodRuntimeView): PodStatus {
+  const spec: PodSpec = pod.spec ?? {containers: []}
+  const old: PodStatus = pod.status ?? {}
+  const oldConditions = old.conditions ?? []
+  const initSpecs = spec.initContainers ?? []
+  const appSpecs = spec.containers ?? []
 
   const initStatuses = initSpecs.map((c) => containerStatus(c, instancesOf(view.containers, c.name), view, 'init', 'PodInitializing'))
   const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0)
@@ -186,19 +188,19 @@ export function computePodStatus(pod: Any, view: PodRuntimeView): Record<string,
   const phase = podPhase(spec, initStatuses, appStatuses)
   const sandboxUp = view.sandbox?.state === 'running' && (spec.hostNetwork === true || !!view.sandbox.ip)
   const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name)
-  const gates: Any[] = spec.readinessGates ?? []
+  const gates = spec.readinessGates ?? []
   const missingGates = gates.filter((g) => oldConditions.find((c) => c.type === g.conditionType)?.status !== 'True').map((g) => g.conditionType)
 
-  const conditions: Any[] = [condition('PodReadyToStartContainers', sandboxUp, oldConditions, view.now)]
+  const conditions: Condition[] = [condition('PodReadyToStartContainers', sandboxUp, oldConditions, view.now)]
   if (phase === 'Succeeded' && incomplete.length === 0) conditions.push(condition('Initialized', true, oldConditions, view.now, 'PodCompleted'))
   else if (incomplete.length > 0) conditions.push(condition('Initialized', false, oldConditions, view.now, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`))
   else conditions.push(condition('Initialized', true, oldConditions, view.now))
 
-  let containersReady: Record<string, any>
+  let containersReady: Condition
   if (phase === 'Succeeded') containersReady = condition('ContainersReady', false, oldConditions, view.now, 'PodCompleted')
   else if (unready.length > 0) containersReady = condition('ContainersReady', false, oldConditions, view.now, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`)
   else containersReady = condition('ContainersReady', true, oldConditions, view.now)
-  let ready: Record<string, any>
+  let ready: Condition
   if (phase === 'Succeeded') ready = condition('Ready', false, oldConditions, view.now, 'PodCompleted')
   else if (unready.length > 0) ready = condition('Ready', false, oldConditions, view.now, 'ContainersNotReady', `containers with unready status: [${unready.join(' ')}]`)
   else if (missingGates.length > 0) ready = condition('Ready', false, oldConditions, view.now, 'ReadinessGatesNotReady', `corresponding condition of pod readiness gate "${missingGates[0]}" does not exist.`)
@@ -207,7 +209,7 @@ export function computePodStatus(pod: Any, view: PodRuntimeView): Record<string,
   for (const c of oldConditions) if (!KUBELET_CONDITIONS.has(c.type)) conditions.push(c)
 
   const podIP = spec.hostNetwork ? view.hostIP : view.sandbox?.ip ?? old.podIP
-  const status: Record<string, any> = {
+  const status: PodStatus = {
     phase,
     conditions,
     hostIP: view.hostIP,

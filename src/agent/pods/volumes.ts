@@ -2,9 +2,15 @@
 import {existsSync} from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
+import type {DownwardAPIVolumeFile, KeyToPath, Pod, Volume} from '../../api/types/workloads.js'
 import {ConfigError, type ObjectLookup, type PodRuntimeFacts, podFieldValue, resourceFieldValue} from './env.js'
 
-type Any = any
+/** A configMap or secret source: which keys to project (all when none), and whether the object may be missing. */
+interface KeySource {
+  name?: string
+  items?: KeyToPath[]
+  optional?: boolean
+}
 
 /** Where pod directories live inside the node container (the inner dockerd resolves binds in the same mount namespace). */
 export const DEFAULT_PODS_ROOT = '/var/lib/skiff/pods'
@@ -27,7 +33,7 @@ function decodeSecret(data: Record<string, string> | undefined): Record<string, 
   return out
 }
 
-function keyFiles(kind: 'ConfigMap' | 'Secret', src: Any, data: Record<string, Buffer>, defaultMode: number): ProjectedFile[] {
+function keyFiles(kind: 'ConfigMap' | 'Secret', src: KeySource, data: Record<string, Buffer>, defaultMode: number): ProjectedFile[] {
   if (!src.items || src.items.length === 0) return Object.keys(data).map((k) => ({path: k, data: data[k], mode: defaultMode}))
   const out: ProjectedFile[] = []
   for (const item of src.items) {
@@ -41,17 +47,17 @@ function keyFiles(kind: 'ConfigMap' | 'Secret', src: Any, data: Record<string, B
 }
 
 /** The files a configMap/secret/downwardAPI/projected volume holds; undefined for other volume types. Throws ConfigError for missing objects. */
-export function projectVolume(pod: Any, volume: Any, lookup: ObjectLookup, facts: PodRuntimeFacts): ProjectedFile[] | undefined {
+export function projectVolume(pod: Pod, volume: Volume, lookup: ObjectLookup, facts: PodRuntimeFacts): ProjectedFile[] | undefined {
   const ns = pod.metadata?.namespace ?? 'default'
-  const cmFiles = (src: Any, defaultMode: number): ProjectedFile[] => {
-    const cm = lookup.configMap(ns, src.name)
+  const cmFiles = (src: KeySource, defaultMode: number): ProjectedFile[] => {
+    const cm = lookup.configMap(ns, src.name ?? '')
     if (!cm) {
       if (src.optional) return []
       throw new ConfigError(`configmap "${src.name}" not found`)
     }
     return keyFiles('ConfigMap', src, Object.fromEntries(Object.entries(cm).map(([k, v]) => [k, Buffer.from(v, 'utf8')])), defaultMode)
   }
-  const secretFiles = (src: Any, name: string, defaultMode: number): ProjectedFile[] => {
+  const secretFiles = (src: KeySource, name: string, defaultMode: number): ProjectedFile[] => {
     const s = lookup.secret(ns, name)
     if (!s) {
       if (src.optional) return []
@@ -59,25 +65,26 @@ export function projectVolume(pod: Any, volume: Any, lookup: ObjectLookup, facts
     }
     return keyFiles('Secret', src, decodeSecret(s), defaultMode)
   }
-  const downwardFiles = (src: Any, defaultMode: number): ProjectedFile[] =>
-    (src.items ?? []).map((item: Any) => {
+  const downwardFiles = (src: {items?: DownwardAPIVolumeFile[]}, defaultMode: number): ProjectedFile[] =>
+    (src.items ?? []).map((item) => {
       let text = ''
+      const ref = item.resourceFieldRef
       if (item.fieldRef) text = podFieldValue(pod, item.fieldRef.fieldPath, facts)
-      else if (item.resourceFieldRef) {
-        const c = (pod.spec?.containers ?? []).find((x: Any) => x.name === item.resourceFieldRef.containerName)
-        text = resourceFieldValue(c, item.resourceFieldRef, facts)
+      else if (ref) {
+        const c = (pod.spec?.containers ?? []).find((x) => x.name === ref.containerName)
+        text = resourceFieldValue(c, ref, facts)
       }
       return {path: item.path, data: Buffer.from(text, 'utf8'), mode: item.mode ?? defaultMode}
     })
   if (volume.configMap) return cmFiles(volume.configMap, volume.configMap.defaultMode ?? 0o644)
-  if (volume.secret) return secretFiles(volume.secret, volume.secret.secretName, volume.secret.defaultMode ?? 0o644)
+  if (volume.secret) return secretFiles(volume.secret, volume.secret.secretName ?? '', volume.secret.defaultMode ?? 0o644)
   if (volume.downwardAPI) return downwardFiles(volume.downwardAPI, volume.downwardAPI.defaultMode ?? 0o644)
   if (volume.projected) {
     const mode = volume.projected.defaultMode ?? 0o644
     const out: ProjectedFile[] = []
     for (const s of volume.projected.sources ?? []) {
       if (s.configMap) out.push(...cmFiles(s.configMap, mode))
-      else if (s.secret) out.push(...secretFiles(s.secret, s.secret.name, mode))
+      else if (s.secret) out.push(...secretFiles(s.secret, s.secret.name ?? '', mode))
       else if (s.downwardAPI) out.push(...downwardFiles(s.downwardAPI, mode))
       // serviceAccountToken and clusterTrustBundle sources need APIs skiff does not serve yet: left out.
     }
@@ -167,8 +174,8 @@ export async function writeAtomic(dir: string, files: ProjectedFile[], now = new
 }
 
 /** Prepares every volume of pod under root and returns volume name → host path. Idempotent; projected volumes are rewritten only when changed. */
-export async function prepareVolumes(pod: Any, root: string, lookup: ObjectLookup, facts: PodRuntimeFacts): Promise<Map<string, string>> {
-  const uid = pod.metadata.uid
+export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLookup, facts: PodRuntimeFacts): Promise<Map<string, string>> {
+  const uid = pod.metadata.uid ?? ''
   const out = new Map<string, string>()
   for (const v of pod.spec?.volumes ?? []) {
     const dir = volumeDir(root, uid, v.name)
@@ -192,9 +199,9 @@ export async function prepareVolumes(pod: Any, root: string, lookup: ObjectLooku
   return out
 }
 
-async function prepareHostPath(hp: Any): Promise<string> {
-  const p: string = hp.path
-  const type: string = hp.type ?? ''
+async function prepareHostPath(hp: NonNullable<Volume['hostPath']>): Promise<string> {
+  const p = hp.path
+  const type = hp.type ?? ''
   const st = await fs.stat(p).catch(() => undefined)
   switch (type) {
     case 'DirectoryOrCreate':

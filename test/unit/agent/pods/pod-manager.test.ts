@@ -82,10 +82,11 @@ describe('agent pod manager', () => {
 
   it('podReferences finds ConfigMaps and Secrets in env, envFrom and volumes', () => {
     const refs = podReferences({
+      metadata: {name: 'p'},
       spec: {
-        initContainers: [{envFrom: [{secretRef: {name: 's1'}}]}],
-        containers: [{env: [{name: 'A', valueFrom: {configMapKeyRef: {name: 'c1', key: 'k'}}}]}],
-        volumes: [{secret: {secretName: 's2'}}, {projected: {sources: [{configMap: {name: 'c2'}}]}}],
+        initContainers: [{name: 'i', envFrom: [{secretRef: {name: 's1'}}]}],
+        containers: [{name: 'c', env: [{name: 'A', valueFrom: {configMapKeyRef: {name: 'c1', key: 'k'}}}]}],
+        volumes: [{name: 'v1', secret: {secretName: 's2'}}, {name: 'v2', projected: {sources: [{configMap: {name: 'c2'}}]}}],
       },
     })
     assert.deepEqual([...refs.configMaps].sort(), ['c1', 'c2'])

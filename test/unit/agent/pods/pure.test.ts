@@ -48,7 +48,7 @@ describe('pod status', () => {
   })
 
   it('a running container with a pending readiness probe is not ready; conditions say which', () => {
-    const s = computePodStatus(pod({containers: [{name: 'web', image: 'busybox:1', readinessProbe: {exec: {command: ['true']}}}]}), view([info({})]))
+    const s: Any = computePodStatus(pod({containers: [{name: 'web', image: 'busybox:1', readinessProbe: {exec: {command: ['true']}}}]}), view([info({})]))
     assert.equal(s.phase, 'Running')
     assert.equal(s.containerStatuses[0].ready, false)
     assert.equal(s.containerStatuses[0].started, true)
@@ -61,14 +61,14 @@ describe('pod status', () => {
 
   it('keeps lastTransitionTime of unchanged conditions and carries over PodScheduled', () => {
     const old = {conditions: [{type: 'PodScheduled', status: 'True', lastTransitionTime: '2023-01-01T00:00:00Z'}, {type: 'Ready', status: 'True', lastTransitionTime: '2023-06-01T00:00:00Z'}]}
-    const s = computePodStatus(pod({}, old), view([info({})]))
+    const s: Any = computePodStatus(pod({}, old), view([info({})]))
     assert.deepEqual(s.conditions.map((c: Any) => c.type), ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'])
     assert.equal(s.conditions.find((c: Any) => c.type === 'Ready').lastTransitionTime, '2023-06-01T00:00:00Z')
     assert.equal(s.conditions.find((c: Any) => c.type === 'Initialized').lastTransitionTime, '2024-01-01T00:00:05Z')
   })
 
   it('container statuses are sorted by name, as the kubelet sorts them', () => {
-    const s = computePodStatus(pod({containers: [{name: 'z', image: 'i'}, {name: 'a', image: 'i'}]}), view([]))
+    const s: Any = computePodStatus(pod({containers: [{name: 'z', image: 'i'}, {name: 'a', image: 'i'}]}), view([]))
     assert.deepEqual(s.containerStatuses.map((c: Any) => c.name), ['a', 'z'])
     assert.equal(s.containerStatuses[0].state.waiting.reason, 'ContainerCreating')
   })
@@ -121,11 +121,11 @@ describe('container env', () => {
   })
 
   it('missing objects and keys throw the kubelet messages unless optional', () => {
-    const f = (env: Any) => () => resolveEnv(pod(), {env}, lookup, {})
+    const f = (env: Any) => () => resolveEnv(pod(), {name: 'web', env}, lookup, {})
     assert.throws(f([{name: 'X', valueFrom: {configMapKeyRef: {name: 'nope', key: 'a'}}}]), new ConfigError('configmap "nope" not found'))
     assert.throws(f([{name: 'X', valueFrom: {configMapKeyRef: {name: 'cfg', key: 'zz'}}}]), new ConfigError("couldn't find key zz in ConfigMap default/cfg"))
     assert.throws(f([{name: 'X', valueFrom: {secretKeyRef: {name: 'nope', key: 'a'}}}]), new ConfigError('secret "nope" not found'))
-    assert.equal(resolveEnv(pod(), {env: [{name: 'X', valueFrom: {secretKeyRef: {name: 'nope', key: 'a', optional: true}}}]}, lookup, {}).size, 0)
+    assert.equal(resolveEnv(pod(), {name: 'web', env: [{name: 'X', valueFrom: {secretKeyRef: {name: 'nope', key: 'a', optional: true}}}]}, lookup, {}).size, 0)
   })
 
   it('expandVars leaves unknown references and unclosed ones alone', () => {
