@@ -20,7 +20,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# debootstrap builds the node image's base when no registry is reachable (see src/cluster/image.ts).
+# debootstrap builds the node image's base when no registry is reachable (see src/cluster/image/base.ts).
 need=()
 if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then need+=(docker.io); fi
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
