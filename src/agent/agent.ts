@@ -82,7 +82,8 @@ export class NodeAgent {
     this.log(`docker ${version} is up after ${this.clock.now() - t0} ms`)
     const podRuntime = this.podRuntime()
     // The pause image is needed by the first pod: build it while the node registers.
-    const pauseReady = podRuntime ? ensurePauseImage((ref) => podRuntime.imageID(ref)).catch((err) => this.log(`pause image: ${err?.message ?? err}`)) : undefined
+    const ensurePause = (this.opts.pods || {}).ensurePause ?? (() => ensurePauseImage((ref) => podRuntime!.imageID(ref)))
+    const pauseReady = podRuntime ? ensurePause().catch((err) => this.log(`pause image: ${err?.message ?? err}`)) : undefined
     const host = (this.opts.hostInfo ?? readHostInfo)(config.nodeName)
     this.facts = {
       name: config.nodeName,

@@ -6,6 +6,7 @@ import {NodeAgent} from '../agent/agent.js'
 import {startAgentServer} from '../agent/server/index.js'
 import {agentConfigFromEnv} from '../agent/config.js'
 import {type RuntimeProbe, dockerProbe} from '../agent/docker.js'
+import {criAgentOptions} from '../agent/pods/cri-runtime.js'
 import {startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
@@ -104,7 +105,9 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   const agentConfig = agentConfigFromEnv(env, opts.role)
   const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
   const agentLog = log('agent')
-  const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? dockerProbe(), clock, log: agentLog, ...opts.agentTimings})
+  // SKIFF_RUNTIME=cri (issue 7, not the default yet): pods run in containerd's CRI instead of the inner dockerd.
+  const cri = !opts.runtime && env.SKIFF_RUNTIME === 'cri' ? criAgentOptions(agentConfig.podCIDR) : undefined
+  const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri?.runtime ?? dockerProbe(), pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings})
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
   closers.push(async () => agentClient.close())
   if (opts.agentServerPort !== null) {

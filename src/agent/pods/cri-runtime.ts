@@ -4,8 +4,10 @@ import {PodLabels} from '../container-labels.js'
 import {CriClient, isNotFound} from '../cri/client.js'
 import {writeCniConfig} from '../cri/cni.js'
 import {ensureCriPauseImage} from '../cri/pause.js'
+import {criProbe} from '../cri/probe.js'
 import {containerConfigFromRequest, containerInfo, isSandboxRequest, sandboxConfigFromRequest, sandboxIdOf, sandboxInfo, podLogDirectory, type SandboxOptions} from '../cri/translate.js'
 import type {PodSandboxConfig, PodSandboxStatus} from '../cri/types.js'
+import type {RuntimeProbe} from '../docker.js'
 import {PAUSE_IMAGE} from './pause-image.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest, ExecResult} from './runtime.js'
 
@@ -247,6 +249,16 @@ export class CriRuntime implements ContainerRuntime {
     }
     void loop()
   }
+}
+
+/**
+ * What the agent needs to run pods on containerd's CRI (SKIFF_RUNTIME=cri): the readiness probe, and the pod runtime
+ * whose prepare() (CNI config for podCIDR, pause image) runs where the dockerd path builds its pause image.
+ */
+export function criAgentOptions(podCIDR: string | undefined): {runtime: RuntimeProbe; pods: {runtime: CriRuntime; ensurePause: () => Promise<void>}} {
+  const client = new CriClient()
+  const runtime = new CriRuntime({client, podCIDR})
+  return {runtime: criProbe(client), pods: {runtime, ensurePause: () => runtime.prepare()}}
 }
 
 /** A counting semaphore for async work. */
