@@ -33,7 +33,13 @@ export async function execIn(docker: Dockerode, container: string, cmd: string[]
   docker.modem.demuxStream(stream, out.sink, err.sink)
   const done = finished(stream)
   if (stdin) {
-    const input = new Promise<never>((_, reject) => stdin.on('error', reject))
+    // A failed source (e.g. an unreadable archive) ends the exec too, rather than leaving its socket open.
+    const input = new Promise<never>((_, reject) =>
+      stdin.on('error', (error) => {
+        stream.destroy()
+        reject(error)
+      }),
+    )
     stdin.pipe(stream)
     await Promise.race([done, input])
   } else {
