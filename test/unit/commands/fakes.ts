@@ -43,7 +43,11 @@ export class FakeProvider implements Provider {
     return found ? {containers: found.nodes.length, networks: 1, volumes: found.nodes.length} : {containers: 0, networks: 0, volumes: 0}
   }
 
-  networks = unused('networks') as () => Promise<{names: string[]; subnets: string[]}>
+  async networks(): Promise<{names: string[]; subnets: string[]}> {
+    this.calls.push('networks')
+    return {names: this.clusters.map((c) => `skiff-${c.name}`), subnets: []}
+  }
+
   createNetwork = unused('createNetwork') as () => Promise<void>
   securityMode = unused('securityMode') as () => Promise<SecurityMode>
   createNode = unused('createNode') as (plan: NodePlan, rt: NodeRuntime, mode: SecurityMode) => Promise<void>
