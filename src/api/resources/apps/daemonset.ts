@@ -1,38 +1,63 @@
 // DaemonSet (apps/v1): one pod per eligible node; defaults, spec validation and its table.
+import type {LabelSelector} from '../../selectors.js'
 import type {KubeObject, StatusCause} from '../../types.js'
+import type {PodTemplateSpec} from '../../types/workloads.js'
 import {goLabelSelector, notSupported} from '../../validation/errors.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {immutable, nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
-import {AGE, age, col, CONTAINERS, containerCells, formatLabels, formatLabelSelector, IMAGES, int, name, NAME, type Any} from '../shared/table.js'
+import {AGE, age, col, CONTAINERS, containerCells, formatLabels, formatLabelSelector, IMAGES, int, name, NAME} from '../shared/table.js'
 import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
 
-function defaultDaemonSet(ds: KubeObject): void {
-  const spec: Any = (ds.spec ??= {})
-  spec.updateStrategy ??= {}
-  setIfAbsent(spec.updateStrategy, 'type', 'RollingUpdate')
-  if (spec.updateStrategy.type === 'RollingUpdate') {
-    spec.updateStrategy.rollingUpdate ??= {}
-    setIfAbsent(spec.updateStrategy.rollingUpdate, 'maxUnavailable', 1)
-    setIfAbsent(spec.updateStrategy.rollingUpdate, 'maxSurge', 0)
+/** The DaemonSet fields skiff defaults, validates and prints. */
+export interface DaemonSetSpec {
+  selector?: LabelSelector
+  template?: PodTemplateSpec
+  updateStrategy?: {type?: string; rollingUpdate?: {maxUnavailable?: number | string; maxSurge?: number | string}}
+  minReadySeconds?: number
+  revisionHistoryLimit?: number
+}
+
+export interface DaemonSetStatus {
+  desiredNumberScheduled?: number
+  currentNumberScheduled?: number
+  numberReady?: number
+  updatedNumberScheduled?: number
+  numberAvailable?: number
+}
+
+export interface DaemonSet extends KubeObject {
+  spec?: DaemonSetSpec
+  status?: DaemonSetStatus
+}
+
+function defaultDaemonSet(obj: KubeObject): void {
+  const spec = ((obj as DaemonSet).spec ??= {})
+  const strategy = (spec.updateStrategy ??= {})
+  setIfAbsent(strategy, 'type', 'RollingUpdate')
+  if (strategy.type === 'RollingUpdate') {
+    const ru = (strategy.rollingUpdate ??= {})
+    setIfAbsent(ru, 'maxUnavailable', 1)
+    setIfAbsent(ru, 'maxSurge', 0)
   }
   setIfAbsent(spec, 'revisionHistoryLimit', 10)
   defaultPodTemplate((spec.template ??= {}))
 }
 
-function validateDaemonSetSpec(spec: Any): StatusCause[] {
+function validateDaemonSetSpec(spec: DaemonSetSpec): StatusCause[] {
   const causes = validateSelectorRequired(spec, 'daemonset')
   causes.push(...validateReplicatedTemplate(spec.template, spec.selector, 'spec.template'))
   causes.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'))
   causes.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'))
-  const us: Any = spec.updateStrategy ?? {}
+  const us = spec.updateStrategy ?? {}
   if (us.type !== undefined && !['OnDelete', 'RollingUpdate'].includes(us.type)) causes.push(notSupported('spec.updateStrategy.type', us.type, ['OnDelete', 'RollingUpdate']))
   return causes
 }
 
-function row(o: KubeObject, now: Date): unknown[] {
+function row(obj: KubeObject, now: Date): unknown[] {
+  const o = obj as DaemonSet
   const [c, i] = containerCells(o.spec?.template?.spec?.containers)
-  const st: Any = o.status ?? {}
+  const st = o.status ?? {}
   return [
     name(o),
     int(st.desiredNumberScheduled),
@@ -54,7 +79,7 @@ export const daemonSet = defineResource('apps', 'v1', 'DaemonSet', {
   subresources: [statusSubresource],
   fields: ['spec', 'status'],
   default: defaultDaemonSet,
-  validate: (obj) => validateDaemonSetSpec(obj.spec ?? {}),
+  validate: (obj) => validateDaemonSetSpec((obj as DaemonSet).spec ?? {}),
   validateUpdate: (obj, old) => immutable(obj.spec?.selector, old.spec?.selector, 'spec.selector', goLabelSelector),
   table: {
     columns: [

@@ -1,23 +1,24 @@
 // Deployment (apps/v1): defaults, spec validation (strategy, selector, template), its table and protobuf schema.
 import type {KubeObject, StatusCause} from '../../types.js'
+import type {Deployment, DeploymentSpec} from '../../types/workloads.js'
 import {forbidden, goLabelSelector, invalid, notSupported, required} from '../../validation/errors.js'
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
 import {immutable, nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {podMessages} from '../shared/pod-protobuf.js'
 import {B, I32, I64, S, specStatusMessage} from '../shared/protobuf.js'
-import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME, selectorString, type Any} from '../shared/table.js'
+import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME, selectorString} from '../shared/table.js'
 import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
 
-function defaultDeployment(d: KubeObject): void {
-  const spec: Any = (d.spec ??= {})
+function defaultDeployment(obj: KubeObject): void {
+  const spec = ((obj as Deployment).spec ??= {})
   setIfAbsent(spec, 'replicas', 1)
-  spec.strategy ??= {}
-  setIfAbsent(spec.strategy, 'type', 'RollingUpdate')
-  if (spec.strategy.type === 'RollingUpdate') {
-    spec.strategy.rollingUpdate ??= {}
-    setIfAbsent(spec.strategy.rollingUpdate, 'maxUnavailable', '25%')
-    setIfAbsent(spec.strategy.rollingUpdate, 'maxSurge', '25%')
+  const strategy = (spec.strategy ??= {})
+  setIfAbsent(strategy, 'type', 'RollingUpdate')
+  if (strategy.type === 'RollingUpdate') {
+    const ru = (strategy.rollingUpdate ??= {})
+    setIfAbsent(ru, 'maxUnavailable', '25%')
+    setIfAbsent(ru, 'maxSurge', '25%')
   }
   setIfAbsent(spec, 'revisionHistoryLimit', 10)
   setIfAbsent(spec, 'progressDeadlineSeconds', 600)
@@ -36,17 +37,17 @@ function validateIntOrPercent(v: unknown, field: string): StatusCause[] {
 
 const isZeroIntOrPercent = (v: unknown): boolean => v === 0 || v === '0%' || v === undefined || v === null
 
-function validateDeploymentSpec(spec: Any): StatusCause[] {
+function validateDeploymentSpec(spec: DeploymentSpec): StatusCause[] {
   const causes = nonNegative(spec.replicas, 'spec.replicas')
   causes.push(...validateSelectorRequired(spec, 'deployment'))
   causes.push(...validateReplicatedTemplate(spec.template, spec.selector, 'spec.template'))
-  const st: Any = spec.strategy ?? {}
+  const st = spec.strategy ?? {}
   if (st.type === 'Recreate') {
     if (st.rollingUpdate) causes.push(forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"))
   } else if (st.type === 'RollingUpdate') {
     if (!st.rollingUpdate) causes.push(required('spec.strategy.rollingUpdate', 'this should be defaulted and never be nil'))
     else {
-      const ru: Any = st.rollingUpdate
+      const ru = st.rollingUpdate
       causes.push(...validateIntOrPercent(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable'))
       causes.push(...validateIntOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge'))
       if (isZeroIntOrPercent(ru.maxUnavailable) && isZeroIntOrPercent(ru.maxSurge)) {
@@ -67,9 +68,10 @@ function validateDeploymentSpec(spec: Any): StatusCause[] {
   return causes
 }
 
-function row(o: KubeObject, now: Date): unknown[] {
+function row(obj: KubeObject, now: Date): unknown[] {
+  const o = obj as Deployment
   const [c, i] = containerCells(o.spec?.template?.spec?.containers)
-  const st: Any = o.status ?? {}
+  const st = o.status ?? {}
   return [name(o), `${int(st.readyReplicas)}/${int(o.spec?.replicas)}`, int(st.updatedReplicas), int(st.availableReplicas), age(o, now), c, i, selectorString(o.spec?.selector)]
 }
 
@@ -79,7 +81,7 @@ export const deployment = defineResource('apps', 'v1', 'Deployment', {
   subresources: [scaleSubresource, statusSubresource],
   fields: ['spec', 'status'],
   default: defaultDeployment,
-  validate: (obj) => validateDeploymentSpec(obj.spec ?? {}),
+  validate: (obj) => validateDeploymentSpec((obj as Deployment).spec ?? {}),
   validateUpdate: (obj, old) => immutable(obj.spec?.selector, old.spec?.selector, 'spec.selector', goLabelSelector),
   table: {
     columns: [

@@ -1,43 +1,68 @@
 // StatefulSet (apps/v1): ordered pods with stable names; defaults, spec validation and its frozen-fields update rule.
-import type {KubeObject, StatusCause} from '../../types.js'
+import type {LabelSelector} from '../../selectors.js'
+import type {KubeObject, ObjectMeta, StatusCause} from '../../types.js'
+import type {PodTemplateSpec} from '../../types/workloads.js'
 import {forbidden, notSupported} from '../../validation/errors.js'
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
 import {nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
-import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME, type Any} from '../shared/table.js'
+import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME} from '../shared/table.js'
 import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
 
-function defaultStatefulSet(s: KubeObject): void {
-  const spec: Any = (s.spec ??= {})
+/** A PersistentVolumeClaim template of a StatefulSet. */
+interface ClaimTemplate {
+  apiVersion?: string
+  kind?: string
+  metadata?: ObjectMeta
+  spec?: {volumeMode?: string; [field: string]: unknown}
+  status?: {phase?: string}
+}
+
+/** The StatefulSet spec fields skiff defaults and validates. */
+export interface StatefulSetSpec {
+  replicas?: number
+  selector?: LabelSelector
+  template?: PodTemplateSpec
+  serviceName?: string
+  podManagementPolicy?: string
+  updateStrategy?: {type?: string; rollingUpdate?: {partition?: number; maxUnavailable?: number | string}}
+  revisionHistoryLimit?: number
+  minReadySeconds?: number
+  persistentVolumeClaimRetentionPolicy?: {whenDeleted?: string; whenScaled?: string}
+  volumeClaimTemplates?: ClaimTemplate[]
+}
+
+export interface StatefulSet extends KubeObject {
+  spec?: StatefulSetSpec
+  status?: {replicas?: number; readyReplicas?: number}
+}
+
+function defaultStatefulSet(obj: KubeObject): void {
+  const spec = ((obj as StatefulSet).spec ??= {})
   setIfAbsent(spec, 'podManagementPolicy', 'OrderedReady')
-  spec.updateStrategy ??= {}
-  setIfAbsent(spec.updateStrategy, 'type', 'RollingUpdate')
-  if (spec.updateStrategy.type === 'RollingUpdate') {
-    spec.updateStrategy.rollingUpdate ??= {}
-    setIfAbsent(spec.updateStrategy.rollingUpdate, 'partition', 0)
-  }
+  const strategy = (spec.updateStrategy ??= {})
+  setIfAbsent(strategy, 'type', 'RollingUpdate')
+  if (strategy.type === 'RollingUpdate') setIfAbsent((strategy.rollingUpdate ??= {}), 'partition', 0)
   setIfAbsent(spec, 'replicas', 1)
   setIfAbsent(spec, 'revisionHistoryLimit', 10)
-  spec.persistentVolumeClaimRetentionPolicy ??= {}
-  setIfAbsent(spec.persistentVolumeClaimRetentionPolicy, 'whenDeleted', 'Retain')
-  setIfAbsent(spec.persistentVolumeClaimRetentionPolicy, 'whenScaled', 'Retain')
+  const retention = (spec.persistentVolumeClaimRetentionPolicy ??= {})
+  setIfAbsent(retention, 'whenDeleted', 'Retain')
+  setIfAbsent(retention, 'whenScaled', 'Retain')
   for (const pvc of spec.volumeClaimTemplates ?? []) {
     setIfAbsent(pvc, 'apiVersion', 'v1')
     setIfAbsent(pvc, 'kind', 'PersistentVolumeClaim')
-    pvc.spec ??= {}
-    setIfAbsent(pvc.spec, 'volumeMode', 'Filesystem')
-    pvc.status ??= {}
-    setIfAbsent(pvc.status, 'phase', 'Pending')
+    setIfAbsent((pvc.spec ??= {}), 'volumeMode', 'Filesystem')
+    setIfAbsent((pvc.status ??= {}), 'phase', 'Pending')
   }
   defaultPodTemplate((spec.template ??= {}))
 }
 
-function validateStatefulSetSpec(spec: Any): StatusCause[] {
+function validateStatefulSetSpec(spec: StatefulSetSpec): StatusCause[] {
   const causes: StatusCause[] = []
   const pmp = spec.podManagementPolicy
   if (pmp !== undefined && !['OrderedReady', 'Parallel'].includes(pmp)) causes.push(notSupported('spec.podManagementPolicy', pmp, ['OrderedReady', 'Parallel']))
-  const us: Any = spec.updateStrategy ?? {}
+  const us = spec.updateStrategy ?? {}
   if (us.type !== undefined && !['OnDelete', 'RollingUpdate'].includes(us.type)) causes.push(notSupported('spec.updateStrategy.type', us.type, ['OnDelete', 'RollingUpdate']))
   if (us.type === 'OnDelete' && us.rollingUpdate) causes.push(forbidden('spec.updateStrategy.rollingUpdate', "only allowed for updateStrategy 'RollingUpdate'"))
   causes.push(...nonNegative(us.rollingUpdate?.partition, 'spec.updateStrategy.rollingUpdate.partition'))
@@ -52,8 +77,8 @@ function validateStatefulSetSpec(spec: Any): StatusCause[] {
 const MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds', 'revisionHistoryLimit']
 
 function validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
-  const strip = (s: Any): Any => Object.fromEntries(Object.entries(s).filter(([k]) => !MUTABLE.includes(k)))
-  if (semanticEqual(strip(obj.spec ?? {}), strip(old.spec ?? {}))) return []
+  const strip = (s: StatefulSetSpec): Record<string, unknown> => Object.fromEntries(Object.entries(s).filter(([k]) => !MUTABLE.includes(k)))
+  if (semanticEqual(strip((obj as StatefulSet).spec ?? {}), strip((old as StatefulSet).spec ?? {}))) return []
   return [
     forbidden(
       'spec',
@@ -68,7 +93,7 @@ export const statefulSet = defineResource('apps', 'v1', 'StatefulSet', {
   subresources: [scaleSubresource, statusSubresource],
   fields: ['spec', 'status'],
   default: defaultStatefulSet,
-  validate: (obj) => validateStatefulSetSpec(obj.spec ?? {}),
+  validate: (obj) => validateStatefulSetSpec((obj as StatefulSet).spec ?? {}),
   validateUpdate,
   table: {
     columns: [NAME, col('Ready', 'string', 0, 'Number of the pod with ready state'), AGE, CONTAINERS, IMAGES],

@@ -1,5 +1,5 @@
 // CronJob (batch/v1): Jobs on a schedule; defaults, schedule and job template validation, its table and protobuf schema.
-import type {KubeObject, StatusCause} from '../../types.js'
+import type {KubeObject, ObjectMeta, StatusCause} from '../../types.js'
 import {invalid, notSupported, required} from '../../validation/errors.js'
 import {validateLabels} from '../../validation/meta.js'
 import {defineResource, statusSubresource} from '../def.js'
@@ -7,20 +7,36 @@ import {nonNegative} from '../shared/checks.js'
 import {kindPatch} from '../shared/patch.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {B, I32, I64, S, specStatusMessage} from '../shared/protobuf.js'
-import {AGE, age, col, CONTAINERS, containerCells, formatLabelSelector, IMAGES, name, NAME, since, type Any} from '../shared/table.js'
+import {AGE, age, col, CONTAINERS, containerCells, formatLabelSelector, IMAGES, name, NAME, since} from '../shared/table.js'
 import {cronScheduleError} from './cron.js'
-import {jobSpecMessages, jobTemplatePatch, validateJobSpecCommon} from './job.js'
+import {jobSpecMessages, jobTemplatePatch, validateJobSpecCommon, type JobSpec} from './job.js'
 
-function defaultCronJob(cj: KubeObject): void {
-  const spec: Any = (cj.spec ??= {})
+/** The CronJob fields skiff defaults, validates and prints. */
+export interface CronJobSpec {
+  schedule?: string
+  timeZone?: string
+  startingDeadlineSeconds?: number
+  concurrencyPolicy?: string
+  suspend?: boolean
+  successfulJobsHistoryLimit?: number
+  failedJobsHistoryLimit?: number
+  jobTemplate?: {metadata?: ObjectMeta; spec?: JobSpec}
+}
+
+export interface CronJob extends KubeObject {
+  spec?: CronJobSpec
+  status?: {active?: unknown[]; lastScheduleTime?: string}
+}
+
+function defaultCronJob(obj: KubeObject): void {
+  const spec = ((obj as CronJob).spec ??= {})
   setIfAbsent(spec, 'concurrencyPolicy', 'Allow')
   if (spec.suspend == null) spec.suspend = false
   if (spec.successfulJobsHistoryLimit == null) spec.successfulJobsHistoryLimit = 3
   if (spec.failedJobsHistoryLimit == null) spec.failedJobsHistoryLimit = 1
-  spec.jobTemplate ??= {}
-  spec.jobTemplate.metadata ??= {}
-  spec.jobTemplate.spec ??= {}
-  defaultPodTemplate((spec.jobTemplate.spec.template ??= {}))
+  const jobTemplate = (spec.jobTemplate ??= {})
+  jobTemplate.metadata ??= {}
+  defaultPodTemplate(((jobTemplate.spec ??= {}).template ??= {}))
 }
 
 function validateCronJob(obj: KubeObject): StatusCause[] {
@@ -28,7 +44,7 @@ function validateCronJob(obj: KubeObject): StatusCause[] {
   const nm = obj.metadata.name ?? ''
   // Jobs get "<name>-<unix minutes>" names which must stay a valid 63-character label.
   if (nm.length > 52) causes.push(invalid('metadata.name', nm, 'must be no more than 52 characters'))
-  const spec: Any = obj.spec ?? {}
+  const spec = (obj as CronJob).spec ?? {}
   if (!spec.schedule) causes.push(required('spec.schedule'))
   else if (/(^|\s)(CRON_)?TZ=/.test(spec.schedule)) causes.push(invalid('spec.schedule', spec.schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'))
   else {
@@ -49,8 +65,9 @@ function validateCronJob(obj: KubeObject): StatusCause[] {
   return causes
 }
 
-function row(o: KubeObject, now: Date): unknown[] {
-  const js: Any = o.spec?.jobTemplate?.spec ?? {}
+function row(obj: KubeObject, now: Date): unknown[] {
+  const o = obj as CronJob
+  const js = o.spec?.jobTemplate?.spec ?? {}
   const [c, i] = containerCells(js.template?.spec?.containers)
   const suspend = o.spec?.suspend == null ? '<unset>' : o.spec.suspend ? 'True' : 'False'
   const last = o.status?.lastScheduleTime ? since(o.status.lastScheduleTime, now) : '<none>'

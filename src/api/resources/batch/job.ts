@@ -1,5 +1,7 @@
 // Job (batch/v1): defaults and the generated selector, spec validation and update rules, its table and protobuf schema.
+import type {LabelSelector} from '../../selectors.js'
 import type {KubeObject, StatusCause} from '../../types.js'
+import type {Condition, PodTemplateSpec} from '../../types/workloads.js'
 import {GoValue, goLabelSelector, goStringMap, invalid, notSupported, required} from '../../validation/errors.js'
 import {FIELD_IMMUTABLE_MSG} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
@@ -9,10 +11,32 @@ import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {podMessages} from '../shared/pod-protobuf.js'
 import {semanticEqual, validatePodTemplateSpec} from '../shared/pod-spec-validation.js'
 import {B, I32, I64, S, specStatusMessage, type MessageSchema} from '../shared/protobuf.js'
-import {AGE, age, col, conditionTrue, CONTAINERS, containerCells, formatLabelSelector, humanDuration, IMAGES, int, name, NAME, type Any} from '../shared/table.js'
+import {AGE, age, col, conditionTrue, CONTAINERS, containerCells, formatLabelSelector, humanDuration, IMAGES, int, name, NAME} from '../shared/table.js'
 
-function defaultJob(job: KubeObject): void {
-  const spec: Any = (job.spec ??= {})
+/** The Job fields skiff defaults, validates and prints. */
+export interface JobSpec {
+  parallelism?: number
+  completions?: number
+  activeDeadlineSeconds?: number
+  backoffLimit?: number
+  backoffLimitPerIndex?: number
+  ttlSecondsAfterFinished?: number
+  completionMode?: string
+  suspend?: boolean
+  manualSelector?: boolean
+  podReplacementPolicy?: string
+  podFailurePolicy?: {rules?: {onPodConditions?: {status?: string}[]}[]}
+  selector?: LabelSelector
+  template?: PodTemplateSpec
+}
+
+export interface Job extends KubeObject {
+  spec?: JobSpec
+  status?: {conditions?: Condition[]; succeeded?: number; startTime?: string; completionTime?: string}
+}
+
+function defaultJob(job: Job): void {
+  const spec = (job.spec ??= {})
   if (spec.completions == null && spec.parallelism == null) {
     spec.completions = 1
     spec.parallelism = 1
@@ -39,26 +63,25 @@ export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name'
  * uid (new and legacy keys) and select on batch.kubernetes.io/controller-uid. Skipped when spec.manualSelector is true.
  * Labels the user already set are kept, so a conflicting selector is left for validation to reject.
  */
-export function defaultJobSelector(job: KubeObject): void {
-  const spec: Any = (job.spec ??= {})
+export function defaultJobSelector(obj: KubeObject): void {
+  const job = obj as Job
+  const spec = (job.spec ??= {})
   if (spec.manualSelector === true) return
-  spec.template ??= {}
-  spec.template.metadata ??= {}
-  const labels: Record<string, string> = (spec.template.metadata.labels ??= {})
+  const template = (spec.template ??= {})
+  const labels = ((template.metadata ??= {}).labels ??= {})
   const name = job.metadata.name ?? ''
   const uid = job.metadata.uid ?? ''
   for (const k of [LEGACY_JOB_NAME_LABEL, JOB_NAME_LABEL]) if (labels[k] === undefined) labels[k] = name
   for (const k of [LEGACY_CONTROLLER_UID_LABEL, CONTROLLER_UID_LABEL]) if (labels[k] === undefined) labels[k] = uid
-  spec.selector ??= {}
-  spec.selector.matchLabels ??= {}
-  if (spec.selector.matchLabels[CONTROLLER_UID_LABEL] === undefined) spec.selector.matchLabels[CONTROLLER_UID_LABEL] = uid
+  const matchLabels = ((spec.selector ??= {}).matchLabels ??= {})
+  if (matchLabels[CONTROLLER_UID_LABEL] === undefined) matchLabels[CONTROLLER_UID_LABEL] = uid
   // The real server re-runs SetDefaults_Job when reading back from storage, which copies these template labels
   // onto an unlabelled Job; doing it here gives the same stored object.
   if (Object.keys(job.metadata.labels ?? {}).length === 0) job.metadata.labels = {...labels}
 }
 
 /** Validation of a JobSpec, shared with the jobTemplate of CronJobs. */
-export function validateJobSpecCommon(spec: Any, path: string): StatusCause[] {
+export function validateJobSpecCommon(spec: JobSpec, path: string): StatusCause[] {
   const causes: StatusCause[] = []
   causes.push(...nonNegative(spec.parallelism, `${path}.parallelism`))
   causes.push(...nonNegative(spec.completions, `${path}.completions`))
@@ -75,7 +98,7 @@ export function validateJobSpecCommon(spec: Any, path: string): StatusCause[] {
   return causes
 }
 
-function validateJobSpec(spec: Any): StatusCause[] {
+function validateJobSpec(spec: JobSpec): StatusCause[] {
   const causes = validateJobSpecCommon(spec, 'spec')
   if (!spec.selector) causes.push(required('spec.selector'))
   else {
@@ -93,8 +116,8 @@ function podTemplateValue(t: unknown): GoValue {
 }
 
 function validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
-  const n: Any = obj.spec ?? {}
-  const o: Any = old.spec ?? {}
+  const n: JobSpec = (obj as Job).spec ?? {}
+  const o: JobSpec = (old as Job).spec ?? {}
   const causes = immutable(n.selector, o.selector, 'spec.selector', goLabelSelector)
   causes.push(...immutable(n.completionMode, o.completionMode, 'spec.completionMode'))
   // Elastic indexed jobs may scale completions together with parallelism.
@@ -104,8 +127,8 @@ function validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
   causes.push(...immutable(n.podFailurePolicy, o.podFailurePolicy, 'spec.podFailurePolicy'))
   if (!semanticEqual(n.template, o.template)) {
     // A suspended job that never started may change its scheduling directives; treat the rest as immutable.
-    const strip = (t: Any | undefined): Any => {
-      const c: Any = structuredClone(t ?? {})
+    const strip = (t: PodTemplateSpec | undefined): PodTemplateSpec => {
+      const c = structuredClone(t ?? {})
       for (const f of ['nodeSelector', 'tolerations', 'affinity', 'schedulingGates']) if (c.spec) delete c.spec[f]
       if (c.metadata) {
         delete c.metadata.labels
@@ -113,14 +136,14 @@ function validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
       }
       return c
     }
-    const allowed = n.suspend === true && !old.status?.startTime && semanticEqual(strip(n.template), strip(o.template))
+    const allowed = n.suspend === true && !(old as Job).status?.startTime && semanticEqual(strip(n.template), strip(o.template))
     if (!allowed) causes.push(invalid('spec.template', podTemplateValue(n.template), FIELD_IMMUTABLE_MSG))
   }
   return causes
 }
 
-function jobStatus(job: Any): string {
-  const conditions: Any[] = job.status?.conditions ?? []
+function jobStatus(job: Job): string {
+  const conditions = job.status?.conditions ?? []
   if (conditionTrue(conditions, 'Complete')) return 'Complete'
   if (conditionTrue(conditions, 'Failed')) return 'Failed'
   if (job.metadata?.deletionTimestamp) return 'Terminating'
@@ -128,13 +151,15 @@ function jobStatus(job: Any): string {
   if (conditionTrue(conditions, 'FailureTarget')) return 'FailureTarget'
   return 'Running'
 }
-function jobCompletions(job: Any): string {
+
+function jobCompletions(job: Job): string {
   const succeeded = int(job.status?.succeeded)
   if (job.spec?.completions != null) return `${succeeded}/${job.spec.completions}`
   const parallelism = int(job.spec?.parallelism)
   return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`
 }
-function jobDuration(job: Any, now: Date): string {
+
+function jobDuration(job: Job, now: Date): string {
   const start = job.status?.startTime
   if (!start) return ''
   const end = job.status?.completionTime
@@ -166,7 +191,7 @@ export const job = defineResource('batch', 'v1', 'Job', {
     // generation keeps existing labels, so running it again on updates changes nothing.
     if (obj.metadata.uid) defaultJobSelector(obj)
   },
-  validate: (obj) => validateJobSpec(obj.spec ?? {}),
+  validate: (obj) => validateJobSpec((obj as Job).spec ?? {}),
   validateUpdate,
   table: {
     columns: [

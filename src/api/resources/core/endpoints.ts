@@ -6,12 +6,25 @@ import {defineResource} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
 import {PROTOCOLS} from '../shared/pod-spec-validation.js'
-import {col, nameCellsAge, type Any} from '../shared/table.js'
+import {col, nameCellsAge} from '../shared/table.js'
+
+interface EndpointPort {
+  name?: string
+  port: number
+  protocol?: string
+}
+
+interface EndpointSubset {
+  addresses?: {ip: string}[]
+  ports?: EndpointPort[]
+}
+
+const subsetsOf = (obj: KubeObject): EndpointSubset[] => obj.subsets ?? []
 
 function validate(obj: KubeObject): StatusCause[] {
   const causes: StatusCause[] = []
-  ;(obj.subsets ?? []).forEach((ss: Any, i: number) => {
-    ;(ss.ports ?? []).forEach((p: Any, j: number) => {
+  subsetsOf(obj).forEach((ss, i) => {
+    ;(ss.ports ?? []).forEach((p, j) => {
       const path = `subsets[${i}].ports[${j}]`
       for (const m of isValidPortNum(p.port)) causes.push(invalid(`${path}.port`, p.port ?? 0, m))
       if (!p.protocol) causes.push(required(`${path}.protocol`))
@@ -22,7 +35,7 @@ function validate(obj: KubeObject): StatusCause[] {
 }
 
 function formatEndpoints(ep: KubeObject): string {
-  const subsets: Any[] = ep.subsets ?? []
+  const subsets = subsetsOf(ep)
   if (subsets.length === 0) return '<none>'
   const list: string[] = []
   const max = 3
@@ -30,8 +43,8 @@ function formatEndpoints(ep: KubeObject): string {
   let count = 0
   const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`)
   for (const ss of subsets) {
-    const addresses: Any[] = ss.addresses ?? []
-    const ports: Any[] = ss.ports ?? []
+    const addresses = ss.addresses ?? []
+    const ports = ss.ports ?? []
     if (ports.length === 0) {
       count += addresses.length
       for (const a of addresses) {
@@ -63,7 +76,7 @@ export const endpoints = defineResource('', 'v1', 'Endpoints', {
   shortNames: ['ep'],
   fields: ['subsets'],
   default(obj) {
-    for (const ss of obj.subsets ?? []) for (const p of ss.ports ?? []) setIfAbsent(p, 'protocol', 'TCP')
+    for (const ss of subsetsOf(obj)) for (const p of ss.ports ?? []) setIfAbsent(p, 'protocol', 'TCP')
   },
   validate,
   table: nameCellsAge([col('Endpoints', 'string', 0, 'The set of all endpoints is the union of all subsets.')], (o) => [formatEndpoints(o)]),

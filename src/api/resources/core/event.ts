@@ -2,7 +2,14 @@
 import type {KubeObject} from '../../types.js'
 import {defineResource, type TableDef} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
-import {col, name, NAME, since, type Any} from '../shared/table.js'
+import {col, name, NAME, since} from '../shared/table.js'
+
+/** The object an event is about (involvedObject in core/v1, regarding in events.k8s.io/v1). */
+interface EventObject {
+  kind?: string
+  name?: string
+  fieldPath?: string
+}
 
 function eventCells(ev: KubeObject, now: Date): unknown[] {
   // core/v1 and events.k8s.io/v1 spell the same fields differently; the server prints both via the internal type.
@@ -17,10 +24,10 @@ function eventCells(ev: KubeObject, now: Date): unknown[] {
   } else if (count === 0) {
     count = 1
   }
-  const involved: Any = ev.involvedObject ?? ev.regarding ?? {}
+  const involved: EventObject = ev.involvedObject ?? ev.regarding ?? {}
   const kind = String(involved.kind ?? '').toLowerCase()
   const target = involved.name ? `${kind}/${involved.name}` : kind
-  const source: Any = ev.source ?? ev.deprecatedSource ?? {}
+  const source: {component?: string; host?: string} = ev.source ?? ev.deprecatedSource ?? {}
   const component = source.component || ev.reportingController || ''
   const host = source.host || ev.reportingInstance || ''
   const sourceStr = host ? `${component}, ${host}` : component

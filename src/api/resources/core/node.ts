@@ -2,7 +2,16 @@
 import type {KubeObject} from '../../types.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {conditions, kindPatch, mergeBy} from '../shared/patch.js'
-import {AGE, age, col, name, NAME, type Any} from '../shared/table.js'
+import {AGE, age, col, name, NAME} from '../shared/table.js'
+
+/** The Node status fields the printer reads. */
+interface NodeStatus {
+  addresses?: {type: string; address: string}[]
+  conditions?: {type: string; status: string}[]
+  nodeInfo?: {kubeletVersion?: string; osImage?: string; kernelVersion?: string; containerRuntimeVersion?: string}
+}
+
+const statusOf = (node: KubeObject): NodeStatus => node.status ?? {}
 
 function nodeRoles(node: KubeObject): string {
   const roles = new Set<string>()
@@ -18,15 +27,15 @@ function nodeRoles(node: KubeObject): string {
 }
 
 function nodeAddress(node: KubeObject, type: string): string {
-  const a = (node.status?.addresses ?? []).find((x: Any) => x.type === type)
+  const a = (statusOf(node).addresses ?? []).find((x) => x.type === type)
   return a?.address ?? '<none>'
 }
 
 function row(o: KubeObject, now: Date): unknown[] {
-  const ready = (o.status?.conditions ?? []).find((c: Any) => c.type === 'Ready')
+  const ready = (statusOf(o).conditions ?? []).find((c) => c.type === 'Ready')
   const status: string[] = [ready ? (ready.status === 'True' ? 'Ready' : 'NotReady') : 'Unknown']
   if (o.spec?.unschedulable) status.push('SchedulingDisabled')
-  const info: Any = o.status?.nodeInfo ?? {}
+  const info = statusOf(o).nodeInfo ?? {}
   return [
     name(o),
     status.join(','),

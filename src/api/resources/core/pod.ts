@@ -10,7 +10,8 @@ import {B, I64, S, specStatusMessage} from '../shared/protobuf.js'
 import {AGE, col, NAME} from '../shared/table.js'
 import {podCells} from './pod-table.js'
 
-function qosClass(spec: PodSpec): string {
+/** Kubernetes' QoS class of a pod spec (from its cpu and memory requests and limits). */
+export function qosClass(spec: PodSpec): string {
   const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
   let any = false
   let guaranteed = true

@@ -8,18 +8,53 @@ import {conditions, kindPatch, mergeBy} from '../shared/patch.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
 import {PROTOCOLS, validatePortNumOrName} from '../shared/pod-spec-validation.js'
 import {B, I32, MSS, S, specStatusMessage} from '../shared/protobuf.js'
-import {AGE, age, col, formatLabels, name, NAME, type Any} from '../shared/table.js'
+import {AGE, age, col, formatLabels, name, NAME} from '../shared/table.js'
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']
 
-function defaultService(svc: KubeObject): void {
-  const spec: Any = (svc.spec ??= {})
+/** The Service fields skiff reads and writes. */
+export interface ServicePort {
+  name?: string
+  protocol?: string
+  port: number
+  targetPort?: number | string
+  nodePort?: number
+}
+
+export interface ServiceSpec {
+  type?: string
+  clusterIP?: string
+  clusterIPs?: string[]
+  externalIPs?: string[]
+  externalName?: string
+  ports?: ServicePort[]
+  selector?: Record<string, string>
+  sessionAffinity?: string
+  sessionAffinityConfig?: {clientIP?: {timeoutSeconds?: number}}
+  externalTrafficPolicy?: string
+  internalTrafficPolicy?: string
+  allocateLoadBalancerNodePorts?: boolean
+  ipFamilies?: string[]
+  ipFamilyPolicy?: string
+}
+
+interface LoadBalancerStatus {
+  ingress?: {ip?: string; hostname?: string}[]
+}
+
+export interface Service extends KubeObject {
+  spec?: ServiceSpec
+  status?: {loadBalancer?: LoadBalancerStatus}
+}
+
+function defaultService(obj: KubeObject): void {
+  const svc = obj as Service
+  const spec = (svc.spec ??= {})
   setIfAbsent(spec, 'type', 'ClusterIP')
   setIfAbsent(spec, 'sessionAffinity', 'None')
   if (spec.sessionAffinity === 'ClientIP') {
     spec.sessionAffinityConfig ??= {}
-    spec.sessionAffinityConfig.clientIP ??= {}
-    setIfAbsent(spec.sessionAffinityConfig.clientIP, 'timeoutSeconds', 10800)
+    setIfAbsent((spec.sessionAffinityConfig.clientIP ??= {}), 'timeoutSeconds', 10800)
   }
   for (const p of spec.ports ?? []) {
     setIfAbsent(p, 'protocol', 'TCP')
@@ -36,17 +71,17 @@ function defaultService(svc: KubeObject): void {
   svc.status ??= {loadBalancer: {}}
 }
 
-function goServicePortKey(port: Any): GoValue {
+function goServicePortKey(port: ServicePort): GoValue {
   return new GoValue(
     `core.ServicePort{Name:"", Protocol:${goQuote(port.protocol ?? '')}, AppProtocol:(*string)(nil), Port:${port.port ?? 0}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`,
   )
 }
 
 function validateService(obj: KubeObject): StatusCause[] {
-  const spec: Any = obj.spec ?? {}
+  const spec: ServiceSpec = (obj as Service).spec ?? {}
   const causes: StatusCause[] = []
   const headless = spec.clusterIP === 'None'
-  const ports: Any[] = spec.ports ?? []
+  const ports = spec.ports ?? []
   if (ports.length === 0 && !headless && spec.type !== 'ExternalName') causes.push(required('spec.ports'))
   if (spec.type === 'ExternalName') {
     if (spec.externalName) for (const m of isDNS1123Subdomain(spec.externalName)) causes.push(invalid('spec.externalName', spec.externalName, m))
@@ -77,8 +112,9 @@ function validateService(obj: KubeObject): StatusCause[] {
       if (p.nodePort) causes.push(forbidden(`spec.ports[${i}].nodePort`, "may not be used when `type` is 'ClusterIP'"))
     })
   }
-  for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy']) {
-    if (spec[f] !== undefined && !['Cluster', 'Local'].includes(spec[f])) causes.push(notSupported(`spec.${f}`, spec[f], ['Cluster', 'Local']))
+  for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy'] as const) {
+    const v = spec[f]
+    if (v !== undefined && !['Cluster', 'Local'].includes(v)) causes.push(notSupported(`spec.${f}`, v, ['Cluster', 'Local']))
   }
   const seen = new Set<string>()
   ports.forEach((p, i) => {
@@ -88,9 +124,10 @@ function validateService(obj: KubeObject): StatusCause[] {
   })
   return causes
 }
+
 function validateServiceUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
-  const n: Any = obj.spec ?? {}
-  const o: Any = old.spec ?? {}
+  const n: ServiceSpec = (obj as Service).spec ?? {}
+  const o: ServiceSpec = (old as Service).spec ?? {}
   // ExternalName services have no cluster IP, so moving to or from that type may change it.
   if (n.type === 'ExternalName' || o.type === 'ExternalName') return []
   const newIP = n.clusterIPs?.[0] ?? n.clusterIP
@@ -99,7 +136,7 @@ function validateServiceUpdate(obj: KubeObject, old: KubeObject): StatusCause[] 
   return []
 }
 
-function loadBalancerIngress(status: Any | undefined, wide: boolean): string {
+function loadBalancerIngress(status: LoadBalancerStatus | undefined, wide: boolean): string {
   const set = new Set<string>()
   for (const i of status?.ingress ?? []) {
     if (i.ip) set.add(i.ip)
@@ -109,9 +146,10 @@ function loadBalancerIngress(status: Any | undefined, wide: boolean): string {
   if (!wide && r.length > 16) r = r.slice(0, 13) + '...'
   return r
 }
-function serviceExternalIP(svc: Any): string {
+
+function serviceExternalIP(svc: Service): string {
   const spec = svc.spec ?? {}
-  const externalIPs: string[] = spec.externalIPs ?? []
+  const externalIPs = spec.externalIPs ?? []
   switch (spec.type) {
     case 'ClusterIP':
     case 'NodePort':
@@ -127,15 +165,17 @@ function serviceExternalIP(svc: Any): string {
   }
   return '<unknown>'
 }
-function servicePorts(ports: Any[] | undefined): string {
+
+function servicePorts(ports: ServicePort[] | undefined): string {
   const s = (ports ?? [])
-    .map((p) => (p.nodePort > 0 ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`))
+    .map((p) => ((p.nodePort ?? 0) > 0 ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`))
     .join(',')
   return s === '' ? '<none>' : s
 }
 
-function row(o: KubeObject, now: Date): unknown[] {
-  const spec: Any = o.spec ?? {}
+function row(obj: KubeObject, now: Date): unknown[] {
+  const o = obj as Service
+  const spec = o.spec ?? {}
   const clusterIP: string = spec.clusterIPs?.[0] ?? spec.clusterIP ?? '<none>'
   return [name(o), spec.type ?? '', clusterIP || '<none>', serviceExternalIP(o), servicePorts(spec.ports), age(o, now), formatLabels(spec.selector)]
 }

@@ -2,14 +2,14 @@
 import {defineResource} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
-import {col, nameCellsAge, type Any} from '../shared/table.js'
+import {col, nameCellsAge} from '../shared/table.js'
 
 function listWithMore(list: string[], more: boolean, count: number, max: number): string {
   const ret = list.join(',')
   if (more) return `${ret} + ${count - max} more...`
   return ret === '' ? '<unset>' : ret
 }
-function formatSlicePorts(ports: Any[] | undefined): string {
+function formatSlicePorts(ports: {port?: number; name?: string}[] | undefined): string {
   const list: string[] = []
   let more = false
   let count = 0
@@ -20,7 +20,7 @@ function formatSlicePorts(ports: Any[] | undefined): string {
   }
   return listWithMore(list, more, count, 3)
 }
-function formatSliceEndpoints(endpoints: Any[] | undefined): string {
+function formatSliceEndpoints(endpoints: {addresses?: string[]}[] | undefined): string {
   const list: string[] = []
   let more = false
   let count = 0

@@ -5,9 +5,6 @@ import {since} from './format.js'
 
 export {containerCells, formatLabels, formatLabelSelector, humanDuration, selectorString, since} from './format.js'
 
-/** Loosely typed object access for printers, which read whatever fields are present. */
-export type Any = Record<string, any>
-
 const NAME_DOC =
   'Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names'
 export const AGE_DOC =
@@ -30,7 +27,7 @@ export const int = (v: unknown): number => (typeof v === 'number' ? v : 0)
 export const countKeys = (v: unknown): number => (v && typeof v === 'object' ? Object.keys(v).length : 0)
 
 /** Whether the condition of `type` has status True. */
-export function conditionTrue(conditions: Any[] | undefined, type: string): boolean {
+export function conditionTrue(conditions: {type?: string; status?: string}[] | undefined, type: string): boolean {
   const c = (conditions ?? []).find((x) => x.type === type)
   return c?.status === 'True'
 }
