@@ -2,7 +2,7 @@
 import {Args, Flags} from '@oclif/core'
 import {SkiffCommand} from '../../cli/base.js'
 import {engineProvider} from '../../cli/provider.js'
-import {loadImages, type LoadResult} from '../../cluster/images.js'
+import {loadImages, type LoadResult} from '../../cluster/image-load.js'
 
 export default class ImageLoad extends SkiffCommand {
   static override summary = "Copy images from the host's Docker into every node of a cluster."
