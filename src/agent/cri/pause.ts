@@ -1,6 +1,5 @@
 // Makes the pause image inside a CRI node and imports it into containerd's k8s.io namespace (no registry to pull from).
-import {execFile} from 'node:child_process'
-import {PAUSE_IMAGE} from '../pods/pause-image.js'
+import {PAUSE_IMAGE, buildImageOnce} from '../pods/pause-image.js'
 
 /** containerd namespace the CRI plugin keeps its images and containers in. */
 export const CRI_NAMESPACE = 'k8s.io'
@@ -32,23 +31,5 @@ export function pauseArchiveImportScript(image = PAUSE_IMAGE, snapshotter = 'ove
  * callers share one build.
  */
 export function ensureCriPauseImage(has: (ref: string) => Promise<unknown>, opts: {snapshotter?: string; run?: (script: string) => Promise<void>} = {}): Promise<void> {
-  inflight ??= (async () => {
-    if (await has(PAUSE_IMAGE)) return
-    await (opts.run ?? runShell)(pauseArchiveImportScript(PAUSE_IMAGE, opts.snapshotter))
-    if (!(await has(PAUSE_IMAGE))) throw new Error(`importing ${PAUSE_IMAGE} into containerd did not produce the image`)
-  })().finally(() => {
-    inflight = undefined
-  })
-  return inflight
-}
-
-let inflight: Promise<void> | undefined
-
-function runShell(script: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile('sh', ['-c', script], {timeout: 60_000}, (err, _stdout, stderr) => {
-      if (err) reject(new Error(`building ${PAUSE_IMAGE} for containerd: ${err.message} ${String(stderr).trim()}`))
-      else resolve()
-    })
-  })
+  return buildImageOnce({image: PAUSE_IMAGE, has, script: pauseArchiveImportScript(PAUSE_IMAGE, opts.snapshotter), run: opts.run, what: `importing ${PAUSE_IMAGE} into containerd`})
 }

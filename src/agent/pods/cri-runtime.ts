@@ -10,6 +10,7 @@ import type {PodSandboxConfig, PodSandboxStatus} from '../cri/types.js'
 import type {RuntimeProbe} from '../docker.js'
 import {PAUSE_IMAGE} from './pause-image.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest, ExecResult} from './runtime.js'
+import {Semaphore} from './semaphore.js'
 
 const EXEC_OUTPUT_LIMIT = 10 * 1024
 
@@ -259,23 +260,4 @@ export function criAgentOptions(podCIDR: string | undefined): {runtime: RuntimeP
   const client = new CriClient()
   const runtime = new CriRuntime({client, podCIDR})
   return {runtime: criProbe(client), pods: {runtime, ensurePause: () => runtime.prepare()}}
-}
-
-/** A counting semaphore for async work. */
-class Semaphore {
-  private active = 0
-  private readonly waiting: (() => void)[] = []
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.limit > 0 && this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r))
-    this.active++
-    try {
-      return await fn()
-    } finally {
-      this.active--
-      this.waiting.shift()?.()
-    }
-  }
 }

@@ -3,6 +3,7 @@ import {PassThrough} from 'node:stream'
 import Dockerode from 'dockerode'
 import {PodLabels, SANDBOX_CONTAINER} from '../container-labels.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest, ExecResult} from './runtime.js'
+import {Semaphore} from './semaphore.js'
 
 const EXEC_OUTPUT_LIMIT = 10 * 1024
 
@@ -216,24 +217,5 @@ export class DockerRuntime implements ContainerRuntime {
       }
     }
     void loop()
-  }
-}
-
-/** A counting semaphore for async work. */
-class Semaphore {
-  private active = 0
-  private readonly waiting: (() => void)[] = []
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.limit > 0 && this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r))
-    this.active++
-    try {
-      return await fn()
-    } finally {
-      this.active--
-      this.waiting.shift()?.()
-    }
   }
 }

@@ -1,6 +1,6 @@
 // Container environment from a pod spec: envFrom, env values with $(VAR) expansion, ConfigMap/Secret keys, fieldRef and resourceFieldRef.
 import {quantityNumber} from '../../api/quantity.js'
-import type {Container, Pod, ResourceFieldSelector} from '../../api/types/workloads.js'
+import type {Container, KeySelector, Pod, ResourceFieldSelector} from '../../api/types/workloads.js'
 
 /** Where env and volumes read ConfigMaps and Secrets from; undefined means the object does not exist. Secret data is decoded. */
 export interface ObjectLookup {
@@ -106,6 +106,21 @@ export function expandVars(input: string, vars: Map<string, string>): string {
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/
 
+/** One key of a ConfigMap or Secret; undefined when an optional reference finds nothing, ConfigError when a required one does not. */
+function keyRefValue(lookup: ObjectLookup, ns: string, kind: 'ConfigMap' | 'Secret', ref: KeySelector): string | undefined {
+  const {name = '', key, optional} = ref
+  const data = kind === 'ConfigMap' ? lookup.configMap(ns, name) : lookup.secret(ns, name)
+  if (!data) {
+    if (optional) return undefined
+    throw new ConfigError(`${kind.toLowerCase()} "${name}" not found`)
+  }
+  if (!(key in data)) {
+    if (optional) return undefined
+    throw new ConfigError(`couldn't find key ${key} in ${kind} ${ns}/${name}`)
+  }
+  return data[key]
+}
+
 /** The container's environment as ordered name/value pairs; throws ConfigError for what the kubelet reports as CreateContainerConfigError. */
 export function resolveEnv(pod: Pod, container: Container, lookup: ObjectLookup, facts: PodRuntimeFacts): Map<string, string> {
   const ns = pod.metadata?.namespace ?? 'default'
@@ -131,30 +146,9 @@ export function resolveEnv(pod: Pod, container: Container, lookup: ObjectLookup,
       continue
     }
     const vf = e.valueFrom
-    if (vf.configMapKeyRef) {
-      const {name = '', key, optional} = vf.configMapKeyRef
-      const data = lookup.configMap(ns, name)
-      if (!data) {
-        if (optional) continue
-        throw new ConfigError(`configmap "${name}" not found`)
-      }
-      if (!(key in data)) {
-        if (optional) continue
-        throw new ConfigError(`couldn't find key ${key} in ConfigMap ${ns}/${name}`)
-      }
-      vars.set(e.name, data[key])
-    } else if (vf.secretKeyRef) {
-      const {name = '', key, optional} = vf.secretKeyRef
-      const data = lookup.secret(ns, name)
-      if (!data) {
-        if (optional) continue
-        throw new ConfigError(`secret "${name}" not found`)
-      }
-      if (!(key in data)) {
-        if (optional) continue
-        throw new ConfigError(`couldn't find key ${key} in Secret ${ns}/${name}`)
-      }
-      vars.set(e.name, data[key])
+    if (vf.configMapKeyRef || vf.secretKeyRef) {
+      const value = vf.configMapKeyRef ? keyRefValue(lookup, ns, 'ConfigMap', vf.configMapKeyRef) : keyRefValue(lookup, ns, 'Secret', vf.secretKeyRef!)
+      if (value !== undefined) vars.set(e.name, value)
     } else if (vf.fieldRef) {
       vars.set(e.name, podFieldValue(pod, vf.fieldRef.fieldPath, facts))
     } else if (vf.resourceFieldRef) {

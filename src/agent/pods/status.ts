@@ -1,6 +1,10 @@
 // Pure computation of a pod's status from its spec and runtime state, with Kubernetes' phase, condition and container-state rules.
 import type {Condition, Container, ContainerStateTerminated, ContainerStatus, Pod, PodSpec, PodStatus} from '../../api/types/workloads.js'
+import {qosClass} from '../../api/resources/core/pod.js'
 import type {ContainerInfo} from './runtime.js'
+
+// The agent reports the class the apiserver computes, for pods that reach it without one.
+export {qosClass}
 
 /** A waiting reason the pod worker decided for a container (ErrImagePull, CrashLoopBackOff, ...). */
 export interface WaitingReason {
@@ -133,24 +137,6 @@ export function podPhase(spec: Pick<PodSpec, 'restartPolicy'>, initStatuses: Sta
     return 'Running'
   }
   return 'Pending'
-}
-
-/** Kubernetes' QoS class of a pod spec. */
-export function qosClass(spec: {containers?: Pick<Container, 'resources'>[]; initContainers?: Pick<Container, 'resources'>[]}): string {
-  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])]
-  let any = false
-  let guaranteed = true
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {}
-    const lim = c.resources?.limits ?? {}
-    if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) any = true
-    for (const r of ['cpu', 'memory']) {
-      if (lim[r] === undefined) guaranteed = false
-      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false
-    }
-  }
-  if (!any) return 'BestEffort'
-  return guaranteed ? 'Guaranteed' : 'Burstable'
 }
 
 const KUBELET_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'])

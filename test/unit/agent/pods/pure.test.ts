@@ -42,9 +42,9 @@ describe('pod status', () => {
   })
 
   it('qosClass', () => {
-    assert.equal(qosClass({containers: [{}]}), 'BestEffort')
-    assert.equal(qosClass({containers: [{resources: {limits: {cpu: '1', memory: '1Gi'}}}]}), 'Guaranteed')
-    assert.equal(qosClass({containers: [{resources: {requests: {cpu: '1'}}}]}), 'Burstable')
+    assert.equal(qosClass({containers: [{name: 'c'}]}), 'BestEffort')
+    assert.equal(qosClass({containers: [{name: 'c', resources: {limits: {cpu: '1', memory: '1Gi'}}}]}), 'Guaranteed')
+    assert.equal(qosClass({containers: [{name: 'c', resources: {requests: {cpu: '1'}}}]}), 'Burstable')
   })
 
   it('a running container with a pending readiness probe is not ready; conditions say which', () => {
