@@ -4,7 +4,8 @@ import {execFileSync} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {deleteClusterHard, kubectlFor, repo, run, skiff} from '../../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, skiff} from '../../helpers/cli.js'
+import {ensureBusyboxImage} from '../../helpers/images.js'
 import {waitFor} from '../../helpers/wait.js'
 
 const name = `ag${process.pid % 100000}`
@@ -48,12 +49,7 @@ ${spec}`
     kubectl = kubectlFor(kubeconfig, join(dir, 'cache'))
     const res = await skiff(['cluster', 'create', name, '--workers', '1', '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
     assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
-    try {
-      docker(['image', 'inspect', IMAGE])
-    } catch {
-      const b = await run(join(repo, 'scripts/build-busybox-image.sh'), [IMAGE])
-      assert.equal(b.code, 0, b.stderr)
-    }
+    await ensureBusyboxImage(IMAGE)
     const load = await skiff(['image', 'load', IMAGE, '--name', name])
     assert.equal(load.code, 0, load.stderr)
   })

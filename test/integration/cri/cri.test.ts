@@ -1,12 +1,10 @@
 // Integration: the agent's CRI client against containerd's CRI plugin in a real node container (SKIFF_RUNTIME=cri), with CNI networking, crun, logs and exec.
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
-import {join} from 'node:path'
 import {CONTAINERD_SOCKET, CriClient, cniConfig, isNotFound, pauseArchiveImportScript, type PodSandboxConfig} from '../../../src/agent/cri/index.js'
 import {containerRequest, sandboxRequest} from '../../../src/agent/pods/container-config.js'
 import {CriRuntime} from '../../../src/agent/pods/cri-runtime.js'
 import {PAUSE_IMAGE} from '../../../src/agent/pods/pause-image.js'
-import {repo, run} from '../../helpers/cli.js'
+import {ensureBusyboxImage} from '../../helpers/images.js'
 import {waitFor} from '../../helpers/wait.js'
 import {forwardNodeSocket, type NodeSocket} from './node-socket.js'
 import {importImage, nodeExec, nodeImage, removeTestNode, startTestNode} from './node.js'
@@ -24,12 +22,7 @@ describe('CRI runtime in a node (containerd + crun + CNI)', function () {
 
   before(async () => {
     const image = await nodeImage(log)
-    try {
-      execFileSync('docker', ['image', 'inspect', BUSYBOX], {stdio: 'ignore'})
-    } catch {
-      const b = await run(join(repo, 'scripts/build-busybox-image.sh'), [BUSYBOX])
-      assert.equal(b.code, 0, b.stderr)
-    }
+    await ensureBusyboxImage(BUSYBOX)
     const t0 = Date.now()
     await startTestNode({name, image, runtime: 'cri', podCIDR: POD_CIDR})
     sock = await forwardNodeSocket(name, CONTAINERD_SOCKET)

@@ -6,10 +6,11 @@ import Dockerode from 'dockerode'
 import WebSocket from 'ws'
 import {PodLabels} from '../../../src/agent/container-labels.js'
 import {startAgentServer, type RunningAgentServer} from '../../../src/agent/server/index.js'
+import {BUSYBOX_IMAGE, ensureBusyboxImage} from '../../helpers/images.js'
 import {createTestCa, type TestCert} from '../../helpers/pki.js'
 import {waitFor} from '../../helpers/wait.js'
 
-const IMAGE = process.env.SKIFF_TEST_BUSYBOX ?? 'skiff/busybox:test'
+const IMAGE = BUSYBOX_IMAGE
 
 describe('agent streaming server on a real dockerd', function () {
   this.timeout(60_000)
@@ -20,13 +21,9 @@ describe('agent streaming server on a real dockerd', function () {
   let ca: string
   let client: TestCert
 
-  before(async function () {
-    try {
-      await docker.ping()
-      await docker.getImage(IMAGE).inspect()
-    } catch {
-      this.skip()
-    }
+  before(async () => {
+    // Needs the host Docker engine: fails, rather than skips, without it.
+    await ensureBusyboxImage(IMAGE)
     const testCa = await createTestCa()
     ca = testCa.cert
     client = await testCa.sign('CN=kube-apiserver', {server: true})
