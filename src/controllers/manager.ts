@@ -1,7 +1,7 @@
 // The controller manager: builds the registered control loops over one client and shared informers, runs them until stopped.
 import {setMaxListeners} from 'node:events'
 import type {ApiClient} from '../client/api-client.js'
-import {type Clock, realClock} from '../client/clock.js'
+import {type Clock, realClock} from '../api/clock.js'
 import {InformerFactory} from '../client/informer-factory.js'
 import type {Controller, ControllerClient, ControllerContext, ControllerFactory} from './types.js'
 import {defaultControllers} from './registry.js'

@@ -1,7 +1,7 @@
 // What a control loop is and what the manager gives it.
 import type {KubeObject} from '../api/types.js'
 import type {ApiClient} from '../client/api-client.js'
-import type {Clock} from '../client/clock.js'
+import type {Clock} from '../api/clock.js'
 import type {InformerHandlers} from '../client/informer.js'
 import type {InformerFactory} from '../client/informer-factory.js'
 

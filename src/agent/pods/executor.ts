@@ -1,6 +1,6 @@
 // Carries out a pod plan's container steps against the runtime: image per pull policy, env, create, start, lifecycle hooks, kill.
 import type {Container, Handler, Pod, PodStatus} from '../../api/types/workloads.js'
-import type {Clock} from '../../client/clock.js'
+import type {Clock} from '../../api/clock.js'
 import type {Backoff} from './backoff.js'
 import {containerRequest} from './container-config.js'
 import {ConfigError, type ObjectLookup, type PodRuntimeFacts, resolveEnv} from './env.js'

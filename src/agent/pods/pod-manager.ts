@@ -2,7 +2,7 @@
 import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import type {ApiClient} from '../../client/api-client.js'
-import {type Clock, realClock} from '../../client/clock.js'
+import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {EventRecorder} from '../../client/events.js'
 import {Informer} from '../../client/informer.js'

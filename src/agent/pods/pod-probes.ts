@@ -1,6 +1,6 @@
 // The probe workers of one pod: started for each running container instance with probes, stopped when it goes, with their verdicts.
 import type {Container, Pod} from '../../api/types/workloads.js'
-import type {Clock} from '../../client/clock.js'
+import type {Clock} from '../../api/clock.js'
 import {type ProbeExecutor, type ProbeKind, ProbeWorker} from './probes.js'
 import type {ContainerInfo} from './runtime.js'
 import {instancesOf} from './status.js'

@@ -2,7 +2,7 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
 import * as net from 'node:net'
-import type {Clock, TimerHandle} from '../../client/clock.js'
+import type {Clock, TimerHandle} from '../../api/clock.js'
 import type {Container, HTTPGetAction, Probe} from '../../api/types/workloads.js'
 import type {ExecResult} from './runtime.js'
 

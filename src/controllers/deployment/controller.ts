@@ -1,7 +1,7 @@
 // Deployment controller: one ReplicaSet per template, rolling or recreate rollouts, proportional scaling, revisions, conditions.
 import type {KubeObject} from '../../api/types.js'
 import type {Deployment, ReplicaSet} from '../../api/types/workloads.js'
-import {type Clock, realClock} from '../../client/clock.js'
+import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {objectKey, splitKey} from '../../client/paths.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'

@@ -1,7 +1,7 @@
 // One sync of one Deployment: the working copy and the steps the rollout strategies share (new ReplicaSet, scaling, cleanup, status).
 import {isDeepStrictEqual} from 'node:util'
 import type {Deployment, DeploymentStatus, ReplicaSet} from '../../api/types/workloads.js'
-import type {Clock} from '../../client/clock.js'
+import type {Clock} from '../../api/clock.js'
 import {isAlreadyExists, isNotFound} from '../../client/errors.js'
 import {objectKey} from '../../client/paths.js'
 import type {ControllerClient} from '../types.js'

@@ -1,7 +1,7 @@
 // Garbage collector: follows ownerReferences across every resource, deletes dependents of vanished owners, runs foreground and orphan deletion.
 import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject, OwnerReference} from '../../api/types.js'
-import {type Clock, realClock} from '../../client/clock.js'
+import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import type {ResourceRef} from '../../client/paths.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'

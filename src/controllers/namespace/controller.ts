@@ -1,7 +1,7 @@
 // Namespace controller: empties a terminating namespace of every namespaced object, then finalizes it so the apiserver removes it.
 import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject} from '../../api/types.js'
-import {type Clock, realClock} from '../../client/clock.js'
+import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'

@@ -1,6 +1,6 @@
 // Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them.
 import type {KubeObject} from '../../api/types.js'
-import {type Clock, realClock} from '../../client/clock.js'
+import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {NodeEnv} from '../../api/contract.js'

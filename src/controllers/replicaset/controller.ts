@@ -1,7 +1,7 @@
 // ReplicaSet controller: keeps spec.replicas pods matching each ReplicaSet, with expectations, slow-start creation and ranked deletion.
 import {isDeepStrictEqual} from 'node:util'
 import type {Condition, Pod, ReplicaSet, ReplicaSetStatus} from '../../api/types/workloads.js'
-import {type Clock, realClock} from '../../client/clock.js'
+import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {objectKey, splitKey} from '../../client/paths.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'

@@ -1,7 +1,7 @@
 // How controllers record Events: a narrow interface over EventRecorder, and one recorder per component.
 import * as os from 'node:os'
 import type {KubeObject} from '../../api/types.js'
-import type {Clock} from '../../client/clock.js'
+import type {Clock} from '../../api/clock.js'
 import {EventRecorder} from '../../client/events.js'
 import type {ControllerClient} from '../types.js'
 

@@ -1,5 +1,5 @@
 // Expected creations and deletions per controller key, so a sync never acts again on a cache that has not caught up with its own writes.
-import type {Clock} from '../../client/clock.js'
+import type {Clock} from '../../api/clock.js'
 
 /** Expectations older than this are considered satisfied, so a lost watch event cannot wedge a controller (as Kubernetes). */
 export const EXPECTATIONS_TTL_MS = 5 * 60_000

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
 import {NodeAgent, leaseRenewInterval, type AgentClient} from '../../../src/agent/agent.js'
-import {FakeClock, flushMicrotasks} from '../../../src/client/clock.js'
+import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
 import {ApiError} from '../../../src/client/errors.js'
 import {toPath} from '../../../src/client/paths.js'
 

@@ -1,7 +1,7 @@
 // Deployment controller: template hashing and rollout math, then one sync over a fake cache with the API calls compared.
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {DeploymentController} from '../../../src/controllers/deployment/controller.js'
 import {computeHash, equalIgnoreHash, maxUnavailable, resolveFenceposts, safeEncodeString} from '../../../src/controllers/deployment/util.js'
 import {FakeLister, T0, iso, recordingClient, recordingRecorder} from './fakes.js'

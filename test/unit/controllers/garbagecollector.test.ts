@@ -1,7 +1,7 @@
 // Garbage collector: build the owner graph from fake caches, sync one object, compare the API calls.
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {GarbageCollector} from '../../../src/controllers/garbagecollector/controller.js'
 import type {ApiResource} from '../../../src/controllers/util/discovery.js'
 import {FakeLister, T0, pod, recordingClient} from './fakes.js'

@@ -1,7 +1,7 @@
 // Namespace controller: a terminating namespace is emptied through the API, reported in conditions, then finalized.
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {NamespaceController} from '../../../src/controllers/namespace/controller.js'
 import type {ApiResource} from '../../../src/controllers/util/discovery.js'
 import {FakeLister, T0, pod, recordingClient} from './fakes.js'

@@ -1,7 +1,7 @@
 // Tests of the node lifecycle controller: seed a fake cache, run syncs on a fake clock, compare the writes.
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
-import {FakeClock, flushMicrotasks} from '../../../src/client/clock.js'
+import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
 import {toPath} from '../../../src/client/paths.js'
 import {NodeLifecycleController, gracePeriodMs} from '../../../src/controllers/nodelifecycle/controller.js'
 import type {ControllerClient} from '../../../src/controllers/types.js'

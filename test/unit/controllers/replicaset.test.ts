@@ -1,7 +1,7 @@
 // ReplicaSet controller: seed a fake cache, run one sync, compare the API calls it made.
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
-import {FakeClock} from '../../../src/client/clock.js'
+import {FakeClock} from '../../../src/api/clock.js'
 import {ReplicaSetController, compareForDeletion, slowStartBatch} from '../../../src/controllers/replicaset/controller.js'
 import {FakeLister, T0, iso, pod, recordingClient, recordingRecorder} from './fakes.js'
 

@@ -6,7 +6,7 @@ import {join} from 'node:path'
 import {Backoff} from '../../../../src/agent/pods/backoff.js'
 import {PodWorker, pullPolicy, type WorkerDeps} from '../../../../src/agent/pods/pod-worker.js'
 import {probeExecutor} from '../../../../src/agent/pods/probes.js'
-import {FakeClock} from '../../../../src/client/clock.js'
+import {FakeClock} from '../../../../src/api/clock.js'
 import {FakeRuntime} from './fake-runtime.js'
 
 type Any = any

@@ -10,7 +10,7 @@ import {ProbeWorker} from '../../../../src/agent/pods/probes.js'
 import type {ContainerInfo} from '../../../../src/agent/pods/runtime.js'
 import {computePodStatus, kubeTime, podPhase, qosClass} from '../../../../src/agent/pods/status.js'
 import {projectVolume, writeAtomic} from '../../../../src/agent/pods/volumes.js'
-import {FakeClock} from '../../../../src/client/clock.js'
+import {FakeClock} from '../../../../src/api/clock.js'
 
 type Any = any
 
