@@ -1,4 +1,4 @@
-// The scheduler running in-process against a real apiserver over a MemoryStore: binds pods, reports unschedulable ones.
+// Integration: the scheduler in-process against a real apiserver over HTTPS (MemoryStore): binds pods, reports unschedulable ones.
 import {strict as assert} from 'node:assert'
 import type {KubeObject} from '../../../src/api/types.js'
 import {ApiClient} from '../../../src/client/api-client.js'
@@ -6,7 +6,7 @@ import {type RunningScheduler, startScheduler} from '../../../src/scheduler/inde
 import {MemoryStore} from '../../../src/store/index.js'
 import {type TestServer, startTestServer} from '../../helpers/apiserver.js'
 import {waitFor} from '../../helpers/wait.js'
-import {controlPlane, makeNode, makePod} from './fixtures.js'
+import {controlPlane, makeNode, makePod} from '../../unit/scheduler/fixtures.js'
 
 /** Polls fast: scheduling here takes milliseconds. */
 const until = <T>(what: string, check: () => Promise<T | undefined | false>, ms = 5000) => waitFor(what, check, ms, 10)
