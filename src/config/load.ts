@@ -2,6 +2,7 @@
 import {readFile} from 'node:fs/promises'
 import yaml from 'js-yaml'
 import {isIPv4CIDR, prefixLength} from '../api/net/cidr.js'
+import {validateLabels} from '../api/validation/meta.js'
 import {SkiffError} from '../errors.js'
 import type {ClusterConfig, NodeConfig} from './types.js'
 import {validateClusterName} from './names.js'
@@ -65,6 +66,9 @@ export function decodeConfig(doc: unknown, source = '(inline)'): ClusterConfig {
       checkKeys(source, `nodes[${i}].`, n, NODE_KEYS)
       if (n.role !== 'control-plane' && n.role !== 'worker') fail(source, `nodes[${i}].role must be control-plane or worker, got ${JSON.stringify(n.role)}`)
       if (n.labels !== undefined && (!isObject(n.labels) || Object.values(n.labels).some((v) => typeof v !== 'string'))) fail(source, `nodes[${i}].labels must map strings to strings`)
+      // The apiserver's own label rules: a label it would refuse would leave the node unregistered until the timeout.
+      const [bad] = validateLabels(n.labels as Record<string, string> | undefined, `nodes[${i}].labels`)
+      if (bad) fail(source, `${bad.field}: ${bad.message}`)
       return {role: n.role, ...(n.labels ? {labels: n.labels as Record<string, string>} : {})}
     })
   }
