@@ -9,6 +9,7 @@ import {type ResourceRef, resourcePath} from '../client/paths.js'
 import {type ResourceList, readCapacity} from './capacity.js'
 import type {AgentConfig} from './config.js'
 import type {RuntimeProbe} from './docker.js'
+import {errorText} from './errors.js'
 import {readHostInfo} from './host-info.js'
 import {DockerRuntime} from './pods/docker-runtime.js'
 import {ensurePauseImage} from './pods/pause-image.js'
@@ -139,7 +140,7 @@ export class NodeAgent {
       await this.opts.runtime.ping()
       return await this.opts.runtime.version()
     }
-    const version = await poll(answer, {what: 'docker', intervalMs: this.opts.runtimePollMs ?? 50, clock: this.clock, signal, onWaiting: (err: any) => this.log(`waiting for docker: ${err?.message ?? String(err)}`)})
+    const version = await poll(answer, {what: 'docker', intervalMs: this.opts.runtimePollMs ?? 50, clock: this.clock, signal, onWaiting: (err: unknown) => this.log(`waiting for docker: ${errorText(err)}`)})
     return version ?? ''
   }
 
@@ -256,9 +257,9 @@ export class NodeAgent {
         await this.renewLease()
         backoff = 200
         delay = interval
-      } catch (err: any) {
+      } catch (err) {
         if (signal.aborted) return
-        this.log(`lease renewal failed: ${err?.message ?? err}`)
+        this.log(`lease renewal failed: ${errorText(err)}`)
         // Retry sooner than the interval, as the kubelet does, so a brief apiserver hiccup does not cost a whole period.
         delay = Math.min(backoff, interval)
         backoff = Math.min(backoff * 2, 7000)
@@ -297,8 +298,8 @@ export class NodeAgent {
       try {
         await fn()
         return
-      } catch (err: any) {
-        if (failures % 20 === 0) this.log(`${what} failed (attempt ${failures + 1}, retrying): ${err?.message ?? err}`)
+      } catch (err) {
+        if (failures % 20 === 0) this.log(`${what} failed (attempt ${failures + 1}, retrying): ${errorText(err)}`)
         await this.clock.sleep(delay, signal)
         delay = this.clock.now() - start < 60_000 ? Math.min(delay * 2, 250) : 2000
       }

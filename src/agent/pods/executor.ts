@@ -1,6 +1,7 @@
 // Carries out a pod plan's container steps against the runtime: image per pull policy, env, create, start, lifecycle hooks, kill.
 import type {Container, Handler, Pod, PodStatus} from '../../api/types/workloads.js'
 import type {Clock} from '../../api/clock.js'
+import {errorText} from '../errors.js'
 import type {Backoff} from './backoff.js'
 import {containerRequest} from './container-config.js'
 import {ConfigError, type ObjectLookup, type PodRuntimeFacts, resolveEnv} from './env.js'
@@ -48,12 +49,6 @@ export interface SyncContext {
   waiting: Map<string, WaitingReason>
   /** Milliseconds after which something waiting may succeed; the soonest requeues the pod. */
   delays: number[]
-}
-
-/** The error text of a failed runtime call (docker's JSON message when there is one). */
-export function errorText(err: unknown): string {
-  const e = err as {json?: {message?: string}; message?: string} | undefined
-  return e?.json?.message ?? e?.message ?? String(err)
 }
 
 const MIN_GRACE_SECONDS = 2

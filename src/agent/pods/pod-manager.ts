@@ -14,6 +14,7 @@ import {PodWorker} from './pod-worker.js'
 import {probeExecutor} from './probes.js'
 import type {ContainerRuntime} from './runtime.js'
 import {DEFAULT_PODS_ROOT} from './volumes.js'
+import {errorText} from '../errors.js'
 
 /** The API calls the pod manager makes. */
 export type PodClient = Pick<ApiClient, 'get' | 'list' | 'watch' | 'patch' | 'delete' | 'create'>
@@ -144,7 +145,7 @@ export class PodManager {
 
     await processQueue(this.queue, (uid) => this.sync(uid), {
       workers: this.opts.concurrency ?? 12,
-      onError: (uid, err: unknown) => this.log(`sync of pod ${this.describe(uid)} failed: ${(err as Error)?.message ?? err}`),
+      onError: (uid, err: unknown) => this.log(`sync of pod ${this.describe(uid)} failed: ${errorText(err)}`),
     })
     await Promise.all([...informers, resync])
     for (const w of this.workers.values()) w.stopProbes()
