@@ -121,14 +121,16 @@ export async function loadConfigFile(path: string): Promise<ClusterConfig> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
-  } catch (err: any) {
-    throw new SkiffError(`cannot read cluster config ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`, {exitCode: 2})
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    throw new SkiffError(`cannot read cluster config ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, {exitCode: 2})
   }
   let doc: unknown
   try {
     doc = yaml.load(text)
-  } catch (err: any) {
-    fail(path, `not valid YAML: ${err.reason ?? err.message}${err.mark ? ` (line ${err.mark.line + 1})` : ''}`)
+  } catch (err) {
+    const e = err as yaml.YAMLException
+    fail(path, `not valid YAML: ${e.reason ?? e.message}${e.mark ? ` (line ${e.mark.line + 1})` : ''}`)
   }
   return decodeConfig(doc, path)
 }
