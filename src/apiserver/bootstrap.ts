@@ -21,7 +21,7 @@ export async function bootstrap(ctx: ServerContext, serviceIP = '10.96.0.1'): Pr
     const key = keyOf(def, obj.metadata.namespace, obj.metadata.name!)
     if (await ctx.store.get(key)) continue
     prepareCreate(def, obj, ctx.now())
-    if (def.kind === 'Service') obj.status = {loadBalancer: {}}
+    ctx.deps.applyDefaults(def, obj)
     try {
       await ctx.store.create(key, obj)
     } catch (err) {

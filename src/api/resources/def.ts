@@ -44,6 +44,18 @@ export interface Strategy {
   finalized?(obj: KubeObject): boolean
   /** DELETE answers with the object (true) or with a Success Status. */
   deleteReturnsObject?: boolean
+  /** Updates an object as it gets its deletionTimestamp (Namespace: phase Terminating). */
+  markDeleting?(obj: KubeObject): void
+  /** Deletion that someone else carries out first: a pod on a node is stopped by its agent, which then deletes it. */
+  gracefulDeletion?: GracefulDeletion
+}
+
+/** How a kind's objects are deleted gracefully. */
+export interface GracefulDeletion {
+  /** Whether this object takes the graceful path. */
+  applies(obj: KubeObject): boolean
+  /** The grace period, in seconds, for a delete that asked for `requested`. */
+  period(obj: KubeObject, requested: number | undefined): number
 }
 
 /** Everything the apiserver needs to serve one resource; the hooks are optional and fall back to generic behaviour. */

@@ -43,18 +43,19 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
     const now = ctx.now()
     let next: KubeObject | undefined
     // Foreground and Orphan deletion are carried out by the garbage collector: the object stays, marked, with the
-    // finalizer telling the collector what to do first (as the Kubernetes registry does). A pod on a node keeps its
-    // graceful path through the agent instead.
+    // finalizer telling the collector what to do first (as the Kubernetes registry does). An object deleted
+    // gracefully (a pod on a node) keeps that path instead.
     const gcFinalizer = opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : opts.propagationPolicy === 'Orphan' ? 'orphan' : undefined
-    const podOnNode = def.kind === 'Pod' && def.group === '' && !!obj.spec?.nodeName
-    if (gcFinalizer && !podOnNode && !(md.finalizers ?? []).includes(gcFinalizer)) {
+    const graceful = def.strategy?.gracefulDeletion
+    const gracefulNow = !!graceful?.applies(obj)
+    if (gcFinalizer && !gracefulNow && !(md.finalizers ?? []).includes(gcFinalizer)) {
       next = structuredClone(stored.value)
       const other = gcFinalizer === 'orphan' ? 'foregroundDeletion' : 'orphan'
       next.metadata.finalizers = [...(next.metadata.finalizers ?? []).filter((f: string) => f !== other), gcFinalizer]
       if (!next.metadata.deletionTimestamp) {
         next.metadata.deletionTimestamp = timestamp(now)
         next.metadata.deletionGracePeriodSeconds = 0
-        if (def.kind === 'Namespace') next.status = {...next.status, phase: 'Terminating'}
+        def.strategy?.markDeleting?.(next)
       }
     } else if ((md.finalizers ?? []).length > 0 || !finalized(def, obj)) {
       // Finalizers hold the object: mark it and let their owners finish.
@@ -62,15 +63,15 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
         next = structuredClone(stored.value)
         next.metadata.deletionTimestamp = timestamp(now)
         next.metadata.deletionGracePeriodSeconds = 0
-        if (def.kind === 'Namespace') next.status = {...next.status, phase: 'Terminating'}
+        def.strategy?.markDeleting?.(next)
       }
-    } else if (def.kind === 'Pod' && def.group === '' && obj.spec?.nodeName && opts.gracePeriodSeconds !== 0 && !md.deletionTimestamp) {
-      // A pod running on a node is stopped by its agent, which then deletes it with gracePeriodSeconds=0.
-      const grace = opts.gracePeriodSeconds ?? obj.spec?.terminationGracePeriodSeconds ?? 30
+    } else if (graceful && gracefulNow && opts.gracePeriodSeconds !== 0 && !md.deletionTimestamp) {
+      const grace = graceful.period(obj, opts.gracePeriodSeconds)
       next = structuredClone(stored.value)
       next.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000))
       next.metadata.deletionGracePeriodSeconds = grace
-    } else if (def.kind === 'Pod' && md.deletionTimestamp && opts.gracePeriodSeconds !== 0) {
+    } else if (graceful && md.deletionTimestamp && opts.gracePeriodSeconds !== 0) {
+      // Already on its graceful way: only a forced delete (grace 0) removes it now.
       return {obj, gone: false}
     } else {
       if (dry) return {obj, gone: true}

@@ -1,6 +1,7 @@
 // Namespace controller: empties a terminating namespace of every namespaced object, then finalizes it so the apiserver removes it.
 import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject} from '../../api/types.js'
+import type {Namespace} from '../../api/types/cluster.js'
 import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
@@ -15,7 +16,7 @@ export const NAMESPACE_FINALIZER = 'kubernetes'
 /** Dependencies of the namespace controller. */
 export interface NamespaceControllerOptions {
   client: ControllerClient
-  namespaces: Lister
+  namespaces: Lister<Namespace>
   discover: () => Promise<ApiResource[]>
   clock?: Clock
   log?: (msg: string) => void
@@ -121,14 +122,14 @@ export class NamespaceController implements Controller {
       this.queue.addAfter(name, this.opts.recheckMs ?? 1000)
       return
     }
-    const fresh = await this.opts.client.get<KubeObject>({version: 'v1', resource: 'namespaces', name})
-    const finalizers = (fresh.spec?.finalizers ?? []).filter((f: string) => f !== NAMESPACE_FINALIZER)
+    const fresh = await this.opts.client.get<Namespace>({version: 'v1', resource: 'namespaces', name})
+    const finalizers = (fresh.spec?.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER)
     await this.opts.client.update({version: 'v1', resource: 'namespaces', name, subresource: 'finalize'}, {...fresh, apiVersion: 'v1', kind: 'Namespace', spec: {...fresh.spec, finalizers}})
     this.log(`namespace ${name} is empty; finalized`)
   }
 
-  private async writeConditions(ns: KubeObject, wanted: Omit<Condition, 'lastTransitionTime'>[]): Promise<void> {
-    const current: Condition[] = ns.status?.conditions ?? []
+  private async writeConditions(ns: Namespace, wanted: Omit<Condition, 'lastTransitionTime'>[]): Promise<void> {
+    const current = (ns.status?.conditions ?? []) as Condition[]
     const now = kubeTime(this.clock.now())
     const conditions = wanted.map((c) => {
       const cur = current.find((x) => x.type === c.type)

@@ -1,5 +1,6 @@
 // Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them.
 import type {KubeObject} from '../../api/types.js'
+import type {Lease, Node, NodeCondition, Taint} from '../../api/types/cluster.js'
 import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
@@ -21,26 +22,10 @@ export function gracePeriodMs(env: NodeJS.ProcessEnv): number {
 
 const kubeTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
-interface Condition {
-  type: string
-  status: string
-  reason?: string
-  message?: string
-  lastHeartbeatTime?: string
-  lastTransitionTime?: string
-}
-
-interface Taint {
-  key: string
-  value?: string
-  effect: string
-  timeAdded?: string
-}
-
 /** The conditions after marking the agent's ones Unknown; undefined when they already are. */
-export function unknownConditions(node: KubeObject, nowMs: number): Condition[] | undefined {
+export function unknownConditions(node: Node, nowMs: number): NodeCondition[] | undefined {
   const now = kubeTime(nowMs)
-  const current: Condition[] = node.status?.conditions ?? []
+  const current = node.status?.conditions ?? []
   let changed = false
   const out = current.map((c) => {
     if (!AGENT_CONDITIONS.includes(c.type) || c.status === 'Unknown') return c
@@ -58,27 +43,27 @@ export function unknownConditions(node: KubeObject, nowMs: number): Condition[] 
 }
 
 /** The taints with both unreachable taints added; undefined when both are present. */
-export function withUnreachableTaints(node: KubeObject, nowMs: number): Taint[] | undefined {
-  const taints: Taint[] = node.spec?.taints ?? []
+export function withUnreachableTaints(node: Node, nowMs: number): Taint[] | undefined {
+  const taints = node.spec?.taints ?? []
   const missing = ['NoSchedule', 'NoExecute'].filter((effect) => !taints.some((t) => t.key === UNREACHABLE_TAINT_KEY && t.effect === effect))
   if (missing.length === 0) return undefined
   return [...taints, ...missing.map((effect) => (effect === 'NoExecute' ? {key: UNREACHABLE_TAINT_KEY, effect, timeAdded: kubeTime(nowMs)} : {key: UNREACHABLE_TAINT_KEY, effect}))]
 }
 
 /** The taints without the unreachable ones; undefined when there are none to remove. */
-export function withoutUnreachableTaints(node: KubeObject): Taint[] | undefined {
-  const taints: Taint[] = node.spec?.taints ?? []
+export function withoutUnreachableTaints(node: Node): Taint[] | undefined {
+  const taints = node.spec?.taints ?? []
   const kept = taints.filter((t) => t.key !== UNREACHABLE_TAINT_KEY)
   return kept.length === taints.length ? undefined : kept
 }
 
-const readyStatus = (node: KubeObject) => (node.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready')?.status
+const readyStatus = (node: Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status
 
 /** Dependencies of the node lifecycle controller. */
 export interface NodeLifecycleOptions {
   client: ControllerClient
-  nodes: Lister
-  leases: Lister
+  nodes: Lister<Node>
+  leases: Lister<Lease>
   clock?: Clock
   gracePeriodMs?: number
   log?: (msg: string) => void
@@ -132,7 +117,7 @@ export class NodeLifecycleController implements Controller {
     }
     const now = this.clock.now()
     const lease = this.opts.leases.get(`${LEASE_NAMESPACE}/${name}`)
-    const ready = (node.status?.conditions as Condition[] | undefined)?.find((c) => c.type === 'Ready')
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready')
     // Either signal counts as the agent being alive: a renewed lease or a new status heartbeat (which our own
     // Unknown marking leaves as it was).
     const heartbeat = `${lease?.spec?.renewTime ?? ''}|${ready?.lastHeartbeatTime ?? ''}`
@@ -159,13 +144,13 @@ export class NodeLifecycleController implements Controller {
     }
   }
 
-  private async markUnreachable(node: KubeObject, now: number, silentFor: number): Promise<void> {
+  private async markUnreachable(node: Node, now: number, silentFor: number): Promise<void> {
     const name = node.metadata.name!
     const taints = withUnreachableTaints(node, now)
     const conditions = unknownConditions(node, now)
     if (!taints && !conditions) return
     let current = node
-    if (taints) current = await this.opts.client.update({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints}})
+    if (taints) current = await this.opts.client.update<Node>({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints}})
     // Status last (as every controller here), from the object the taint write returned so its resourceVersion is current.
     if (conditions) {
       const fresh = unknownConditions(current, now) ?? conditions

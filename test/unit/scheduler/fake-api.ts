@@ -58,8 +58,8 @@ export class FakeSchedulerApi implements SchedulerClient {
     if (ref.resource === 'pods' && ref.subresource === 'binding') {
       const pod = this.objects.pods.get(`${ref.namespace}/${ref.name}`)
       if (!pod) throw Object.assign(new Error('not found'), {status: 404})
-      this.writes.push(`BIND ${ref.name} ${(body as any).target.name}`)
-      this.put('pods', {...pod, spec: {...pod.spec, nodeName: (body as any).target.name}})
+      this.writes.push(`BIND ${ref.name} ${(body as unknown as {target: {name: string}}).target.name}`)
+      this.put('pods', {...pod, spec: {...pod.spec, nodeName: (body as unknown as {target: {name: string}}).target.name}})
       return body
     }
     throw new Error(`unexpected create of ${JSON.stringify(target)}`)
@@ -71,6 +71,6 @@ export class FakeSchedulerApi implements SchedulerClient {
     const pod = this.objects.pods.get(`${ref.namespace}/${ref.name}`)
     if (ref.resource !== 'pods' || ref.subresource !== 'status' || !pod) throw new Error(`unexpected patch of ${JSON.stringify(target)}`)
     this.writes.push(`STATUS ${ref.name}`)
-    return this.put('pods', {...pod, status: {...pod.status, ...(patch as any).status}}) as T
+    return this.put('pods', {...pod, status: {...pod.status, ...(patch as {status?: object}).status}}) as T
   }
 }

@@ -43,7 +43,7 @@ describe('scheduler (running, fake API)', () => {
     api.put('pods', makePod('big', {cpu: '1500m'}))
     await flushMicrotasks()
     assert.deepEqual(api.writes, ['STATUS big'])
-    const cond = api.objects.pods.get('default/big')!.status.conditions.find((c: any) => c.type === 'PodScheduled')
+    const cond = api.objects.pods.get('default/big')!.status.conditions.find((c: {type: string}) => c.type === 'PodScheduled')
     assert.equal(cond.status, 'False')
     assert.equal(cond.reason, 'Unschedulable')
     assert.match(cond.message, /^0\/2 nodes are available: .*1 Insufficient cpu/)

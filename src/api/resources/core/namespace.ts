@@ -52,6 +52,9 @@ export const namespace = defineResource('', 'v1', 'Namespace', {
     },
     // The namespace is gone only after its spec.finalizers (the content cleanup) are empty too.
     finalized: (obj) => (obj.spec?.finalizers ?? []).length === 0,
+    markDeleting(obj) {
+      obj.status = {...obj.status, phase: 'Terminating'}
+    },
     deleteReturnsObject: true,
   },
 })

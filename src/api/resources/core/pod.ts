@@ -105,5 +105,10 @@ export const pod = defineResource('', 'v1', 'Pod', {
       obj.status = {phase: 'Pending', ...(obj.status?.qosClass ? {qosClass: obj.status.qosClass} : {})}
     },
     deleteReturnsObject: true,
+    // A pod bound to a node is stopped by its agent, which then deletes it with gracePeriodSeconds=0.
+    gracefulDeletion: {
+      applies: (obj) => !!(obj as Pod).spec?.nodeName,
+      period: (obj, requested) => requested ?? (obj as Pod).spec?.terminationGracePeriodSeconds ?? 30,
+    },
   },
 })
