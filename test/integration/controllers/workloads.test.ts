@@ -5,21 +5,10 @@ import {ApiClient} from '../../../src/client/api-client.js'
 import {ControllerManager} from '../../../src/controllers/manager.js'
 import {MemoryStore} from '../../../src/store/index.js'
 import {type TestServer, startTestServer} from '../../helpers/apiserver.js'
+import {waitFor} from '../../helpers/wait.js'
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  let last: unknown
-  for (;;) {
-    try {
-      const v = await fn()
-      if (v) return v
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
+// In-process convergence takes milliseconds: poll often, give up after 10 s.
+const until = <T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 10_000) => waitFor(what, check, timeoutMs, 20)
 
 const NS = 'team'
 const DEPLOYS = {group: 'apps', version: 'v1', resource: 'deployments', namespace: NS}
