@@ -1,4 +1,4 @@
-// Benchmark (not a test): pod startup latency as the Kubernetes SLO defines it (creation to Running, seen through a watch, image present), next to the floor of a bare `docker run -d` inside a node.
+// Benchmark (not a test): pod startup latency as the Kubernetes SLO defines it (creation to Running, seen through a watch, image present), with where the time goes, next to the floor of a bare container start in the nodes' containerd.
 // Usage: node --import tsx bench/pod-startup.ts [--name EXISTING_CLUSTER] [--steady 30] [--rate 5] [--burst 100]
 import {execFile} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
@@ -36,10 +36,21 @@ function podSpec(name: string, namespace: string): KubeObject {
   }
 }
 
+/** When the bench sent each pod's create, got the answer, and saw it Running through its watch (epoch ms). */
+interface BenchTimes {
+  sent: number
+  written?: number
+  running?: number
+}
+
+const waves = new Map<string, Map<string, BenchTimes>>()
+
 /** Creates count pods at rate per second (all at once when rate is 0) and returns creation→Running latencies. */
 async function wave(client: ApiClient, ns: string, prefix: string, count: number, rate: number): Promise<number[]> {
   const created = new Map<string, number>()
   const running = new Map<string, number>()
+  const times = new Map<string, BenchTimes>()
+  waves.set(prefix, times)
   let resolveAll!: () => void
   const all = new Promise<void>((r) => (resolveAll = r))
   const watch = client.watch({version: 'v1', resource: 'pods', namespace: ns}, {labelSelector: 'bench=pod-startup'}, (ev) => {
@@ -48,6 +59,8 @@ async function wave(client: ApiClient, ns: string, prefix: string, count: number
     if (!name.startsWith(prefix) || running.has(name)) return
     if ((pod as any).status?.phase === 'Running') {
       running.set(name, Date.now())
+      const t = times.get(name)
+      if (t) t.running = Date.now()
       if (running.size === count) resolveAll()
     }
   })
@@ -56,7 +69,12 @@ async function wave(client: ApiClient, ns: string, prefix: string, count: number
   for (let i = 0; i < count; i++) {
     const name = `${prefix}-${i}`
     created.set(name, Date.now())
-    creates.push(client.create({version: 'v1', resource: 'pods', namespace: ns}, podSpec(name, ns)))
+    const t: BenchTimes = {sent: Date.now()}
+    times.set(name, t)
+    creates.push(client.create({version: 'v1', resource: 'pods', namespace: ns}, podSpec(name, ns)).then((r) => {
+      t.written = Date.now()
+      return r
+    }))
     if (rate > 0) await new Promise((r) => setTimeout(r, 1000 / rate))
   }
   await Promise.all(creates)
@@ -74,7 +92,7 @@ async function deletePods(client: ApiClient, ns: string, nodes: string[] = []): 
   const deadline = Date.now() + 300_000
   for (const n of nodes) {
     while (Date.now() < deadline) {
-      const {stdout} = await exec('docker', ['exec', n, 'docker', 'ps', '-aq', '--filter', 'label=io.kubernetes.pod.uid'])
+      const {stdout} = await exec('docker', ['exec', n, 'ctr', '-n', 'k8s.io', 'containers', 'ls', '-q', `labels."io.kubernetes.pod.namespace"==${ns}`])
       if (!stdout.trim()) break
       await new Promise((r) => setTimeout(r, 500))
     }
@@ -83,18 +101,70 @@ async function deletePods(client: ApiClient, ns: string, nodes: string[] = []): 
 }
 
 /**
- * The floor, under the same load shape as the pods: `docker run -d` of the same image on the default bridge inside
- * the worker nodes (count containers split over the nodes, at rate per second overall, or all at once when rate is
- * 0), each timed until the CLI returns (the container runs). Runs as a shell loop inside each node, so the host's
- * `docker exec` is paid once, not per container; the inner docker CLI's own start-up (~tens of ms) is included.
+ * The floor, under the same load shape as the pods: one bare container start of the same image in each worker's
+ * containerd (`ctr run -d` with crun, no network: what one pod costs at the least), count containers split over
+ * the nodes, at rate per second overall (all at once when rate is 0), each timed until ctr returns (the container
+ * runs). Runs as a shell loop inside each node, so the host's `docker exec` is paid once, not per container; ctr's
+ * own start-up (~tens of ms) is included. The containers live in a namespace of their own, away from the CRI's.
  */
 async function floor(nodes: string[], count: number, rate: number): Promise<number[]> {
   const per = Math.ceil(count / nodes.length)
   const gap = rate > 0 ? (nodes.length / rate).toFixed(3) : '0'
-  const script = `for i in $(seq ${per}); do ( s=$(date +%s%N); docker run -d --label skiff-bench-floor=1 ${IMAGE} sleep 3600 >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )) ) & sleep ${gap}; done; wait`
+  const ref = `docker.io/${IMAGE}`
+  const ctr = 'ctr -n skiff-bench'
+  const setup = `${ctr} images ls -q | grep -qx '${ref}' || ctr -n k8s.io images export - '${ref}' | ${ctr} images import --snapshotter "$(cat /run/skiff/snapshotter)" - >/dev/null`
+  const script = `${setup}; for i in $(seq ${per}); do ( s=$(date +%s%N); ${ctr} run -d --runc-binary /usr/bin/crun --snapshotter "$(cat /run/skiff/snapshotter)" '${ref}' floor-$$-$i sleep 3600 >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )) ) & sleep ${gap}; done; wait`
+  const cleanup = `for c in $(${ctr} containers ls -q); do ${ctr} tasks kill -s KILL "$c" >/dev/null 2>&1; done; sleep 0.5; for c in $(${ctr} containers ls -q); do ${ctr} tasks delete -f "$c" >/dev/null 2>&1; ${ctr} containers delete "$c" >/dev/null 2>&1; done; true`
   const outs = await Promise.all(nodes.map((n) => exec('docker', ['exec', n, 'sh', '-c', script], {maxBuffer: 1 << 20})))
-  await Promise.all(nodes.map((n) => exec('docker', ['exec', n, 'sh', '-c', 'docker rm -f $(docker ps -aq --filter label=skiff-bench-floor=1) >/dev/null 2>&1 || true'])))
+  await Promise.all(nodes.map((n) => exec('docker', ['exec', n, 'sh', '-c', cleanup])))
   return outs.flatMap((o) => o.stdout.split('\n').filter(Boolean).map(Number))
+}
+
+/** The components' startup milestones of each pod (scheduler and agent `pod-startup` log lines), by pod name. */
+async function componentMarks(nodes: string[], ns: string): Promise<Map<string, Record<string, number>>> {
+  const out = new Map<string, Record<string, number>>()
+  for (const n of nodes) {
+    const {stdout} = await exec('docker', ['logs', n], {maxBuffer: 256 << 20})
+    for (const m of stdout.matchAll(/pod-startup (\S+) (\{.*\})$/gm)) {
+      const [podNs, name] = m[1].split('/')
+      if (podNs !== ns) continue
+      out.set(name, {...out.get(name), ...(JSON.parse(m[2]) as Record<string, number>)})
+    }
+  }
+  return out
+}
+
+/** Where the time went for one wave: p50/p99 of each phase over its pods, from bench and component timestamps. */
+async function phases(nodes: string[], ns: string, prefix: string): Promise<void> {
+  const marks = await componentMarks(nodes, ns)
+  const spans: [string, string, string][] = [
+    ['API write (create call)', 'sent', 'written'],
+    ['watch to scheduler', 'written', 'queued'],
+    ['scheduler queue', 'queued', 'decided'],
+    ['bind', 'decided', 'bound'],
+    ['watch to agent', 'bound', 'seen'],
+    ['agent queue, prepare', 'seen', 'sandbox'],
+    ['sandbox + CNI network', 'sandbox', 'sandboxReady'],
+    ['image check', 'imageCheck', 'imageReady'],
+    ['container create', 'create', 'created'],
+    ['wait for sandbox', 'created', 'start'],
+    ['container start', 'start', 'started'],
+    ['until status write', 'started', 'statusWrite'],
+    ['status write', 'statusWrite', 'statusWritten'],
+    ['watch to client', 'statusWritten', 'running'],
+  ]
+  const rows: string[] = []
+  for (const [label, from, to] of spans) {
+    const xs: number[] = []
+    for (const [name, t] of waves.get(prefix) ?? []) {
+      const all: Record<string, number | undefined> = {...marks.get(name), sent: t.sent, written: t.written, running: t.running}
+      const a = all[from]
+      const b = all[to]
+      if (a !== undefined && b !== undefined) xs.push(b - a)
+    }
+    if (xs.length > 0) rows.push(`    ${label.padEnd(26)} p50 ${String(pct(xs, 50)).padStart(6)} ms  p99 ${String(pct(xs, 99)).padStart(6)} ms  (n=${xs.length})`)
+  }
+  console.log(`  where the time goes (${prefix}):\n${rows.join('\n')}`)
 }
 
 async function main(): Promise<void> {
@@ -119,6 +189,7 @@ async function main(): Promise<void> {
     client = await ApiClient.fromKubeconfig(kubeconfig, undefined, 'skiff-bench')
     await client.create({version: 'v1', resource: 'namespaces'}, {apiVersion: 'v1', kind: 'Namespace', metadata: {name: ns}})
     const workers = (await exec('docker', ['ps', '--format', '{{.Names}}', '--filter', `name=^${name}-worker`])).stdout.split('\n').filter(Boolean)
+    const allNodes = (await exec('docker', ['ps', '--format', '{{.Names}}', '--filter', `name=^${name}-`])).stdout.split('\n').filter(Boolean)
     // A warm-up pod per node, so the first measured pods do not pay for a cold start of caches.
     await wave(client, ns, 'warm', 2, 0)
     await deletePods(client, ns, workers)
@@ -132,13 +203,15 @@ async function main(): Promise<void> {
     console.log(`floor, one at a time:   ${fmt(f1)}`)
     const s = await wave(client, ns, 'steady', steady, rate)
     console.log(`steady ${steady} pods at ${rate}/s:  ${fmt(s)}`)
+    await phases(allNodes, ns, 'steady')
     await deletePods(client, ns, workers)
     const b = await wave(client, ns, 'burst', burst, 0)
     console.log(`burst of ${burst} pods:         ${fmt(b)}`)
+    await phases(allNodes, ns, 'burst')
     await deletePods(client, ns, workers)
-    // A pod is two container starts (pause, then the app joining its network namespace); the floor is one.
-    console.log(`floor, steady (docker run -d in the nodes): ${fmt(await floor(workers, steady, rate))}`)
-    console.log(`floor, burst (docker run -d in the nodes):  ${fmt(await floor(workers, burst, 0))}`)
+    // A pod is a sandbox (with its network) and a container joining it; the floor is one bare container.
+    console.log(`floor, steady (ctr run -d in the nodes): ${fmt(await floor(workers, steady, rate))}`)
+    console.log(`floor, burst (ctr run -d in the nodes):  ${fmt(await floor(workers, burst, 0))}`)
   } finally {
     if (client) {
       await deletePods(client, ns).catch(() => {})

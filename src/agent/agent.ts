@@ -1,4 +1,4 @@
-// The node agent (kubelet equivalent), registration part: wait for the inner dockerd, register the Node, renew its Lease, keep Ready.
+// The node agent (kubelet equivalent), registration part: wait for the container runtime, register the Node, renew its Lease, keep Ready.
 import type {KubeObject} from '../api/types.js'
 import type {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
@@ -8,13 +8,11 @@ import {Informer} from '../client/informer.js'
 import {type ResourceRef, resourcePath} from '../client/paths.js'
 import {type ResourceList, readCapacity} from './capacity.js'
 import type {AgentConfig} from './config.js'
-import type {RuntimeProbe} from './docker.js'
 import {errorText} from './errors.js'
 import {readHostInfo} from './host-info.js'
-import {DockerRuntime} from './pods/docker-runtime.js'
-import {ensurePauseImage} from './pods/pause-image.js'
 import {type PodClient, PodManager, type PodManagerOptions} from './pods/pod-manager.js'
 import type {ContainerRuntime} from './pods/runtime.js'
+import type {RuntimeProbe} from './runtime-probe.js'
 import {LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, type NodeFacts, buildLease, buildNode, buildNodeStatus, goArch, mergeNodeOnRegister, needsReadyRestore} from './node-object.js'
 
 /** The API calls the agent makes. */
@@ -34,10 +32,7 @@ export interface AgentOptions {
   runtimePollMs?: number
   leaseRenewMs?: number
   statusUpdateMs?: number
-  /**
-   * The pod lifecycle: false turns it off; by default it runs against the runtime probe's docker socket when the
-   * probe has one (a fake probe in tests has none, so no pods are ever started on a developer's own docker).
-   */
+  /** The pod lifecycle on this runtime; without one (or with false) the agent only registers and heartbeats. */
   pods?: false | ({runtime?: ContainerRuntime} & Partial<Omit<PodManagerOptions, 'client' | 'runtime' | 'nodeName' | 'nodeIP'>>)
 }
 
@@ -74,17 +69,17 @@ export class NodeAgent {
     return this.ready
   }
 
-  /** Runs the agent until signal aborts: wait for docker, register, then renew the lease and status. */
+  /** Runs the agent until signal aborts: wait for the runtime, register, then renew the lease and status. */
   async run(signal: AbortSignal): Promise<void> {
     const {config} = this.opts
     const t0 = this.clock.now()
     const version = await this.waitForRuntime(signal)
     if (signal.aborted) return
-    this.log(`docker ${version} is up after ${this.clock.now() - t0} ms`)
+    this.log(`${version} is up after ${this.clock.now() - t0} ms`)
     const podRuntime = this.podRuntime()
-    // The pause image is needed by the first pod: build it while the node registers.
-    const ensurePause = (this.opts.pods || {}).ensurePause ?? (() => ensurePauseImage((ref) => podRuntime!.imageID(ref)))
-    const pauseReady = podRuntime ? ensurePause().catch((err) => this.log(`pause image: ${err?.message ?? err}`)) : undefined
+    // What the first pod needs (the pause image, the network config): prepared while the node registers.
+    const ensurePause = (this.opts.pods || {}).ensurePause ?? (() => podRuntime?.prepare?.() ?? Promise.resolve())
+    const pauseReady = podRuntime ? ensurePause().catch((err) => this.log(`preparing the runtime: ${err?.message ?? err}`)) : undefined
     const host = (this.opts.hostInfo ?? readHostInfo)(config.nodeName)
     this.facts = {
       name: config.nodeName,
@@ -95,7 +90,7 @@ export class NodeAgent {
       labels: config.labels,
       capacity: (this.opts.capacity ?? readCapacity)(),
       arch: goArch(),
-      containerRuntimeVersion: `docker://${version}`,
+      containerRuntimeVersion: version,
       ...host,
     }
 
@@ -107,7 +102,7 @@ export class NodeAgent {
     this.log(`node ${config.nodeName} registered and Ready after ${this.clock.now() - t0} ms (capacity cpu=${this.facts.capacity.cpu} memory=${this.facts.capacity.memory})`)
     this.markReady()
 
-    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal)]
+    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal, podRuntime)]
     if (podRuntime) {
       await pauseReady
       const pods = new PodManager({
@@ -130,8 +125,7 @@ export class NodeAgent {
     if (p === false) return undefined
     const client = this.opts.client as Partial<PodClient>
     if (typeof client.patch !== 'function' || typeof client.delete !== 'function') return undefined
-    if (p?.runtime) return p.runtime
-    return this.opts.runtime.socketPath ? new DockerRuntime(this.opts.runtime.socketPath) : undefined
+    return p?.runtime
   }
 
   /** Polls the runtime until it answers, then returns its version ('' when stopped first). */
@@ -140,7 +134,7 @@ export class NodeAgent {
       await this.opts.runtime.ping()
       return await this.opts.runtime.version()
     }
-    const version = await poll(answer, {what: 'docker', intervalMs: this.opts.runtimePollMs ?? 50, clock: this.clock, signal, onWaiting: (err: unknown) => this.log(`waiting for docker: ${errorText(err)}`)})
+    const version = await poll(answer, {what: 'the container runtime', intervalMs: this.opts.runtimePollMs ?? 50, clock: this.clock, signal, onWaiting: (err: unknown) => this.log(`waiting for the container runtime: ${errorText(err)}`)})
     return version ?? ''
   }
 
@@ -277,11 +271,21 @@ export class NodeAgent {
   }
 
   /** Watches our own Node: if anything (the node lifecycle controller) marks it not Ready while we are alive, say Ready again. */
-  private async watchOwnNode(signal: AbortSignal): Promise<void> {
+  /** Watches this node's Node: restores Ready when someone marked it otherwise, and follows its spec.podCIDR. */
+  private async watchOwnNode(signal: AbortSignal, podRuntime: ContainerRuntime | undefined): Promise<void> {
     const name = this.opts.config.nodeName
     const informer = new Informer(this.opts.client, resourcePath(nodesRef), {fieldSelector: `metadata.name=${name}`, clock: this.clock, log: this.log})
+    let podCIDR = this.opts.config.podCIDR
     const check = (node: KubeObject) => {
-      if (node.metadata.name !== name || !needsReadyRestore(node)) return
+      if (node.metadata.name !== name) return
+      // A range given to the node later (by the node IPAM controller) reaches the pod network without a restart.
+      const cidr: unknown = node.spec?.podCIDR
+      if (podRuntime?.setPodCIDR && typeof cidr === 'string' && cidr && cidr !== podCIDR) {
+        podCIDR = cidr
+        this.log(`pod range ${cidr} from the Node: updating the pod network`)
+        podRuntime.setPodCIDR(cidr).catch((err) => this.log(`pod network update failed: ${err?.message ?? err}`))
+      }
+      if (!needsReadyRestore(node)) return
       this.log(`node ${name} was marked not Ready while the agent is running; posting Ready`)
       this.postStatus().catch((err) => this.log(`status update failed: ${err?.message ?? err}`))
     }

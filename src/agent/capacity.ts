@@ -154,7 +154,7 @@ export function filesystemSize(path: string): number | undefined {
 }
 
 /** Reads this machine's capacity (cgroup limits, CPUs, RAM, disk at storagePath). */
-export function readCapacity(storagePath = '/var/lib/docker'): ResourceList {
+export function readCapacity(storagePath = '/var/lib/containerd'): ResourceList {
   return computeCapacity({
     limits: readCgroupLimits(),
     hostCpus: os.cpus().length || 1,

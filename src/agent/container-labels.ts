@@ -1,5 +1,5 @@
-// How the agent names and labels pod containers in the node's inner dockerd: the pod lifecycle code
-// writes these, the streaming server (logs, exec, attach) and adoption after a restart read them.
+// How the agent labels pod containers in the node's containerd: the pod lifecycle code writes these, the streaming
+// server (logs, exec, attach) and adoption after a restart read them.
 
 /** Labels on every container the agent creates (same keys as Kubernetes' dockershim used). */
 export const PodLabels = {
@@ -14,6 +14,8 @@ export const PodLabels = {
   restartCount: 'io.kubernetes.container.restartCount',
   /** Hash of the container spec, to notice spec changes (image updates). */
   specHash: 'io.skiff.container.hash',
+  /** `true` on containers with a TTY: the CRI status does not report it, and attach must match it. */
+  tty: 'io.skiff.container.tty',
 } as const
 
 /** Name of the sandbox container in the labels. */

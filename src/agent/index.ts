@@ -2,6 +2,6 @@
 export * from './agent.js'
 export * from './capacity.js'
 export * from './config.js'
-export * from './docker.js'
+export * from './runtime-probe.js'
 export * from './host-info.js'
 export * from './node-object.js'

@@ -48,6 +48,10 @@ export const NodeFiles = {
   adminKubeconfig: '/etc/skiff/admin.conf',
   /** etcd's data directory on control-plane nodes. */
   etcdDataDir: '/var/lib/skiff/etcd',
+  /** The entrypoint's choice of containerd snapshotter (overlayfs, or native without a real filesystem); images are unpacked for it. */
+  snapshotter: '/run/skiff/snapshotter',
+  /** The node's cgroup path + "/pods", the parent of every pod sandbox's cgroup (written by the entrypoint). */
+  cgroupParent: '/run/skiff/cgroup-parent',
 } as const
 
 /** Ports inside the node container. */

@@ -1,4 +1,4 @@
-// `image load`: copies images from the host Docker (or an archive) into the inner dockerd of each node.
+// `image load`: copies images from the host Docker (or an archive) into each node's containerd (the k8s.io namespace its CRI serves pods from).
 import {createHash} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
 import {mkdtemp, rm, stat} from 'node:fs/promises'
@@ -9,6 +9,10 @@ import {Listr} from 'listr2'
 import {SkiffError} from '../errors.js'
 import type {ProgressMode} from './create/index.js'
 import type {Provider} from './provider.js'
+import {NodeFiles} from '../api/contract.js'
+
+/** containerd namespace the nodes' CRI keeps images and containers in. */
+const CRI_NAMESPACE = 'k8s.io'
 
 /** What happened on one node. */
 export interface NodeLoadResult {
@@ -111,19 +115,37 @@ export async function loadImages(provider: Provider, opts: {cluster: string; ima
   return {cluster: opts.cluster, images: opts.images, ...(opts.archive ? {archive: opts.archive} : {}), nodes: results}
 }
 
-/** Which of the wanted images a node lacks (by marker and by presence in its inner dockerd). */
+/**
+ * The name containerd stores an image under, as the CRI resolves a pod's `image:` (Docker Hub's defaults):
+ * `busybox` → `docker.io/library/busybox:latest`, `skiff/app:1` → `docker.io/skiff/app:1`.
+ */
+export function normalizeImageName(ref: string): string {
+  let name = ref
+  const slash = name.indexOf('/')
+  const first = slash < 0 ? '' : name.slice(0, slash)
+  if (slash < 0) name = `docker.io/library/${name}`
+  else if (!first.includes('.') && !first.includes(':') && first !== 'localhost') name = `docker.io/${name}`
+  const last = name.slice(name.lastIndexOf('/') + 1)
+  if (!last.includes(':') && !name.includes('@')) name += ':latest'
+  return name
+}
+
+/** Which of the wanted images a node lacks (by marker and by presence in its containerd). */
 async function missingOn(provider: Provider, node: string, ids: Record<string, string>, images: string[]): Promise<string[]> {
+  const listed = await provider.exec(node, ['ctr', '-n', CRI_NAMESPACE, 'images', 'ls', '-q'])
+  const present = new Set(listed.exitCode === 0 ? listed.stdout.split('\n').map((l) => l.trim()) : [])
   const missing: string[] = []
   for (const [key, id] of Object.entries(ids)) {
     const marker = await provider.exec(node, ['cat', `${MARKER_DIR}/${markerKey(key)}`])
-    const present = images.includes(key) ? (await provider.exec(node, ['docker', 'image', 'inspect', '--format', '{{.Id}}', key])).exitCode === 0 : true
-    if (marker.exitCode !== 0 || marker.stdout.trim() !== id || !present) missing.push(key)
+    const there = images.includes(key) ? present.has(normalizeImageName(key)) : true
+    if (marker.exitCode !== 0 || marker.stdout.trim() !== id || !there) missing.push(key)
   }
   return missing
 }
 
-/** Streams a tar into `docker load` inside the node. */
+/** Streams a `docker save` tar into `ctr images import` inside the node, unpacked for the CRI's snapshotter. */
 async function loadInto(provider: Provider, node: string, tarPath: string): Promise<void> {
-  const res = await provider.exec(node, ['docker', 'load', '-q'], {stdin: createReadStream(tarPath)})
-  if (res.exitCode !== 0) throw new Error(`docker load in ${node} failed (exit ${res.exitCode}): ${(res.stdout + res.stderr).trim()}`)
+  const script = `exec ctr -n ${CRI_NAMESPACE} images import --snapshotter "$(cat ${NodeFiles.snapshotter} 2>/dev/null || echo overlayfs)" -`
+  const res = await provider.exec(node, ['sh', '-c', script], {stdin: createReadStream(tarPath)})
+  if (res.exitCode !== 0) throw new Error(`image import in ${node} failed (exit ${res.exitCode}): ${(res.stdout + res.stderr).trim()}`)
 }

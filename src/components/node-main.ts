@@ -5,8 +5,10 @@ import {join} from 'node:path'
 import {NodeAgent} from '../agent/agent.js'
 import {startAgentServer} from '../agent/server/index.js'
 import {agentConfigFromEnv} from '../agent/config.js'
-import {type RuntimeProbe, dockerProbe} from '../agent/docker.js'
-import {criAgentOptions} from '../agent/pods/cri-runtime.js'
+import type {RuntimeProbe} from '../agent/runtime-probe.js'
+import {CriClient} from '../agent/cri/client.js'
+import {CriStreamRuntime} from '../agent/server/cri-streams.js'
+import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
 import {startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
@@ -39,7 +41,7 @@ export interface RunNodeOptions {
   pollMs?: number
   /** Agent heartbeat periods (tests shorten them). */
   agentTimings?: {leaseRenewMs?: number; statusUpdateMs?: number}
-  /** Port of the agent's logs/exec server; null starts none (tests without a dockerd). */
+  /** Port of the agent's logs/exec server; null starts none (tests without a container runtime). */
   agentServerPort?: number | null
 }
 
@@ -101,18 +103,26 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   }
   if (!apiServerURL) throw new Error(`environment variable ${NodeEnv.apiServer} is not set`)
 
-  // The agent starts at once on every node: waiting for the inner dockerd overlaps the control plane's boot.
+  // The agent starts at once on every node: waiting for containerd overlaps the control plane's boot.
   const agentConfig = agentConfigFromEnv(env, opts.role)
   const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
   const agentLog = log('agent')
-  // SKIFF_RUNTIME=cri (issue 7, not the default yet): pods run in containerd's CRI instead of the inner dockerd.
-  const cri = !opts.runtime && env.SKIFF_RUNTIME === 'cri' ? criAgentOptions(agentConfig.podCIDR) : undefined
-  const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri?.runtime ?? dockerProbe(), pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings})
+  // Pods run in the node's containerd, through its CRI; a test passing its own probe runs no pods. One gRPC channel
+  // serves the probe, the pod lifecycle and the streaming server.
+  const criClient = opts.runtime ? undefined : new CriClient()
+  const cri = criClient ? criAgentOptions(criClient, agentConfig.podCIDR) : undefined
+  const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri!.runtime, pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings})
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
-  closers.push(async () => agentClient.close())
+  const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined
+  rotator?.start()
+  closers.push(async () => {
+    await rotator?.stop()
+    agentClient.close()
+    criClient?.close()
+  })
   if (opts.agentServerPort !== null) {
     // Serves logs, exec and attach to the apiserver (it dials the node's InternalIP on the kubelet port).
-    const agentServer = await startAgentServer({port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, log: log('agent-server')})
+    const agentServer = await startAgentServer({port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, runtime: new CriStreamRuntime(criClient ?? new CriClient()), log: log('agent-server')})
     closers.push(() => agentServer.close())
   }
 

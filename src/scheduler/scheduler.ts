@@ -68,6 +68,8 @@ export class Scheduler {
   private readonly profile: Profile
   private readonly schedulerName: string
   private readonly inflight = new Set<Promise<void>>()
+  /** When each pending pod entered the queue (epoch ms), for the one-line startup trace logged at bind. */
+  private readonly queuedAt = new Map<string, number>()
   private readonly abort = new AbortController()
   private running: Promise<unknown>[] = []
 
@@ -158,6 +160,7 @@ export class Scheduler {
     if (this.queue.has(key)) {
       if (old && schedulingRelevant(old) !== schedulingRelevant(pod)) this.queue.update(key)
     } else if (!this.cache.isAssumed(key)) {
+      if (!this.queuedAt.has(key)) this.queuedAt.set(key, this.now())
       this.queue.add(key, Number(pod.spec?.priority ?? 0))
     }
   }
@@ -167,6 +170,7 @@ export class Scheduler {
     const held = this.cache.nodeOf(key) !== undefined
     this.cache.removePod(key)
     this.queue.delete(key)
+    this.queuedAt.delete(key)
     if (held) this.queue.moveAllToActiveOrBackoff()
   }
 
@@ -195,7 +199,7 @@ export class Scheduler {
     const result = schedule(pod, this.cache.nodeInfos(), this.profile, {random: this.opts.random})
     if ('node' in result) {
       this.cache.assume(pod, result.node)
-      this.track(this.bind(pod, result.node))
+      this.track(this.bind(pod, result.node, this.now()))
       return
     }
     this.queue.addUnschedulable(key)
@@ -203,7 +207,7 @@ export class Scheduler {
     this.track(this.reportFailure(pod, 'Unschedulable', result.message))
   }
 
-  private async bind(pod: KubeObject, node: string): Promise<void> {
+  private async bind(pod: KubeObject, node: string, decidedAt: number): Promise<void> {
     const key = objectKey(pod)
     const {name, namespace} = pod.metadata as {name: string; namespace: string}
     try {
@@ -228,6 +232,9 @@ export class Scheduler {
       return
     }
     this.queue.done(key)
+    // The same line format as the agent's startup trace (bench/pod-startup reads both from the nodes' logs).
+    this.log(`pod-startup ${key} ${JSON.stringify({queued: this.queuedAt.get(key), decided: decidedAt, bound: this.now()})}`)
+    this.queuedAt.delete(key)
     this.events.record(pod, 'Normal', 'Scheduled', 'Binding', `Successfully assigned ${namespace}/${name} to ${node}`)
   }
 

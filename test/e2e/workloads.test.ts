@@ -86,6 +86,43 @@ describe('workloads (end to end)', function () {
     assert.match(wide.stdout, /10\.244\.\d+\.\d+\s+\S*worker/)
   })
 
+  it('runs pods in each node\'s containerd (ctr lists them, no dockerd); a killed agent restarts no pod', async () => {
+    const nodes = [`${name}-control-plane`, `${name}-worker`, `${name}-worker2`]
+    for (const node of nodes) {
+      const procs = docker(['exec', node, 'ps', '-eo', 'comm'])
+      assert.ok(!/^dockerd$/m.test(procs), `dockerd runs in ${node}`)
+      assert.match(procs, /^containerd$/m)
+    }
+    const containerID = (p: any) => p.status.containerStatuses[0].containerID.replace('containerd://', '')
+    const ps = await pods('app=web')
+    for (const p of ps) {
+      const listed = docker(['exec', p.spec.nodeName, 'ctr', '-n', 'k8s.io', 'containers', 'ls', '-q']).split('\n')
+      assert.ok(listed.includes(containerID(p)), `${p.metadata.name}'s container is not in ${p.spec.nodeName}'s containerd`)
+    }
+
+    // Kill the node's components process (the agent) with SIGKILL: the node's supervisor starts it again, and the
+    // new agent adopts the running containers from containerd instead of restarting them.
+    const worker = `${name}-worker`
+    const before = new Map(ps.filter((p) => p.spec.nodeName === worker).map((p) => [p.metadata.name, {id: containerID(p), restarts: p.status.containerStatuses[0].restartCount}]))
+    assert.ok(before.size > 0, 'no web pod on the worker')
+    const registrations = () => (docker(['logs', worker]).match(/registered and Ready/g) ?? []).length
+    const registered = registrations()
+    docker(['exec', worker, 'pkill', '-KILL', '-f', 'skiff-node.cjs'])
+    await waitFor('the agent to register again', async () => registrations() > registered, 60_000)
+    // A new pod scheduled after the restart shows the agent syncing again (it syncs the pods it found first).
+    assert.equal((await k.run(['scale', 'deploy/web', '--replicas=5'])).code, 0)
+    assert.equal((await k.run(['rollout', 'status', 'deploy/web', '--timeout=120s'])).code, 0)
+    const after = await pods('app=web')
+    for (const [podName, b] of before) {
+      const p = after.find((x) => x.metadata.name === podName)
+      assert.ok(p && ready(p), `${podName} is gone or not ready after the agent restart`)
+      assert.equal(containerID(p), b.id, `${podName}'s container was replaced`)
+      assert.equal(p.status.containerStatuses[0].restartCount, b.restarts, `${podName} restarted`)
+    }
+    assert.equal((await k.run(['scale', 'deploy/web', '--replicas=3'])).code, 0)
+    await waitFor('3 web pods', async () => (await pods('app=web')).length === 3, 60_000)
+  })
+
   it('rejects pod traffic to unserved service and pod addresses inside the node (nothing leaves the cluster)', async () => {
     const [p] = await pods('app=web')
     // Routing decision on the node: the ranges end in unreachable routes, the node's own /24 stays connected.
@@ -103,8 +140,8 @@ describe('workloads (end to end)', function () {
 
   it('restarts a killed container (RESTARTS increments), replaces a deleted pod, scales to 5', async () => {
     const [p] = await pods('app=web')
-    const id = p.status.containerStatuses[0].containerID.replace('docker://', '')
-    docker(['exec', p.spec.nodeName, 'docker', 'kill', id])
+    const id = p.status.containerStatuses[0].containerID.replace('containerd://', '')
+    docker(['exec', p.spec.nodeName, 'ctr', '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', id])
     await waitFor('restart count 1', async () => {
       const cur = JSON.parse((await k.run(['get', 'pod', p.metadata.name, '-o', 'json'])).stdout)
       return cur.status.containerStatuses[0].restartCount >= 1 && running(cur)

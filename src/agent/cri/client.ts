@@ -18,6 +18,14 @@ import type {
   VersionResponse,
 } from './types.js'
 
+/** Which standard streams a streaming session carries (stderr is merged into stdout with a TTY). */
+export interface StreamIO {
+  stdin: boolean
+  stdout: boolean
+  stderr: boolean
+  tty: boolean
+}
+
 /** containerd's socket in a node running SKIFF_RUNTIME=cri (see images/node/entrypoint). */
 export const CONTAINERD_SOCKET = '/run/containerd/containerd.sock'
 
@@ -176,6 +184,26 @@ export class CriClient {
   /** Runs cmd in a running container and collects its output; timeoutSeconds 0 means no limit. */
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {
     return this.call('RuntimeService', 'ExecSync', {containerId, cmd, timeout: timeoutSeconds}, this.timeoutMs + timeoutSeconds * 1000)
+  }
+
+  /** A URL on the runtime's streaming server for one exec session (remote command protocol, single use). */
+  async exec(containerId: string, cmd: string[], io: StreamIO): Promise<string> {
+    return (await this.call<{url: string}>('RuntimeService', 'Exec', {containerId, cmd, ...io})).url
+  }
+
+  /** A URL on the runtime's streaming server attaching to the container's main process (single use). */
+  async attach(containerId: string, io: StreamIO): Promise<string> {
+    return (await this.call<{url: string}>('RuntimeService', 'Attach', {containerId, ...io})).url
+  }
+
+  /** A URL on the runtime's streaming server forwarding connections into the sandbox's network namespace. */
+  async portForward(podSandboxId: string, ports: number[]): Promise<string> {
+    return (await this.call<{url: string}>('RuntimeService', 'PortForward', {podSandboxId, port: ports})).url
+  }
+
+  /** Makes the runtime reopen the container's log file (after the agent renamed it for rotation). */
+  async reopenContainerLog(containerId: string): Promise<void> {
+    await this.call('RuntimeService', 'ReopenContainerLog', {containerId})
   }
 
   // --- image service ---

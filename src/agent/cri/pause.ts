@@ -7,7 +7,11 @@ export const CRI_NAMESPACE = 'k8s.io'
 /**
  * Shell script that packs the node's /bin/sleep and the libraries ldd lists as a one-layer image in `docker save`
  * format (manifest.json + config + layer: sha256sum and printf are all it takes) and pipes it into
- * `ctr images import`. Same contents as the dockerd path's pause image (see pods/pause-image.ts for why sleep).
+ * `ctr images import`. Why sleep: no registry is reachable, the node image has no static sleeper (tini-static
+ * needs a child), and a coreutils sleep plus libc is ~2.5 MB, builds in well under a second and works on any
+ * architecture the node image is built for. `sleep infinity` as PID 1 ignores SIGTERM (no handler), which is fine:
+ * sandboxes are only ever removed with SIGKILL once their app containers are gone. tar -h stores the files behind
+ * merged-usr symlinks (/bin, /lib64) as plain files at the paths the loader uses.
  */
 export function pauseArchiveImportScript(image = PAUSE_IMAGE, snapshotter = 'overlayfs'): string {
   return [

@@ -1,8 +1,8 @@
-// The agent's runtime probe over CRI: the node is Ready only while containerd's CRI answers (SKIFF_RUNTIME=cri).
-import type {RuntimeProbe} from '../docker.js'
+// The agent's runtime probe over CRI: the node is Ready only while containerd's CRI answers.
+import type {RuntimeProbe} from '../runtime-probe.js'
 import type {CriClient} from './client.js'
 
-/** Answers ping with a CRI Version call (2 s deadline) and reports the runtime's version, e.g. "containerd 1.6.20". */
+/** Answers ping with a CRI Version call (2 s deadline) and reports the runtime's version as "containerd://1.6.20". */
 export function criProbe(client: CriClient): RuntimeProbe {
   return {
     async ping() {
@@ -10,7 +10,7 @@ export function criProbe(client: CriClient): RuntimeProbe {
     },
     async version() {
       const v = await client.version()
-      return `${v.runtimeName} ${v.runtimeVersion}`
+      return `${v.runtimeName}://${v.runtimeVersion}`
     },
   }
 }

@@ -174,6 +174,15 @@ const messages: Record<string, Record<string, FieldSpec>> = {
   ContainerStatusResponse: {status: [1, 'ContainerStatus'], info: [2, 'string', 'map']},
   ExecSyncRequest: {containerId: [1, 'string'], cmd: [2, 'string', 'repeated'], timeout: [3, 'int64']},
   ExecSyncResponse: {stdout: [1, 'bytes'], stderr: [2, 'bytes'], exitCode: [3, 'int32']},
+  // Streaming calls answer a URL on the runtime's streaming server (SPDY or WebSocket, remote command protocol).
+  ExecRequest: {containerId: [1, 'string'], cmd: [2, 'string', 'repeated'], tty: [3, 'bool'], stdin: [4, 'bool'], stdout: [5, 'bool'], stderr: [6, 'bool']},
+  ExecResponse: {url: [1, 'string']},
+  AttachRequest: {containerId: [1, 'string'], stdin: [2, 'bool'], tty: [3, 'bool'], stdout: [4, 'bool'], stderr: [5, 'bool']},
+  AttachResponse: {url: [1, 'string']},
+  PortForwardRequest: {podSandboxId: [1, 'string'], port: [2, 'int32', 'repeated']},
+  PortForwardResponse: {url: [1, 'string']},
+  ReopenContainerLogRequest: {containerId: [1, 'string']},
+  ReopenContainerLogResponse: {},
 
   // Runtime health.
   StatusRequest: {verbose: [1, 'bool']},
@@ -224,6 +233,10 @@ export const RUNTIME_METHODS = {
   ListContainers: ['ListContainersRequest', 'ListContainersResponse'],
   ContainerStatus: ['ContainerStatusRequest', 'ContainerStatusResponse'],
   ExecSync: ['ExecSyncRequest', 'ExecSyncResponse'],
+  Exec: ['ExecRequest', 'ExecResponse'],
+  Attach: ['AttachRequest', 'AttachResponse'],
+  PortForward: ['PortForwardRequest', 'PortForwardResponse'],
+  ReopenContainerLog: ['ReopenContainerLogRequest', 'ReopenContainerLogResponse'],
   Status: ['StatusRequest', 'StatusResponse'],
 } as const
 

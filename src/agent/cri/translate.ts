@@ -79,7 +79,7 @@ function userFields(user: string | undefined): {runAsUser?: {value: number}; run
 export function containerConfigFromRequest(req: CreateRequest, sandboxHostNetwork = false): ContainerConfig {
   const body = req.body
   const hc = body.HostConfig ?? {}
-  const labels: Record<string, string> = {...(body.Labels ?? {})}
+  const labels: Record<string, string> = {...(body.Labels ?? {}), ...(body.Tty === true ? {[PodLabels.tty]: 'true'} : {})}
   const name = labels[PodLabels.containerName] ?? req.name
   const attempt = Number(labels[PodLabels.restartCount] ?? 0) || 0
   const namespaceOptions: NamespaceOption = {

@@ -1,21 +1,21 @@
-// ContainerRuntime over containerd's CRI plugin (SKIFF_RUNTIME=cri): sandboxes are CRI pod sandboxes, containers CRI containers, state polled.
+// ContainerRuntime over containerd's CRI plugin: sandboxes are CRI pod sandboxes, containers CRI containers, state polled.
 import {readFileSync} from 'node:fs'
+import {NodeFiles} from '../../api/contract.js'
 import {PodLabels} from '../container-labels.js'
 import {CriClient, isNotFound} from '../cri/client.js'
 import {writeCniConfig} from '../cri/cni.js'
+import {LogRotator} from '../cri/log-rotation.js'
 import {ensureCriPauseImage} from '../cri/pause.js'
 import {criProbe} from '../cri/probe.js'
 import {containerConfigFromRequest, containerInfo, isSandboxRequest, sandboxConfigFromRequest, sandboxIdOf, sandboxInfo, podLogDirectory, type SandboxOptions} from '../cri/translate.js'
 import type {PodSandboxConfig, PodSandboxStatus} from '../cri/types.js'
-import type {RuntimeProbe} from '../docker.js'
+import type {RuntimeProbe} from '../runtime-probe.js'
 import {PAUSE_IMAGE} from './pause-image.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest, ExecResult} from './runtime.js'
 import {Semaphore} from './semaphore.js'
 
 const EXEC_OUTPUT_LIMIT = 10 * 1024
 
-/** Files the node entrypoint writes in CRI mode. */
-export const CRI_NODE_FILES = {cgroupParent: '/run/skiff/cgroup-parent', containerdConfig: '/run/skiff/containerd.toml'}
 
 export interface CriRuntimeOptions {
   client?: CriClient
@@ -41,9 +41,9 @@ function readFileOr(file: string, fallback: string): string {
   }
 }
 
-/** containerd's snapshotter per the entrypoint's config (overlayfs, or native where the volume is not a real fs). */
+/** containerd's snapshotter as the entrypoint chose it (overlayfs, or native where the volume is not a real fs). */
 function configuredSnapshotter(): string {
-  return /^\s*snapshotter = "([^"]+)"/m.exec(readFileOr(CRI_NODE_FILES.containerdConfig, ''))?.[1] ?? 'overlayfs'
+  return readFileOr(NodeFiles.snapshotter, '') || 'overlayfs'
 }
 
 interface KnownSandbox {
@@ -60,17 +60,30 @@ export class CriRuntime implements ContainerRuntime {
   private readonly statuses = new Map<string, {state: string; info: ContainerInfo}>()
   private readonly sandboxIPs = new Map<string, string>()
   private readonly startSlots: Semaphore
+  private prepared?: Promise<void>
 
   constructor(private readonly opts: CriRuntimeOptions = {}) {
     this.cri = opts.client ?? new CriClient()
-    this.cgroupParent = opts.cgroupParent ?? readFileOr(CRI_NODE_FILES.cgroupParent, '')
+    this.cgroupParent = opts.cgroupParent ?? readFileOr(NodeFiles.cgroupParent, '')
     this.startSlots = new Semaphore(opts.startConcurrency ?? Number(process.env.SKIFF_AGENT_START_CONCURRENCY || 4))
   }
 
-  /** Writes the node's CNI config (when a pod range is known) and imports the pause image: what the first pod needs. */
-  async prepare(): Promise<void> {
-    if (this.opts.podCIDR) await writeCniConfig({podCIDR: this.opts.podCIDR}, this.opts.cniConfDir)
-    await ensureCriPauseImage((ref) => this.imageID(ref), {snapshotter: configuredSnapshotter()})
+  /** Writes the node's CNI config (when a pod range is known) and imports the pause image, once (again after a failure). */
+  prepare(): Promise<void> {
+    this.prepared ??= (async () => {
+      if (this.opts.podCIDR) await writeCniConfig({podCIDR: this.opts.podCIDR}, this.opts.cniConfDir)
+      await ensureCriPauseImage((ref) => this.imageID(ref), {snapshotter: configuredSnapshotter()})
+    })().catch((err) => {
+      this.prepared = undefined
+      throw err
+    })
+    return this.prepared
+  }
+
+  /** Rewrites the CNI config for a new pod range (containerd reloads it on change); the same range changes nothing. */
+  async setPodCIDR(podCIDR: string): Promise<void> {
+    this.opts.podCIDR = podCIDR
+    await writeCniConfig({podCIDR}, this.opts.cniConfDir)
   }
 
   async listPodContainers(podUID?: string): Promise<ContainerInfo[]> {
@@ -253,11 +266,28 @@ export class CriRuntime implements ContainerRuntime {
 }
 
 /**
- * What the agent needs to run pods on containerd's CRI (SKIFF_RUNTIME=cri): the readiness probe, and the pod runtime
- * whose prepare() (CNI config for podCIDR, pause image) runs where the dockerd path builds its pause image.
+ * Rotates the CRI log files of the node's running containers (the kubelet's container log manager): a file past
+ * 10 MiB is renamed and containerd reopens a fresh one, and at most 4 rotated files are kept beside the current.
+ * The path is computed from the container's labels (translate.ts names it), so a pass costs one list call.
  */
-export function criAgentOptions(podCIDR: string | undefined): {runtime: RuntimeProbe; pods: {runtime: CriRuntime; ensurePause: () => Promise<void>}} {
-  const client = new CriClient()
-  const runtime = new CriRuntime({client, podCIDR})
-  return {runtime: criProbe(client), pods: {runtime, ensurePause: () => runtime.prepare()}}
+export function criLogRotator(client: CriClient, log: (msg: string) => void): LogRotator {
+  return new LogRotator({
+    list: async () =>
+      (await client.listContainers({state: {state: 'CONTAINER_RUNNING'}}))
+        .filter((c) => c.labels[PodLabels.podUID] && c.labels[PodLabels.containerName])
+        .map((c) => ({
+          id: c.id,
+          logPath: `${podLogDirectory(c.labels[PodLabels.podNamespace] ?? '', c.labels[PodLabels.podName] ?? '', c.labels[PodLabels.podUID])}/${c.labels[PodLabels.containerName]}/${Number(c.labels[PodLabels.restartCount] ?? 0) || 0}.log`,
+        })),
+    reopen: (id) => client.reopenContainerLog(id),
+    onResult: (r) => {
+      for (const f of r.failed) log(`log rotation of container ${f.id.slice(0, 12)} failed: ${f.error.message}`)
+    },
+    onError: (err) => log(`log rotation: ${(err as Error)?.message ?? err}`),
+  })
+}
+
+/** What the agent needs to run pods on the node's containerd: the readiness probe and the pod runtime, on one CRI channel. */
+export function criAgentOptions(client: CriClient, podCIDR: string | undefined): {runtime: RuntimeProbe; pods: {runtime: CriRuntime}} {
+  return {runtime: criProbe(client), pods: {runtime: new CriRuntime({client, podCIDR})}}
 }

@@ -32,6 +32,8 @@ export interface WorkerDeps {
   pullBackoff: Backoff
   probe: ProbeExecutor
   ensurePause?: () => Promise<void>
+  /** Records a startup milestone of this worker's pod (see startup-trace.ts); the first of each name counts. */
+  trace?: (name: string) => void
   log: (msg: string) => void
 }
 
@@ -67,7 +69,9 @@ export async function createReplacingLeftover(runtime: ContainerRuntime, req: Cr
 /** Pulls (per policy), resolves env, creates and starts one container instance; true when the runtime changed. */
 export async function startContainer(d: WorkerDeps, ctx: SyncContext, c: Container, type: 'init' | 'app', restartCount: number, prune: string[]): Promise<boolean> {
   const {pod} = ctx
+  d.trace?.('imageCheck')
   if (!(await ensureImage(d, ctx, c))) return false
+  d.trace?.('imageReady')
   let env: Map<string, string>
   try {
     env = resolveEnv(pod, c, d.lookup, ctx.facts)
@@ -80,6 +84,7 @@ export async function startContainer(d: WorkerDeps, ctx: SyncContext, c: Contain
   }
   const req = containerRequest(pod, c, {sandboxID: ctx.sandboxID, type, restartCount, env, volumes: ctx.volumes, readOnlyVolumes: ctx.readOnly, hostNetwork: pod.spec?.hostNetwork})
   let id: string
+  d.trace?.('create')
   try {
     id = await createReplacingLeftover(d.runtime, req)
   } catch (err) {
@@ -89,9 +94,11 @@ export async function startContainer(d: WorkerDeps, ctx: SyncContext, c: Contain
     ctx.delays.push(10_000)
     return false
   }
+  d.trace?.('created')
   d.event(pod, 'Normal', 'Created', `Created container: ${c.name}`)
   // A container joins the sandbox's network namespace, which exists only once the sandbox runs.
   await ctx.sandboxReady
+  d.trace?.('start')
   // Older instances beyond the one that becomes lastState are of no further use.
   for (const old of prune) void d.runtime.remove(old).catch(() => {})
   try {
@@ -100,6 +107,7 @@ export async function startContainer(d: WorkerDeps, ctx: SyncContext, c: Contain
     d.event(pod, 'Warning', 'Failed', `Error: failed to start container "${c.name}": ${errorText(err)}`)
     return true
   }
+  d.trace?.('started')
   d.event(pod, 'Normal', 'Started', `Started container ${c.name}`)
   if (c.lifecycle?.postStart) {
     const hook = await runHook(d, c.lifecycle.postStart, id, (await ctx.sandboxReady).ip ?? '', c, 30_000)

@@ -1,7 +1,7 @@
 // The agent's pod lifecycle: manager, worker, runtime seam and the pure builders behind them.
 export * from './backoff.js'
 export * from './container-config.js'
-export * from './docker-runtime.js'
+export * from './cri-runtime.js'
 export * from './env.js'
 export * from './pause-image.js'
 export * from './pod-manager.js'

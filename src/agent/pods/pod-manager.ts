@@ -1,4 +1,4 @@
-// Runs the pods bound to this node: one pod informer (spec.nodeName), ConfigMap/Secret informers, docker events, and a bounded pool of per-pod syncs.
+// Runs the pods bound to this node: one pod informer (spec.nodeName), ConfigMap/Secret informers, runtime events, and a bounded pool of per-pod syncs.
 import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import type {ApiClient} from '../../client/api-client.js'
@@ -9,8 +9,8 @@ import {Informer} from '../../client/informer.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {Backoff} from './backoff.js'
 import type {ObjectLookup} from './env.js'
-import {ensurePauseImage} from './pause-image.js'
 import {PodWorker} from './pod-worker.js'
+import {StartupTrace} from './startup-trace.js'
 import {probeExecutor} from './probes.js'
 import type {ContainerRuntime} from './runtime.js'
 import {DEFAULT_PODS_ROOT} from './volumes.js'
@@ -30,7 +30,7 @@ export interface PodManagerOptions {
   podsRoot?: string
   /** Pods synced at once; unrelated pods never wait behind each other beyond this. */
   concurrency?: number
-  /** Full relist of containers (catches missed docker events, orphans). */
+  /** Full relist of containers (catches missed runtime events, orphans). */
   resyncMs?: number
   ensurePause?: () => Promise<void>
 }
@@ -86,6 +86,7 @@ export class PodManager {
   private readonly clock: Clock
   private readonly log: (msg: string) => void
   private readonly queue: WorkQueue
+  private readonly trace: StartupTrace
   private readonly workers = new Map<string, PodWorker>()
   /** Latest pod object by uid (undefined once it left the API). */
   private readonly pods = new Map<string, KubeObject>()
@@ -100,6 +101,7 @@ export class PodManager {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
     this.queue = new WorkQueue({clock: this.clock})
+    this.trace = new StartupTrace(this.clock, this.log)
     this.recorder = new EventRecorder(opts.client, {component: 'kubelet', instance: opts.nodeName, host: opts.nodeName}, {clock: this.clock, log: this.log})
     const infOpts = {clock: this.clock, log: this.log}
     this.podInformer = new Informer(opts.client, {version: 'v1', resource: 'pods'}, {...infOpts, fieldSelector: `spec.nodeName=${opts.nodeName}`})
@@ -110,15 +112,16 @@ export class PodManager {
   /** Runs until signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const {runtime} = this.opts
-    const ensurePause = this.opts.ensurePause ?? (() => ensurePauseImage((ref) => runtime.imageID(ref)))
-    // Build the pause image while the caches fill, so the first pod does not wait for it.
-    const pauseReady = ensurePause().catch((err) => this.log(`pause image: ${err?.message ?? err}`))
+    const ensurePause = this.opts.ensurePause ?? (() => runtime.prepare?.() ?? Promise.resolve())
+    // Prepare the runtime (pause image, network config) while the caches fill, so the first pod does not wait for it.
+    const pauseReady = ensurePause().catch((err) => this.log(`preparing the runtime: ${err?.message ?? err}`))
 
     this.podInformer.addHandlers({
       onAdd: (p) => this.onPod(p),
       onUpdate: (_o, p) => this.onPod(p),
       onDelete: (p) => {
         this.pods.delete(p.metadata.uid!)
+        this.trace.forget(p.metadata.uid!)
         this.queue.add(p.metadata.uid!)
       },
     })
@@ -153,6 +156,7 @@ export class PodManager {
   }
 
   private onPod(p: KubeObject): void {
+    this.trace.mark(p.metadata.uid!, 'seen')
     this.pods.set(p.metadata.uid!, p)
     this.queue.add(p.metadata.uid!)
   }
@@ -208,12 +212,18 @@ export class PodManager {
       event: (pod, type, reason, message) => this.recorder.record({...pod, apiVersion: 'v1', kind: 'Pod'}, type, reason, reason, message),
       writeStatus: async (pod, status) => {
         const ref = {version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status'}
+        const running = status.phase === 'Running'
+        if (running) this.trace.mark(uid, 'statusWrite')
         try {
           // The uid in the patch is a precondition: never write one pod's status onto a namesake that replaced it.
           await client.patch(ref, {metadata: {uid: pod.metadata.uid}, status}, 'merge')
         } catch (err) {
           if (isNotFound(err)) return
           throw err
+        }
+        if (running) {
+          this.trace.mark(uid, 'statusWritten')
+          this.trace.running(uid, `${pod.metadata.namespace}/${pod.metadata.name}`)
         }
       },
       deletePod: async (pod) => {
@@ -229,6 +239,7 @@ export class PodManager {
       pullBackoff: this.pullBackoff,
       probe: probeExecutor((id, cmd, timeoutMs) => runtime.exec(id, cmd, timeoutMs)),
       ensurePause: this.opts.ensurePause,
+      trace: (name) => this.trace.mark(uid, name),
       log: this.log,
     })
   }

@@ -3,7 +3,6 @@ import type {Container, Pod} from '../../api/types/workloads.js'
 import {sandboxRequest} from './container-config.js'
 import {ConfigError, type PodRuntimeFacts} from './env.js'
 import {type SyncContext, type WorkerDeps, createReplacingLeftover, killContainer, startContainer} from './executor.js'
-import {ensurePauseImage} from './pause-image.js'
 import {type BackoffState, type ContainerStep, type PodPlan, type SandboxStep, graceSeconds, newestSandbox, planPodSync, podDesc} from './plan.js'
 import {PodProbes} from './pod-probes.js'
 import type {ContainerInfo} from './runtime.js'
@@ -153,13 +152,15 @@ export class PodWorker {
   /** Creates the sandbox and starts it; ready settles with its state (and address) once it runs. */
   private async createSandbox(pod: Pod, attempt: number): Promise<{id: string; ready: Promise<ContainerInfo>}> {
     const d = this.deps
-    await (d.ensurePause ?? (() => ensurePauseImage((ref) => d.runtime.imageID(ref))))()
+    await (d.ensurePause ?? (() => d.runtime.prepare?.() ?? Promise.resolve()))()
     const req = sandboxRequest(pod, attempt)
+    d.trace?.('sandbox')
     const id = await createReplacingLeftover(d.runtime, req)
     const ready = (async () => {
       await d.runtime.start(id)
       const info = await d.runtime.inspect(id)
       if (!info) throw new Error(`sandbox ${req.name} vanished after start`)
+      d.trace?.('sandboxReady')
       return info
     })()
     return {id, ready}

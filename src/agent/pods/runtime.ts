@@ -1,6 +1,6 @@
-// The seam between the pod lifecycle code and the node's inner dockerd: the few runtime calls the agent makes, as plain data, so tests use a fake.
+// The seam between the pod lifecycle code and the node's container runtime: the few runtime calls the agent makes, as plain data, so tests use a fake.
 
-/** Runtime state of one container, as the agent needs it (from docker's list and inspect answers). */
+/** Runtime state of one container, as the agent needs it (from the runtime's list and status answers). */
 export interface ContainerInfo {
   id: string
   podUID: string
@@ -46,6 +46,10 @@ export interface ExecResult {
 
 /** The container runtime calls the pod lifecycle makes. */
 export interface ContainerRuntime {
+  /** Makes ready what the first pod needs (the sandbox image, the network config); cheap once done. */
+  prepare?(): Promise<void>
+  /** Points the pod network at the node's range (its Node's spec.podCIDR); new pods get addresses from it. */
+  setPodCIDR?(podCIDR: string): Promise<void>
   /** Every container the agent created (all pods, or one pod), running or not. */
   listPodContainers(podUID?: string): Promise<ContainerInfo[]>
   /** One container's state, or undefined when it no longer exists. */

@@ -37,9 +37,12 @@ export function kubeTime(t: string | number | undefined): string | undefined {
   return Number.isNaN(ms) ? undefined : kubeTime(ms)
 }
 
-/** The imageID field for a docker image id, as dockershim reported local images. */
+/** The runtime prefix of containerID fields, as the kubelet on containerd reports them. */
+export const CONTAINER_ID_PREFIX = 'containerd://'
+
+/** The imageID field: the runtime's image reference as it reports it (`sha256:…`, or `repo@sha256:…` for pulled images). */
 export function imageIDString(id: string | undefined): string {
-  return id ? `docker://${id}` : ''
+  return id ?? ''
 }
 
 /** Instances of one container, newest first. */
@@ -56,7 +59,7 @@ export function terminatedState(c: ContainerInfo): ContainerStateTerminated {
     reason,
     startedAt: kubeTime(c.startedAt) ?? null,
     finishedAt: kubeTime(c.finishedAt) ?? null,
-    containerID: `docker://${c.id}`,
+    containerID: `${CONTAINER_ID_PREFIX}${c.id}`,
   }
   if (c.error) t.message = c.error
   return t
@@ -71,7 +74,7 @@ export function containerStatus(spec: Container, instances: ContainerInfo[], vie
     out.state = {waiting: override ?? {reason: waitingDefault}}
     return out
   }
-  out.containerID = `docker://${latest.id}`
+  out.containerID = `${CONTAINER_ID_PREFIX}${latest.id}`
   out.imageID = imageIDString(latest.imageID)
   if (latest.state === 'running') {
     out.state = {running: {startedAt: kubeTime(latest.startedAt) ?? kubeTime(view.now)}}

@@ -10,14 +10,15 @@ import https from 'node:https'
 import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import type {TLSSocket} from 'node:tls'
-import Dockerode from 'dockerode'
 import {WebSocketServer} from 'ws'
+import {CriClient} from '../cri/client.js'
+import {CriStreamRuntime} from './cri-streams.js'
 import {parseLogOptions, serveContainerLogs} from './logs.js'
-import type {DockerApi} from './runtime.js'
+import type {StreamRuntime} from './runtime.js'
 import {AgentError, statusOf} from './status.js'
 import {parseStreamOptions, pickProtocol, runningContainer, runStream, STREAM_PROTOCOLS, type StreamKind} from './streams.js'
 
-export {type DockerApi} from './runtime.js'
+export type * from './runtime.js'
 
 /** The authenticated caller of the agent server. */
 export interface AgentCaller {
@@ -32,8 +33,8 @@ export interface AgentServerOptions {
   host?: string
   /** The node's certificate and key (they serve TLS) and the cluster CA (client certificates must chain to it). */
   tls: {cert: string; key: string; ca: string}
-  /** The inner dockerd; default: /var/run/docker.sock. Any object with the DockerApi methods works (tests). */
-  docker?: Dockerode | DockerApi
+  /** The node's container runtime; default: containerd's CRI on its usual socket. */
+  runtime?: StreamRuntime
   log?: (m: string) => void
   /** Who may use the server; default kube-apiserver and system:masters. */
   authorize?: (caller: AgentCaller) => boolean
@@ -41,6 +42,8 @@ export interface AgentServerOptions {
 
 export interface RunningAgentServer {
   port: number
+  /** Log streams and exec/attach sessions open right now. */
+  openStreams(): number
   close(): Promise<void>
 }
 
@@ -97,9 +100,10 @@ function rejectUpgrade(socket: Duplex, err: unknown): void {
 /** Starts the streaming server; resolves once it listens. */
 export async function startAgentServer(opts: AgentServerOptions): Promise<RunningAgentServer> {
   const log = opts.log ?? (() => {})
-  const docker = (opts.docker ?? new Dockerode({socketPath: '/var/run/docker.sock'})) as unknown as DockerApi
+  const runtime = opts.runtime ?? new CriStreamRuntime(new CriClient())
   const ca = new X509Certificate(opts.tls.ca)
   const authorize = opts.authorize ?? defaultAuthorize
+  let open = 0
   // ws answers the subprotocol from this hook; onUpgrade has already refused offers without one of ours.
   const wss = new WebSocketServer({noServer: true, perMessageDeflate: false, handleProtocols: (offered: Set<string>) => STREAM_PROTOCOLS.find(p => offered.has(p)) ?? false})
 
@@ -122,11 +126,13 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
       // Not an upgrade: the apiserver asks this way why a WebSocket upgrade would fail (for kubectl's SPDY
       // fallback), so run the same checks first and answer their reason.
       parseStreamOptions(r.query, r.kind)
-      await runningContainer(docker, r.ns, r.pod, r.container)
+      await runningContainer(runtime, r.ns, r.pod, r.container)
       throw new AgentError(400, 'BadRequest', UPGRADE_REQUIRED)
     }
     if (req.method !== 'GET') throw new AgentError(405, 'MethodNotAllowed', `method ${req.method} not allowed`)
-    await serveContainerLogs(docker, res, r.ns, r.pod, r.container, parseLogOptions(r.query, Date.now()))
+    open++
+    res.once('close', () => open--)
+    await serveContainerLogs(runtime, res, r.ns, r.pod, r.container, parseLogOptions(r.query, Date.now()))
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -136,9 +142,11 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
     const protocol = pickProtocol(req.headers['sec-websocket-protocol'])
     if (!protocol) throw new AgentError(400, 'BadRequest', `none of the offered subprotocols ${JSON.stringify(req.headers['sec-websocket-protocol'] ?? '')} is supported: use v5.channel.k8s.io or v4.channel.k8s.io`)
     const streamOpts = parseStreamOptions(r.query, r.kind)
-    const id = await runningContainer(docker, r.ns, r.pod, r.container)
+    const container = await runningContainer(runtime, r.ns, r.pod, r.container)
     wss.handleUpgrade(req, socket, head, (ws) => {
-      runStream(ws, docker, id, r.kind as StreamKind, streamOpts, log).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
+      open++
+      ws.once('close', () => open--)
+      runStream(ws, runtime, container, r.kind as StreamKind, streamOpts, log).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
     })
   }
 
@@ -161,6 +169,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
   })
   return {
     port: (server.address() as AddressInfo).port,
+    openStreams: () => open,
     close: () => new Promise<void>((resolve) => {
       for (const ws of wss.clients) ws.terminate()
       server.close(() => resolve())

@@ -1,6 +1,9 @@
-// GET /containerLogs/{ns}/{pod}/{container}: a container's logs from the inner dockerd as a text/plain stream, with the kubelet's query parameters.
+// GET /containerLogs/{ns}/{pod}/{container}: a container's logs from its CRI log file as a text/plain stream, with the kubelet's query parameters.
+import {constants} from 'node:fs'
+import {access} from 'node:fs/promises'
 import type {ServerResponse} from 'node:http'
-import {asReadable, containerInstances, type DockerApi, onContainerOutput} from './runtime.js'
+import {readContainerLog} from '../cri/logs.js'
+import type {StreamRuntime} from './runtime.js'
 import {AgentError} from './status.js'
 
 /** The kubelet's log options, parsed from the query (unknown parameters are ignored, as the kubelet does). */
@@ -43,53 +46,39 @@ export function parseLogOptions(q: URLSearchParams, now: number): LogOptions {
   return opts
 }
 
-/** Streams the logs of one container to `res`; ends `res` when docker ends the stream (or at limitBytes). */
-export async function serveContainerLogs(docker: DockerApi, res: ServerResponse, ns: string, pod: string, container: string, opts: LogOptions): Promise<void> {
-  const instances = await containerInstances(docker, ns, pod, container)
+/** Streams the logs of one container from its CRI log file to `res`; ends `res` when the reader ends (or at limitBytes). */
+export async function serveContainerLogs(rt: StreamRuntime, res: ServerResponse, ns: string, pod: string, container: string, opts: LogOptions): Promise<void> {
+  const instances = await rt.containerInstances(ns, pod, container)
   if (instances.length === 0) throw new AgentError(400, 'BadRequest', `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`)
   let target = instances[0]
   if (opts.previous) {
-    const prev = instances.find(i => i.restartCount === instances[0].restartCount - 1) ?? instances[1]
+    const prev = instances.find((i) => i.restartCount === instances[0].restartCount - 1) ?? instances[1]
     if (!prev) throw new AgentError(400, 'BadRequest', `previous terminated container "${container}" in pod "${pod}" not found`)
     target = prev
   }
-  const c = docker.getContainer(target.id)
-  const info = await c.inspect()
-  const tty = info.Config?.Tty === true
-  const raw = asReadable(await c.logs({
-    follow: opts.follow, stdout: opts.stream !== 'Stderr', stderr: opts.stream !== 'Stdout', timestamps: opts.timestamps,
-    ...(opts.tailLines !== undefined ? {tail: opts.tailLines} : {}), ...(opts.since !== undefined ? {since: opts.since} : {}),
-  }))
-
+  if (!target.logPath) throw new AgentError(400, 'BadRequest', `container "${container}" in pod "${pod}" has no log file`)
+  // A file that cannot be read fails before any output: answer that as a Status rather than a cut 200.
+  await access(target.logPath, constants.R_OK).catch((err) => {
+    throw new AgentError(500, 'InternalError', `reading the log of container "${container}" in pod "${pod}": ${(err as Error).message}`)
+  })
+  const abort = new AbortController()
+  const reader = readContainerLog({
+    path: target.logPath,
+    // A previous (exited) instance is never followed, as the kubelet does.
+    follow: opts.follow && !opts.previous,
+    isRunning: () => rt.isRunning(target.id),
+    tailLines: opts.tailLines,
+    since: opts.since,
+    timestamps: opts.timestamps,
+    limitBytes: opts.limitBytes,
+    stream: opts.stream,
+    signal: abort.signal,
+  })
   res.writeHead(200, {'Content-Type': 'text/plain', 'Cache-Control': 'no-cache'})
   // Headers now: for follow the first line may be minutes away, and clients wait on the headers.
   res.flushHeaders()
-  let left = opts.limitBytes ?? Infinity
-  let done = false
-  const finish = () => {
-    if (done) return
-    done = true
-    raw.destroy()
-    res.end()
-  }
-  const emit = (data: Buffer) => {
-    if (done) return
-    if (data.length >= left) {
-      res.write(data.subarray(0, left))
-      left = 0
-      finish()
-      return
-    }
-    left -= data.length
-    // Backpressure: a slow reader pauses docker rather than growing our buffers.
-    if (!res.write(data)) {
-      raw.pause()
-      res.once('drain', () => raw.resume())
-    }
-  }
-  onContainerOutput(docker, raw, tty, (_channel, data) => emit(data))
-  raw.on('end', finish)
-  raw.on('error', finish)
-  // The caller went away (kubectl logs -f interrupted, apiserver proxy closed): stop reading docker.
-  res.on('close', finish)
+  // The caller went away (kubectl logs -f interrupted, apiserver proxy closed): stop reading the file.
+  res.on('close', () => abort.abort())
+  reader.on('error', () => res.destroy())
+  reader.pipe(res)
 }

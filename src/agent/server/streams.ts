@@ -1,8 +1,6 @@
-// exec and attach over WebSocket with the Kubernetes channel protocol (v5/v4.channel.k8s.io): binary messages whose first byte is the channel.
-import type {Duplex} from 'node:stream'
+// exec and attach over WebSocket with the Kubernetes channel protocol (v5/v4.channel.k8s.io): binary messages whose first byte is the channel, bridged to a runtime session.
 import type {WebSocket} from 'ws'
-import {poll, PollTimeoutError} from '../../api/poll.js'
-import {containerInstances, type DockerApi, onContainerOutput} from './runtime.js'
+import type {RemoteSession, StreamRuntime} from './runtime.js'
 import {AgentError} from './status.js'
 
 /** Subprotocols we speak, in order of preference; v5 adds the close channel (255) that half-closes stdin. */
@@ -38,22 +36,12 @@ export function pickProtocol(offered: string | undefined): string | undefined {
   return STREAM_PROTOCOLS.find(p => list.includes(p))
 }
 
-/** The id of the running, newest instance of the container; 400 before the upgrade otherwise. */
-export async function runningContainer(docker: DockerApi, ns: string, pod: string, container: string): Promise<string> {
-  const [current] = await containerInstances(docker, ns, pod, container)
+/** The running, newest instance of the container; 400 before the upgrade otherwise. */
+export async function runningContainer(rt: StreamRuntime, ns: string, pod: string, container: string): Promise<{id: string; tty: boolean}> {
+  const [current] = await rt.containerInstances(ns, pod, container)
   if (!current) throw new AgentError(404, 'NotFound', `container "${container}" not found in pod "${pod}"`)
   if (!current.running) throw new AgentError(400, 'BadRequest', `container "${container}" in pod "${pod}" is not running`)
-  return current.id
-}
-
-/** The channel-3 Status kubectl reads at the end of a stream (kubectl-compat D1). */
-export function exitStatus(exitCode: number, command: string[]): Record<string, unknown> {
-  if (exitCode === 0) return {metadata: {}, status: 'Success'}
-  return {
-    metadata: {}, status: 'Failure', reason: 'NonZeroExitCode',
-    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${exitCode}`,
-    details: {causes: [{reason: 'ExitCode', message: String(exitCode)}]},
-  }
+  return {id: current.id, tty: current.tty}
 }
 
 function errorStatus(message: string): Record<string, unknown> {
@@ -61,10 +49,10 @@ function errorStatus(message: string): Record<string, unknown> {
 }
 
 /**
- * Runs an exec (or attach) session on an upgraded WebSocket: ws → docker stdin/resize, docker → ws stdout/stderr,
- * then the exit status on channel 3 and a normal close.
+ * Runs an exec (or attach) session on an upgraded WebSocket: ws → the session's stdin/resize, its stdout/stderr →
+ * ws, then the runtime's exit Status on channel 3 and a normal close.
  */
-export async function runStream(ws: WebSocket, docker: DockerApi, containerId: string, kind: StreamKind, opts: StreamOptions, log: (m: string) => void): Promise<void> {
+export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id: string; tty: boolean}, kind: StreamKind, opts: StreamOptions, log: (m: string) => void): Promise<void> {
   const send = (channel: number, data: Buffer | string) => {
     if (ws.readyState !== ws.OPEN) return
     ws.send(Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data)]), {binary: true})
@@ -74,98 +62,69 @@ export async function runStream(ws: WebSocket, docker: DockerApi, containerId: s
     if (ws.readyState === ws.OPEN) ws.close(1000)
   }
 
-  // Messages can arrive before docker's stream is open (kubectl sends stdin at once): queue them until then.
-  let stream: Duplex | undefined
-  let resize: ((w: number, h: number) => Promise<unknown>) | undefined
+  // Messages can arrive before the runtime's session is open (kubectl sends stdin at once): queue them until then.
+  let session: RemoteSession | undefined
   let stdinClosed = false
   const pending: Buffer[] = []
   const handle = (msg: Buffer) => {
-    if (msg.length === 0) return
+    if (msg.length === 0 || !session) return
     const channel = msg[0]
     const data = msg.subarray(1)
     if (channel === Channel.stdin) {
-      if (opts.stdin && !stdinClosed && data.length > 0) stream!.write(data)
+      if (session.stdin && !stdinClosed && data.length > 0) session.stdin.write(data)
     } else if (channel === Channel.resize) {
       try {
         const size = JSON.parse(data.toString()) as {Width?: number; Height?: number}
-        if (opts.tty && size.Width && size.Height) resize?.(size.Width, size.Height).catch(() => {})
+        if (opts.tty && size.Width && size.Height) session.resize(size.Width, size.Height)
       } catch {
         // A malformed resize is not worth ending the session for.
       }
     } else if (channel === Channel.close && data[0] === Channel.stdin) {
-      // The client's stdin reached EOF: half-close docker's hijacked stream so the process sees EOF too.
-      if (opts.stdin && !stdinClosed) {
+      // The client's stdin reached EOF: half-close the session's stdin so the process sees EOF too.
+      if (session.stdin && !stdinClosed) {
         stdinClosed = true
-        stream!.end()
+        session.stdin.end()
       }
     }
   }
   let clientGone = false
   ws.on('message', (msg: Buffer, isBinary: boolean) => {
     const buf = isBinary ? msg : Buffer.from(msg)
-    if (stream) handle(buf)
+    if (session) handle(buf)
     else pending.push(buf)
   })
   ws.on('close', () => {
     clientGone = true
-    stream?.destroy()
+    session?.close()
   })
-  ws.on('error', () => stream?.destroy())
+  ws.on('error', () => session?.close())
 
-  const c = docker.getContainer(containerId)
-  let exitCode: () => Promise<number | undefined>
+  // Attach takes the container's own TTY setting; with a TTY there is no separate stderr.
+  if (kind === 'attach') {
+    opts.tty = container.tty
+    if (opts.tty) opts.stderr = false
+  }
+  const io = {stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr, tty: opts.tty}
   try {
-    if (kind === 'exec') {
-      const exec = await c.exec({Cmd: opts.command, AttachStdin: opts.stdin, AttachStdout: opts.stdout, AttachStderr: opts.stderr, Tty: opts.tty})
-      stream = await exec.start({hijack: true, stdin: opts.stdin, Tty: opts.tty})
-      resize = (w, h) => exec.resize({w, h})
-      exitCode = async () => {
-        // Docker may report the exec as running for a moment after its stream ended.
-        const exited = async () => {
-          const info = await exec.inspect()
-          return !info.Running && typeof info.ExitCode === 'number' ? info.ExitCode : undefined
-        }
-        return poll(exited, {what: 'the exec to exit', intervalMs: 20, deadline: Date.now() + 1000}).catch((err) => {
-          // Still running after a second: no exit code; docker failing to answer: its error.
-          if (err instanceof PollTimeoutError && err.lastError) throw err.lastError
-          return undefined
-        })
-      }
-    } else {
-      const info = await c.inspect()
-      opts.tty = info.Config?.Tty === true
-      if (opts.tty) opts.stderr = false
-      stream = await c.attach({stream: true, hijack: true, stdin: opts.stdin, stdout: opts.stdout, stderr: opts.stderr})
-      resize = (w, h) => c.resize({w, h})
-      // Attach reports how the stream ended, not the process' exit code, as the kubelet does.
-      exitCode = async () => 0
-    }
+    session = kind === 'exec' ? await rt.exec(container.id, opts.command, io) : await rt.attach(container.id, io)
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    log(`${kind} in ${containerId.slice(0, 12)} failed: ${message}`)
+    log(`${kind} in ${container.id.slice(0, 12)} failed: ${message}`)
     finish(errorStatus(message))
     return
   }
   if (clientGone) {
-    stream.destroy()
+    session.close()
     return
   }
-  const s = stream
-  onContainerOutput(docker, s, opts.tty, (channel, data) => send(channel === 'stderr' ? Channel.stderr : Channel.stdout, data))
-  let ended = false
-  const onEnd = async () => {
-    if (ended) return
-    ended = true
-    if (clientGone) return
-    try {
-      const code = await exitCode()
-      finish(code === undefined ? errorStatus('could not read the exit code') : exitStatus(code, opts.command))
-    } catch (err) {
-      finish(errorStatus(err instanceof Error ? err.message : String(err)))
-    }
-  }
-  s.on('end', onEnd)
-  s.on('close', onEnd)
-  s.on('error', (err) => log(`${kind} stream error: ${err.message}`))
+  session.stdout?.on('data', (d: Buffer) => send(Channel.stdout, d))
+  session.stderr?.on('data', (d: Buffer) => send(Channel.stderr, d))
+  session.stdin?.on('error', (err) => log(`${kind} stdin: ${err.message}`))
   for (const m of pending.splice(0)) handle(m)
+  try {
+    const status = await session.status
+    if (!clientGone) finish(status)
+  } catch (err) {
+    if (!clientGone) finish(errorStatus(err instanceof Error ? err.message : String(err)))
+  }
 }

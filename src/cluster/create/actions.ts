@@ -85,8 +85,6 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     [NodeEnv.taintControlPlane]: String(plan.nodes.some((n) => n.role === 'worker')),
   }
   if (Object.keys(node.labels).length > 0) env[NodeEnv.nodeLabels] = JSON.stringify(node.labels)
-  // Experimental until issue 7 lands: SKIFF_RUNTIME=cri in the CLI's environment runs pods on containerd's CRI.
-  if (process.env.SKIFF_RUNTIME) env.SKIFF_RUNTIME = process.env.SKIFF_RUNTIME
   const files: Record<string, string> = {
     [NodeFiles.caCert]: pki.ca.cert,
     [NodeFiles.nodeCert]: pki.nodes[node.name].cert,

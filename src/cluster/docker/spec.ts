@@ -4,12 +4,12 @@ import {Labels, NodePorts} from '../../api/contract.js'
 import type {NodePlan} from '../plan.js'
 import type {NodeRuntime, SecurityMode} from '../provider.js'
 
-/** Name of the volume holding a node's inner /var/lib/docker. */
-export function dockerVolumeName(node: string): string {
-  return `${node}-var-lib-docker`
+/** Name of the volume holding a node's containerd root (/var/lib/containerd: images, snapshots). */
+export function runtimeVolumeName(node: string): string {
+  return `${node}-var-lib-containerd`
 }
 
-/** The capability set that runs an inner dockerd where --privileged cannot (see DESIGN.md). */
+/** The capability set that runs a node (containerd, nested pods) where --privileged cannot (see DESIGN.md). */
 export const FALLBACK_SECURITY = {
   CapAdd: ['ALL'],
   CapDrop: ['SYS_RESOURCE'],
@@ -40,7 +40,7 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
       // /run and /tmp as tmpfs: dockerd and containerd keep sockets and state there, and
       // stale state from a previous boot of the container must not survive a restart.
       Tmpfs: {'/run': 'rw,exec', '/tmp': 'rw,exec'},
-      Mounts: [{Type: 'volume', Source: dockerVolumeName(plan.name), Target: '/var/lib/docker'}],
+      Mounts: [{Type: 'volume', Source: runtimeVolumeName(plan.name), Target: '/var/lib/containerd'}],
       PortBindings: isCP && rt.apiServerHostPort ? {[apiPort]: [{HostIp: rt.apiServerHostAddress ?? '127.0.0.1', HostPort: String(rt.apiServerHostPort)}]} : undefined,
       RestartPolicy: {Name: 'unless-stopped'},
       Init: false,

@@ -16,11 +16,6 @@ function docker(args: string[]): string {
   return execFileSync('docker', args, {encoding: 'utf8'})
 }
 
-/** `docker exec` in the pod's container inside the worker node. */
-function execInPod(pod: string, container: string, cmd: string[]): string {
-  const id = docker(['exec', worker, 'docker', 'ps', '-q', '--filter', `label=io.kubernetes.pod.name=${pod}`, '--filter', `label=io.kubernetes.container.name=${container}`]).trim()
-  return docker(['exec', worker, 'docker', 'exec', id, ...cmd])
-}
 
 describe('agent pod lifecycle (real cluster)', function () {
   this.timeout(600_000)
@@ -36,6 +31,12 @@ describe('agent pod lifecycle (real cluster)', function () {
     return r.stdout.trim().split(/\s+/)[2] ?? ''
   }
   const podJSON = async (pod: string) => JSON.parse((await kubectl.run(['get', 'pod', pod, '-o', 'json'])).stdout)
+  /** Runs cmd in the pod's container (kubectl exec: apiserver → agent → containerd's streaming server). */
+  const execInPod = async (pod: string, container: string, cmd: string[]) => {
+    const r = await kubectl.run(['exec', pod, '-c', container, '--', ...cmd])
+    assert.equal(r.code, 0, r.stderr)
+    return r.stdout
+  }
   const pod = (podName: string, spec: string) => `apiVersion: v1
 kind: Pod
 metadata: {name: ${podName}}
@@ -91,14 +92,14 @@ ${pod('full', `  containers:
     assert.match(p.status.podIP, /^10\.244\./)
     assert.equal(p.status.qosClass, 'Guaranteed')
     assert.deepEqual(p.status.conditions.filter((c: any) => c.type !== 'PodScheduled').map((c: any) => `${c.type}=${c.status}`), ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True'])
-    const env = execInPod('full', 'c', ['env'])
+    const env = await execInPod('full', 'c', ['env'])
     assert.match(env, /^G=hello$/m)
     assert.match(env, /^PW=s3cret$/m)
     assert.match(env, new RegExp(`^IP=${p.status.podIP.replace(/\./g, '\\.')}$`, 'm'))
-    assert.equal(execInPod('full', 'c', ['cat', '/cfg/greeting']), 'hello')
+    assert.equal(await execInPod('full', 'c', ['cat', '/cfg/greeting']), 'hello')
     const r = await kubectl.run(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"changed"}}'])
     assert.equal(r.code, 0, r.stderr)
-    await waitFor('the volume to show the new value', async () => execInPod('full', 'c', ['cat', '/cfg/greeting']) === 'changed', 30_000)
+    await waitFor('the volume to show the new value', async () => (await execInPod('full', 'c', ['cat', '/cfg/greeting'])) === 'changed', 30_000)
   })
 
   it('STATUS reads CrashLoopBackOff, Completed, Error, ErrImagePull/ImagePullBackOff and ErrImageNeverPull', async () => {
@@ -140,7 +141,7 @@ ${pod('full', `  containers:
       ),
     )
     await waitFor('live Running', async () => (await status('live')) === 'Running', 60_000)
-    execInPod('live', 'c', ['rm', '/tmp/ok'])
+    await execInPod('live', 'c', ['rm', '/tmp/ok'])
     await waitFor('a restart', async () => (await podJSON('live')).status.containerStatuses[0].restartCount >= 1, 60_000)
     const reasons = JSON.parse((await kubectl.run(['get', 'events', '--field-selector', 'involvedObject.name=live', '-o', 'json'])).stdout).items.map((e: any) => `${e.reason}: ${e.message}`)
     assert.ok(reasons.includes('Killing: Container c failed liveness probe, will be restarted'), reasons.join('\n'))
@@ -164,7 +165,7 @@ ${pod('full', `  containers:
     assert.equal(r.code, 0, r.stderr)
     // The trap exits on SIGTERM within a second or so: far less than the 20 s grace period.
     assert.ok(Date.now() - t0 < 15_000, `deletion took ${Date.now() - t0} ms`)
-    const left = docker(['exec', worker, 'docker', 'ps', '-aq', '--filter', 'label=io.kubernetes.pod.name=grace']).trim()
+    const left = docker(['exec', worker, 'ctr', '-n', 'k8s.io', 'containers', 'ls', '-q', 'labels."io.kubernetes.pod.name"==grace']).trim()
     assert.equal(left, '')
   })
 })

@@ -24,7 +24,7 @@ describe('CRI runtime in a node (containerd + crun + CNI)', function () {
     const image = await nodeImage(log)
     await ensureBusyboxImage(BUSYBOX)
     const t0 = Date.now()
-    await startTestNode({name, image, runtime: 'cri', podCIDR: POD_CIDR})
+    await startTestNode({name, image, podCIDR: POD_CIDR})
     sock = await forwardNodeSocket(name, CONTAINERD_SOCKET)
     cri = new CriClient(sock.path, {timeoutMs: 60_000})
     await waitFor('containerd CRI to answer', () => cri.version().then((v) => v.runtimeName === 'containerd'), 30_000, 50)

@@ -25,16 +25,14 @@ export async function nodeImage(log: (line: string) => void = () => {}): Promise
 export interface TestNodeOptions {
   name: string
   image: string
-  /** docker (default) or cri: the node's SKIFF_RUNTIME. */
-  runtime: 'docker' | 'cri'
   podCIDR: string
   env?: string[]
   memoryBytes?: number
 }
 
 /**
- * Starts a node container that runs only the entrypoint's fix-ups and its runtime (`sleep infinity` instead of the
- * components), with the same security settings, tmpfs mounts and /var/lib/docker volume the provider uses.
+ * Starts a node container that runs only the entrypoint's fix-ups and containerd (`sleep infinity` instead of the
+ * components), with the same security settings, tmpfs mounts and /var/lib/containerd volume the provider uses.
  */
 export async function startTestNode(o: TestNodeOptions): Promise<Docker.Container> {
   await removeTestNode(o.name)
@@ -43,9 +41,9 @@ export async function startTestNode(o: TestNodeOptions): Promise<Docker.Containe
     Hostname: o.name,
     Image: o.image,
     Cmd: ['sleep', 'infinity'],
-    Env: [`SKIFF_RUNTIME=${o.runtime}`, `SKIFF_NODE_NAME=${o.name}`, `SKIFF_POD_CIDR=${o.podCIDR}`, 'SKIFF_CLUSTER_CIDR=10.244.0.0/16', ...(o.env ?? [])],
+    Env: [`SKIFF_NODE_NAME=${o.name}`, `SKIFF_POD_CIDR=${o.podCIDR}`, 'SKIFF_CLUSTER_CIDR=10.244.0.0/16', ...(o.env ?? [])],
     Labels: {[TEST_LABEL]: 'cri'},
-    Volumes: {'/var/lib/docker': {}},
+    Volumes: {'/var/lib/containerd': {}},
     HostConfig: {...FALLBACK_SECURITY, Tmpfs: {'/run': 'rw,exec', '/tmp': 'rw,exec'}, Memory: o.memoryBytes ?? 1024 * 1024 * 1024},
   })
   await c.start()

@@ -1,6 +1,6 @@
-// Builds the node image if missing, starts one node with the fallback (non-privileged) settings and checks its inner dockerd nests pods under the node.
+// Builds the node image if missing, starts one node with the fallback (non-privileged) settings and checks containerd, etcd, supervision and the pods' cgroup parent.
 import assert from 'node:assert/strict'
-import {execFile, spawn} from 'node:child_process'
+import {execFile} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as os from 'node:os'
@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import {promisify} from 'node:util'
 import Docker from 'dockerode'
 import {DockerProvider} from '../../../src/cluster/docker/provider.js'
-import {DEBIAN_BASE, DEBOOTSTRAP_BASE, ensureNodeImage} from '../../../src/cluster/image/index.js'
+import {ensureNodeImage} from '../../../src/cluster/image/index.js'
 import {repoRoot} from '../../../src/cluster/version.js'
 import {waitFor} from '../../helpers/wait.js'
 
@@ -20,17 +20,6 @@ const log = (line: string) => console.log(`      ${line}`)
 async function dockerExec(container: string, ...cmd: string[]): Promise<string> {
   const {stdout} = await execFileP('docker', ['exec', container, ...cmd], {maxBuffer: 16 * 1024 * 1024})
   return stdout
-}
-
-/** `docker save IMAGE | docker exec -i CONTAINER docker load`: how images get into a node without a registry. */
-function loadImageInto(container: string, image: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('sh', ['-c', `docker save "$1" | docker exec -i "$2" docker load`, 'sh', image, container], {stdio: ['ignore', 'pipe', 'pipe']})
-    let out = ''
-    p.stdout.on('data', (b) => (out += b))
-    p.stderr.on('data', (b) => (out += b))
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`loading ${image} into ${container} failed:\n${out}`))))
-  })
 }
 
 /** The settings DESIGN.md found to work for Docker-in-Docker where --privileged fails. */
@@ -77,11 +66,11 @@ describe('node image (integration)', function () {
   })
 
   afterEach(async () => {
-    // v: true also removes the anonymous /var/lib/docker volume.
+    // v: true also removes the anonymous /var/lib/containerd volume.
     await docker.getContainer(name).remove({force: true, v: true}).catch(() => {})
   })
 
-  it('starts a node whose inner dockerd answers and nests pods under the node cgroup', async () => {
+  it('starts a node whose containerd answers (no dockerd), with etcd on a control plane and the node limits in place', async () => {
     const memory = 512 * 1024 * 1024
     const container = await docker.createContainer({
       name,
@@ -90,41 +79,29 @@ describe('node image (integration)', function () {
       Hostname: name,
       Env: ['SKIFF_ROLE=control-plane', `SKIFF_NODE_NAME=${name}`, 'SKIFF_POD_CIDR=10.244.7.0/24', 'SKIFF_CLUSTER_CIDR=10.244.0.0/16'],
       Labels: {'io.skiff.test': 'image'},
-      Volumes: {'/var/lib/docker': {}},
+      Volumes: {'/var/lib/containerd': {}},
       HostConfig: fallbackHostConfig(memory),
     })
     const t0 = Date.now()
     await container.start()
     // On a timeout the assertion below shows the entrypoint's log.
-    const ready = await waitFor('the inner dockerd', () => dockerExec(name, 'docker', 'info', '--format', '{{.ServerVersion}}').then(() => true), 30_000, 50).catch(() => false)
+    const ready = await waitFor('containerd', () => dockerExec(name, 'ctr', 'version').then(() => true), 30_000, 50).catch(() => false)
     const floorMs = Date.now() - t0
-    assert.ok(ready, `inner dockerd did not answer; entrypoint log:\n${(await container.logs({stdout: true, stderr: true})).toString()}`)
-    log(`floor: container start -> inner \`docker info\` answering: ${floorMs} ms`)
+    assert.ok(ready, `containerd did not answer; entrypoint log:\n${(await container.logs({stdout: true, stderr: true})).toString()}`)
+    log(`floor: container start -> \`ctr version\` answering: ${floorMs} ms`)
+    const procs = await dockerExec(name, 'ps', '-eo', 'comm')
+    assert.ok(!/^dockerd$/m.test(procs), `dockerd runs in the node:\n${procs}`)
+    // overlayfs snapshots need the volume's real filesystem; the entrypoint says which snapshotter it chose.
+    assert.equal((await dockerExec(name, 'cat', '/run/skiff/snapshotter')).trim(), 'overlayfs')
 
-    const info = JSON.parse(await dockerExec(name, 'docker', 'info', '--format', '{{json .}}')) as {Driver: string; CgroupDriver: string}
-    log(`inner storage driver: ${info.Driver}, cgroup driver: ${info.CgroupDriver}`)
-    assert.ok(['overlay2', 'vfs'].includes(info.Driver))
-
-    // The node's own cgroup, as the entrypoint recorded it (before remounting the hierarchies).
+    // The pods' cgroup parent sits under the node's own cgroup, as the entrypoint recorded it before remounting.
     const entrypointLog = (await container.logs({stdout: true, stderr: true})).toString()
     const nodeCgroup = /node cgroup: (\S+)/.exec(entrypointLog)?.[1]
     assert.ok(nodeCgroup, `entrypoint did not log the node cgroup:\n${entrypointLog}`)
-
-    // A pod: any image will do; the base image is already on the host engine.
-    const podImage = (await docker.getImage(DEBIAN_BASE).inspect().then(() => DEBIAN_BASE, () => DEBOOTSTRAP_BASE))
-    const tLoad = Date.now()
-    await loadImageInto(name, podImage)
-    log(`docker save | docker load of ${podImage} into the node: ${Date.now() - tLoad} ms`)
-    await dockerExec(name, 'docker', 'run', '-d', '--name', 'pod', podImage, 'sleep', 'infinity')
-    const podCgroups = await dockerExec(name, 'docker', 'exec', 'pod', 'cat', '/proc/self/cgroup')
-    const podMemory = /:memory:(\S+)/.exec(podCgroups)?.[1] ?? /^0::(\S+)/m.exec(podCgroups)?.[1]
-    log(`pod memory cgroup: ${podMemory}`)
-    if (nodeCgroup !== '/') assert.ok(podMemory?.startsWith(`${nodeCgroup}/pods/`), `pod cgroup ${podMemory} is not under ${nodeCgroup}/pods`)
-    const podIP = (await dockerExec(name, 'docker', 'inspect', '-f', '{{.NetworkSettings.IPAddress}}', 'pod')).trim()
-    assert.match(podIP, /^10\.244\.7\.\d+$/, 'pods get addresses from the node pod CIDR')
-
-    // The node's memory limit binds its pods: the limit seen at the pod's parent chain is the node's.
-    if (podMemory && !existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    const parent = (await dockerExec(name, 'cat', '/run/skiff/cgroup-parent')).trim()
+    if (nodeCgroup !== '/') assert.equal(parent, `${nodeCgroup}/pods`)
+    // The node's memory limit binds everything under it, pods included.
+    if (!existsSync('/sys/fs/cgroup/cgroup.controllers')) {
       const limit = Number((await dockerExec(name, 'cat', `/sys/fs/cgroup/memory${nodeCgroup}/memory.limit_in_bytes`)).trim())
       assert.equal(limit, memory)
     }
@@ -135,9 +112,14 @@ describe('node image (integration)', function () {
     await waitFor('etcd health', async () => (health = await etcdHealth()).includes('true'), 15_000, 100).catch(() => undefined)
     assert.match(health, /"health":\s*"true"/)
 
+    // A supervised piece that dies comes back without taking the node down.
+    await dockerExec(name, 'pkill', '-KILL', '-x', 'containerd')
+    await waitFor('containerd back after a kill', () => dockerExec(name, 'ctr', 'version').then(() => true), 30_000, 100)
+    assert.equal((await container.inspect()).State.Running, true)
+
     const stats = (await container.stats({stream: false})) as {memory_stats: {usage?: number; stats?: {cache?: number}}}
     const usage = (stats.memory_stats.usage ?? 0) - (stats.memory_stats.stats?.cache ?? 0)
-    log(`node memory (dockerd + etcd + one sleeping pod, excluding page cache): ${(usage / 1024 / 1024).toFixed(1)} MiB`)
+    log(`node memory (containerd + etcd, excluding page cache): ${(usage / 1024 / 1024).toFixed(1)} MiB`)
   })
 
   it('exits with a clear message when the components bundle is missing', async () => {
@@ -145,7 +127,7 @@ describe('node image (integration)', function () {
       name,
       Image: image,
       Env: ['SKIFF_BUNDLE=/opt/skiff/lib/missing.cjs'],
-      Volumes: {'/var/lib/docker': {}},
+      Volumes: {'/var/lib/containerd': {}},
       HostConfig: fallbackHostConfig(512 * 1024 * 1024),
     })
     await container.start()

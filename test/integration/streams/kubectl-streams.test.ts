@@ -1,4 +1,4 @@
-// Acceptance: real kubectl v1.32 → apiserver → agent streaming server → fake dockerd, for logs (-f, --tail, -c), exec (stdin, exit codes).
+// Acceptance: real kubectl v1.32 → apiserver → agent streaming server → fake runtime (CRI log files, scripted processes), for logs (-f, --tail, -c), exec (stdin, exit codes), attach.
 import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
@@ -10,7 +10,7 @@ import {startApiServer, type RunningApiServer} from '../../../src/apiserver/inde
 import {MemoryStore} from '../../../src/store/index.js'
 import {createTestCa} from '../../helpers/pki.js'
 import {waitFor} from '../../helpers/wait.js'
-import {FakeDocker, type FakeContainer} from '../../unit/agent/server/fake-docker.js'
+import {FakeStreamRuntime, type FakeContainer} from '../../unit/agent/server/fake-runtime.js'
 
 const run = promisify(execFile)
 
@@ -18,7 +18,7 @@ describe('kubectl logs/exec through the apiserver to the agent', function () {
   this.timeout(60_000)
   let api: RunningApiServer
   let agent: RunningAgentServer
-  let docker: FakeDocker
+  let docker: FakeStreamRuntime
   let web: FakeContainer
   let dir: string
   const args = (...a: string[]) => ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), ...a]
@@ -42,8 +42,8 @@ describe('kubectl logs/exec through the apiserver to the agent', function () {
     const apiserverCert = await ca.sign('CN=kube-apiserver', {server: true})
     const nodeCert = await ca.sign('CN=system:node:n1,O=system:nodes', {server: true})
     const admin = await ca.sign('CN=admin,O=system:masters')
-    docker = new FakeDocker()
-    agent = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...nodeCert, ca: ca.cert}, docker})
+    docker = new FakeStreamRuntime()
+    agent = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...nodeCert, ca: ca.cert}, runtime: docker})
     api = await startApiServer({store: new MemoryStore(), port: 0, tls: {...apiserverCert, ca: ca.cert}})
     dir = await mkdtemp(join(tmpdir(), 'skiff-streams-'))
     const b64 = (s: string) => Buffer.from(s).toString('base64')
@@ -84,7 +84,7 @@ spec: {containers: [{name: app, image: busybox}]}
     for (const l of ['one', 'two', 'three']) docker.log(web, l)
     docker.add({ns: 'default', pod: 'multi', name: 'a'})
     docker.log(docker.add({ns: 'default', pod: 'multi', name: 'b'}), 'from b')
-    docker.onExec = p => {
+    docker.onExec = (p) => {
       const cmd = p.cmd.join(' ')
       if (cmd === 'cat /etc/hostname') {
         p.write(1, 'web\n')
@@ -108,6 +108,7 @@ spec: {containers: [{name: app, image: busybox}]}
   after(async () => {
     await api?.close()
     await agent?.close()
+    docker?.cleanup()
     if (dir) await rm(dir, {recursive: true, force: true})
   })
 
@@ -137,13 +138,14 @@ spec: {containers: [{name: app, image: busybox}]}
       if (out === 'three\n') {
         docker.log(web, 'four')
       } else if (out === 'three\nfour\n') {
-        // The container stops: docker ends the follow stream.
-        for (const f of [...web.followers]) f.end()
+        // The container stops: the agent ends the follow stream once it has read everything.
+        web.running = false
         resolve()
       }
     }))
     assert.equal(await done, 0)
     assert.equal(out, 'three\nfour\n')
+    web.running = true
   })
 
   it('kubectl exec: output, stdin with -i, and exit codes', async () => {
@@ -173,7 +175,7 @@ spec: {containers: [{name: app, image: busybox}]}
   })
 
   it('kubectl attach -i: stdin to the main process, its output back', async () => {
-    docker.onAttach = p => {
+    docker.onAttach = (p) => {
       let input = ''
       p.stdin.on('data', (d: Buffer) => (input += d))
       p.stdin.on('end', () => {
@@ -189,9 +191,8 @@ spec: {containers: [{name: app, image: busybox}]}
   it('interrupting kubectl logs -f closes the agent stream', async () => {
     const p = spawn('kubectl', args('logs', '-f', 'web', '--tail=1'))
     await new Promise<void>(resolve => p.stdout.once('data', () => resolve()))
-    assert.equal(web.followers.length, 1)
+    assert.equal(agent.openStreams(), 1)
     p.kill('SIGINT')
-    await waitFor('the agent stream to close', async () => web.followers.length === 0, 2000, 20)
-    assert.equal(web.followers.length, 0)
+    await waitFor('the agent stream to close', async () => agent.openStreams() === 0, 2000, 20)
   })
 })

@@ -89,7 +89,7 @@ describe('NodeAgent', () => {
     await running
   })
 
-  const start = (api: ReturnType<typeof fakeApi>, runtime = {ping: async () => {}, version: async () => '24.0.9'}) => {
+  const start = (api: ReturnType<typeof fakeApi>, runtime = {ping: async () => {}, version: async () => 'containerd://1.6.20'}) => {
     const agent = new NodeAgent({client: api.client, config, runtime, clock, capacity: () => ({cpu: '1', memory: '1Gi', pods: '110'}), hostInfo: host})
     running = agent.run(stop.signal)
     return agent
@@ -102,7 +102,7 @@ describe('NodeAgent', () => {
       ping: async () => {
         if (++pings < 3) throw new Error('ENOENT /var/run/docker.sock')
       },
-      version: async () => '24.0.9',
+      version: async () => 'containerd://1.6.20',
     })
     await flushMicrotasks()
     assert.equal(api.calls.length, 0, 'nothing is written before docker answers')
@@ -111,7 +111,7 @@ describe('NodeAgent', () => {
     assert.deepEqual(api.calls, ['POST /api/v1/nodes', 'GET /api/v1/nodes/w1', 'PUT /api/v1/nodes/w1/status', `GET ${LEASE}`, 'POST /apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases'])
     const node = api.objects.get('/api/v1/nodes/w1')!
     assert.equal(node.status.conditions.find((c: any) => c.type === 'Ready').status, 'True')
-    assert.equal(node.status.nodeInfo.containerRuntimeVersion, 'docker://24.0.9')
+    assert.equal(node.status.nodeInfo.containerRuntimeVersion, 'containerd://1.6.20')
     const lease = api.objects.get(LEASE)!
     assert.deepEqual(lease.metadata.ownerReferences, [{apiVersion: 'v1', kind: 'Node', name: 'w1', uid: node.metadata.uid}])
   })

@@ -20,7 +20,7 @@ const facts = (config: ReturnType<typeof agentConfigFromEnv>): NodeFacts => ({
   arch: 'amd64',
   kernelVersion: '6.1.0',
   osImage: 'Debian',
-  containerRuntimeVersion: 'docker://20.10.24',
+  containerRuntimeVersion: 'containerd://1.6.20',
   machineID: 'm',
   systemUUID: 'u',
   bootID: 'b',

@@ -12,7 +12,7 @@ const facts = (over: Partial<NodeFacts> = {}): NodeFacts => ({
   arch: 'amd64',
   kernelVersion: '6.1.0',
   osImage: 'Debian GNU/Linux 12 (bookworm)',
-  containerRuntimeVersion: 'docker://20.10.24',
+  containerRuntimeVersion: 'containerd://1.6.20',
   machineID: 'm',
   systemUUID: 'u',
   bootID: 'b',

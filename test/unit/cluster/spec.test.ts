@@ -26,6 +26,6 @@ describe('nodeCreateOptions', () => {
     assert.equal(w.HostConfig!.Privileged, undefined)
     assert.deepEqual(w.HostConfig!.CapDrop, FALLBACK_SECURITY.CapDrop)
     assert.ok(w.HostConfig!.SecurityOpt!.includes('seccomp=unconfined'))
-    assert.deepEqual(w.HostConfig!.Mounts, [{Type: 'volume', Source: 'demo-worker-var-lib-docker', Target: '/var/lib/docker'}])
+    assert.deepEqual(w.HostConfig!.Mounts, [{Type: 'volume', Source: 'demo-worker-var-lib-containerd', Target: '/var/lib/containerd'}])
   })
 })

@@ -48,7 +48,7 @@ describe('control-plane node components (in-process)', function () {
       role: 'worker',
       pkiDir: workerDir,
       env: {SKIFF_NODE_NAME: WORKER, SKIFF_NODE_IP: '172.30.0.3', SKIFF_POD_CIDR: '10.244.1.0/24', SKIFF_APISERVER: `https://127.0.0.1:${port}`, SKIFF_TAINT_CONTROL_PLANE: 'true'},
-      runtime: {ping: async () => {}, version: async () => '24.0.9'},
+      runtime: {ping: async () => {}, version: async () => 'containerd://1.6.20'},
       agentTimings: {leaseRenewMs: 200},
       logWriter: (l) => lines.push(`[worker] ${l}`),
     })
@@ -68,7 +68,7 @@ describe('control-plane node components (in-process)', function () {
         SKIFF_TAINT_CONTROL_PLANE: 'true',
         SKIFF_NODE_GRACE_PERIOD: '1',
       },
-      runtime: {ping: async () => {}, version: async () => '24.0.9'},
+      runtime: {ping: async () => {}, version: async () => 'containerd://1.6.20'},
       agentTimings: {leaseRenewMs: 200},
       logWriter: (l) => lines.push(l),
     })
@@ -93,7 +93,7 @@ describe('control-plane node components (in-process)', function () {
     assert.equal(n.metadata.labels!['node-role.kubernetes.io/control-plane'], '')
     assert.deepEqual(n.spec.taints, [{key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}])
     assert.equal(n.spec.podCIDR, '10.244.0.0/24')
-    assert.equal(n.status.nodeInfo.containerRuntimeVersion, 'docker://24.0.9')
+    assert.equal(n.status.nodeInfo.containerRuntimeVersion, 'containerd://1.6.20')
     assert.ok(n.status.capacity.cpu && n.status.capacity.memory)
     assert.deepEqual(n.status.addresses[0], {type: 'InternalIP', address: '172.30.0.2'})
   })

@@ -71,7 +71,7 @@ describe('agent pod worker', () => {
       assert.equal(s.podIP, sandbox.ip)
       assert.deepEqual(s.hostIPs, [{ip: '172.30.0.3'}])
       assert.equal(s.containerStatuses[0].state.running !== undefined, true)
-      assert.equal(s.containerStatuses[0].containerID, `docker://${t.runtime.latest('web')!.id}`)
+      assert.equal(s.containerStatuses[0].containerID, `containerd://${t.runtime.latest('web')!.id}`)
       assert.deepEqual(s.conditions.map((c: Any) => `${c.type}=${c.status}`), ['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True'])
       assert.deepEqual(t.events, ['Normal Pulled Container image "busybox:1" already present on machine', 'Normal Created Created container: web', 'Normal Started Started container web'])
       // A second sync with nothing changed touches nothing and writes nothing.

@@ -1,4 +1,4 @@
-// The agent's streaming server against a fake dockerd: logs options, exec frames and status, stdin half-close, authn.
+// The agent's streaming server against a fake runtime: logs from CRI log files (options, previous, follow), exec frames and status, stdin half-close, authn.
 import assert from 'node:assert/strict'
 import https from 'node:https'
 import WebSocket from 'ws'
@@ -6,10 +6,10 @@ import {startAgentServer, type RunningAgentServer} from '../../../../src/agent/s
 import {parseLogOptions} from '../../../../src/agent/server/logs.js'
 import {createTestCa, type TestCert} from '../../../helpers/pki.js'
 import {waitFor} from '../../../helpers/wait.js'
-import {FakeDocker} from './fake-docker.js'
+import {FakeStreamRuntime} from './fake-runtime.js'
 
 describe('agent streaming server', function () {
-  let docker: FakeDocker
+  let docker: FakeStreamRuntime
   let server: RunningAgentServer
   let ca: string
   let apiserver: TestCert
@@ -23,15 +23,14 @@ describe('agent streaming server', function () {
     // The real apiserver certificate is server-only: the agent must accept it as a client anyway.
     apiserver = await testCa.sign('CN=kube-apiserver', {server: true})
     node = await testCa.sign('CN=system:node:other,O=system:nodes')
-    docker = new FakeDocker()
-    server = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...serving, ca}, docker})
+    docker = new FakeStreamRuntime()
+    server = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...serving, ca}, runtime: docker})
   })
-  after(async () => server?.close())
-  beforeEach(() => {
-    docker.containers = []
-    docker.execs = []
-    docker.onExec = new FakeDocker().onExec
+  after(async () => {
+    await server?.close()
+    docker?.cleanup()
   })
+  beforeEach(() => docker.reset())
 
   function get(path: string, cert: TestCert | null = apiserver): Promise<{status: number; text: string}> {
     return new Promise((resolve, reject) => {
@@ -80,7 +79,7 @@ describe('agent streaming server', function () {
     assert.equal((await get('/containerLogs/default/web/app?tailLines=x')).status, 400)
   })
 
-  it('maps sinceSeconds and sinceTime to docker since', () => {
+  it('maps sinceSeconds and sinceTime to a since time in epoch seconds', () => {
     assert.equal(parseLogOptions(new URLSearchParams('sinceSeconds=10'), T0).since, T0 / 1000 - 10)
     assert.equal(parseLogOptions(new URLSearchParams('sinceTime=2026-11-25T10:00:01Z'), T0).since, T0 / 1000 + 1)
   })
@@ -101,7 +100,7 @@ describe('agent streaming server', function () {
     assert.equal(JSON.parse(p.text).message, 'previous terminated container "app" in pod "web" not found')
   })
 
-  it('follow streams new lines until the client disconnects', async () => {
+  it('follow streams new lines until the client disconnects, then stops reading', async () => {
     const c = docker.add({ns: 'default', pod: 'web', name: 'app'})
     docker.log(c, 'first')
     const got = await new Promise<string>((resolve, reject) => {
@@ -119,14 +118,21 @@ describe('agent streaming server', function () {
       req.on('error', reject)
     })
     assert.equal(got, 'first\nsecond\n')
-    // The server stops reading docker once the client is gone.
-    await waitFor('the docker log stream to be released', async () => c.followers.length === 0, 500, 10)
-    assert.equal(c.followers.length, 0)
+    // The server stops reading the file once the client is gone.
+    await waitFor('the log stream to be released', async () => server.openStreams() === 0, 2000, 10)
+  })
+
+  it('follow ends by itself once the container has stopped and everything is read', async () => {
+    const c = docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.log(c, 'last words')
+    c.running = false
+    const r = await get('/containerLogs/default/web/app?follow=true')
+    assert.deepEqual(r, {status: 200, text: 'last words\n'})
   })
 
   it('exec: stdout/stderr channels and a Success status, close 1000', async () => {
     docker.add({ns: 'default', pod: 'web', name: 'app'})
-    docker.onExec = p => {
+    docker.onExec = (p) => {
       p.write(1, `ran ${p.cmd.join(' ')}\n`)
       p.write(2, 'warn\n')
       p.exit(0)
@@ -141,7 +147,7 @@ describe('agent streaming server', function () {
 
   it('exec: a non-zero exit is a NonZeroExitCode status with the ExitCode cause (v4 too)', async () => {
     docker.add({ns: 'default', pod: 'web', name: 'app'})
-    docker.onExec = p => p.exit(3)
+    docker.onExec = (p) => p.exit(3)
     const r = await exec('/exec/default/web/app?command=sh&command=-c&command=exit+3&stdout=true&stderr=true', undefined, 'v4.channel.k8s.io')
     assert.equal(r.protocol, 'v4.channel.k8s.io')
     assert.equal(r.status.status, 'Failure')
@@ -156,9 +162,9 @@ describe('agent streaming server', function () {
     assert.deepEqual(r.status, {metadata: {}, status: 'Success'})
   })
 
-  it('exec: resize messages reach docker when tty', async () => {
+  it('exec: resize messages reach the runtime when tty', async () => {
     docker.add({ns: 'default', pod: 'web', name: 'app'})
-    docker.onExec = p => p.stdin.resume().on('end', () => p.exit(0))
+    docker.onExec = (p) => p.stdin.resume().on('end', () => p.exit(0))
     await new Promise<void>((resolve, reject) => {
       const ws = new WebSocket(`wss://127.0.0.1:${server.port}/exec/default/web/app?command=sh&stdin=true&stdout=true&tty=true`, ['v5.channel.k8s.io'], {ca, ...apiserver})
       ws.on('open', () => {
@@ -168,7 +174,8 @@ describe('agent streaming server', function () {
       ws.on('close', () => resolve())
       ws.on('error', reject)
     })
-    assert.deepEqual(docker.execs[0].resizes, [{w: 100, h: 30}])
+    assert.deepEqual(docker.sessions[0].resizes, [{w: 100, h: 30}])
+    assert.equal(docker.sessions[0].io.tty, true)
   })
 
   it('refuses callers without a CA certificate, nodes, and exec into missing or stopped containers', async () => {
