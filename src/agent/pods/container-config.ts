@@ -1,4 +1,4 @@
-// Pure translation of a pod spec into docker create requests for the sandbox (pause) and the pod's containers.
+// Pure translation of a pod spec into runtime create requests (Docker Engine API shape, turned into CRI configs by cri/translate.ts) for the sandbox and the pod's containers.
 import {createHash} from 'node:crypto'
 import * as path from 'node:path'
 import {PodLabels, SANDBOX_CONTAINER, dockerContainerName} from '../container-labels.js'
@@ -117,8 +117,6 @@ export function containerRequest(pod: Pod, container: Container, ctx: ContainerC
     PidMode: spec.shareProcessNamespace ? `container:${ctx.sandboxID}` : undefined,
     Binds: binds,
     RestartPolicy: {Name: 'no'},
-    // The kubelet's default log rotation (10 MiB, 5 files); logs are read back through docker.
-    LogConfig: {Type: 'json-file', Config: {'max-size': '10m', 'max-file': '5'}},
     Privileged: sc.privileged === true || undefined,
     ReadonlyRootfs: sc.readOnlyRootFilesystem === true || undefined,
     CapAdd: sc.capabilities?.add,

@@ -48,15 +48,17 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
         await preflight(ctx)
         mark(ctx, 'preflight')
       }},
-      {title: 'Creating network', task: async () => {
-        await createNetwork(ctx)
-        mark(ctx, 'network')
-      }},
       {
-        title: 'Preparing node image and certificates',
+        // The image does not depend on the network; the certificates do (they name the node addresses).
+        title: 'Preparing network, node image and certificates',
         task: (_c, task) =>
           task.newListr(
             [
+              {title: 'Network and certificates', task: async () => {
+                await createNetwork(ctx)
+                mark(ctx, 'network')
+                await generateCertificates(ctx)
+              }},
               {
                 title: 'Node image',
                 task: async (_c2, sub) => {
@@ -68,7 +70,6 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
                   mark(ctx, 'image')
                 },
               },
-              {title: 'Certificates', task: () => generateCertificates(ctx)},
             ],
             {concurrent: true},
           ),

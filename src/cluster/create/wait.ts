@@ -42,7 +42,7 @@ export async function waitForNodesReady(get: GetJSON, expected: string[], opts: 
       const ready = new Set(nodes.filter((n) => n.ready).map((n) => n.name))
       return expected.every((n) => ready.has(n)) ? true : undefined
     },
-    {deadline: opts.deadline, intervalMs: 100, clock: opts.clock, what: `nodes ${expected.join(', ')} to be Ready`, onTimeout: opts.onTimeout},
+    {deadline: opts.deadline, intervalMs: 50, clock: opts.clock, what: `nodes ${expected.join(', ')} to be Ready`, onTimeout: opts.onTimeout},
   )
 }
 

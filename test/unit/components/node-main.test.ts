@@ -1,4 +1,4 @@
-// In-process control plane: apiserver (MemoryStore) + controller manager + agent with a fake docker; the node turns Ready,
+// In-process control plane: apiserver (MemoryStore) + controller manager + agent with a fake runtime probe; the node turns Ready,
 // its lease is renewed, a silent node goes Unknown, and the agent restores its own Ready.
 import assert from 'node:assert/strict'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
