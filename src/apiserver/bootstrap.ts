@@ -1,11 +1,14 @@
 // Objects every cluster starts with: the four system namespaces and the `kubernetes` Service.
 import type {KubeObject} from '../api/types.js'
 import {StoreError} from '../store/index.js'
+import {addressIn} from '../api/net/cidr.js'
 import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
 
 /** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
-export async function bootstrap(ctx: ServerContext, serviceIP = '10.96.0.1'): Promise<void> {
+export async function bootstrap(ctx: ServerContext): Promise<void> {
+  // The first address of the service range belongs to the `kubernetes` Service, as in Kubernetes.
+  const serviceIP = addressIn(ctx.allocation.serviceCIDR, 1)
   const nsDef = ctx.registry.lookup('', 'v1', 'namespaces')!
   const svcDef = ctx.registry.lookup('', 'v1', 'services')!
   const wanted: Array<[typeof nsDef, KubeObject]> = ['default', 'kube-system', 'kube-public', 'kube-node-lease'].map(name =>

@@ -11,6 +11,8 @@ export interface ServerContext {
   registry: ResourceRegistry
   deps: Deps
   now: () => Date
+  /** The ranges allocating kinds hand values out from (see allocate.ts). */
+  allocation: {serviceCIDR: string; nodePortRange: {min: number; max: number}; random: () => number}
 }
 
 /** Storage key of an object of `def`. */

@@ -1,3 +1,3 @@
 // The apiserver entry point: start an HTTPS Kubernetes API over a Store.
 export {startApiServer, type RunningApiServer} from './start.js'
-export type {ApiServerOptions} from './server.js'
+export {DEFAULT_SERVICE_CIDR, type ApiServerOptions} from './server.js'

@@ -16,6 +16,9 @@ import {OpenApiCache} from './openapi.js'
 import {sendError, sendJson} from './respond.js'
 import {route} from './route.js'
 
+/** The service range Kubernetes and skiff default to. */
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16'
+
 export interface ApiServerOptions {
   store: Store
   port: number
@@ -26,8 +29,12 @@ export interface ApiServerOptions {
   registry?: ResourceRegistry
   /** Bearer token authentication (service account tokens), when available. */
   authenticateToken?: TokenAuthenticator
-  /** ClusterIP of the `kubernetes` Service created at bootstrap. */
-  serviceIP?: string
+  /** The service range cluster IPs come from (default 10.96.0.0/16); its first address is the `kubernetes` Service's. */
+  serviceCIDR?: string
+  /** Node ports for NodePort and LoadBalancer services (default 30000-32767). */
+  nodePortRange?: {min: number; max: number}
+  /** Source of randomness for allocations (tests). */
+  random?: () => number
   /**
    * Client certificate for calls to agents (logs, exec, attach); default: the serving certificate, which agents
    * accept as the kube-apiserver identity (see src/agent/server).
@@ -43,7 +50,8 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
 }> {
   const registry = opts.registry ?? new ResourceRegistry()
-  const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date())}
+  const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
+  const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry)}
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken, ctx.now)
   const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}

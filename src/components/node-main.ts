@@ -9,10 +9,10 @@ import type {RuntimeProbe} from '../agent/runtime-probe.js'
 import {CriClient} from '../agent/cri/client.js'
 import {CriStreamRuntime} from '../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
-import {startApiServer} from '../apiserver/index.js'
+import {DEFAULT_SERVICE_CIDR, startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
-import {addressIn, isIPv4CIDR} from '../api/net/cidr.js'
+import {isIPv4CIDR} from '../api/net/cidr.js'
 import {poll} from '../api/poll.js'
 import {NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
@@ -52,9 +52,10 @@ export interface RunningNode {
   stop(): Promise<void>
 }
 
-/** First host address of a service CIDR (10.96.0.0/16 -> 10.96.0.1): the `kubernetes` Service's ClusterIP. */
-export function firstServiceIP(cidr: string | undefined): string {
-  return isIPv4CIDR(cidr) ? addressIn(cidr, 1) : '10.96.0.1'
+/** The cluster's service range from the node's environment, or Kubernetes' default when it names none. */
+export function serviceCIDROf(env: NodeJS.ProcessEnv): string {
+  const cidr = env[NodeEnv.serviceCIDR]
+  return isIPv4CIDR(cidr) ? cidr : DEFAULT_SERVICE_CIDR
 }
 
 /** GETs url and resolves its status code. */
@@ -140,7 +141,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       port: opts.apiServerPort ?? NodePorts.apiServer,
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
-      serviceIP: firstServiceIP(env[NodeEnv.serviceCIDR]),
+      serviceCIDR: serviceCIDROf(env),
     })
     apiLog(`listening on :${server.port} after ${clock.now() - t0} ms`)
     const storeToClose = store

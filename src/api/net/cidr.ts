@@ -58,3 +58,16 @@ export function rangesOverlap(a: string, b: string): boolean {
   if (!ra || !rb) return false
   return ra.network < rb.network + rb.size && rb.network < ra.network + ra.size
 }
+
+/** How many addresses cidr holds (network and broadcast addresses included). */
+export function rangeSize(cidr: string): number {
+  return parseRange(cidr).size
+}
+
+/** The offset of ip from cidr's network address, or undefined when ip is not a valid IPv4 address inside cidr. */
+export function offsetIn(cidr: string, ip: string): number | undefined {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined
+  const r = parseRange(cidr)
+  const n = toNumber(ipaddr.IPv4.parse(ip)) - r.network
+  return n >= 0 && n < r.size ? n : undefined
+}

@@ -48,6 +48,23 @@ export interface Strategy {
   markDeleting?(obj: KubeObject): void
   /** Deletion that someone else carries out first: a pod on a node is stopped by its agent, which then deletes it. */
   gracefulDeletion?: GracefulDeletion
+  /**
+   * Values the server hands out at write time (a Service's cluster IP and node ports), after validation; returns
+   * field errors (422) for requested values that are out of range or taken. Calls for one kind never overlap.
+   */
+  allocate?(obj: KubeObject, old: KubeObject | undefined, env: AllocationEnv): Promise<StatusCause[]>
+}
+
+/** What an allocating kind may ask of the apiserver. */
+export interface AllocationEnv {
+  /** The cluster's service range, e.g. 10.96.0.0/16. */
+  serviceCIDR: string
+  /** Node ports, 30000-32767 by default. */
+  nodePortRange: {min: number; max: number}
+  /** Every stored object of this kind other than the one being written. */
+  others(): Promise<KubeObject[]>
+  /** A number in [0, 1) (injected so tests are repeatable). */
+  random(): number
 }
 
 /** How a kind's objects are deleted gracefully. */

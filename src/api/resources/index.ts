@@ -20,7 +20,7 @@ import type {ResourceDef} from './def.js'
 import {endpointSlice} from './discovery/endpointslice.js'
 import {eventV1} from './events/event.js'
 
-export type {ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
+export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
 
 /** The built-in resources, in discovery order. */

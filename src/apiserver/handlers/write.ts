@@ -9,6 +9,7 @@ import {ApiError, errors} from '../errors.js'
 import {checkFields} from '../fieldvalidation.js'
 import {checkTypeMeta, prepareCreate, prepareUpdate, recordManager, unchanged} from '../objects.js'
 import {addWarning} from '../respond.js'
+import {allocateAndWrite} from '../allocate.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 const patchTypes = new Set<string>(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'])
@@ -59,21 +60,23 @@ export async function createObject(ctx: ServerContext, def: ResourceDef, obj: Ku
   ctx.deps.applyDefaults(def, obj)
   validate(ctx, def, obj)
   recordManager(obj, def, q.get('fieldManager') ?? defaultManager(q), operation, now)
-  if (isDryRun(q)) return obj
-  // generateName collisions are retried with a fresh suffix, as Kubernetes clients would have to otherwise.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const rev = await ctx.store.create(keyOf(def, md.namespace, md.name!), obj)
-      return toApiObject(def, {value: obj, modRevision: rev})
-    } catch (err) {
-      if (err instanceof StoreError && err.code === 'AlreadyExists' && md.generateName && attempt < 3 && md.name!.startsWith(md.generateName)) {
-        md.name = undefined
-        prepareCreate(def, obj, now)
-        continue
+  return allocateAndWrite(ctx, def, obj, undefined, async () => {
+    if (isDryRun(q)) return obj
+    // generateName collisions are retried with a fresh suffix, as Kubernetes clients would have to otherwise.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const rev = await ctx.store.create(keyOf(def, md.namespace, md.name!), obj)
+        return toApiObject(def, {value: obj, modRevision: rev})
+      } catch (err) {
+        if (err instanceof StoreError && err.code === 'AlreadyExists' && md.generateName && attempt < 3 && md.name!.startsWith(md.generateName)) {
+          md.name = undefined
+          prepareCreate(def, obj, now)
+          continue
+        }
+        throw storeFailure(err, def, md.name!)
       }
-      throw storeFailure(err, def, md.name!)
     }
-  }
+  })
 }
 
 function defaultManager(q: URLSearchParams): string | null {
@@ -121,7 +124,9 @@ export async function update(input: HandlerInput): Promise<HandlerResult> {
     validate(ctx, def, next, old)
     recordManager(next, def, r.query.get('fieldManager'), 'Update', ctx.now(), r.subresource)
     try {
-      return {code: 200, body: await writeUpdate(ctx, def, old, stored.modRevision, next, r.query)}
+      const write = () => writeUpdate(ctx, def, old, stored.modRevision, next, r.query)
+      // A status write keeps the spec as stored: nothing to allocate.
+      return {code: 200, body: await (part === 'status' ? write() : allocateAndWrite(ctx, def, next, old, write))}
     } catch (err) {
       // Without a client precondition the write is unconditional: retry on a concurrent change.
       if (err instanceof StoreError && err.code === 'Conflict' && !wanted && attempt < 5) continue
@@ -167,7 +172,8 @@ export async function patch(input: HandlerInput): Promise<HandlerResult> {
     validate(ctx, def, next, stored.value)
     recordManager(next, def, manager, apply ? 'Apply' : 'Update', ctx.now(), r.subresource)
     try {
-      return {code: 200, body: await writeUpdate(ctx, def, stored.value, stored.modRevision, next, r.query)}
+      const write = () => writeUpdate(ctx, def, stored.value, stored.modRevision, next, r.query)
+      return {code: 200, body: await (part === 'status' ? write() : allocateAndWrite(ctx, def, next, stored.value, write))}
     } catch (err) {
       // A patch is computed against what was read: re-read and re-apply when someone else wrote meanwhile.
       if (err instanceof StoreError && err.code === 'Conflict' && attempt < 5) continue

@@ -48,6 +48,27 @@ current-context: t
     assert.match(await kubectl('get', 'ns'), /kube-system\s+Active/)
   })
 
+  it('services get a cluster IP and node ports; a taken address is refused with 422; apply keeps what was allocated', async () => {
+    await kubectl('create', 'service', 'nodeport', 'web', '--tcp=80:8080')
+    const web = JSON.parse(await kubectl('get', 'svc', 'web', '-o', 'json'))
+    assert.match(web.spec.clusterIP, /^10\.96\.\d+\.\d+$/)
+    assert.deepEqual(web.spec.clusterIPs, [web.spec.clusterIP])
+    const nodePort = web.spec.ports[0].nodePort
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort}`)
+    assert.match(await kubectl('get', 'svc', 'web'), new RegExp(`NodePort\\s+${web.spec.clusterIP.replace(/\./g, '\\.')}\\s+<none>\\s+80:${nodePort}/TCP`))
+    const clash = await run('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), 'create', 'service', 'clusterip', 'other', '--tcp=80', `--clusterip=${web.spec.clusterIP}`]).catch((e) => e)
+    assert.match(String(clash.stderr), new RegExp(`spec\\.clusterIPs: Invalid value: \\[\\]string\\{"${web.spec.clusterIP.replace(/\./g, '\\.')}"\\}: failed to allocate IP ${web.spec.clusterIP.replace(/\./g, '\\.')}: provided IP is already allocated`))
+    // kubectl apply of a manifest without clusterIP or nodePort (as written by hand) keeps both.
+    const manifest = JSON.stringify({apiVersion: 'v1', kind: 'Service', metadata: {name: 'web'}, spec: {type: 'NodePort', selector: {app: 'web'}, ports: [{name: '80-8080', port: 80, targetPort: 8080}]}})
+    await writeFile(join(dir, 'svc.json'), manifest)
+    await kubectl('apply', '-f', join(dir, 'svc.json'))
+    const after = JSON.parse(await kubectl('get', 'svc', 'web', '-o', 'json'))
+    assert.equal(after.spec.clusterIP, web.spec.clusterIP)
+    assert.equal(after.spec.ports[0].nodePort, nodePort)
+    assert.deepEqual(after.spec.selector, {app: 'web'})
+    await kubectl('delete', 'svc', 'web')
+  })
+
   it('create, get -o yaml, label, annotate, patch (merge, json, strategic), delete', async () => {
     assert.match(await kubectl('create', 'configmap', 'x', '--from-literal=a=b'), /configmap\/x created/)
     assert.match(await kubectl('get', 'cm', 'x', '-o', 'yaml'), /a: b/)

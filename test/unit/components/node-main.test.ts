@@ -8,7 +8,7 @@ import type {KubeObject} from '../../../src/api/types.js'
 import {ApiClient} from '../../../src/client/api-client.js'
 import {freePort} from '../../../src/cluster/create/actions.js'
 import {createClusterPKI, type ClusterPKI} from '../../../src/cluster/pki.js'
-import {firstServiceIP, runNode, type RunningNode} from '../../../src/components/node-main.js'
+import {runNode, serviceCIDROf, type RunningNode} from '../../../src/components/node-main.js'
 import {MemoryStore} from '../../../src/store/index.js'
 import {waitFor} from '../../helpers/wait.js'
 
@@ -145,9 +145,9 @@ describe('control-plane node components (in-process)', function () {
     await waitFor('Ready again', async () => cond(await admin.get({version: 'v1', resource: 'nodes', name: NAME}), 'Ready')?.status === 'True', 3000, 50)
   })
 
-  it('computes the kubernetes Service IP from the service CIDR', () => {
-    assert.equal(firstServiceIP('10.96.0.0/16'), '10.96.0.1')
-    // The first address of the range, as the CLI plans it (src/cluster/plan.ts) and Kubernetes does, whatever host bits are given.
-    assert.equal(firstServiceIP('10.0.0.255/16'), '10.0.0.1')
+  it('takes the service range from the node environment, or the default', () => {
+    assert.equal(serviceCIDROf({SKIFF_SERVICE_CIDR: '10.100.0.0/16'}), '10.100.0.0/16')
+    assert.equal(serviceCIDROf({SKIFF_SERVICE_CIDR: 'nonsense'}), '10.96.0.0/16')
+    assert.equal(serviceCIDROf({}), '10.96.0.0/16')
   })
 })

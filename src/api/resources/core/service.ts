@@ -9,6 +9,7 @@ import {setIfAbsent} from '../shared/pod-defaults.js'
 import {PROTOCOLS, validatePortNumOrName} from '../shared/pod-spec-validation.js'
 import {B, I32, MSS, S, specStatusMessage} from '../shared/protobuf.js'
 import {AGE, age, col, formatLabels, name, NAME} from '../shared/table.js'
+import {allocateService} from './service-allocation.js'
 
 const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort']
 
@@ -34,6 +35,8 @@ export interface ServiceSpec {
   externalTrafficPolicy?: string
   internalTrafficPolicy?: string
   allocateLoadBalancerNodePorts?: boolean
+  healthCheckNodePort?: number
+  publishNotReadyAddresses?: boolean
   ipFamilies?: string[]
   ipFamilyPolicy?: string
 }
@@ -220,5 +223,5 @@ export const service = defineResource('', 'v1', 'Service', {
     LoadBalancerIngress: {1: ['ip', S], 2: ['hostname', S], 3: ['ipMode', S, 'k'], 4: ['ports', 'PortStatus', 'r']},
     PortStatus: {1: ['port', I32, 'k'], 2: ['protocol', S, 'k'], 3: ['error', S, 'k']},
   },
-  strategy: {deleteReturnsObject: true},
+  strategy: {deleteReturnsObject: true, allocate: allocateService},
 })
