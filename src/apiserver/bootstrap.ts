@@ -1,4 +1,4 @@
-// Objects every cluster starts with: the four system namespaces and the `kubernetes` Service.
+// Objects every cluster starts with: the four system namespaces, the `kubernetes` Service, and its endpoints pointing at this apiserver.
 import type {KubeObject} from '../api/types.js'
 import {StoreError} from '../store/index.js'
 import {addressIn} from '../api/net/cidr.js'
@@ -6,7 +6,7 @@ import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
 
 /** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
-export async function bootstrap(ctx: ServerContext): Promise<void> {
+export async function bootstrap(ctx: ServerContext, advertise?: {address: string; port: number}): Promise<void> {
   // The first address of the service range belongs to the `kubernetes` Service, as in Kubernetes.
   const serviceIP = addressIn(ctx.allocation.serviceCIDR, 1)
   const nsDef = ctx.registry.lookup('', 'v1', 'namespaces')!
@@ -31,5 +31,40 @@ export async function bootstrap(ctx: ServerContext): Promise<void> {
       // Another apiserver (or a restart race) created it first: fine.
       if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err
     }
+  }
+  if (advertise) await reconcileKubernetesEndpoints(ctx, advertise)
+}
+
+/**
+ * Points `default/kubernetes` (Endpoints and its EndpointSlice) at this apiserver, as kube-apiserver's endpoint
+ * reconciler does, so pods reach the API at kubernetes.default.svc. Rewritten on every start: the address may change.
+ */
+async function reconcileKubernetesEndpoints(ctx: ServerContext, advertise: {address: string; port: number}): Promise<void> {
+  const port = {name: 'https', port: advertise.port, protocol: 'TCP'}
+  const labels = {'endpointslice.kubernetes.io/skip-mirror': 'true'}
+  const objects: Array<[string, string, string, KubeObject]> = [
+    ['', 'v1', 'endpoints', {apiVersion: 'v1', kind: 'Endpoints', metadata: {name: 'kubernetes', namespace: 'default', labels}, subsets: [{addresses: [{ip: advertise.address}], ports: [port]}]}],
+    ['discovery.k8s.io', 'v1', 'endpointslices', {
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+      metadata: {name: 'kubernetes', namespace: 'default', labels: {'kubernetes.io/service-name': 'kubernetes'}},
+      addressType: 'IPv4', endpoints: [{addresses: [advertise.address], conditions: {ready: true}}], ports: [port],
+    }],
+  ]
+  for (const [group, version, resource, obj] of objects) {
+    const def = ctx.registry.lookup(group, version, resource)!
+    const key = keyOf(def, 'default', 'kubernetes')
+    const stored = await ctx.store.get(key)
+    if (stored) {
+      const {metadata: _m, ...want} = obj
+      const {metadata: _s, ...have} = stored.value
+      if (JSON.stringify(want) === JSON.stringify({...have, apiVersion: want.apiVersion, kind: want.kind})) continue
+      await ctx.store.update(key, {...stored.value, ...want}, stored.modRevision).catch(() => undefined)
+      continue
+    }
+    prepareCreate(def, obj, ctx.now())
+    ctx.deps.applyDefaults(def, obj)
+    await ctx.store.create(key, obj).catch((err) => {
+      if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err
+    })
   }
 }

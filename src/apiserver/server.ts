@@ -31,6 +31,8 @@ export interface ApiServerOptions {
   authenticateToken?: TokenAuthenticator
   /** The service range cluster IPs come from (default 10.96.0.0/16); its first address is the `kubernetes` Service's. */
   serviceCIDR?: string
+  /** Where pods reach this apiserver (the node address and port): the `kubernetes` Service's endpoints. */
+  advertise?: {address: string; port: number}
   /** Node ports for NodePort and LoadBalancer services (default 30000-32767). */
   nodePortRange?: {min: number; max: number}
   /** Source of randomness for allocations (tests). */

@@ -14,7 +14,7 @@ export interface RunningApiServer {
 /** Bootstraps the store's system objects and listens on `opts.port` (0 picks a free port). */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const {ctx, handle, upgrade} = await createHandler(opts)
-  await bootstrap(ctx)
+  await bootstrap(ctx, opts.advertise)
   // requestCert without rejectUnauthorized: the handler verifies the chain so that token and
   // anonymous health requests still reach it.
   const server = https.createServer({cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false}, handle)

@@ -142,6 +142,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
       serviceCIDR: serviceCIDROf(env),
+      ...(agentConfig.nodeIP ? {advertise: {address: agentConfig.nodeIP, port: NodePorts.apiServer}} : {}),
     })
     apiLog(`listening on :${server.port} after ${clock.now() - t0} ms`)
     const storeToClose = store

@@ -1,5 +1,7 @@
 // The control loops the manager runs by default, by name (add new loops here).
 import {newDeploymentController} from './deployment/controller.js'
+import {newEndpointsController} from './endpoints/controller.js'
+import {newEndpointSliceController} from './endpointslice/controller.js'
 import {newGarbageCollector} from './garbagecollector/controller.js'
 import {newNamespaceController} from './namespace/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
@@ -13,4 +15,6 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   deployment: newDeploymentController,
   garbagecollector: newGarbageCollector,
   namespace: newNamespaceController,
+  endpoints: newEndpointsController,
+  endpointslice: newEndpointSliceController,
 }

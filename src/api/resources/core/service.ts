@@ -20,6 +20,7 @@ export interface ServicePort {
   port: number
   targetPort?: number | string
   nodePort?: number
+  appProtocol?: string
 }
 
 export interface ServiceSpec {
