@@ -16,6 +16,10 @@ import {isIPv4CIDR} from '../api/net/cidr.js'
 import {poll} from '../api/poll.js'
 import {NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
+import {ServiceProxy} from '../proxy/proxy.js'
+
+/** The pod range Kubernetes and skiff default to. */
+const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16'
 import {startScheduler} from '../scheduler/index.js'
 import {EtcdStore, type Store} from '../store/index.js'
 import {type Log, componentLogger, rssMiB} from './log.js'
@@ -41,6 +45,8 @@ export interface RunNodeOptions {
   pollMs?: number
   /** Agent heartbeat periods (tests shorten them). */
   agentTimings?: {leaseRenewMs?: number; statusUpdateMs?: number}
+  /** Whether to run the service proxy; by default only in a real node (a test passing its own runtime probe runs in-process on a host whose iptables are not ours). */
+  proxy?: boolean
   /** Port of the agent's logs/exec server; null starts none (tests without a container runtime). */
   agentServerPort?: number | null
 }
@@ -114,6 +120,11 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   const cri = criClient ? criAgentOptions(criClient, agentConfig.podCIDR) : undefined
   const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri!.runtime, pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings})
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
+  // The service proxy runs on every node, as kube-proxy does, with the node's identity.
+  if (opts.proxy ?? !opts.runtime) {
+    const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: env[NodeEnv.clusterCIDR] || DEFAULT_CLUSTER_CIDR, clock, log: log('proxy')})
+    tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
+  }
   const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined
   rotator?.start()
   closers.push(async () => {
