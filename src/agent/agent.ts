@@ -9,6 +9,7 @@ import {type ResourceRef, resourcePath} from '../client/paths.js'
 import {type ResourceList, readCapacity} from './capacity.js'
 import type {AgentConfig} from './config.js'
 import {errorText} from './errors.js'
+import {nodeResolvConf} from '../api/net/resolv.js'
 import {readHostInfo} from './host-info.js'
 import {type PodClient, PodManager, type PodManagerOptions} from './pods/pod-manager.js'
 import type {ContainerRuntime} from './pods/runtime.js'
@@ -64,6 +65,11 @@ export class NodeAgent {
     this.ready = new Promise((r) => (this.markReady = r))
   }
 
+  /** The registered Node's uid (undefined before registration). */
+  get uid(): string | undefined {
+    return this.nodeUID
+  }
+
   /** Resolves once the Node is registered with a Ready status and its first Lease. */
   registered(): Promise<void> {
     return this.ready
@@ -111,6 +117,7 @@ export class NodeAgent {
         runtime: podRuntime,
         nodeName: config.nodeName,
         nodeIP: config.nodeIP,
+        dns: {servers: [config.clusterDNS], domain: config.clusterDomain, node: nodeResolvConf(), nodeIP: config.nodeIP},
         clock: this.clock,
         log: this.log,
       })

@@ -18,6 +18,8 @@ export const NodeEnv = {
   clusterCIDR: 'SKIFF_CLUSTER_CIDR',
   /** Service range, e.g. 10.96.0.0/16. */
   serviceCIDR: 'SKIFF_SERVICE_CIDR',
+  /** The cluster's DNS domain (cluster.local unless the config says otherwise). */
+  clusterDomain: 'SKIFF_CLUSTER_DOMAIN',
   /** Peers' pod routes: space-separated `NODE_IP=POD_CIDR` pairs (this node excluded). */
   peers: 'SKIFF_PEERS',
   /** The apiserver URL as seen from inside the cluster network, e.g. https://172.30.0.2:6443. */

@@ -19,6 +19,15 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
     spec: {type: 'ClusterIP', clusterIP: serviceIP, clusterIPs: [serviceIP], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack',
       sessionAffinity: 'None', internalTrafficPolicy: 'Cluster', ports: [{name: 'https', port: 443, protocol: 'TCP', targetPort: 6443}]},
   }])
+  // The cluster DNS Service: every node's DNS server is an endpoint (they register themselves), and its Local
+  // internal traffic policy sends each pod to the server on its own node.
+  const dnsIP = addressIn(ctx.allocation.serviceCIDR, 10)
+  wanted.push([svcDef, {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: {name: 'kube-dns', namespace: 'kube-system', labels: {'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS'}},
+    spec: {type: 'ClusterIP', clusterIP: dnsIP, clusterIPs: [dnsIP], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', sessionAffinity: 'None', internalTrafficPolicy: 'Local',
+      ports: [{name: 'dns', port: 53, protocol: 'UDP', targetPort: 53}, {name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53}]},
+  }])
   // Namespaces first: the Service lives in one.
   for (const [def, obj] of wanted) {
     const key = keyOf(def, obj.metadata.namespace, obj.metadata.name!)

@@ -17,6 +17,8 @@ import {poll} from '../api/poll.js'
 import {NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
 import {ServiceProxy} from '../proxy/proxy.js'
+import {DnsServer} from '../dns/server.js'
+import {nodeResolvConf} from '../api/net/resolv.js'
 
 /** The pod range Kubernetes and skiff default to. */
 const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16'
@@ -47,6 +49,8 @@ export interface RunNodeOptions {
   agentTimings?: {leaseRenewMs?: number; statusUpdateMs?: number}
   /** Whether to run the service proxy; by default only in a real node (a test passing its own runtime probe runs in-process on a host whose iptables are not ours). */
   proxy?: boolean
+  /** Whether to run the node's DNS server (port 53 on the node address); by default only in a real node. */
+  dns?: boolean
   /** Port of the agent's logs/exec server; null starts none (tests without a container runtime). */
   agentServerPort?: number | null
 }
@@ -124,6 +128,12 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   if (opts.proxy ?? !opts.runtime) {
     const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: env[NodeEnv.clusterCIDR] || DEFAULT_CLUSTER_CIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
+  }
+  // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
+  if (opts.dns ?? !opts.runtime) {
+    const dnsLog = log('dns')
+    const dns = new DnsServer({client: agentClient, host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
+    tasks.push(dns.run(signal).catch((err) => dnsLog(`stopped with error: ${err?.stack ?? err}`)))
   }
   const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined
   rotator?.start()

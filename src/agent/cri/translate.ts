@@ -49,7 +49,8 @@ export function sandboxConfigFromRequest(req: CreateRequest, opts: SandboxOption
     metadata: {name, uid, namespace, attempt: Number(labels[PodLabels.restartCount] ?? 0) || 0},
     hostname: hostNetwork ? undefined : body.Hostname,
     logDirectory: podLogDirectory(namespace, name, uid),
-    dnsConfig: opts.dnsConfig,
+    // The pod's own resolv.conf when the request carries one (the agent computes it from dnsPolicy), else the runtime-wide one.
+    dnsConfig: Array.isArray(body.HostConfig?.Dns) ? {servers: body.HostConfig.Dns, searches: body.HostConfig.DnsSearch ?? [], options: body.HostConfig.DnsOptions ?? []} : opts.dnsConfig,
     portMappings: portMappings.length > 0 ? portMappings : undefined,
     labels,
     linux: {

@@ -6,6 +6,7 @@ import {expandVars} from './env.js'
 import {PAUSE_IMAGE} from './pause-image.js'
 import {milliCPU, quantityNumber} from '../../api/quantity.js'
 import type {Container, Pod} from '../../api/types/workloads.js'
+import type {PodDNS} from './dns.js'
 import type {CreateRequest} from './runtime.js'
 
 /** CFS period the kubelet uses (100 ms); quotas are expressed against it. */
@@ -33,8 +34,8 @@ function podLabels(pod: Pod, containerName: string, type: 'sandbox' | 'init' | '
   }
 }
 
-/** The create request of a pod's sandbox; attempt distinguishes re-created sandboxes. */
-export function sandboxRequest(pod: Pod, attempt: number): CreateRequest {
+/** The create request of a pod's sandbox; attempt distinguishes re-created sandboxes; dns is the pod's resolv.conf. */
+export function sandboxRequest(pod: Pod, attempt: number, dns?: PodDNS, domain = 'cluster.local'): CreateRequest {
   const md = pod.metadata
   const spec = pod.spec ?? {containers: []}
   const hostNetwork = spec.hostNetwork === true
@@ -49,12 +50,13 @@ export function sandboxRequest(pod: Pod, attempt: number): CreateRequest {
       IpcMode: 'shareable',
       RestartPolicy: {Name: 'no'},
       ExtraHosts: extraHosts.length > 0 ? extraHosts : undefined,
+      ...(dns ? {Dns: dns.servers, DnsSearch: dns.searches, DnsOptions: dns.options} : {}),
     },
   }
   if (!hostNetwork) {
     // A pod's hostname is its name (or spec.hostname), cut to a DNS label as the kubelet does.
     body.Hostname = String(spec.hostname ?? md.name).slice(0, 63).replace(/[-.]+$/, '')
-    if (spec.subdomain) body.Domainname = `${spec.subdomain}.${md.namespace ?? 'default'}.svc.cluster.local`
+    if (spec.subdomain) body.Domainname = `${spec.subdomain}.${md.namespace ?? 'default'}.svc.${domain}`
   }
   return {name: dockerContainerName(SANDBOX_CONTAINER, md.name ?? '', md.namespace ?? 'default', md.uid ?? '', attempt), body}
 }

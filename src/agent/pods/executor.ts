@@ -9,6 +9,7 @@ import {graceSeconds, planImage} from './plan.js'
 import type {ProbeExecutor} from './probes.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest} from './runtime.js'
 import type {WaitingReason} from './status.js'
+import type {ClusterDNS} from './dns.js'
 
 /** Records an Event about a pod (the agent's EventRecorder bound to source kubelet). */
 export type PodEventFn = (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string) => void
@@ -32,6 +33,8 @@ export interface WorkerDeps {
   pullBackoff: Backoff
   probe: ProbeExecutor
   ensurePause?: () => Promise<void>
+  /** Cluster DNS, for the pods' resolv.conf; absent, the runtime's default applies. */
+  dns?: ClusterDNS
   /** Records a startup milestone of this worker's pod (see startup-trace.ts); the first of each name counts. */
   trace?: (name: string) => void
   log: (msg: string) => void

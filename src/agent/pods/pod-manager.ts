@@ -9,6 +9,7 @@ import {Informer} from '../../client/informer.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {Backoff} from './backoff.js'
 import type {ObjectLookup} from './env.js'
+import type {ClusterDNS} from './dns.js'
 import {PodWorker} from './pod-worker.js'
 import {StartupTrace} from './startup-trace.js'
 import {probeExecutor} from './probes.js'
@@ -33,6 +34,8 @@ export interface PodManagerOptions {
   /** Full relist of containers (catches missed runtime events, orphans). */
   resyncMs?: number
   ensurePause?: () => Promise<void>
+  /** Cluster DNS for the pods' resolv.conf. */
+  dns?: ClusterDNS
 }
 
 /** Names of the ConfigMaps and Secrets a pod spec refers to (env, envFrom, volumes). */
@@ -239,6 +242,7 @@ export class PodManager {
       pullBackoff: this.pullBackoff,
       probe: probeExecutor((id, cmd, timeoutMs) => runtime.exec(id, cmd, timeoutMs)),
       ensurePause: this.opts.ensurePause,
+      dns: this.opts.dns,
       trace: (name) => this.trace.mark(uid, name),
       log: this.log,
     })

@@ -1,6 +1,7 @@
 // One pod's sync loop: observe the runtime, decide with planPodSync, carry the plan out (sandbox, init, app), then report status and events.
 import type {Container, Pod} from '../../api/types/workloads.js'
 import {sandboxRequest} from './container-config.js'
+import {podDNS} from './dns.js'
 import {ConfigError, type PodRuntimeFacts} from './env.js'
 import {type SyncContext, type WorkerDeps, createReplacingLeftover, killContainer, startContainer} from './executor.js'
 import {type BackoffState, type ContainerStep, type PodPlan, type SandboxStep, graceSeconds, newestSandbox, planPodSync, podDesc} from './plan.js'
@@ -153,7 +154,7 @@ export class PodWorker {
   private async createSandbox(pod: Pod, attempt: number): Promise<{id: string; ready: Promise<ContainerInfo>}> {
     const d = this.deps
     await (d.ensurePause ?? (() => d.runtime.prepare?.() ?? Promise.resolve()))()
-    const req = sandboxRequest(pod, attempt)
+    const req = sandboxRequest(pod, attempt, d.dns ? podDNS(pod, d.dns) : undefined, d.dns?.domain)
     d.trace?.('sandbox')
     const id = await createReplacingLeftover(d.runtime, req)
     const ready = (async () => {

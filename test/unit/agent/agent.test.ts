@@ -70,7 +70,7 @@ function fakeApi(opts: {namespaces?: string[]} = {}) {
   }
 }
 
-const config = {nodeName: 'w1', role: 'worker' as const, nodeIP: '172.30.0.3', podCIDR: '10.244.1.0/24', taintControlPlane: false}
+const config = {nodeName: 'w1', role: 'worker' as const, nodeIP: '172.30.0.3', podCIDR: '10.244.1.0/24', taintControlPlane: false, clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local'}
 const host = () => ({kernelVersion: '6.1', osImage: 'Debian', machineID: 'm', systemUUID: 'u', bootID: 'b'})
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/w1'
 
