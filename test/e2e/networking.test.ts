@@ -1,0 +1,187 @@
+// End to end: the pod network, Services through the node proxies, cluster DNS and NodePorts on a real 1+2 node cluster, driven by the real kubectl; every request to a cluster address is sent from inside a pod.
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import * as net from 'node:net'
+import * as tls from 'node:tls'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {waitFor} from '../helpers/wait.js'
+
+const name = `net${process.pid % 100000}`
+const IMAGE = 'skiff/busybox:test'
+
+const manifests = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}]
+      containers:
+      - name: web
+        image: ${IMAGE}
+        imagePullPolicy: IfNotPresent
+        # Serves its own name; readiness follows /tmp/ready so a test can take one replica out of rotation.
+        command: ["sh", "-c", "mkdir -p /www; hostname > /www/index.html; touch /tmp/ready; exec httpd -f -p 8080 -h /www"]
+        ports: [{name: http, containerPort: 8080}]
+        readinessProbe: {exec: {command: ["test", "-f", "/tmp/ready"]}, periodSeconds: 1, failureThreshold: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-headless}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers: [{name: c, image: ${IMAGE}, imagePullPolicy: IfNotPresent, command: ["sleep", "3600"]}]
+`
+
+/** A TLS ClientHello as Node sends it, recorded from a local socket: replayed from a pod, it shows a TLS server answers. */
+async function clientHello(): Promise<Buffer> {
+  const server = net.createServer()
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as net.AddressInfo).port
+  const first = new Promise<Buffer>((resolve) => server.once('connection', (s) => s.once('data', (d: Buffer) => {
+    resolve(d)
+    s.destroy()
+  })))
+  const c = tls.connect({port, host: '127.0.0.1', servername: 'kubernetes.default.svc', rejectUnauthorized: false})
+  c.on('error', () => {})
+  const hello = await first
+  c.destroy()
+  server.close()
+  return hello
+}
+
+describe('networking (end to end)', function () {
+  this.timeout(600_000)
+  let dir: string
+  let kubeconfig: string
+  let k: ReturnType<typeof kubectlFor>
+  const json = async (args: string[]) => {
+    const r = await k.run([...args, '-o', 'json'])
+    assert.equal(r.code, 0, r.stderr)
+    return JSON.parse(r.stdout)
+  }
+  /** Runs a shell command in a pod; resolves stdout (and stderr) whatever the exit code. */
+  const sh = async (pod: string, script: string) => {
+    const r = await k.run(['exec', pod, '--', 'sh', '-c', script])
+    return r.stdout + r.stderr
+  }
+  /** One HTTP GET from a pod; resolves the body's first line (the serving pod's name) or the error. */
+  const get = (pod: string, host: string, port = 80) => sh(pod, `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${host} ${port} | tail -1`).then((s) => s.trim())
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'skiff-net-'))
+    kubeconfig = join(dir, 'config')
+    k = kubectlFor(kubeconfig, join(dir, 'cache'))
+    assert.equal((await run('scripts/build-busybox-image.sh', [IMAGE])).code, 0)
+    const res = await skiff(['cluster', 'create', name, '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
+    assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
+    assert.equal((await skiff(['image', 'load', IMAGE, '--name', name])).code, 0)
+    assert.equal((await k.run(['apply', '-f', '-'], manifests)).code, 0)
+    assert.equal((await k.run(['rollout', 'status', 'deploy/web', '--timeout=120s'])).code, 0)
+    assert.equal((await k.run(['wait', '--for=condition=Ready', 'pod/client', '--timeout=120s'])).code, 0)
+  })
+
+  after(async () => {
+    await deleteClusterHard(name, kubeconfig)
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  const webPods = async () => ((await json(['get', 'pods', '-l', 'app=web'])).items as any[]).filter((p) => !p.metadata.deletionTimestamp)
+
+  it('a pod on one worker reaches a pod on the other by pod IP', async () => {
+    const pods = await webPods()
+    const nodes = new Set(pods.map((p) => p.spec.nodeName))
+    assert.equal(nodes.size, 2, 'the replicas are spread over both workers')
+    const [a] = pods
+    const b = pods.find((p) => p.spec.nodeName !== a.spec.nodeName)!
+    assert.equal(await get(a.metadata.name, b.status.podIP, 8080), b.metadata.name)
+  })
+
+  it('a Service spreads 300 requests over all 3 replicas, and a pod reaches itself through it', async () => {
+    const svcIP = (await json(['get', 'svc', 'web'])).spec.clusterIP
+    const out = await sh('client', `for i in $(seq 300); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${svcIP} 80 | tail -1; done`)
+    const counts = new Map<string, number>()
+    for (const l of out.split('\n').map((s) => s.trim()).filter(Boolean)) counts.set(l, (counts.get(l) ?? 0) + 1)
+    const pods = (await webPods()).map((p) => p.metadata.name).sort()
+    assert.deepEqual([...counts.keys()].sort(), pods, `answers: ${JSON.stringify([...counts])}`)
+    assert.equal([...counts.values()].reduce((a, b) => a + b, 0), 300)
+    for (const [pod, n] of counts) assert.ok(n <= 150, `${pod} got ${n} of 300`)
+    const self = pods[0]
+    const answers = new Set((await sh(self, `for i in $(seq 20); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 web 80 | tail -1; done`)).split('\n').map((s) => s.trim()).filter(Boolean))
+    assert.ok(answers.has(self), `${self} never reached itself through its service: ${[...answers]}`)
+  })
+
+  it('a replica whose readiness fails leaves the rotation within about a second, and comes back', async () => {
+    const [victim] = await webPods()
+    const pod = victim.metadata.name
+    const batch = () => sh('client', `for i in $(seq 30); do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 web 80 | tail -1; done`)
+    await sh(pod, 'rm /tmp/ready')
+    const t0 = Date.now()
+    // The probe runs every second and fails at once; the endpoints and every node's rules follow.
+    await waitFor('the replica out of the rotation', async () => !(await batch()).includes(pod), 15_000, 50)
+    const outAfter = Date.now() - t0
+    console.log(`      readiness off -> out of the rotation: ${outAfter} ms (a 1 s probe period included)`)
+    assert.ok(outAfter < 5000, `took ${outAfter} ms`)
+    await sh(pod, 'touch /tmp/ready')
+    await waitFor('the replica back in the rotation', async () => (await batch()).includes(pod), 30_000, 50)
+  })
+
+  it('cluster DNS: short and full service names, headless pods, an external name, kubernetes.default.svc over HTTPS', async () => {
+    const svcIP = (await json(['get', 'svc', 'web'])).spec.clusterIP
+    // ping resolves through the pod's resolv.conf (search path, ndots) and prints the address it resolved.
+    for (const n of ['web', 'web.default', 'web.default.svc', 'web.default.svc.cluster.local']) {
+      assert.match(await sh('client', `ping -c 1 -W 1 ${n} | head -1`), new RegExp(`\\(${svcIP.replace(/\./g, '\\.')}\\)`), n)
+    }
+    const podIPs = (await webPods()).map((p) => p.status.podIP).sort()
+    const headless = await sh('client', 'nslookup web-headless.default.svc.cluster.local')
+    assert.deepEqual([...headless.matchAll(/Address: (10\.244\.\d+\.\d+)/g)].map((m) => m[1]).sort(), podIPs)
+    assert.match(await sh('client', 'nslookup deb.debian.org'), /Name:\s+deb\.debian\.org\s+Address: \d+\.\d+\.\d+\.\d+/)
+    // A TLS ClientHello replayed from the pod gets a handshake record back: the API answers TLS at kubernetes.default.svc.
+    const hello = await clientHello()
+    const answer = await new Promise<Buffer>((resolve) => {
+      const p = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'exec', '-i', 'client', '--', 'nc', '-w', '3', 'kubernetes.default.svc', '443'])
+      const chunks: Buffer[] = []
+      p.stdout.on('data', (d: Buffer) => chunks.push(d))
+      p.on('close', () => resolve(Buffer.concat(chunks)))
+      p.stdin.end(hello)
+    })
+    assert.ok(answer.length > 5 && answer[0] === 0x16 && answer[1] === 0x03, `no TLS handshake from kubernetes.default.svc:443 (${answer.subarray(0, 16).toString('hex')})`)
+  })
+
+  it('a NodePort service answers on every node address, also from a pod on another node', async () => {
+    const nodePort = (await json(['get', 'svc', 'web-np'])).spec.ports[0].nodePort
+    const nodes = (await json(['get', 'nodes'])).items.map((n: any) => n.status.addresses.find((a: any) => a.type === 'InternalIP').address)
+    const pods = (await webPods()).map((p) => p.metadata.name)
+    for (const ip of nodes) assert.ok(pods.includes(await get('client', ip, nodePort)), `node ${ip}:${nodePort}`)
+  })
+})
