@@ -178,6 +178,27 @@ describe('networking (end to end)', function () {
     assert.ok(answer.length > 5 && answer[0] === 0x16 && answer[1] === 0x03, `no TLS handshake from kubernetes.default.svc:443 (${answer.subarray(0, 16).toString('hex')})`)
   })
 
+  it('kubectl port-forward svc/web serves 20 parallel requests from the host', async () => {
+    const pf = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'port-forward', 'svc/web', ':80'])
+    let out = ''
+    pf.stderr.on('data', (d) => (out += d))
+    try {
+      const local = await new Promise<number>((resolve, reject) => {
+        pf.stdout.on('data', (d) => {
+          out += d
+          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)
+          if (m) resolve(Number(m[1]))
+        })
+        pf.on('close', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)))
+      })
+      const pods = (await webPods()).map((p) => p.metadata.name)
+      const answers = await Promise.all(Array.from({length: 20}, async () => (await (await fetch(`http://127.0.0.1:${local}/`)).text()).trim()))
+      for (const a of answers) assert.ok(pods.includes(a), `unexpected answer ${JSON.stringify(a)}`)
+    } finally {
+      pf.kill('SIGINT')
+    }
+  })
+
   it('a NodePort service answers on every node address, also from a pod on another node', async () => {
     const nodePort = (await json(['get', 'svc', 'web-np'])).spec.ports[0].nodePort
     const nodes = (await json(['get', 'nodes'])).items.map((n: any) => n.status.addresses.find((a: any) => a.type === 'InternalIP').address)

@@ -1,7 +1,7 @@
 // StreamRuntime over containerd's CRI: containers found by their pod labels, exec and attach through the runtime's streaming server (remote command protocol v4 over SPDY).
 import {PodLabels} from '../container-labels.js'
 import {type CriClient, isNotFound} from '../cri/client.js'
-import {remoteCommand} from '../../client/spdy/index.js'
+import {PORT_FORWARD_PROTOCOL, remoteCommand, type SpdyConnection, spdyUpgrade} from '../../client/spdy/index.js'
 import type {ContainerInstance, RemoteSession, StreamIO, StreamRuntime} from './runtime.js'
 
 /** The streaming seam on the node's containerd. */
@@ -42,6 +42,22 @@ export class CriStreamRuntime implements StreamRuntime {
 
   async attach(id: string, io: StreamIO): Promise<RemoteSession> {
     return session(await this.cri.attach(id, io), io)
+  }
+
+  private async sandboxOf(namespace: string, pod: string): Promise<string | undefined> {
+    const list = await this.cri.listPodSandbox({labelSelector: {[PodLabels.podNamespace]: namespace, [PodLabels.podName]: pod}, state: {state: 'SANDBOX_READY'}})
+    return list.filter((s) => s.labels[PodLabels.podNamespace] === namespace && s.labels[PodLabels.podName] === pod).sort((a, b) => b.createdAt - a.createdAt)[0]?.id
+  }
+
+  async hasSandbox(namespace: string, pod: string): Promise<boolean> {
+    return (await this.sandboxOf(namespace, pod)) !== undefined
+  }
+
+  async portForward(namespace: string, pod: string): Promise<SpdyConnection> {
+    const id = await this.sandboxOf(namespace, pod)
+    if (!id) throw new Error(`pod ${namespace}/${pod} has no running sandbox`)
+    const {connection} = await spdyUpgrade(await this.cri.portForward(id, []), {protocols: [PORT_FORWARD_PROTOCOL]})
+    return connection
   }
 }
 

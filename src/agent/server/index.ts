@@ -17,6 +17,8 @@ import {parseLogOptions, serveContainerLogs} from './logs.js'
 import type {StreamRuntime} from './runtime.js'
 import {AgentError, statusOf} from './status.js'
 import {parseStreamOptions, pickProtocol, runningContainer, runStream, STREAM_PROTOCOLS, type StreamKind} from './streams.js'
+import {acceptSpdy, isSpdyPortForward, noSandbox, PORT_FORWARD_WS_PROTOCOL, relayPortForward, spdyOverWebSocket} from './portforward.js'
+import {PORT_FORWARD_PROTOCOL, type SpdyConnection} from '../../client/spdy/index.js'
 
 export type * from './runtime.js'
 
@@ -67,13 +69,15 @@ function callerOf(socket: TLSSocket, ca: X509Certificate): AgentCaller | undefin
   }
 }
 
-type Route = {kind: 'containerLogs' | StreamKind; ns: string; pod: string; container: string; query: URLSearchParams}
+type Route = {kind: 'containerLogs' | StreamKind | 'portForward'; ns: string; pod: string; container: string; query: URLSearchParams}
 
+/** The kubelet's paths: /{containerLogs,exec,attach}/<ns>/<pod>/<container> and /portForward/<ns>/<pod>. */
 function routeOf(rawUrl: string): Route | undefined {
   const url = new URL(rawUrl, 'http://agent')
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
-  if (parts.length !== 4) return undefined
   const [kind, ns, pod, container] = parts
+  if (kind === 'portForward' && parts.length === 3) return {kind, ns, pod, container: '', query: url.searchParams}
+  if (parts.length !== 4) return undefined
   if (kind !== 'containerLogs' && kind !== 'exec' && kind !== 'attach') return undefined
   return {kind, ns, pod, container, query: url.searchParams}
 }
@@ -106,6 +110,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
   let open = 0
   // ws answers the subprotocol from this hook; onUpgrade has already refused offers without one of ours.
   const wss = new WebSocketServer({noServer: true, perMessageDeflate: false, handleProtocols: (offered: Set<string>) => STREAM_PROTOCOLS.find(p => offered.has(p)) ?? false})
+  const pfWss = new WebSocketServer({noServer: true, perMessageDeflate: false, handleProtocols: () => PORT_FORWARD_WS_PROTOCOL})
 
   function check(req: IncomingMessage): Route {
     const caller = callerOf(req.socket as TLSSocket, ca)
@@ -122,6 +127,10 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
       return
     }
     const r = check(req)
+    if (r.kind === 'portForward') {
+      if (!(await runtime.hasSandbox(r.ns, r.pod))) throw noSandbox(r.pod)
+      throw new AgentError(400, 'BadRequest', UPGRADE_REQUIRED)
+    }
     if (r.kind !== 'containerLogs') {
       // Not an upgrade: the apiserver asks this way why a WebSocket upgrade would fail (for kubectl's SPDY
       // fallback), so run the same checks first and answer their reason.
@@ -135,9 +144,26 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
     await serveContainerLogs(runtime, res, r.ns, r.pod, r.container, parseLogOptions(r.query, Date.now()))
   }
 
+  /** Port forwarding over raw SPDY or SPDY in a WebSocket, relayed to the runtime's session for the pod. */
+  async function upgradePortForward(r: Route, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (!(await runtime.hasSandbox(r.ns, r.pod))) throw noSandbox(r.pod)
+    const relay = (conn: SpdyConnection) => {
+      open++
+      conn.once('close', () => open--)
+      relayPortForward(conn, () => runtime.portForward(r.ns, r.pod), (m) => log(`${r.ns}/${r.pod}: ${m}`))
+    }
+    if (isSpdyPortForward(req)) return relay(acceptSpdy(socket, head))
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim())
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || !offered.includes(PORT_FORWARD_WS_PROTOCOL)) {
+      throw new AgentError(400, 'BadRequest', `port forwarding needs an upgrade to SPDY/3.1 (${PORT_FORWARD_PROTOCOL}) or a WebSocket with ${PORT_FORWARD_WS_PROTOCOL}`)
+    }
+    pfWss.handleUpgrade(req, socket, head, (ws) => relay(spdyOverWebSocket(ws)))
+  }
+
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const r = check(req)
     if (r.kind === 'containerLogs') throw new AgentError(400, 'BadRequest', 'logs are not served over an upgraded connection')
+    if (r.kind === 'portForward') return upgradePortForward(r, req, socket, head)
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new AgentError(400, 'BadRequest', `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: use WebSocket with v5.channel.k8s.io`)
     const protocol = pickProtocol(req.headers['sec-websocket-protocol'])
     if (!protocol) throw new AgentError(400, 'BadRequest', `none of the offered subprotocols ${JSON.stringify(req.headers['sec-websocket-protocol'] ?? '')} is supported: use v5.channel.k8s.io or v4.channel.k8s.io`)
@@ -171,7 +197,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
     port: (server.address() as AddressInfo).port,
     openStreams: () => open,
     close: () => new Promise<void>((resolve) => {
-      for (const ws of wss.clients) ws.terminate()
+      for (const ws of [...wss.clients, ...pfWss.clients]) ws.terminate()
       server.close(() => resolve())
       // Follow streams and exec sessions are long-lived: end them so close() does not wait for clients.
       server.closeAllConnections()

@@ -1,6 +1,7 @@
 // The seam between the agent's streaming server and the node's container runtime: finding a pod's containers, their log files, and opening exec/attach sessions.
 import type {Readable, Writable} from 'node:stream'
 import type {StreamIO} from '../cri/client.js'
+import type {SpdyConnection} from '../../client/spdy/index.js'
 
 export type {StreamIO} from '../cri/client.js'
 
@@ -38,4 +39,8 @@ export interface StreamRuntime {
   isRunning(id: string): Promise<boolean>
   exec(id: string, command: string[], io: StreamIO): Promise<RemoteSession>
   attach(id: string, io: StreamIO): Promise<RemoteSession>
+  /** A port-forward session into the pod's network namespace (the client side, on the runtime's streaming server). */
+  portForward(namespace: string, pod: string): Promise<SpdyConnection>
+  /** Whether the pod has a running sandbox (the network namespace to forward into). */
+  hasSandbox(namespace: string, pod: string): Promise<boolean>
 }

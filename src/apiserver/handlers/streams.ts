@@ -1,9 +1,10 @@
-// pods/log, pods/exec and pods/attach: checked against the pod here, then served by the agent of the pod's node, which the apiserver reaches over TLS on the node's kubelet port.
+// pods/log, pods/exec, pods/attach and pods/portforward: checked against the pod here, then served by the agent of the pod's node, which the apiserver reaches over TLS on the node's kubelet port.
 //
-// Logs are proxied as a streamed HTTP response. exec/attach arrive as HTTP Upgrade (WebSocket) requests and are
-// proxied as raw bytes in both directions after the request is replayed to the agent, so the WebSocket handshake
-// and frames pass through end to end (what the real apiserver's UpgradeAwareHandler does). SPDY upgrades get a 400,
-// which kubectl v1.32 only tries after WebSocket failed, so that 400 carries the reason WebSocket failed.
+// Logs are proxied as a streamed HTTP response. exec/attach/portforward arrive as HTTP Upgrade requests and are
+// proxied as raw bytes in both directions after the request is replayed to the agent, so the handshake and frames
+// pass through end to end (what the real apiserver's UpgradeAwareHandler does). For exec/attach a SPDY upgrade gets
+// a 400, which kubectl v1.32 only tries after WebSocket failed, so that 400 carries the reason WebSocket failed;
+// port forwarding is SPDY either way (raw, or inside a WebSocket) and both are passed through.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import https from 'node:https'
 import type {Duplex} from 'node:stream'
@@ -106,8 +107,9 @@ export async function agentAddress(ctx: ServerContext, nodeName: string): Promis
   return {host, port}
 }
 
-/** The agent path for a stream request (the kubelet's layout: /<kind>/<ns>/<pod>/<container>?…). */
+/** The agent path for a stream request (the kubelet's layout: /<kind>/<ns>/<pod>/<container>?…, /portForward/<ns>/<pod>). */
 function agentPath(r: StreamRequest, container: string): string {
+  if (r.subresource === 'portforward') return `/portForward/${encodeURIComponent(r.namespace)}/${encodeURIComponent(r.pod)}`
   const q = new URLSearchParams(r.query)
   q.delete('container')
   const kind = r.subresource === 'log' ? 'containerLogs' : r.subresource
@@ -209,14 +211,17 @@ const dropHeaders = new Set(['host', 'authorization', 'impersonate-user', 'imper
 export async function proxyUpgrade(ctx: ServerContext, agentTls: AgentTls, user: UserInfo, r: StreamRequest, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   authorizeStream(user, r)
   const pod = await loadPod(ctx, r)
-  const container = pickContainer(pod, r.query.get('container'))
+  const forward = r.subresource === 'portforward'
+  const container = forward ? '' : pickContainer(pod, r.query.get('container'))
   const phase = pod.status?.phase
-  if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot ${r.subresource} into a container in a completed pod; current phase is ${phase}`)
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    throw errors.badRequest(forward ? `cannot port forward to pod ${r.pod}: pod is not running (phase ${phase})` : `cannot ${r.subresource} into a container in a completed pod; current phase is ${phase}`)
+  }
   if (!pod.spec?.nodeName) throw errors.badRequest(`pod ${r.pod} does not have a host assigned`)
-  if (r.subresource === 'portforward') throw errors.badRequest('port-forward is not supported by this server yet')
   const {host, port} = await agentAddress(ctx, pod.spec.nodeName)
   const upgrade = String(req.headers.upgrade ?? '').toLowerCase()
-  if (upgrade !== 'websocket') {
+  // Port forwarding speaks SPDY (raw, or inside a WebSocket) end to end; exec and attach only WebSocket here.
+  if (upgrade !== 'websocket' && !(forward && upgrade === 'spdy/3.1')) {
     // kubectl falls back to SPDY only after the WebSocket attempt failed: ask the agent why it would refuse.
     const refusal = await agentRefusal(agentTls, host, port, agentPath(r, container))
     if (refusal) throw refusal
@@ -227,7 +232,7 @@ export async function proxyUpgrade(ctx: ServerContext, agentTls: AgentTls, user:
     const up = tls.connect({host, port, ca: agentTls.ca, cert: agentTls.cert, key: agentTls.key, ...(isIP(host) ? {} : {servername: host})})
     let spliced = false
     up.once('secureConnect', () => {
-      const lines = [`GET ${agentPath(r, container)} HTTP/1.1`, `Host: ${host}:${port}`]
+      const lines = [`${req.method ?? 'GET'} ${agentPath(r, container)} HTTP/1.1`, `Host: ${host}:${port}`]
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         if (!dropHeaders.has(req.rawHeaders[i].toLowerCase())) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`)
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import {execFile, spawn} from 'node:child_process'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
+import * as net from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {startAgentServer, type RunningAgentServer} from '../../../src/agent/server/index.js'
@@ -186,6 +187,40 @@ spec: {containers: [{name: app, image: busybox}]}
     const r = await kubectlIO('hello\n', 'attach', '-i', 'web', '-c', 'app')
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /main got hello\n/)
+  })
+
+  it('kubectl port-forward: several connections at once through the apiserver and the agent to the pod port', async () => {
+    // The "pod port": an upper-casing echo server the fake runtime dials for the pod.
+    const target = net.createServer((s) => s.on('data', (d) => s.write(d.toString().toUpperCase())))
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()))
+    const podPort = (target.address() as net.AddressInfo).port
+    docker.sandboxes.add('default/web')
+    const pf = spawn('kubectl', args('port-forward', 'pod/web', `:${podPort}`))
+    let out = ''
+    pf.stderr.on('data', (d) => (out += d))
+    try {
+      const local = await new Promise<number>((resolve, reject) => {
+        pf.stdout.on('data', (d) => {
+          out += d
+          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)
+          if (m) resolve(Number(m[1]))
+        })
+        pf.on('close', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)))
+      })
+      const roundTrip = (i: number) => new Promise<string>((resolve, reject) => {
+        const c = net.connect(local, '127.0.0.1', () => c.write(`hello ${i}`))
+        c.on('data', (d) => {
+          resolve(d.toString())
+          c.end()
+        })
+        c.on('error', reject)
+      })
+      const answers = await Promise.all(Array.from({length: 10}, (_, i) => roundTrip(i)))
+      assert.deepEqual(answers, Array.from({length: 10}, (_, i) => `HELLO ${i}`))
+    } finally {
+      pf.kill('SIGINT')
+      target.close()
+    }
   })
 
   it('interrupting kubectl logs -f closes the agent stream', async () => {

@@ -2,8 +2,10 @@
 import {appendFileSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import * as net from 'node:net'
 import {PassThrough, type Readable} from 'node:stream'
 import type {ContainerInstance, RemoteSession, StreamIO, StreamRuntime} from '../../../../src/agent/server/runtime.js'
+import {SpdyConnection, type SpdyStream} from '../../../../src/client/spdy/index.js'
 
 /** The process side of a fake exec or attach: what the "command" sees. */
 export interface FakeProcess {
@@ -46,6 +48,36 @@ export class FakeStreamRuntime implements StreamRuntime {
   /** Scripts the main process seen by attach; the default echoes stdin and ends at EOF. */
   onAttach: (p: FakeProcess) => void = echo
 
+  /** Pods with a sandbox, as `namespace/name`; port forwarding into one dials 127.0.0.1:<port> (a test's server). */
+  sandboxes = new Set<string>()
+  private pfServer?: net.Server
+
+  async hasSandbox(namespace: string, pod: string): Promise<boolean> {
+    return this.sandboxes.has(`${namespace}/${pod}`)
+  }
+
+  /** A port-forward session as containerd's streaming server serves one: each data stream is a TCP connection. */
+  async portForward(namespace: string, pod: string): Promise<SpdyConnection> {
+    if (!this.sandboxes.has(`${namespace}/${pod}`)) throw new Error(`no sandbox for ${namespace}/${pod}`)
+    if (!this.pfServer) {
+      this.pfServer = net.createServer((sock) => {
+        const conn = new SpdyConnection(sock, {role: 'server'})
+        conn.on('stream', (s: SpdyStream) => {
+          s.reply()
+          if (s.headers.streamtype === 'error') return void s.end()
+          const target = net.connect(Number(s.headers.port), '127.0.0.1')
+          target.on('error', () => s.destroy())
+          s.pipe(target)
+          target.pipe(s)
+        })
+      })
+      await new Promise<void>((r) => this.pfServer!.listen(0, '127.0.0.1', () => r()))
+    }
+    const sock = net.connect((this.pfServer.address() as net.AddressInfo).port, '127.0.0.1')
+    await new Promise<void>((r) => sock.once('connect', () => r()))
+    return new SpdyConnection(sock, {role: 'client'})
+  }
+
   reset(): void {
     this.containers = []
     this.sessions = []
@@ -54,6 +86,7 @@ export class FakeStreamRuntime implements StreamRuntime {
   }
 
   cleanup(): void {
+    this.pfServer?.close()
     rmSync(this.dir, {recursive: true, force: true})
   }
 
