@@ -11,6 +11,8 @@ import type {AgentConfig} from './config.js'
 import {errorText} from './errors.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 import {readHostInfo} from './host-info.js'
+import {type PodRoute, podRoutes, routeBatch} from './routes.js'
+import type {Node} from '../api/types/cluster.js'
 import {type PodClient, PodManager, type PodManagerOptions} from './pods/pod-manager.js'
 import type {ContainerRuntime} from './pods/runtime.js'
 import type {RuntimeProbe} from './runtime-probe.js'
@@ -33,6 +35,8 @@ export interface AgentOptions {
   runtimePollMs?: number
   leaseRenewMs?: number
   statusUpdateMs?: number
+  /** Applies `ip -batch` route changes; given, the agent keeps routes to every other node's pod range (see routes.ts). */
+  applyRoutes?: (batch: string) => Promise<void>
   /** The pod lifecycle on this runtime; without one (or with false) the agent only registers and heartbeats. */
   pods?: false | ({runtime?: ContainerRuntime} & Partial<Omit<PodManagerOptions, 'client' | 'runtime' | 'nodeName' | 'nodeIP'>>)
 }
@@ -109,6 +113,7 @@ export class NodeAgent {
     this.markReady()
 
     const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal, podRuntime)]
+    if (this.opts.applyRoutes) loops.push(this.syncPodRoutes(signal, this.opts.applyRoutes))
     if (podRuntime) {
       await pauseReady
       const pods = new PodManager({
@@ -277,7 +282,28 @@ export class NodeAgent {
     }
   }
 
-  /** Watches our own Node: if anything (the node lifecycle controller) marks it not Ready while we are alive, say Ready again. */
+  /** Keeps a route to every other node's pod range, as Nodes come, change address or range, and go. */
+  private async syncPodRoutes(signal: AbortSignal, apply: (batch: string) => Promise<void>): Promise<void> {
+    const informer = new Informer<Node>(this.opts.client, resourcePath(nodesRef), {clock: this.clock, log: this.log})
+    let applied: PodRoute[] = []
+    let running = Promise.resolve()
+    const sync = () => {
+      running = running.then(async () => {
+        const want = podRoutes(informer.list(), this.opts.config.nodeName)
+        const batch = routeBatch(applied, want)
+        if (!batch) return
+        try {
+          await apply(batch)
+          applied = want
+        } catch (err) {
+          this.log(`pod routes: ${errorText(err)}`)
+        }
+      })
+    }
+    informer.addHandlers({onAdd: sync, onUpdate: sync, onDelete: sync})
+    await informer.run(signal)
+  }
+
   /** Watches this node's Node: restores Ready when someone marked it otherwise, and follows its spec.podCIDR. */
   private async watchOwnNode(signal: AbortSignal, podRuntime: ContainerRuntime | undefined): Promise<void> {
     const name = this.opts.config.nodeName

@@ -105,6 +105,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     // Counts 410s not separated by any delivered event: a second one in a row means relisting alone does not help.
     let expiredInARow = 0
     let failures = 0
+    let refused = false
     while (!signal.aborted) {
       let progressed = false
       try {
@@ -128,6 +129,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.log(`watch error ${outcome.error.code} ${outcome.error.reason ?? ''}: ${outcome.error.message ?? ''}`)
         }
       } catch (err: any) {
+        refused = err?.code === 'ECONNREFUSED'
         if (isGone(err)) {
           needList = true
           if (++expiredInARow === 1) progressed = true
@@ -144,7 +146,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
       if (signal.aborted) break
       await this.clock.sleep(delay, signal)
-      delay = Math.min(delay * 2, this.backoff.maxMs)
+      // A refused connection (the apiserver not listening yet, as while a cluster boots) costs nothing to retry:
+      // keep the shortest delay for the first 50 of them, so components follow the apiserver within a beat.
+      if (!(refused && failures <= 50)) delay = Math.min(delay * 2, this.backoff.maxMs)
+      refused = false
     }
   }
 

@@ -9,6 +9,7 @@ import type {RuntimeProbe} from '../agent/runtime-probe.js'
 import {CriClient} from '../agent/cri/client.js'
 import {CriStreamRuntime} from '../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
+import {applyRoutes} from '../agent/routes.js'
 import {DEFAULT_SERVICE_CIDR, startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
@@ -122,7 +123,11 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   // serves the probe, the pod lifecycle and the streaming server.
   const criClient = opts.runtime ? undefined : new CriClient()
   const cri = criClient ? criAgentOptions(criClient, agentConfig.podCIDR) : undefined
-  const agent = new NodeAgent({client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri!.runtime, pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings})
+  const agent = new NodeAgent({
+    client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri!.runtime, pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings,
+    // Routes are the node's own business; a test running in-process on a host must not touch the host's.
+    ...(opts.runtime ? {} : {applyRoutes}),
+  })
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
   // The service proxy runs on every node, as kube-proxy does, with the node's identity.
   if (opts.proxy ?? !opts.runtime) {

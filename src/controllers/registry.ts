@@ -4,6 +4,7 @@ import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
 import {newGarbageCollector} from './garbagecollector/controller.js'
 import {newNamespaceController} from './namespace/controller.js'
+import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import type {ControllerFactory} from './types.js'
@@ -11,6 +12,7 @@ import type {ControllerFactory} from './types.js'
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
 export const defaultControllers: Record<string, ControllerFactory> = {
   nodelifecycle: newNodeLifecycleController,
+  nodeipam: newNodeIpamController,
   replicaset: newReplicaSetController,
   deployment: newDeploymentController,
   garbagecollector: newGarbageCollector,

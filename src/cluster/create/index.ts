@@ -9,7 +9,7 @@ import type {Provider} from '../provider.js'
 import {adminClient} from '../api.js'
 import {clusterContext, createNetwork, createNode, generateCertificates, preflight, writeKubeconfig} from './actions.js'
 import {mark, type CreateContext, type CreateOptions} from './context.js'
-import {type GetJSON, waitForApiServer, waitForNodesReady} from './wait.js'
+import {type GetJSON, waitForApiServer, waitForClusterDNS, waitForNodesReady} from './wait.js'
 import {repoRoot} from '../version.js'
 
 /** What `cluster create` returns (and prints with --json). */
@@ -99,9 +99,13 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
         title: 'Waiting for nodes to be Ready',
         enabled: () => opts.wait,
         task: async (_c, task) => {
+          // Cluster DNS is checked alongside: a cluster whose pods cannot resolve names is not ready for them.
+          const dns = waitForClusterDNS(provider, ctx.plan!.controlPlane.name, config.networking.serviceSubnet, {deadline: deadline(), onTimeout: controlPlaneLog}).then(() => mark(ctx, 'dnsReady'))
+          dns.catch(() => undefined)
           await waitForNodesReady(get, ctx.plan!.nodes.map((n) => n.name), {deadline: deadline(), onTimeout: controlPlaneLog})
           mark(ctx, 'nodesReady')
-          task.title = `All ${ctx.plan!.nodes.length} nodes Ready`
+          await dns
+          task.title = `All ${ctx.plan!.nodes.length} nodes Ready, cluster DNS answering`
         },
       },
     ],
