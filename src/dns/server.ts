@@ -32,8 +32,8 @@ export interface DnsServerOptions {
   log?: (msg: string) => void
 }
 
-/** Answers one query packet: the zone's answer, a forwarded one, or SERVFAIL; always a response to the same id. */
-export async function handleQuery(raw: Buffer, zone: ClusterZone, forwarder: Forwarder): Promise<Buffer> {
+/** Answers one query packet: the zone's answer, a forwarded one, or SERVFAIL (also while the zone is not filled yet); always a response to the same id. */
+export async function handleQuery(raw: Buffer, zone: ClusterZone, forwarder: Forwarder, zoneReady = true): Promise<Buffer> {
   let query: DecodedPacket
   try {
     query = dnsPacket.decode(raw)
@@ -46,6 +46,7 @@ export async function handleQuery(raw: Buffer, zone: ClusterZone, forwarder: For
     dnsPacket.encode({type: 'response', id: query.id, flags: (query.flag_rd ? dnsPacket.RECURSION_DESIRED : 0) | dnsPacket.RECURSION_AVAILABLE | rcode, questions: query.questions, ...extra})
   if (!q) return reply(RCODES.REFUSED)
   if (zone.owns(q.name)) {
+    if (!zoneReady) return reply(RCODES.SERVFAIL)
     const a = zone.answer(q)
     return dnsPacket.encode({
       type: 'response', id: query.id, questions: query.questions,
@@ -86,11 +87,12 @@ export class DnsServer {
   async run(signal: AbortSignal): Promise<void> {
     const port = this.opts.port ?? 53
     const udp = dgram.createSocket('udp4')
+    const synced = () => this.services.hasSynced() && this.slices.hasSynced()
     udp.on('message', (msg, rinfo) => {
       this.queries++
-      handleQuery(msg, this.zone, this.forwarder).then((res) => res.length && udp.send(res, rinfo.port, rinfo.address), () => undefined)
+      handleQuery(msg, this.zone, this.forwarder, synced()).then((res) => res.length && udp.send(res, rinfo.port, rinfo.address), () => undefined)
     })
-    const tcp = net.createServer((sock) => serveTcp(sock, (raw) => handleQuery(raw, this.zone, this.forwarder)))
+    const tcp = net.createServer((sock) => serveTcp(sock, (raw) => handleQuery(raw, this.zone, this.forwarder, synced())))
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject)
       udp.bind(port, this.opts.host, () => resolve())
@@ -105,8 +107,9 @@ export class DnsServer {
       tcp.close()
     }, {once: true})
     const informers = [this.services.run(signal), this.slices.run(signal)]
-    // Serving pods before the caches fill would answer NXDOMAIN for names that exist: register only once synced.
-    if ((await this.services.waitForSync(signal)) && (await this.slices.waitForSync(signal))) await this.register(signal)
+    // Registered at once (the kube-dns endpoint is this address either way); until the caches fill, queries get
+    // SERVFAIL, which resolvers retry, rather than an NXDOMAIN for names that exist.
+    await this.register(signal)
     await Promise.all(informers)
   }
 
