@@ -6,7 +6,7 @@ import * as tls from 'node:tls'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, run, skiff, startPortForward} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `net${process.pid % 100000}`
@@ -179,23 +179,14 @@ describe('networking (end to end)', function () {
   })
 
   it('kubectl port-forward svc/web serves 20 parallel requests from the host', async () => {
-    const pf = spawn('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'port-forward', 'svc/web', ':80'])
-    let out = ''
-    pf.stderr.on('data', (d) => (out += d))
+    const pf = await startPortForward(['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'port-forward', 'svc/web', ':80'])
+    const local = pf.port
     try {
-      const local = await new Promise<number>((resolve, reject) => {
-        pf.stdout.on('data', (d) => {
-          out += d
-          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)
-          if (m) resolve(Number(m[1]))
-        })
-        pf.on('close', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)))
-      })
       const pods = (await webPods()).map((p) => p.metadata.name)
       const answers = await Promise.all(Array.from({length: 20}, async () => (await (await fetch(`http://127.0.0.1:${local}/`)).text()).trim()))
       for (const a of answers) assert.ok(pods.includes(a), `unexpected answer ${JSON.stringify(a)}`)
     } finally {
-      pf.kill('SIGINT')
+      pf.stop()
     }
   })
 

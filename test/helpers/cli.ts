@@ -49,3 +49,24 @@ export async function deleteClusterHard(name: string, kubeconfig: string): Promi
   const vols = (await run('docker', ['volume', 'ls', '-q', '--filter', label])).stdout.split('\n').filter(Boolean)
   if (vols.length) await run('docker', ['volume', 'rm', '-f', ...vols])
 }
+
+/** A running `kubectl port-forward` and the local port it listens on. */
+export interface PortForward {
+  port: number
+  stop(): void
+}
+
+/** Starts `kubectl ARGS` (a port-forward to a random local port) and resolves once it says where it forwards from. */
+export function startPortForward(args: string[]): Promise<PortForward> {
+  const pf = spawn('kubectl', args)
+  let out = ''
+  pf.stderr.on('data', (d) => (out += d))
+  return new Promise<PortForward>((resolve, reject) => {
+    pf.stdout.on('data', (d) => {
+      out += d
+      const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)
+      if (m) resolve({port: Number(m[1]), stop: () => pf.kill('SIGINT')})
+    })
+    pf.on('close', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)))
+  })
+}

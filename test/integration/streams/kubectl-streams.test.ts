@@ -11,6 +11,7 @@ import {startApiServer, type RunningApiServer} from '../../../src/apiserver/inde
 import {MemoryStore} from '../../../src/store/index.js'
 import {createTestCa} from '../../helpers/pki.js'
 import {waitFor} from '../../helpers/wait.js'
+import {startPortForward} from '../../helpers/cli.js'
 import {FakeStreamRuntime, type FakeContainer} from '../../unit/agent/server/fake-runtime.js'
 
 const run = promisify(execFile)
@@ -195,18 +196,9 @@ spec: {containers: [{name: app, image: busybox}]}
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()))
     const podPort = (target.address() as net.AddressInfo).port
     docker.sandboxes.add('default/web')
-    const pf = spawn('kubectl', args('port-forward', 'pod/web', `:${podPort}`))
-    let out = ''
-    pf.stderr.on('data', (d) => (out += d))
+    const pf = await startPortForward(args('port-forward', 'pod/web', `:${podPort}`))
+    const local = pf.port
     try {
-      const local = await new Promise<number>((resolve, reject) => {
-        pf.stdout.on('data', (d) => {
-          out += d
-          const m = /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)
-          if (m) resolve(Number(m[1]))
-        })
-        pf.on('close', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)))
-      })
       const roundTrip = (i: number) => new Promise<string>((resolve, reject) => {
         const c = net.connect(local, '127.0.0.1', () => c.write(`hello ${i}`))
         c.on('data', (d) => {
@@ -218,7 +210,7 @@ spec: {containers: [{name: app, image: busybox}]}
       const answers = await Promise.all(Array.from({length: 10}, (_, i) => roundTrip(i)))
       assert.deepEqual(answers, Array.from({length: 10}, (_, i) => `HELLO ${i}`))
     } finally {
-      pf.kill('SIGINT')
+      pf.stop()
       target.close()
     }
   })
