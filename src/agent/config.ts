@@ -1,6 +1,6 @@
 // The agent's settings, read from the node container's environment (see src/api/contract.ts).
-import {NodeEnv} from '../api/contract.js'
-import {addressIn, isIPv4CIDR} from '../api/net/cidr.js'
+import {ClusterDefaults, clusterRanges, NodeEnv} from '../api/contract.js'
+import {addressIn} from '../api/net/cidr.js'
 
 /** Who this node is and how it registers. */
 export interface AgentConfig {
@@ -48,7 +48,7 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv, role: 'control-plane'
     taintControlPlane: env[NodeEnv.taintControlPlane] === 'true',
     gracePeriodSeconds: Number(env[NodeEnv.nodeGracePeriod]) > 0 ? Number(env[NodeEnv.nodeGracePeriod]) : undefined,
     labels: parseNodeLabels(env[NodeEnv.nodeLabels]),
-    clusterDNS: addressIn(isIPv4CIDR(env[NodeEnv.serviceCIDR]) ? env[NodeEnv.serviceCIDR]! : '10.96.0.0/16', 10),
-    clusterDomain: env[NodeEnv.clusterDomain] || 'cluster.local',
+    clusterDNS: addressIn(clusterRanges(env).serviceCIDR, 10),
+    clusterDomain: env[NodeEnv.clusterDomain] || ClusterDefaults.domain,
   }
 }

@@ -2,6 +2,17 @@
 // Both sides (src/cluster on the host; src/components, src/agent and src/controllers inside the node) read
 // these constants, so they live in src/api, the one place every component may import from.
 
+import {isIPv4CIDR} from './net/cidr.js'
+
+/** The ranges and domain Kubernetes and skiff default to. */
+export const ClusterDefaults = {podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/16', domain: 'cluster.local'} as const
+
+/** The cluster's pod and service ranges from a node's environment, the defaults where it names none (or nonsense). */
+export function clusterRanges(env: NodeJS.ProcessEnv): {podCIDR: string; serviceCIDR: string} {
+  const pick = (v: string | undefined, fallback: string) => (isIPv4CIDR(v) ? v : fallback)
+  return {podCIDR: pick(env[NodeEnv.clusterCIDR], ClusterDefaults.podCIDR), serviceCIDR: pick(env[NodeEnv.serviceCIDR], ClusterDefaults.serviceCIDR)}
+}
+
 /** Environment variables the CLI sets on every node container. */
 export const NodeEnv = {
   /** `control-plane` or `worker`. */

@@ -1,6 +1,7 @@
 // The HTTPS server: routing → authentication → body → verb handler → JSON response.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {Duplex} from 'node:stream'
+import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
 import {createAuthenticator, type TokenAuthenticator} from './authn.js'
@@ -17,7 +18,7 @@ import {sendError, sendJson} from './respond.js'
 import {route} from './route.js'
 
 /** The service range Kubernetes and skiff default to. */
-export const DEFAULT_SERVICE_CIDR = '10.96.0.0/16'
+export const DEFAULT_SERVICE_CIDR = ClusterDefaults.serviceCIDR
 
 export interface ApiServerOptions {
   store: Store

@@ -10,19 +10,16 @@ import {CriClient} from '../agent/cri/client.js'
 import {CriStreamRuntime} from '../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
 import {applyRoutes} from '../agent/routes.js'
-import {DEFAULT_SERVICE_CIDR, startApiServer} from '../apiserver/index.js'
+import {startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
-import {isIPv4CIDR} from '../api/net/cidr.js'
 import {poll} from '../api/poll.js'
-import {NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
+import {clusterRanges, NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
 import {ServiceProxy} from '../proxy/proxy.js'
 import {DnsServer} from '../dns/server.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 
-/** The pod range Kubernetes and skiff default to. */
-const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16'
 import {startScheduler} from '../scheduler/index.js'
 import {EtcdStore, type Store} from '../store/index.js'
 import {type Log, componentLogger, rssMiB} from './log.js'
@@ -61,12 +58,6 @@ export interface RunningNode {
   /** Resolves when the agent has registered the node Ready. */
   ready: Promise<void>
   stop(): Promise<void>
-}
-
-/** The cluster's service range from the node's environment, or Kubernetes' default when it names none. */
-export function serviceCIDROf(env: NodeJS.ProcessEnv): string {
-  const cidr = env[NodeEnv.serviceCIDR]
-  return isIPv4CIDR(cidr) ? cidr : DEFAULT_SERVICE_CIDR
 }
 
 /** GETs url and resolves its status code. */
@@ -131,7 +122,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
   // The service proxy runs on every node, as kube-proxy does, with the node's identity.
   if (opts.proxy ?? !opts.runtime) {
-    const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: env[NodeEnv.clusterCIDR] || DEFAULT_CLUSTER_CIDR, clock, log: log('proxy')})
+    const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
   }
   // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
@@ -167,7 +158,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       port: opts.apiServerPort ?? NodePorts.apiServer,
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
-      serviceCIDR: serviceCIDROf(env),
+      serviceCIDR: clusterRanges(env).serviceCIDR,
       ...(agentConfig.nodeIP ? {advertise: {address: agentConfig.nodeIP, port: NodePorts.apiServer}} : {}),
     })
     apiLog(`listening on :${server.port} after ${clock.now() - t0} ms`)

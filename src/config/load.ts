@@ -1,5 +1,6 @@
 // Loads the versioned cluster config file (apiVersion/kind), strictly, into the internal ClusterConfig.
 import {readFile} from 'node:fs/promises'
+import {ClusterDefaults} from '../api/contract.js'
 import yaml from 'js-yaml'
 import {isIPv4CIDR, prefixLength} from '../api/net/cidr.js'
 import {validateLabels} from '../api/validation/meta.js'
@@ -16,8 +17,8 @@ export const DEFAULTS = {
   name: 'skiff',
   workers: 2,
   controlPlanes: 1,
-  podSubnet: '10.244.0.0/16',
-  serviceSubnet: '10.96.0.0/16',
+  podSubnet: ClusterDefaults.podCIDR,
+  serviceSubnet: ClusterDefaults.serviceCIDR,
   apiServerAddress: '127.0.0.1',
   apiServerPort: 0,
   nodeGracePeriodSeconds: 40,

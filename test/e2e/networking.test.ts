@@ -85,11 +85,7 @@ describe('networking (end to end)', function () {
   let dir: string
   let kubeconfig: string
   let k: ReturnType<typeof kubectlFor>
-  const json = async (args: string[]) => {
-    const r = await k.run([...args, '-o', 'json'])
-    assert.equal(r.code, 0, r.stderr)
-    return JSON.parse(r.stdout)
-  }
+  const json = (args: string[]) => k.json(args)
   /** Runs a shell command in a pod; resolves stdout (and stderr) whatever the exit code. */
   const sh = async (pod: string, script: string) => {
     const r = await k.run(['exec', pod, '--', 'sh', '-c', script])

@@ -40,11 +40,7 @@ describe('workloads (end to end)', function () {
   let dir: string
   let kubeconfig: string
   let k: ReturnType<typeof kubectlFor>
-  const json = async (args: string[]) => {
-    const r = await k.run([...args, '-o', 'json'])
-    assert.equal(r.code, 0, r.stderr)
-    return JSON.parse(r.stdout)
-  }
+  const json = (args: string[]) => k.json(args)
   const pods = async (selector: string) => (await json(['get', 'pods', '-l', selector])).items as any[]
   const running = (p: any) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp
   const ready = (p: any) => running(p) && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')

@@ -29,9 +29,16 @@ export function skiff(args: string[], opts: {env?: NodeJS.ProcessEnv; timeoutMs?
 /** A kubectl bound to one kubeconfig and a private discovery cache. */
 export function kubectlFor(kubeconfig: string, cacheDir: string) {
   const base = ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir]
+  const runK = (args: string[], input?: string) => run('kubectl', [...base, ...args], {input, timeoutMs: 60_000})
   return {
-    run: (args: string[], input?: string) => run('kubectl', [...base, ...args], {input, timeoutMs: 60_000}),
+    run: runK,
     spawn: (args: string[]): ChildProcess => spawn('kubectl', [...base, ...args], {cwd: repo}),
+    /** `kubectl ARGS -o json`, parsed; throws with kubectl's stderr when it fails. */
+    async json(args: string[]): Promise<any> {
+      const r = await runK([...args, '-o', 'json'])
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`)
+      return JSON.parse(r.stdout)
+    },
   }
 }
 

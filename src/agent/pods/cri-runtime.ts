@@ -7,7 +7,7 @@ import {writeCniConfig} from '../cri/cni.js'
 import {LogRotator} from '../cri/log-rotation.js'
 import {ensureCriPauseImage} from '../cri/pause.js'
 import {criProbe} from '../cri/probe.js'
-import {containerConfigFromRequest, containerInfo, isSandboxRequest, sandboxConfigFromRequest, sandboxIdOf, sandboxInfo, podLogDirectory, type SandboxOptions} from '../cri/translate.js'
+import {containerConfigFromRequest, containerInfo, isSandboxRequest, sandboxConfigFromRequest, sandboxIdOf, sandboxInfo, podLogDirectory} from '../cri/translate.js'
 import type {PodSandboxConfig, PodSandboxStatus} from '../cri/types.js'
 import type {RuntimeProbe} from '../runtime-probe.js'
 import {PAUSE_IMAGE} from './pause-image.js'
@@ -23,8 +23,6 @@ export interface CriRuntimeOptions {
   cgroupParent?: string
   /** The node's pod range, for the CNI config written by prepare(); none: the config is left as it is. */
   podCIDR?: string
-  /** Pod DNS settings passed to every sandbox (the networking issue fills them in). */
-  dnsConfig?: SandboxOptions['dnsConfig']
   /** Concurrent sandbox runs and container starts (see DockerRuntime for why a bound helps). */
   startConcurrency?: number
   /** How often watch() polls the runtime's state. */
@@ -157,7 +155,7 @@ export class CriRuntime implements ContainerRuntime {
   /** A sandbox request runs the sandbox at once (CRI has no separate start for it); a container is only created. */
   async create(req: CreateRequest): Promise<string> {
     if (isSandboxRequest(req)) {
-      const config = sandboxConfigFromRequest(req, {cgroupParent: this.cgroupParent || undefined, dnsConfig: this.opts.dnsConfig})
+      const config = sandboxConfigFromRequest(req, {cgroupParent: this.cgroupParent || undefined})
       const id = await this.startSlots.run(() => this.cri.runPodSandbox(config))
       this.sandboxes.set(id, {config, hostNetwork: req.body.HostConfig?.NetworkMode === 'host'})
       return id

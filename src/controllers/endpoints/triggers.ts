@@ -3,6 +3,7 @@ import type {Pod} from '../../api/types/workloads.js'
 import type {Service} from '../../api/resources/core/service.js'
 import {objectKey} from '../../client/paths.js'
 import type {Lister} from '../types.js'
+import {selectorMatches} from '../../api/selectors.js'
 
 /** The pods a service selects in its namespace (none without a selector: such services are managed by hand). */
 export function selectedPods(svc: Service, pods: Lister<Pod>): Pod[] {
@@ -12,9 +13,8 @@ export function selectedPods(svc: Service, pods: Lister<Pod>): Pod[] {
   return pods.list().filter((p) => p.metadata.namespace === ns && matches(selector, p.metadata.labels))
 }
 
-function matches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
-  return Object.entries(selector).every(([k, v]) => labels?.[k] === v)
-}
+/** A service selector is a label selector of matchLabels only. */
+const matches = (selector: Record<string, string>, labels: Record<string, string> | undefined) => selectorMatches({matchLabels: selector}, labels)
 
 /** Registers handlers that enqueue the key of every service whose endpoints a service or pod change may alter. */
 export function watchServicesAndPods(services: Lister<Service>, pods: Lister<Pod>, enqueue: (key: string) => void): void {

@@ -1,7 +1,7 @@
 // Node IPAM controller: gives every Node without a pod range the next free /24 of the cluster's pod range (spec.podCIDR and podCIDRs), as kube-controller-manager's range allocator does.
-import {NodeEnv} from '../../api/contract.js'
+import {ClusterDefaults, clusterRanges} from '../../api/contract.js'
 import type {Node} from '../../api/types/cluster.js'
-import {isIPv4CIDR, prefixLength, rangeSize, subnetAt} from '../../api/net/cidr.js'
+import {prefixLength, rangeSize, subnetAt} from '../../api/net/cidr.js'
 import {type Clock, realClock} from '../../api/clock.js'
 import {isConflict, isNotFound} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
@@ -68,7 +68,7 @@ export class NodeIpamController implements Controller {
 
 /** Registry entry: over the manager's shared Node informer, with the cluster pod range from the node's environment. */
 export function newNodeIpamController(ctx: ControllerContext): Controller {
-  const env = ctx.env[NodeEnv.clusterCIDR]
-  const clusterCIDR = isIPv4CIDR(env) && prefixLength(env) <= NODE_MASK ? env : '10.244.0.0/16'
+  const {podCIDR} = clusterRanges(ctx.env)
+  const clusterCIDR = prefixLength(podCIDR) <= NODE_MASK ? podCIDR : ClusterDefaults.podCIDR
   return new NodeIpamController({client: ctx.client, nodes: ctx.informers.informer<Node>({version: 'v1', resource: 'nodes'}), clusterCIDR, clock: ctx.clock, log: ctx.log})
 }

@@ -8,7 +8,8 @@ import type {KubeObject} from '../../../src/api/types.js'
 import {ApiClient} from '../../../src/client/api-client.js'
 import {freePort} from '../../../src/cluster/create/actions.js'
 import {createClusterPKI, type ClusterPKI} from '../../../src/cluster/pki.js'
-import {runNode, serviceCIDROf, type RunningNode} from '../../../src/components/node-main.js'
+import {clusterRanges} from '../../../src/api/contract.js'
+import {runNode, type RunningNode} from '../../../src/components/node-main.js'
 import {MemoryStore} from '../../../src/store/index.js'
 import {waitFor} from '../../helpers/wait.js'
 
@@ -146,6 +147,7 @@ describe('control-plane node components (in-process)', function () {
   })
 
   it('takes the service range from the node environment, or the default', () => {
+    const serviceCIDROf = (env: NodeJS.ProcessEnv) => clusterRanges(env).serviceCIDR
     assert.equal(serviceCIDROf({SKIFF_SERVICE_CIDR: '10.100.0.0/16'}), '10.100.0.0/16')
     assert.equal(serviceCIDROf({SKIFF_SERVICE_CIDR: 'nonsense'}), '10.96.0.0/16')
     assert.equal(serviceCIDROf({}), '10.96.0.0/16')
