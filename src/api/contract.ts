@@ -41,6 +41,13 @@ export const NodeEnv = {
   taintControlPlane: 'SKIFF_TAINT_CONTROL_PLANE',
   /** The node's labels from the cluster config, as a JSON object (unset when it has none). */
   nodeLabels: 'SKIFF_NODE_LABELS',
+  /** Control plane only: host ports the Ingress controller's HTTP and HTTPS listeners are published on. */
+  ingressHTTPPort: 'SKIFF_INGRESS_HTTP_PORT',
+  ingressHTTPSPort: 'SKIFF_INGRESS_HTTPS_PORT',
+  /** Control plane only: the host address the Ingress ports and LoadBalancer services are published on. */
+  hostAddress: 'SKIFF_HOST_ADDRESS',
+  /** Control plane only: the host's Docker engine (a unix socket URL), for the cloud controller's load balancer. */
+  hostDocker: 'SKIFF_HOST_DOCKER',
 } as const
 
 /** Files the CLI copies into a node container before it starts (PEM). */
@@ -59,6 +66,8 @@ export const NodeFiles = {
   controllerKey: '/etc/skiff/pki/controller.key',
   /** Only on control-plane nodes: an admin kubeconfig (like kind's /etc/kubernetes/admin.conf), for `skiff cluster kubeconfig`. */
   adminKubeconfig: '/etc/skiff/admin.conf',
+  /** Only on control-plane nodes: the host's Docker socket (bind-mounted), for the cloud controller. */
+  hostDockerSocket: '/skiff-host/docker.sock',
   /** etcd's data directory on control-plane nodes. */
   etcdDataDir: '/var/lib/skiff/etcd',
   /** The entrypoint's choice of containerd snapshotter (overlayfs, or native without a real filesystem); images are unpacked for it. */
@@ -70,6 +79,8 @@ export const NodeFiles = {
 /** Ports inside the node container. */
 export const NodePorts = {
   apiServer: 6443,
+  ingressHTTP: 80,
+  ingressHTTPS: 443,
   etcdClient: 2379,
   agent: 10250,
 } as const
@@ -80,7 +91,20 @@ export const Labels = {
   role: 'io.skiff.role',
   /** Host port the apiserver is published on (on the control-plane container). */
   apiServerPort: 'io.skiff.apiserver-port',
+  /** Host ports of the Ingress controller (on the control-plane container). */
+  ingressHTTPPort: 'io.skiff.ingress-http-port',
+  ingressHTTPSPort: 'io.skiff.ingress-https-port',
+  /** On the load-balancer container: its listeners as JSON (the config it was created from). */
+  loadBalancerConfig: 'io.skiff.lb-config',
   /** Image content hash the node image was built from. */
   imageHash: 'io.skiff.image-hash',
   version: 'io.skiff.version',
 } as const
+
+/** The role label of a cluster's load-balancer container (not a node): the host side of its LoadBalancer services. */
+export const LOAD_BALANCER_ROLE = 'load-balancer'
+
+/** The name of a cluster's load-balancer container on the host Docker. */
+export function loadBalancerName(cluster: string): string {
+  return `${cluster}-lb`
+}

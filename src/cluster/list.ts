@@ -12,6 +12,8 @@ export interface ClusterSummary {
   running: number
   state: 'Running' | 'Stopped' | 'Degraded'
   apiServer?: string
+  /** The Ingress controller on the host, e.g. http://127.0.0.1:80 and https://127.0.0.1:443. */
+  ingress?: {http: string; https: string}
   context: string
 }
 
@@ -26,6 +28,7 @@ export function summarizeCluster(c: ClusterInfo): ClusterSummary {
     running,
     state: running === c.nodes.length ? 'Running' : running === 0 ? 'Stopped' : 'Degraded',
     apiServer: c.apiServerPort ? `https://127.0.0.1:${c.apiServerPort}` : undefined,
+    ingress: c.ingressPorts ? {http: `http://127.0.0.1:${c.ingressPorts.http}`, https: `https://127.0.0.1:${c.ingressPorts.https}`} : undefined,
     context: contextName(c.name),
   }
 }
@@ -46,7 +49,8 @@ export function clusterTable(clusters: ClusterSummary[], opts: {colour?: boolean
   if (clusters.length === 0) return ['No clusters. Create one with `skiff cluster create`.']
   const paint = new Chalk({level: opts.colour ? 1 : 0})
   const stateColour = {Running: paint.green, Degraded: paint.yellow, Stopped: paint.red}
-  const rows = [['NAME', 'NODES', 'CONTROL-PLANES', 'WORKERS', 'STATE', 'API SERVER'], ...clusters.map((c) => [c.name, `${c.running}/${c.nodes}`, String(c.controlPlanes), String(c.workers), c.state, c.apiServer ?? '-'])]
+  const ingress = (c: ClusterSummary) => (c.ingress ? `${c.ingress.http.replace('http://', '')},${c.ingress.https.replace(/^https:\/\/[^:]+:/, '')}` : '-')
+  const rows = [['NAME', 'NODES', 'CONTROL-PLANES', 'WORKERS', 'STATE', 'API SERVER', 'INGRESS'], ...clusters.map((c) => [c.name, `${c.running}/${c.nodes}`, String(c.controlPlanes), String(c.workers), c.state, c.apiServer ?? '-', ingress(c)])]
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
   return rows.map((r, row) =>
     r

@@ -17,6 +17,10 @@ export interface ClusterInfo {
   name: string
   nodes: NodeInfo[]
   apiServerPort?: number
+  /** Host ports of the Ingress controller, from the control plane's labels. */
+  ingressPorts?: {http: number; https: number}
+  /** The load-balancer container, when the cluster has LoadBalancer services. */
+  loadBalancer?: {name: string; state: string}
   network?: string
 }
 
@@ -31,6 +35,10 @@ export interface NodeRuntime {
   /** Host port for the apiserver (control-plane nodes only). */
   apiServerHostPort?: number
   apiServerHostAddress?: string
+  /** Host ports of the Ingress controller (control-plane nodes only). */
+  ingressHostPorts?: {http: number; https: number}
+  /** The host engine's unix socket to mount (control-plane nodes only), for the cloud controller. */
+  hostDockerSocket?: string
 }
 
 /** An image as the engine lists it. */
@@ -68,6 +76,8 @@ export type SecurityMode = 'privileged' | 'capabilities'
 export interface Provider {
   /** Fails with a clear message when the engine cannot be reached. */
   ping(): Promise<void>
+  /** The engine's unix socket path when it is local (containers may mount it), else undefined. */
+  hostSocket(): Promise<string | undefined>
   listClusters(): Promise<ClusterInfo[]>
   getCluster(name: string): Promise<ClusterInfo | undefined>
   /** Names of networks that exist, and the subnets in use. */

@@ -18,6 +18,7 @@ import {clusterRanges, NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
 import {ServiceProxy} from '../proxy/proxy.js'
 import {DnsServer} from '../dns/server.js'
+import {CloudController, dockerLoadBalancer} from '../cloud/index.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 
 import {startScheduler} from '../scheduler/index.js'
@@ -49,6 +50,8 @@ export interface RunNodeOptions {
   proxy?: boolean
   /** Whether to run the node's DNS server (port 53 on the node address); by default only in a real node. */
   dns?: boolean
+  /** Whether to run the cloud controller (LoadBalancer services on the host); by default in a real control plane given the host engine. */
+  cloud?: boolean
   /** Port of the agent's logs/exec server; null starts none (tests without a container runtime). */
   agentServerPort?: number | null
 }
@@ -173,6 +176,13 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
     const scheduler = await startScheduler(cmClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
     tasks.push(manager.run(signal))
+    const hostDocker = env[NodeEnv.hostDocker]
+    if ((opts.cloud ?? !opts.runtime) && hostDocker) {
+      const cloudLog = log('cloud-controller')
+      const cloud = dockerLoadBalancer({socketUrl: hostDocker, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: env[NodeEnv.hostAddress] ?? '127.0.0.1', log: cloudLog})
+        .then((host) => new CloudController({client: cmClient, host, address: env[NodeEnv.hostAddress] ?? '127.0.0.1', clock, log: cloudLog}).run(signal))
+      tasks.push(cloud.catch((err) => cloudLog(`stopped with error: ${err?.stack ?? err}`)))
+    }
     closers.push(async () => {
       await scheduler.stop()
       cmClient.close()

@@ -26,7 +26,7 @@ export const DEFAULTS = {
 
 const TOP_KEYS = ['apiVersion', 'kind', 'name', 'nodes', 'networking', 'image', 'nodeGracePeriodSeconds']
 const NODE_KEYS = ['role', 'labels']
-const NET_KEYS = ['podSubnet', 'serviceSubnet', 'apiServerAddress', 'apiServerPort']
+const NET_KEYS = ['podSubnet', 'serviceSubnet', 'apiServerAddress', 'apiServerPort', 'ingressHTTPPort', 'ingressHTTPSPort']
 
 function fail(source: string, message: string): never {
   throw new SkiffError(`invalid cluster config ${source}: ${message}`, {exitCode: 2, suggestions: ['See templates/cluster.yaml for a complete example.']})
@@ -79,6 +79,10 @@ export function decodeConfig(doc: unknown, source = '(inline)'): ClusterConfig {
   checkKeys(source, 'networking.', net, NET_KEYS)
   const port = net.apiServerPort ?? DEFAULTS.apiServerPort
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) fail(source, `networking.apiServerPort must be a port number (0 picks a free one), got ${JSON.stringify(port)}`)
+  for (const k of ['ingressHTTPPort', 'ingressHTTPSPort'] as const) {
+    const v = net[k]
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535)) fail(source, `networking.${k} must be a port number (0 picks a free one; leave it out for ${k === 'ingressHTTPPort' ? 80 : 443} when free), got ${JSON.stringify(v)}`)
+  }
   const address = net.apiServerAddress ?? DEFAULTS.apiServerAddress
   if (typeof address !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) fail(source, `networking.apiServerAddress must be an IPv4 address, got ${JSON.stringify(address)}`)
 
@@ -94,6 +98,8 @@ export function decodeConfig(doc: unknown, source = '(inline)'): ClusterConfig {
       serviceSubnet: checkCIDR(source, 'networking.serviceSubnet', net.serviceSubnet ?? DEFAULTS.serviceSubnet),
       apiServerAddress: address,
       apiServerPort: port as number,
+      ...(net.ingressHTTPPort !== undefined ? {ingressHTTPPort: net.ingressHTTPPort as number} : {}),
+      ...(net.ingressHTTPSPort !== undefined ? {ingressHTTPSPort: net.ingressHTTPSPort as number} : {}),
     },
     ...(doc.image ? {image: doc.image as string} : {}),
     nodeGracePeriodSeconds: grace as number,

@@ -18,6 +18,9 @@ export interface NetworkingConfig {
   apiServerAddress: string
   /** Host port of the apiserver; 0 picks a free one. */
   apiServerPort: number
+  /** Host ports of the Ingress controller; left out: 80 and 443 when free, else free ones; 0: a free one. */
+  ingressHTTPPort?: number
+  ingressHTTPSPort?: number
 }
 
 /** A fully defaulted cluster configuration. */

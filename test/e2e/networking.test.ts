@@ -192,4 +192,42 @@ describe('networking (end to end)', function () {
     const pods = (await webPods()).map((p) => p.metadata.name)
     for (const ip of nodes) assert.ok(pods.includes(await get('client', ip, nodePort)), `node ${ip}:${nodePort}`)
   })
+
+  /** One HTTP GET from the host to 127.0.0.1:port; resolves the body, or the connection error's code. */
+  const hostGet = (port: number) =>
+    fetch(`http://127.0.0.1:${port}/`, {signal: AbortSignal.timeout(3000)}).then(
+      (r) => r.text().then((t) => t.trim()),
+      (err) => String(err?.cause?.code ?? err?.name ?? err),
+    )
+  const freeHostPort = () =>
+    new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const {port} = srv.address() as net.AddressInfo
+        srv.close(() => resolve(port))
+      })
+    })
+  const lbPorts = async (svc: string) => ((await json(['get', 'svc', svc])).status?.loadBalancer?.ingress?.[0]?.ports ?? []).map((p: any) => p.port as number)
+
+  it('a LoadBalancer service answers from the host at the address in its status; a clash gets another port; after delete nothing listens', async () => {
+    const port = await freeHostPort()
+    const lb = (n: string) => ({apiVersion: 'v1', kind: 'Service', metadata: {name: n}, spec: {type: 'LoadBalancer', selector: {app: 'web'}, ports: [{name: 'http', port, targetPort: 'http'}]}})
+    assert.equal((await k.run(['apply', '-f', '-'], JSON.stringify(lb('web-lb')))).code, 0)
+    await waitFor('web-lb status.loadBalancer', async () => (await lbPorts('web-lb'))[0] === port, 30_000)
+    const svc = await json(['get', 'svc', 'web-lb'])
+    assert.equal(svc.status.loadBalancer.ingress[0].ip, '127.0.0.1')
+    const pods = (await webPods()).map((p) => p.metadata.name)
+    const seen = new Set<string>()
+    for (let i = 0; i < 30; i++) seen.add(await hostGet(port))
+    for (const s of seen) assert.ok(pods.includes(s), `answer ${s} is not a web pod (${pods})`)
+    assert.ok(seen.size >= 2, `30 requests reached ${[...seen]}`)
+    // The same port for a second service: taken, so it gets another one, and says so in its status.
+    assert.equal((await k.run(['apply', '-f', '-'], JSON.stringify(lb('web-lb2')))).code, 0)
+    await waitFor('web-lb2 status.loadBalancer', async () => (await lbPorts('web-lb2')).length === 1, 30_000)
+    const other = (await lbPorts('web-lb2'))[0]
+    assert.notEqual(other, port)
+    assert.ok(pods.includes(await hostGet(other)))
+    assert.ok(pods.includes(await hostGet(port)), 'the first service still answers after the second was added')
+    assert.equal((await k.run(['delete', 'svc', 'web-lb', 'web-lb2'])).code, 0)
+    await waitFor('nothing listening after delete', async () => (await hostGet(port)) === 'ECONNREFUSED' && (await hostGet(other)) === 'ECONNREFUSED', 15_000)
+  })
 })

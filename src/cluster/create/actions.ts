@@ -28,7 +28,31 @@ export async function preflight(ctx: CreateContext): Promise<void> {
   if (taken.length > 0) {
     throw new SkiffError(`container name(s) ${taken.join(', ')} already in use by containers skiff did not make`, {exitCode: 4, suggestions: ['Remove those containers or choose another cluster name.']})
   }
-  ctx.apiServerPort = ctx.config.networking.apiServerPort || (await freePort(ctx.config.networking.apiServerAddress))
+  const net = ctx.config.networking
+  ctx.apiServerPort = net.apiServerPort || (await freePort(net.apiServerAddress))
+  ctx.ingressPorts = {
+    http: await hostPort(net.apiServerAddress, net.ingressHTTPPort, NodePorts.ingressHTTP),
+    https: await hostPort(net.apiServerAddress, net.ingressHTTPSPort, NodePorts.ingressHTTPS),
+  }
+  ctx.hostDockerSocket = await ctx.provider.hostSocket()
+}
+
+/**
+ * The host port for a published listener: the configured one, a free one for 0, and when unset the usual port
+ * (80, 443) if nothing listens there now, else a free one (a second cluster, or a web server on the laptop).
+ */
+export async function hostPort(host: string, configured: number | undefined, usual: number): Promise<number> {
+  if (configured !== undefined) return configured || freePort(host)
+  return (await portIsFree(host, usual)) ? usual : freePort(host)
+}
+
+/** Whether a listener could bind host:port right now. */
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
+  })
 }
 
 /** Generates the cluster CA and every certificate (milliseconds with ECDSA). */
@@ -84,6 +108,11 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     [NodeEnv.nodeGracePeriod]: String(ctx.config.nodeGracePeriodSeconds),
     [NodeEnv.taintControlPlane]: String(plan.nodes.some((n) => n.role === 'worker')),
   }
+  if (node.role === 'control-plane') {
+    env[NodeEnv.hostAddress] = ctx.config.networking.apiServerAddress
+    if (ctx.ingressPorts) Object.assign(env, {[NodeEnv.ingressHTTPPort]: String(ctx.ingressPorts.http), [NodeEnv.ingressHTTPSPort]: String(ctx.ingressPorts.https)})
+    if (ctx.hostDockerSocket) env[NodeEnv.hostDocker] = `unix://${NodeFiles.hostDockerSocket}`
+  }
   if (Object.keys(node.labels).length > 0) env[NodeEnv.nodeLabels] = JSON.stringify(node.labels)
   const files: Record<string, string> = {
     [NodeFiles.caCert]: pki.ca.cert,
@@ -109,6 +138,7 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     files,
     apiServerHostPort: node.role === 'control-plane' ? ctx.apiServerPort : undefined,
     apiServerHostAddress: ctx.config.networking.apiServerAddress,
+    ...(node.role === 'control-plane' ? {ingressHostPorts: ctx.ingressPorts, hostDockerSocket: ctx.hostDockerSocket} : {}),
   }
 }
 

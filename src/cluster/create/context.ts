@@ -28,6 +28,10 @@ export interface CreateContext {
   plan?: ClusterPlan
   pki?: ClusterPKI
   apiServerPort?: number
+  /** Host ports of the Ingress controller's HTTP and HTTPS listeners. */
+  ingressPorts?: {http: number; https: number}
+  /** The host Docker engine's unix socket, mounted into the control plane for the cloud controller. */
+  hostDockerSocket?: string
   securityMode?: SecurityMode
   /** Set once anything was made, so a failure knows to clean up. */
   madeSomething?: boolean

@@ -18,6 +18,8 @@ export interface CreateResult {
   context: string
   kubeconfig: string
   apiServer: string
+  /** The Ingress controller's listeners on the host. */
+  ingress?: {http: string; https: string}
   image: string
   imageBuilt: boolean
   securityMode: string
@@ -139,6 +141,7 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
     context: clusterContext(ctx),
     kubeconfig: opts.kubeconfigPath,
     apiServer: `https://${config.networking.apiServerAddress}:${ctx.apiServerPort}`,
+    ...(ctx.ingressPorts ? {ingress: {http: `http://${config.networking.apiServerAddress}:${ctx.ingressPorts.http}`, https: `https://${config.networking.apiServerAddress}:${ctx.ingressPorts.https}`}} : {}),
     image: ctx.image!,
     imageBuilt: ctx.imageBuilt ?? false,
     securityMode: ctx.securityMode!,

@@ -4,7 +4,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {SkiffError} from '../../errors.js'
-import {Labels} from '../../api/contract.js'
+import {LOAD_BALANCER_ROLE, Labels} from '../../api/contract.js'
 import type {NodePlan} from '../plan.js'
 import type {ClusterInfo, ExecResult, ImageBuild, ImageInfo, NodeInfo, NodeRuntime, OnProgress, Provider, SecurityMode} from '../provider.js'
 import {skiffVersion} from '../version.js'
@@ -34,14 +34,28 @@ export class DockerProvider implements Provider {
     }
   }
 
+  async hostSocket(): Promise<string | undefined> {
+    // docker-modem keeps a function finding the default socket (~/.docker/run or /var/run) until a request resolves it.
+    const modem = this.docker.modem as {socketPath?: unknown}
+    const found: unknown = typeof modem.socketPath === 'function' ? await (modem.socketPath as () => Promise<unknown>)() : modem.socketPath
+    return typeof found === 'string' ? found : undefined
+  }
+
   async listClusters(): Promise<ClusterInfo[]> {
     const containers = await this.docker.listContainers({all: true, filters: {label: [Labels.cluster]}})
     const byName = new Map<string, ClusterInfo>()
     for (const c of containers) {
       const cluster = c.Labels[Labels.cluster]
       const info = byName.get(cluster) ?? {name: cluster, nodes: []}
+      byName.set(cluster, info)
+      const name = (c.Names[0] ?? '').replace(/^\//, '')
+      // The load-balancer container belongs to the cluster (deleted with it) but is not a node.
+      if (c.Labels[Labels.role] === LOAD_BALANCER_ROLE) {
+        info.loadBalancer = {name, state: c.State}
+        continue
+      }
       const node: NodeInfo = {
-        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        name,
         id: c.Id,
         role: c.Labels[Labels.role] as NodeRole,
         state: c.State,
@@ -50,7 +64,7 @@ export class DockerProvider implements Provider {
       }
       info.nodes.push(node)
       if (c.Labels[Labels.apiServerPort]) info.apiServerPort = Number(c.Labels[Labels.apiServerPort])
-      byName.set(cluster, info)
+      if (c.Labels[Labels.ingressHTTPPort]) info.ingressPorts = {http: Number(c.Labels[Labels.ingressHTTPPort]), https: Number(c.Labels[Labels.ingressHTTPSPort])}
     }
     for (const info of byName.values()) {
       info.nodes.sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name, 'en', {numeric: true}) : a.role === 'control-plane' ? -1 : 1))

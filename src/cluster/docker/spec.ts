@@ -1,6 +1,6 @@
 // Pure translation of a planned node into Docker create options (tested without Docker).
 import type Dockerode from 'dockerode'
-import {Labels, NodePorts} from '../../api/contract.js'
+import {Labels, NodeFiles, NodePorts} from '../../api/contract.js'
 import type {NodePlan} from '../plan.js'
 import type {NodeRuntime, SecurityMode} from '../provider.js'
 
@@ -27,6 +27,18 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
   const labels: Record<string, string> = {[Labels.cluster]: rt.cluster, [Labels.role]: plan.role, [Labels.version]: version}
   if (isCP && rt.apiServerHostPort) labels[Labels.apiServerPort] = String(rt.apiServerHostPort)
   const apiPort = `${NodePorts.apiServer}/tcp`
+  const host = rt.apiServerHostAddress ?? '127.0.0.1'
+  const bindings: Record<string, {HostIp: string; HostPort: string}[]> = {}
+  if (isCP && rt.apiServerHostPort) bindings[apiPort] = [{HostIp: host, HostPort: String(rt.apiServerHostPort)}]
+  // The Ingress controller listens on the control plane's 80 and 443, published on the host as the cluster chose.
+  if (isCP && rt.ingressHostPorts) {
+    bindings[`${NodePorts.ingressHTTP}/tcp`] = [{HostIp: host, HostPort: String(rt.ingressHostPorts.http)}]
+    bindings[`${NodePorts.ingressHTTPS}/tcp`] = [{HostIp: host, HostPort: String(rt.ingressHostPorts.https)}]
+    labels[Labels.ingressHTTPPort] = String(rt.ingressHostPorts.http)
+    labels[Labels.ingressHTTPSPort] = String(rt.ingressHostPorts.https)
+  }
+  const mounts: Dockerode.MountSettings[] = [{Type: 'volume', Source: runtimeVolumeName(plan.name), Target: '/var/lib/containerd'}]
+  if (isCP && rt.hostDockerSocket) mounts.push({Type: 'bind', Source: rt.hostDockerSocket, Target: NodeFiles.hostDockerSocket})
   return {
     name: plan.name,
     Hostname: plan.name,
@@ -34,14 +46,14 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
     Labels: labels,
     Env: Object.entries(rt.env).map(([k, v]) => `${k}=${v}`),
     Tty: false,
-    ExposedPorts: isCP ? {[apiPort]: {}} : undefined,
+    ExposedPorts: isCP ? Object.fromEntries(Object.keys(bindings).map((p) => [p, {}])) : undefined,
     HostConfig: {
       ...(mode === 'privileged' ? {Privileged: true} : FALLBACK_SECURITY),
       // /run and /tmp as tmpfs: dockerd and containerd keep sockets and state there, and
       // stale state from a previous boot of the container must not survive a restart.
       Tmpfs: {'/run': 'rw,exec', '/tmp': 'rw,exec'},
-      Mounts: [{Type: 'volume', Source: runtimeVolumeName(plan.name), Target: '/var/lib/containerd'}],
-      PortBindings: isCP && rt.apiServerHostPort ? {[apiPort]: [{HostIp: rt.apiServerHostAddress ?? '127.0.0.1', HostPort: String(rt.apiServerHostPort)}]} : undefined,
+      Mounts: mounts,
+      PortBindings: Object.keys(bindings).length > 0 ? bindings : undefined,
       RestartPolicy: {Name: 'unless-stopped'},
       Init: false,
       NetworkMode: rt.network,

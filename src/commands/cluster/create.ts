@@ -50,6 +50,7 @@ export default class ClusterCreate extends SkiffCommand {
     if (!this.jsonEnabled()) {
       const secs = ((result.milestones.done ?? 0) / 1000).toFixed(1)
       this.log(`Cluster "${result.name}" is up (${result.nodes.length} nodes, ${secs}s). API: ${result.apiServer}`)
+      if (result.ingress) this.log(`Ingress: ${result.ingress.http} and ${result.ingress.https}; LoadBalancer services get 127.0.0.1:<port>`)
       this.log(`kubectl context: ${result.context}${flags['switch-context'] ? ' (current)' : ''} — try: kubectl --context ${result.context} get nodes`)
     }
     return result

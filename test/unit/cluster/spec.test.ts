@@ -21,6 +21,22 @@ describe('nodeCreateOptions', () => {
     assert.equal(worker.Labels!['io.skiff.role'], 'worker')
   })
 
+  it('publishes the Ingress ports and mounts the host engine socket on the control plane only', () => {
+    const full = {...rt, ingressHostPorts: {http: 80, https: 8443}, hostDockerSocket: '/var/run/docker.sock'}
+    const cp = nodeCreateOptions(plan.nodes[0], full, 'privileged', '0.1.0')
+    assert.deepEqual(cp.HostConfig!.PortBindings, {
+      '6443/tcp': [{HostIp: '127.0.0.1', HostPort: '40123'}],
+      '80/tcp': [{HostIp: '127.0.0.1', HostPort: '80'}],
+      '443/tcp': [{HostIp: '127.0.0.1', HostPort: '8443'}],
+    })
+    assert.deepEqual(Object.keys(cp.ExposedPorts!).sort(), ['443/tcp', '6443/tcp', '80/tcp'])
+    assert.equal(cp.Labels!['io.skiff.ingress-https-port'], '8443')
+    assert.deepEqual(cp.HostConfig!.Mounts![1], {Type: 'bind', Source: '/var/run/docker.sock', Target: '/skiff-host/docker.sock'})
+    const worker = nodeCreateOptions(plan.nodes[1], full, 'privileged', '0.1.0')
+    assert.equal(worker.HostConfig!.Mounts!.length, 1)
+    assert.equal(worker.HostConfig!.PortBindings, undefined)
+  })
+
   it('uses the explicit capability set instead of --privileged when told to', () => {
     const w = nodeCreateOptions(plan.nodes[1], rt, 'capabilities', '0.1.0')
     assert.equal(w.HostConfig!.Privileged, undefined)

@@ -14,6 +14,10 @@ export class FakeProvider implements Provider {
     public files: Record<string, Record<string, string>> = {},
   ) {}
 
+  async hostSocket(): Promise<string | undefined> {
+    return undefined
+  }
+
   async ping(): Promise<void> {
     this.calls.push('ping')
     if (!this.reachable) throw Object.assign(new Error('cannot reach the Docker engine at fake'), {})

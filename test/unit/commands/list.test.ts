@@ -11,7 +11,7 @@ import {runSkiff} from './run.js'
 
 const node = (name: string, role: 'control-plane' | 'worker', state = 'running') => ({name, id: name, role, state, image: 'skiff/node:test'})
 const clusters: ClusterInfo[] = [
-  {name: 'demo', apiServerPort: 40123, nodes: [node('demo-control-plane', 'control-plane'), node('demo-worker', 'worker'), node('demo-worker2', 'worker', 'exited')]},
+  {name: 'demo', apiServerPort: 40123, ingressPorts: {http: 80, https: 443}, nodes: [node('demo-control-plane', 'control-plane'), node('demo-worker', 'worker'), node('demo-worker2', 'worker', 'exited')]},
   {name: 'idle', nodes: [node('idle-control-plane', 'control-plane', 'exited')]},
 ]
 
@@ -30,9 +30,9 @@ describe('skiff cluster list', () => {
     assert.equal(error, undefined)
     // Coloured or not depends on where the tests run; the text is the same.
     assert.deepEqual(stripVTControlCharacters(stdout).trimEnd().split('\n'), [
-      'NAME   NODES   CONTROL-PLANES   WORKERS   STATE      API SERVER',
-      'demo   2/3     1                2         Degraded   https://127.0.0.1:40123',
-      'idle   0/1     1                0         Stopped    -',
+      'NAME   NODES   CONTROL-PLANES   WORKERS   STATE      API SERVER                INGRESS',
+      'demo   2/3     1                2         Degraded   https://127.0.0.1:40123   127.0.0.1:80,443',
+      'idle   0/1     1                0         Stopped    -                         -',
     ])
     assert.deepEqual(fake.calls, ['ping', 'listClusters'])
   })
@@ -41,7 +41,7 @@ describe('skiff cluster list', () => {
     const json = await runSkiff<ClusterSummary[]>(['cluster', 'list', '-o', 'json'])
     const parsed = JSON.parse(json.stdout) as ClusterSummary[]
     assert.deepEqual(JSON.parse(JSON.stringify(json.result)), parsed)
-    assert.deepEqual(parsed[0], {name: 'demo', nodes: 3, controlPlanes: 1, workers: 2, running: 2, state: 'Degraded', apiServer: 'https://127.0.0.1:40123', context: 'skiff-demo'})
+    assert.deepEqual(parsed[0], {name: 'demo', nodes: 3, controlPlanes: 1, workers: 2, running: 2, state: 'Degraded', apiServer: 'https://127.0.0.1:40123', ingress: {http: 'http://127.0.0.1:80', https: 'https://127.0.0.1:443'}, context: 'skiff-demo'})
     assert.equal(parsed[1].apiServer, undefined)
     const y = await runSkiff(['cluster', 'list', '-o', 'yaml'])
     assert.deepEqual(yaml.load(y.stdout), parsed.map((c) => JSON.parse(JSON.stringify(c))))

@@ -1,0 +1,161 @@
+// The host side of LoadBalancer services: one small proxy container per cluster on the host's Docker, its ports published on the host address.
+import type Dockerode from 'dockerode'
+import {LOAD_BALANCER_ROLE, Labels, loadBalancerName} from '../api/contract.js'
+import {portsKey, type Listener} from './lb-config.js'
+
+/** Where the load-balancer process reads its listeners (rewritten in place when only backends change). */
+export const LB_CONFIG_FILE = '/run/skiff-lb/listeners.json'
+
+/** What the host load balancer needs to know about its cluster. */
+export interface HostLoadBalancerOptions {
+  docker: Dockerode
+  cluster: string
+  /** The cluster's Docker network, which the container joins to reach the nodes. */
+  network: string
+  /** The image to run (the node image: it holds Node.js and the load-balancer program). */
+  image: string
+  /** The host address ports are published on (127.0.0.1). */
+  hostAddress: string
+  log?: (msg: string) => void
+}
+
+/** Node port → host port, as the engine published them. */
+export type PortMap = Map<number, number>
+
+interface Inspected {
+  Id: string
+  State?: {Running?: boolean}
+  Config?: {Labels?: Record<string, string>}
+  NetworkSettings?: {Ports?: Record<string, {HostIp: string; HostPort: string}[] | null>}
+}
+
+/** The ports an engine published for a container, by container port (= node port). */
+function publishedPorts(c: Inspected): PortMap {
+  const out: PortMap = new Map()
+  for (const [key, binds] of Object.entries(c.NetworkSettings?.Ports ?? {})) {
+    const port = Number(key.split('/')[0])
+    const host = Number(binds?.[0]?.HostPort)
+    if (port && host) out.set(port, host)
+  }
+  return out
+}
+
+/** The host port an engine error says is taken ("Bind for 127.0.0.1:80 failed: port is already allocated", "address already in use"). */
+export function takenPort(message: string): number | undefined {
+  if (!/already allocated|address already in use|bind/i.test(message)) return undefined
+  const m = /(?:\d{1,3}\.){3}\d{1,3}:(\d+)/.exec(message) ?? /port (\d+)/.exec(message)
+  return m ? Number(m[1]) : undefined
+}
+
+/** Manages the cluster's load-balancer container. */
+export class HostLoadBalancer {
+  readonly name: string
+  private readonly log: (msg: string) => void
+
+  constructor(private readonly opts: HostLoadBalancerOptions) {
+    this.name = loadBalancerName(opts.cluster)
+    this.log = opts.log ?? (() => {})
+  }
+
+  private async inspect(): Promise<Inspected | undefined> {
+    try {
+      return (await this.opts.docker.getContainer(this.name).inspect()) as Inspected
+    } catch (err) {
+      if ((err as {statusCode?: number}).statusCode === 404) return undefined
+      throw err
+    }
+  }
+
+  /** The host ports the running container publishes (empty when there is none). */
+  async published(): Promise<PortMap> {
+    const c = await this.inspect()
+    return c?.State?.Running ? publishedPorts(c) : new Map()
+  }
+
+  /**
+   * Makes the container serve exactly these listeners and returns the host ports it got. Ports that change
+   * recreate the container (the engine cannot publish ports on a running one); backends alone are rewritten in place.
+   */
+  async apply(listeners: Listener[]): Promise<PortMap> {
+    const existing = await this.inspect()
+    if (listeners.length === 0) {
+      if (existing) await this.remove()
+      return new Map()
+    }
+    const wanted = portsKey(listeners)
+    if (existing?.State?.Running && existing.Config?.Labels?.[Labels.loadBalancerConfig] === wanted) {
+      await this.writeListeners(listeners)
+      return publishedPorts(existing)
+    }
+    if (existing) await this.remove()
+    const asked = listeners.map((l) => ({...l}))
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.create(asked, wanted)
+      } catch (err) {
+        const port = takenPort(String((err as Error).message))
+        const l = port !== undefined ? asked.find((x) => x.hostPort === port) : undefined
+        await this.remove()
+        if (!l || attempt > listeners.length) throw err
+        // Taken on the host by something else: a free port instead, as the service's status will say.
+        this.log(`host port ${port} is taken; ${l.service} gets a free port`)
+        l.hostPort = 0
+      }
+    }
+  }
+
+  private async create(listeners: Listener[], key: string): Promise<PortMap> {
+    const ports = Object.fromEntries(listeners.map((l) => [`${l.nodePort}/tcp`, [{HostIp: this.opts.hostAddress, HostPort: l.hostPort ? String(l.hostPort) : ''}]]))
+    const container = await this.opts.docker.createContainer({
+      name: this.name,
+      Image: this.opts.image,
+      Entrypoint: ['/usr/local/bin/node', '/opt/skiff/lib/skiff-node.cjs', 'load-balancer', LB_CONFIG_FILE],
+      Env: [`SKIFF_LB_LISTENERS=${JSON.stringify(listeners.map(toWire))}`],
+      Labels: {[Labels.cluster]: this.opts.cluster, [Labels.role]: LOAD_BALANCER_ROLE, [Labels.loadBalancerConfig]: key},
+      ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])),
+      HostConfig: {PortBindings: ports, RestartPolicy: {Name: 'unless-stopped'}, NetworkMode: this.opts.network, Tmpfs: {'/run': 'rw'}, Memory: 128 * 1024 * 1024},
+    })
+    await container.start()
+    const c = (await container.inspect()) as Inspected
+    return publishedPorts(c)
+  }
+
+  /** Rewrites the listeners file in the running container; the program there reloads it. */
+  private async writeListeners(listeners: Listener[]): Promise<void> {
+    const json = JSON.stringify(listeners.map(toWire))
+    const exec = await this.opts.docker.getContainer(this.name).exec({
+      Cmd: ['sh', '-c', 'mkdir -p "${1%/*}" && printf %s "$2" > "$1.tmp" && mv "$1.tmp" "$1"', 'sh', LB_CONFIG_FILE, json],
+      AttachStdout: true,
+      AttachStderr: true,
+    })
+    const stream = await exec.start({hijack: true, stdin: false})
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve)
+      stream.on('close', resolve)
+      stream.on('error', () => resolve())
+      stream.resume()
+    })
+    const {ExitCode} = await exec.inspect()
+    if (ExitCode !== 0) throw new Error(`writing the load balancer's listeners exited ${ExitCode}`)
+  }
+
+  /** Removes the container (nothing to do when there is none). */
+  async remove(): Promise<void> {
+    await this.opts.docker
+      .getContainer(this.name)
+      .remove({force: true})
+      .catch((err: {statusCode?: number}) => {
+        if (err.statusCode !== 404) throw err
+      })
+  }
+}
+
+/** What the load-balancer process gets per listener. */
+export interface WireListener {
+  port: number
+  backends: string[]
+}
+
+function toWire(l: Listener): WireListener {
+  return {port: l.nodePort, backends: l.backends}
+}
