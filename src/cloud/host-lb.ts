@@ -2,9 +2,7 @@
 import type Dockerode from 'dockerode'
 import {LOAD_BALANCER_ROLE, Labels, loadBalancerName} from '../api/contract.js'
 import {portsKey, type Listener} from './lb-config.js'
-
-/** Where the load-balancer process reads its listeners (rewritten in place when only backends change). */
-export const LB_CONFIG_FILE = '/run/skiff-lb/listeners.json'
+import {LB_MAIN, LB_UPDATE, lbRestoreInput} from './lb-rules.js'
 
 /** What the host load balancer needs to know about its cluster. */
 export interface HostLoadBalancerOptions {
@@ -12,7 +10,7 @@ export interface HostLoadBalancerOptions {
   cluster: string
   /** The cluster's Docker network, which the container joins to reach the nodes. */
   network: string
-  /** The image to run (the node image: it holds Node.js and the load-balancer program). */
+  /** The image to run (the node image: it holds iptables and tini). */
   image: string
   /** The host address ports are published on (127.0.0.1). */
   hostAddress: string
@@ -109,22 +107,30 @@ export class HostLoadBalancer {
     const container = await this.opts.docker.createContainer({
       name: this.name,
       Image: this.opts.image,
-      Entrypoint: ['/usr/local/bin/node', '/opt/skiff/lib/skiff-node.cjs', 'load-balancer', LB_CONFIG_FILE],
-      Env: [`SKIFF_LB_LISTENERS=${JSON.stringify(listeners.map(toWire))}`],
+      Entrypoint: ['/usr/bin/tini', '--', 'sh', '-c', LB_MAIN],
+      Env: [`SKIFF_LB_RULES=${lbRestoreInput(listeners)}`],
       Labels: {[Labels.cluster]: this.opts.cluster, [Labels.role]: LOAD_BALANCER_ROLE, [Labels.loadBalancerConfig]: key},
       ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])),
-      HostConfig: {PortBindings: ports, RestartPolicy: {Name: 'unless-stopped'}, NetworkMode: this.opts.network, Tmpfs: {'/run': 'rw'}, Memory: 128 * 1024 * 1024},
+      HostConfig: {
+        PortBindings: ports,
+        RestartPolicy: {Name: 'unless-stopped'},
+        NetworkMode: this.opts.network,
+        Tmpfs: {'/run': 'rw'},
+        // NAT in its own network namespace only: forwarding there and the right to write its rules, nothing more.
+        CapAdd: ['NET_ADMIN'],
+        Sysctls: {'net.ipv4.ip_forward': '1'},
+        Memory: 64 * 1024 * 1024,
+      },
     })
     await container.start()
     const c = (await container.inspect()) as Inspected
     return publishedPorts(c)
   }
 
-  /** Rewrites the listeners file in the running container; the program there reloads it. */
+  /** Applies new backends in the running container, in one batch (established connections keep theirs). */
   private async writeListeners(listeners: Listener[]): Promise<void> {
-    const json = JSON.stringify(listeners.map(toWire))
     const exec = await this.opts.docker.getContainer(this.name).exec({
-      Cmd: ['sh', '-c', 'mkdir -p "${1%/*}" && printf %s "$2" > "$1.tmp" && mv "$1.tmp" "$1"', 'sh', LB_CONFIG_FILE, json],
+      Cmd: ['sh', '-c', LB_UPDATE, 'sh', lbRestoreInput(listeners)],
       AttachStdout: true,
       AttachStderr: true,
     })
@@ -136,7 +142,7 @@ export class HostLoadBalancer {
       stream.resume()
     })
     const {ExitCode} = await exec.inspect()
-    if (ExitCode !== 0) throw new Error(`writing the load balancer's listeners exited ${ExitCode}`)
+    if (ExitCode !== 0) throw new Error(`applying the load balancer's rules exited ${ExitCode}`)
   }
 
   /** Removes the container (nothing to do when there is none). */
@@ -148,14 +154,4 @@ export class HostLoadBalancer {
         if (err.statusCode !== 404) throw err
       })
   }
-}
-
-/** What the load-balancer process gets per listener. */
-export interface WireListener {
-  port: number
-  backends: string[]
-}
-
-function toWire(l: Listener): WireListener {
-  return {port: l.nodePort, backends: l.backends}
 }

@@ -1,9 +1,8 @@
-// The cloud controller's pure parts: listeners from services and nodes, host-port choice, status, engine errors; and the load-balancer proxy over real local sockets.
+// The cloud controller's pure parts: listeners from services and nodes, host-port choice, status, engine errors, and the load balancer's NAT rules.
 import assert from 'node:assert/strict'
-import * as net from 'node:net'
 import type {KubeObject} from '../../../src/api/types.js'
 import type {Service} from '../../../src/api/resources/core/service.js'
-import {desiredListeners, loadBalancerStatus, portsKey, takenPort, LbProxy} from '../../../src/cloud/index.js'
+import {desiredListeners, lbRestoreInput, loadBalancerStatus, portsKey, takenPort} from '../../../src/cloud/index.js'
 
 const node = (name: string, ip: string, ready = true): KubeObject => ({
   apiVersion: 'v1', kind: 'Node', metadata: {name},
@@ -55,48 +54,19 @@ describe('cloud: load balancer listeners', () => {
   })
 })
 
-describe('cloud: load-balancer proxy', () => {
-  const servers: net.Server[] = []
-  const backend = (reply: string) =>
-    new Promise<string>((resolve) => {
-      const srv = net.createServer((s) => s.end(reply)).listen(0, '127.0.0.1', () => resolve(`127.0.0.1:${(srv.address() as net.AddressInfo).port}`))
-      servers.push(srv)
-    })
-  const closedPort = () =>
-    new Promise<string>((resolve) => {
-      const srv = net.createServer().listen(0, '127.0.0.1', () => {
-        const a = `127.0.0.1:${(srv.address() as net.AddressInfo).port}`
-        srv.close(() => resolve(a))
-      })
-    })
-  const fetchFrom = (port: number) =>
-    new Promise<string>((resolve, reject) => {
-      const c = net.connect({port, host: '127.0.0.1'})
-      let out = ''
-      c.on('data', (d) => (out += d))
-      c.on('close', () => resolve(out))
-      c.on('error', reject)
-    })
-  after(() => servers.forEach((s) => s.close()))
-
-  it('spreads connections over the backends, skips one that refuses, and takes new backends without restarting', async () => {
-    const [a, b, dead] = [await backend('a'), await backend('b'), await closedPort()]
-    const proxy = new LbProxy({listeners: [{port: 0, backends: [a, dead, b]}], host: '127.0.0.1'})
-    await proxy.start()
-    const port = proxy.address(0)!.port
-    const seen = new Set<string>()
-    for (let i = 0; i < 40; i++) seen.add(await fetchFrom(port))
-    assert.deepEqual([...seen].sort(), ['a', 'b'])
-    const c = await backend('c')
-    proxy.setListeners([{port: 0, backends: [c]}])
-    assert.equal(await fetchFrom(port), 'c')
-    await proxy.close()
-  })
-
-  it('closes the client connection when no backend answers', async () => {
-    const proxy = new LbProxy({listeners: [{port: 0, backends: [await closedPort()]}], host: '127.0.0.1'})
-    await proxy.start()
-    assert.equal(await fetchFrom(proxy.address(0)!.port), '')
-    await proxy.close()
+describe('cloud: load-balancer rules', () => {
+  it('DNATs each listener port to its backends with falling probabilities, masquerades, and leaves ports without backends unruled', () => {
+    const text = lbRestoreInput([{nodePort: 30002, backends: []}, {nodePort: 30001, backends: ['172.30.0.2:30001', '172.30.0.3:30001', '172.30.0.4:30001']}])
+    assert.deepEqual(text.split('\n'), [
+      '*nat',
+      ':SKIFF-LB - [0:0]',
+      ':SKIFF-LB-POSTROUTING - [0:0]',
+      '-A SKIFF-LB -p tcp -m tcp --dport 30001 -m statistic --mode random --probability 0.3333333333 -j DNAT --to-destination 172.30.0.2:30001',
+      '-A SKIFF-LB -p tcp -m tcp --dport 30001 -m statistic --mode random --probability 0.5000000000 -j DNAT --to-destination 172.30.0.3:30001',
+      '-A SKIFF-LB -p tcp -m tcp --dport 30001 -j DNAT --to-destination 172.30.0.4:30001',
+      '-A SKIFF-LB-POSTROUTING -m conntrack --ctstate DNAT -j MASQUERADE',
+      'COMMIT',
+      '',
+    ])
   })
 })
