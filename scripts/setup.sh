@@ -32,8 +32,17 @@ kubectl --context "$ctx" apply -f templates/sample-app.yaml
 kubectl --context "$ctx" rollout status deploy/hello --timeout=120s
 kubectl --context "$ctx" get nodes,pods -o wide
 
-step "Asking the sample app for its page (from inside the cluster)"
+step "Asking the sample app for its page through its Service, from a pod and from the host"
 pod=$(kubectl --context "$ctx" get pods -l app=hello -o jsonpath='{.items[0].metadata.name}')
-kubectl --context "$ctx" exec "$pod" -- sh -c 'printf "GET / HTTP/1.0\r\n\r\n" | nc 127.0.0.1 8080 | tail -1'
+kubectl --context "$ctx" exec "$pod" -- wget -qO- http://hello.default.svc.cluster.local:8080/
+port=""
+for _ in $(seq 100); do
+  port=$(kubectl --context "$ctx" get svc hello -o jsonpath='{.status.loadBalancer.ingress[0].ports[0].port}')
+  # Node.js's fetch rather than curl, which a fresh Debian may not have.
+  [ -n "$port" ] && node -e 'fetch(process.argv[1]).then(async (r) => { if (!r.ok) process.exit(1); process.stdout.write(await r.text()) }, () => process.exit(1))' "http://127.0.0.1:${port}/" && break
+  sleep 0.2
+done
+[ -n "$port" ] || { echo "the LoadBalancer service got no address" >&2; exit 1; }
 echo
-echo "Done. Try: kubectl --context $ctx get pods -o wide; delete with: ./bin/run.js cluster delete ${SKIFF_CLUSTER:-skiff}"
+echo "Done. The sample app answers on http://127.0.0.1:${port}/ (kubectl --context $ctx get svc hello)."
+echo "Delete the cluster with: ./bin/run.js cluster delete ${SKIFF_CLUSTER:-skiff}"
