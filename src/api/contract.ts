@@ -108,3 +108,7 @@ export const LOAD_BALANCER_ROLE = 'load-balancer'
 export function loadBalancerName(cluster: string): string {
   return `${cluster}-lb`
 }
+
+/** The built-in Ingress controller's IngressClass (the cluster default) and its controller name. */
+export const INGRESS_CLASS = 'skiff'
+export const INGRESS_CONTROLLER = 'skiff.dev/ingress-controller'

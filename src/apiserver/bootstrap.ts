@@ -1,9 +1,10 @@
-// Objects every cluster starts with: the four system namespaces, the `kubernetes` Service, and its endpoints pointing at this apiserver.
+// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass, and the kubernetes endpoints pointing at this apiserver.
 import type {KubeObject} from '../api/types.js'
 import {StoreError} from '../store/index.js'
 import {addressIn} from '../api/net/cidr.js'
 import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
+import {INGRESS_CLASS, INGRESS_CONTROLLER} from '../api/contract.js'
 
 /** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
 export async function bootstrap(ctx: ServerContext, advertise?: {address: string; port: number}): Promise<void> {
@@ -28,6 +29,15 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
     spec: {type: 'ClusterIP', clusterIP: dnsIP, clusterIPs: [dnsIP], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', sessionAffinity: 'None', internalTrafficPolicy: 'Local',
       ports: [{name: 'dns', port: 53, protocol: 'UDP', targetPort: 53}, {name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53}]},
   }])
+  // The built-in Ingress controller's class, the default for Ingresses that name none.
+  const classDef = ctx.registry.lookup('networking.k8s.io', 'v1', 'ingressclasses')
+  if (classDef) {
+    wanted.push([classDef, {
+      apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+      metadata: {name: INGRESS_CLASS, annotations: {'ingressclass.kubernetes.io/is-default-class': 'true'}, labels: {'app.kubernetes.io/component': 'controller'}},
+      spec: {controller: INGRESS_CONTROLLER},
+    }])
+  }
   // Namespaces first: the Service lives in one.
   for (const [def, obj] of wanted) {
     const key = keyOf(def, obj.metadata.namespace, obj.metadata.name!)

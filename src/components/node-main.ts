@@ -19,6 +19,7 @@ import {ControllerManager} from '../controllers/manager.js'
 import {ServiceProxy} from '../proxy/proxy.js'
 import {DnsServer} from '../dns/server.js'
 import {CloudController, dockerLoadBalancer} from '../cloud/index.js'
+import {IngressController} from '../ingress/index.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 
 import {startScheduler} from '../scheduler/index.js'
@@ -52,6 +53,8 @@ export interface RunNodeOptions {
   dns?: boolean
   /** Whether to run the cloud controller (LoadBalancer services on the host); by default in a real control plane given the host engine. */
   cloud?: boolean
+  /** Whether to run the Ingress controller (ports 80 and 443 of the control plane); by default in a real control plane. */
+  ingress?: boolean
   /** Port of the agent's logs/exec server; null starts none (tests without a container runtime). */
   agentServerPort?: number | null
 }
@@ -182,6 +185,18 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       const cloud = dockerLoadBalancer({socketUrl: hostDocker, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: env[NodeEnv.hostAddress] ?? '127.0.0.1', log: cloudLog})
         .then((host) => new CloudController({client: cmClient, host, address: env[NodeEnv.hostAddress] ?? '127.0.0.1', clock, log: cloudLog}).run(signal))
       tasks.push(cloud.catch((err) => cloudLog(`stopped with error: ${err?.stack ?? err}`)))
+    }
+    if (opts.ingress ?? !opts.runtime) {
+      const ingressLog = log('ingress')
+      const hostPort = (k: string, d: number) => Number(env[k]) || d
+      const ingress = new IngressController({
+        client: cmClient, clock, log: ingressLog, address: env[NodeEnv.hostAddress] ?? '127.0.0.1',
+        hostPorts: {http: hostPort(NodeEnv.ingressHTTPPort, NodePorts.ingressHTTP), https: hostPort(NodeEnv.ingressHTTPSPort, NodePorts.ingressHTTPS)},
+        httpPort: NodePorts.ingressHTTP, httpsPort: NodePorts.ingressHTTPS,
+        // Names no Ingress TLS section covers get the control plane's own certificate, as a fallback.
+        defaultCert: {cert: pem('apiserver.crt'), key: pem('apiserver.key')},
+      })
+      tasks.push(ingress.run(signal).catch((err) => ingressLog(`stopped with error: ${err?.stack ?? err}`)))
     }
     closers.push(async () => {
       await scheduler.stop()

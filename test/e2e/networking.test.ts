@@ -1,6 +1,7 @@
 // End to end: the pod network, Services through the node proxies, cluster DNS and NodePorts on a real 1+2 node cluster, driven by the real kubectl; every request to a cluster address is sent from inside a pod.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
+import * as http from 'node:http'
 import * as net from 'node:net'
 import * as tls from 'node:tls'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -229,5 +230,69 @@ describe('networking (end to end)', function () {
     assert.ok(pods.includes(await hostGet(port)), 'the first service still answers after the second was added')
     assert.equal((await k.run(['delete', 'svc', 'web-lb', 'web-lb2'])).code, 0)
     await waitFor('nothing listening after delete', async () => (await hostGet(port)) === 'ECONNREFUSED' && (await hostGet(other)) === 'ECONNREFUSED', 15_000)
+  })
+
+  it('Ingress: two hosts routed to two services from the host on the ingress port, an unknown path gets 404, the status names the address', async () => {
+    const clusters = JSON.parse((await skiff(['cluster', 'list', '-o', 'json'])).stdout) as {name: string; ingress?: {http: string}}[]
+    const ingressURL = clusters.find((c) => c.name === name)?.ingress?.http
+    assert.ok(ingressURL, 'cluster list shows the ingress address')
+    const other = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: other}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: other}}
+  template:
+    metadata: {labels: {app: other}}
+    spec:
+      containers:
+      - name: web
+        image: ${IMAGE}
+        imagePullPolicy: IfNotPresent
+        command: ["sh", "-c", "mkdir -p /www/api; echo other > /www/index.html; echo other-api > /www/api/index.html; exec httpd -f -p 8080 -h /www"]
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: other}
+spec: {selector: {app: other}, ports: [{port: 8000, targetPort: http}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: two-hosts}
+spec:
+  rules:
+  - host: web.example.test
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}]
+  - host: other.example.test
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: other, port: {number: 8000}}}}
+      - {path: /, pathType: Exact, backend: {service: {name: other, port: {number: 8000}}}}
+`
+    assert.equal((await k.run(['apply', '-f', '-'], other)).code, 0)
+    assert.equal((await k.run(['rollout', 'status', 'deploy/other', '--timeout=120s'])).code, 0)
+    const url = new URL(ingressURL)
+    // node:http, not fetch: fetch does not send a Host header it is given.
+    const get = (host: string, path = '/') =>
+      new Promise<string>((resolve) => {
+        const req = http.get({host: url.hostname, port: url.port, path, headers: {host}, timeout: 3000}, (res) => {
+          let body = ''
+          res.on('data', (d) => (body += d))
+          res.on('end', () => resolve(`${res.statusCode} ${body.trim().split('\n')[0]}`))
+        })
+        req.on('error', (err: NodeJS.ErrnoException) => resolve(String(err.code ?? err)))
+        req.on('timeout', () => req.destroy())
+      })
+    const pods = (await webPods()).map((p) => p.metadata.name)
+    await waitFor('the ingress routes web.example.test', async () => pods.includes((await get('web.example.test')).replace(/^200 /, '')), 30_000)
+    assert.equal(await get('other.example.test'), '200 other')
+    assert.equal(await get('other.example.test', '/api/'), '200 other-api')
+    assert.match(await get('other.example.test', '/nothing-here'), /^404 /)
+    assert.match(await get('unknown.example.test'), /^404 /)
+    await waitFor('the Ingress status', async () => (await json(['get', 'ingress', 'two-hosts'])).status?.loadBalancer?.ingress?.[0]?.ip === '127.0.0.1', 15_000)
+    const classes = await json(['get', 'ingressclass'])
+    assert.ok(classes.items.some((c: any) => c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true'), 'a default IngressClass exists')
   })
 })

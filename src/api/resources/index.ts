@@ -19,6 +19,8 @@ import {serviceAccount} from './core/serviceaccount.js'
 import type {ResourceDef} from './def.js'
 import {endpointSlice} from './discovery/endpointslice.js'
 import {eventV1} from './events/event.js'
+import {ingress} from './networking/ingress.js'
+import {ingressClass} from './networking/ingressclass.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -44,4 +46,6 @@ export const builtinResources: ResourceDef[] = [
   cronJob,
   endpointSlice,
   eventV1,
+  ingress,
+  ingressClass,
 ]
