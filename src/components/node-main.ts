@@ -17,6 +17,7 @@ import {poll} from '../api/poll.js'
 import {clusterRanges, NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
 import {ServiceProxy} from '../proxy/proxy.js'
+import {PolicyEnforcer} from '../proxy/netpol/index.js'
 import {DnsServer} from '../dns/server.js'
 import {CloudController, dockerLoadBalancer} from '../cloud/index.js'
 import {IngressController} from '../ingress/index.js'
@@ -130,6 +131,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   if (opts.proxy ?? !opts.runtime) {
     const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
+    const policies = new PolicyEnforcer({client: agentClient, nodeName: agentConfig.nodeName, clock, log: log('netpol')})
+    tasks.push(policies.run(signal).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
   }
   // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
   if (opts.dns ?? !opts.runtime) {

@@ -60,12 +60,13 @@ export function run(cmd: string, args: string[]): Promise<string> {
   })
 }
 
-/** The proxy's chains already in the kernel (after a restart), with unknown content so they are rewritten or deleted. */
-export async function existingChains(exec: (cmd: string, args: string[]) => Promise<string> = run): Promise<AppliedState> {
+/** Chains already in the kernel (after a restart) whose names start with `prefix`, with unknown content so they are rewritten or deleted. */
+export async function existingChains(exec: (cmd: string, args: string[]) => Promise<string> = run, prefix = 'KUBE-'): Promise<AppliedState> {
   const state = emptyState()
+  const re = new RegExp(`^:(${prefix}[A-Z0-9-]+) `, 'gm')
   for (const table of ['nat', 'filter'] as const) {
     const out = await exec('iptables-save', ['-t', table]).catch(() => '')
-    for (const m of out.matchAll(/^:(KUBE-[A-Z0-9-]+) /gm)) state[table].set(m[1], undefined)
+    for (const m of out.matchAll(re)) state[table].set(m[1], undefined)
   }
   return state
 }
@@ -82,8 +83,8 @@ export const JUMPS: Array<{table: string; chain: string; rule: string[]}> = [
 ]
 
 /** Inserts each jump unless it is there already (idempotent across restarts). */
-export async function ensureJumps(exec: (cmd: string, args: string[]) => Promise<string> = run): Promise<void> {
-  for (const j of JUMPS) {
+export async function ensureJumps(exec: (cmd: string, args: string[]) => Promise<string> = run, jumps = JUMPS): Promise<void> {
+  for (const j of jumps) {
     const present = await exec('iptables', ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(() => true, () => false)
     if (!present) await exec('iptables', ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule])
   }

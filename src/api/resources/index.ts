@@ -21,6 +21,7 @@ import {endpointSlice} from './discovery/endpointslice.js'
 import {eventV1} from './events/event.js'
 import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
+import {networkPolicy} from './networking/networkpolicy.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -48,4 +49,5 @@ export const builtinResources: ResourceDef[] = [
   eventV1,
   ingress,
   ingressClass,
+  networkPolicy,
 ]
