@@ -2,12 +2,14 @@
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import * as http from 'node:http'
+import * as https from 'node:https'
 import * as net from 'node:net'
 import * as tls from 'node:tls'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {deleteClusterHard, kubectlFor, run, skiff, startPortForward} from '../helpers/cli.js'
+import {createTestCa} from '../helpers/pki.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `net${process.pid % 100000}`
@@ -233,7 +235,7 @@ describe('networking (end to end)', function () {
   })
 
   it('Ingress: two hosts routed to two services from the host on the ingress port, an unknown path gets 404, the status names the address', async () => {
-    const clusters = JSON.parse((await skiff(['cluster', 'list', '-o', 'json'])).stdout) as {name: string; ingress?: {http: string}}[]
+    const clusters = JSON.parse((await skiff(['cluster', 'list', '-o', 'json'])).stdout) as {name: string; ingress?: {http: string; https: string}}[]
     const ingressURL = clusters.find((c) => c.name === name)?.ingress?.http
     assert.ok(ingressURL, 'cluster list shows the ingress address')
     const other = `apiVersion: apps/v1
@@ -292,6 +294,26 @@ spec:
     assert.match(await get('other.example.test', '/nothing-here'), /^404 /)
     assert.match(await get('unknown.example.test'), /^404 /)
     await waitFor('the Ingress status', async () => (await json(['get', 'ingress', 'two-hosts'])).status?.loadBalancer?.ingress?.[0]?.ip === '127.0.0.1', 15_000)
+    // TLS from a Secret, chosen by SNI: the certificate is the one in the Secret (verified against its CA).
+    const ca = await createTestCa()
+    const leaf = await ca.sign('CN=localhost', {server: true})
+    await writeFile(join(dir, 'tls.crt'), leaf.cert)
+    await writeFile(join(dir, 'tls.key'), leaf.key)
+    assert.equal((await k.run(['create', 'secret', 'tls', 'web-tls', '--cert', join(dir, 'tls.crt'), '--key', join(dir, 'tls.key')])).code, 0)
+    const tlsIngress = {apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: {name: 'tls'}, spec: {tls: [{hosts: ['localhost'], secretName: 'web-tls'}], rules: [{host: 'localhost', http: {paths: [{path: '/', pathType: 'Prefix', backend: {service: {name: 'web', port: {number: 80}}}}]}}]}}
+    assert.equal((await k.run(['apply', '-f', '-'], JSON.stringify(tlsIngress))).code, 0)
+    const httpsURL = new URL(clusters.find((c) => c.name === name)!.ingress!.https)
+    const secureGet = () =>
+      new Promise<string>((resolve) => {
+        const req = https.get({host: httpsURL.hostname, port: httpsURL.port, path: '/', servername: 'localhost', ca: ca.cert, headers: {host: 'localhost'}, timeout: 3000}, (res) => {
+          let body = ''
+          res.on('data', (d) => (body += d))
+          res.on('end', () => resolve(body.trim()))
+        })
+        req.on('error', (err: NodeJS.ErrnoException) => resolve(String(err.code ?? err)))
+        req.on('timeout', () => req.destroy())
+      })
+    await waitFor('HTTPS through the Ingress with the Secret\'s certificate', async () => pods.includes(await secureGet()), 20_000)
     const classes = await json(['get', 'ingressclass'])
     assert.ok(classes.items.some((c: any) => c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true'), 'a default IngressClass exists')
   })
