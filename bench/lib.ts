@@ -1,5 +1,6 @@
 // Shared helpers of the benchmarks: arguments, percentiles, the CLI and kubectl, and running a script inside a pod's network namespace.
 import {execFile} from 'node:child_process'
+import * as net from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -78,4 +79,14 @@ Promise.all(Array.from({length: ${conc}}, one)).then(() => {
   lat.sort((a, b) => a - b);
   console.log(JSON.stringify({rps: done / (${ms} / 1000), errors, p50: lat[Math.floor(lat.length / 2)] ?? 0, p99: lat[Math.floor(lat.length * 0.99)] ?? 0}));
 });`
+}
+
+/** A TCP port nothing on 127.0.0.1 listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const {port} = (srv.address() as net.AddressInfo)
+      srv.close(() => resolve(port))
+    })
+  })
 }

@@ -1,10 +1,9 @@
 // Benchmark (not a test): service networking figures beside their floors, on one real cluster: endpoint change → rule on every node, DNS latency in a pod, ClusterIP vs pod IP throughput, LoadBalancer vs `docker run -p`.
 // Usage: node --import tsx bench/network.ts [--changes 10] [--seconds 3] [--rounds 4]   (creates and deletes its own 1+2 node cluster)
 import {mkdtemp, rm} from 'node:fs/promises'
-import * as net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {arg, exec, httpLoadScript, inPodNetwork, kubectl, median, pct, podPid, round, skiff} from './lib.js'
+import {arg, exec, freePort, httpLoadScript, inPodNetwork, kubectl, median, pct, podPid, round, skiff} from './lib.js'
 
 const IMAGE = 'skiff/busybox:test'
 const changes = Number(arg('changes', '10'))
@@ -13,22 +12,16 @@ const rounds = Number(arg('rounds', '4'))
 const fmt = (xs: number[]) => `p50 ${round(pct(xs, 50))} ms  p99 ${round(pct(xs, 99))} ms  max ${round(Math.max(...xs))} ms  (n=${xs.length})`
 
 const serve = 'mkdir -p /www; echo ok > /www/index.html; exec httpd -f -p 8080 -h /www'
-const manifests = (worker: string, lbPort: number) => `apiVersion: v1
+const serverPod = (name: string, labels: string, worker: string) => `apiVersion: v1
 kind: Pod
-metadata: {name: bn-web, labels: {app: bn-web}}
+metadata: {name: ${name}, labels: {${labels}}}
 spec:
   nodeName: ${worker}
   terminationGracePeriodSeconds: 0
   containers: [{name: web, image: ${IMAGE}, imagePullPolicy: IfNotPresent, command: ["sh", "-c", "${serve}"], ports: [{containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: bn-flip, labels: {app: bn-flip, serving: "no"}}
-spec:
-  nodeName: ${worker}
-  terminationGracePeriodSeconds: 0
-  containers: [{name: web, image: ${IMAGE}, imagePullPolicy: IfNotPresent, command: ["sh", "-c", "${serve}"], ports: [{containerPort: 8080}]}]
----
+`
+const manifests = (worker: string, lbPort: number) => `${serverPod('bn-web', 'app: bn-web', worker)}---
+${serverPod('bn-flip', 'app: bn-flip, serving: "no"', worker)}---
 apiVersion: v1
 kind: Pod
 metadata: {name: bn-client}
@@ -52,15 +45,6 @@ kind: Service
 metadata: {name: bn-lb}
 spec: {type: LoadBalancer, selector: {app: bn-web}, ports: [{port: ${lbPort}, targetPort: 8080}]}
 `
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Starts a watcher in a node that prints the epoch ms at which `grep` over the nat rules first (dis)agrees. */
 function ruleWatcher(node: string, pattern: string, present: boolean): Promise<number> {

@@ -1,10 +1,9 @@
 // Benchmark (not a test): time from `skiff cluster create` to a Deployment behind a LoadBalancer Service answering from the host (minikube's time-to-k8s shape), median of N, split into create, image load, apply and first answer.
 // Usage: node --import tsx bench/time-to-app.ts [--runs 3] [--workers 2]
 import {mkdtemp, rm} from 'node:fs/promises'
-import * as net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {arg, exec, kubectl, median, repo, skiff} from './lib.js'
+import {arg, exec, freePort, kubectl, median, repo, skiff} from './lib.js'
 
 const IMAGE = 'skiff/busybox:test'
 const runs = Number(arg('runs', '3'))
@@ -31,15 +30,6 @@ kind: Service
 metadata: {name: app}
 spec: {type: LoadBalancer, selector: {app: app}, ports: [{port: ${port}, targetPort: 8080}]}
 `
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const {port} = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Polls http://127.0.0.1:port/ every 20 ms until it answers `hello`. */
 async function firstAnswer(port: number, deadline: number): Promise<void> {

@@ -2,7 +2,7 @@
 import type Dockerode from 'dockerode'
 import {LOAD_BALANCER_ROLE, Labels, loadBalancerName} from '../api/contract.js'
 import {portsKey, type Listener} from './lb-config.js'
-import {LB_MAIN, LB_UPDATE, lbRestoreInput} from './lb-rules.js'
+import {LB_MAIN, LB_READY_FILE, LB_UPDATE, lbRestoreInput} from './lb-rules.js'
 
 /** What the host load balancer needs to know about its cluster. */
 export interface HostLoadBalancerOptions {
@@ -123,17 +123,23 @@ export class HostLoadBalancer {
       },
     })
     await container.start()
+    await this.waitReady()
     const c = (await container.inspect()) as Inspected
     return publishedPorts(c)
   }
 
-  /** Applies new backends in the running container, in one batch (established connections keep theirs). */
-  private async writeListeners(listeners: Listener[]): Promise<void> {
-    const exec = await this.opts.docker.getContainer(this.name).exec({
-      Cmd: ['sh', '-c', LB_UPDATE, 'sh', lbRestoreInput(listeners)],
-      AttachStdout: true,
-      AttachStderr: true,
-    })
+  /** Waits until the container's main has applied its first rules (a few tens of ms after start). */
+  private async waitReady(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      if ((await this.run(['test', '-f', LB_READY_FILE])) === 0) return
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    throw new Error(`load balancer ${this.name} did not apply its rules within 5 s`)
+  }
+
+  /** Runs a command in the container; resolves its exit code. */
+  private async run(cmd: string[]): Promise<number> {
+    const exec = await this.opts.docker.getContainer(this.name).exec({Cmd: cmd, AttachStdout: true, AttachStderr: true})
     const stream = await exec.start({hijack: true, stdin: false})
     await new Promise<void>((resolve) => {
       stream.on('end', resolve)
@@ -141,8 +147,13 @@ export class HostLoadBalancer {
       stream.on('error', () => resolve())
       stream.resume()
     })
-    const {ExitCode} = await exec.inspect()
-    if (ExitCode !== 0) throw new Error(`applying the load balancer's rules exited ${ExitCode}`)
+    return (await exec.inspect()).ExitCode ?? -1
+  }
+
+  /** Applies new backends in the running container, in one batch (established connections keep theirs). */
+  private async writeListeners(listeners: Listener[]): Promise<void> {
+    const code = await this.run(['sh', '-c', LB_UPDATE, 'sh', lbRestoreInput(listeners)])
+    if (code !== 0) throw new Error(`applying the load balancer's rules exited ${code}`)
   }
 
   /** Removes the container (nothing to do when there is none). */

@@ -37,8 +37,12 @@ export const LB_MAIN = [
   `"iptables-$IPT" -w -t nat -C PREROUTING -j ${LB_CHAIN} 2>/dev/null || "iptables-$IPT" -w -t nat -I PREROUTING 1 -j ${LB_CHAIN}`,
   `"iptables-$IPT" -w -t nat -C POSTROUTING -j ${LB_POST_CHAIN} 2>/dev/null || "iptables-$IPT" -w -t nat -I POSTROUTING 1 -j ${LB_POST_CHAIN}`,
   'echo "load balancer: rules applied with iptables-$IPT"',
+  'touch /run/lb-ready',
   'exec sleep infinity',
 ].join('\n')
+
+/** Written by the container's main once its first rules are in, so status is not written before it forwards. */
+export const LB_READY_FILE = '/run/lb-ready'
 
 /** The script `docker exec` runs to apply a new batch, given as its first argument. */
 export const LB_UPDATE = 'printf "%s" "$1" | "iptables-$(cat /run/ipt)-restore" -w --noflush'
