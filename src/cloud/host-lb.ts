@@ -86,15 +86,22 @@ export class HostLoadBalancer {
       return publishedPorts(existing)
     }
     if (existing) await this.remove()
+    // Ports the removed container held: the engine may take a moment to release them, so they are waited for
+    // (briefly) rather than given away to the first error.
+    const own = new Set(existing ? publishedPorts(existing).values() : [])
     const asked = listeners.map((l) => ({...l}))
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, waits = 0; ; attempt++) {
       try {
         return await this.create(asked, wanted)
       } catch (err) {
         const port = takenPort(String((err as Error).message))
         const l = port !== undefined ? asked.find((x) => x.hostPort === port) : undefined
         await this.remove()
-        if (!l || attempt > listeners.length) throw err
+        if (!l || attempt > listeners.length + 20) throw err
+        if (own.has(port!) && waits++ < 20) {
+          await new Promise((r) => setTimeout(r, 100))
+          continue
+        }
         // Taken on the host by something else: a free port instead, as the service's status will say.
         this.log(`host port ${port} is taken; ${l.service} gets a free port`)
         l.hostPort = 0

@@ -196,12 +196,20 @@ describe('networking (end to end)', function () {
     for (const ip of nodes) assert.ok(pods.includes(await get('client', ip, nodePort)), `node ${ip}:${nodePort}`)
   })
 
-  /** One HTTP GET from the host to 127.0.0.1:port; resolves the body, or the connection error's code. */
+  /**
+   * One HTTP GET from the host to 127.0.0.1:port on a new connection (a kept-alive one would outlive the load
+   * balancer container, which a port change recreates); resolves the body, or the connection error's code.
+   */
   const hostGet = (port: number) =>
-    fetch(`http://127.0.0.1:${port}/`, {signal: AbortSignal.timeout(3000)}).then(
-      (r) => r.text().then((t) => t.trim()),
-      (err) => String(err?.cause?.code ?? err?.name ?? err),
-    )
+    new Promise<string>((resolve) => {
+      const req = http.get({host: '127.0.0.1', port, path: '/', agent: false, timeout: 3000}, (res) => {
+        let body = ''
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve(body.trim()))
+      })
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(String(err.code ?? err)))
+      req.on('timeout', () => req.destroy())
+    })
   const freeHostPort = () =>
     new Promise<number>((resolve) => {
       const srv = net.createServer().listen(0, '127.0.0.1', () => {
@@ -219,6 +227,8 @@ describe('networking (end to end)', function () {
     const svc = await json(['get', 'svc', 'web-lb'])
     assert.equal(svc.status.loadBalancer.ingress[0].ip, '127.0.0.1')
     const pods = (await webPods()).map((p) => p.metadata.name)
+    // The nodes' proxies program a new service's node port within a few hundred ms, maybe after the status appears.
+    await waitFor('the first answer through the load balancer', async () => pods.includes(await hostGet(port)), 5_000)
     const seen = new Set<string>()
     for (let i = 0; i < 30; i++) seen.add(await hostGet(port))
     for (const s of seen) assert.ok(pods.includes(s), `answer ${s} is not a web pod (${pods})`)
@@ -228,7 +238,7 @@ describe('networking (end to end)', function () {
     await waitFor('web-lb2 status.loadBalancer', async () => (await lbPorts('web-lb2')).length === 1, 30_000)
     const other = (await lbPorts('web-lb2'))[0]
     assert.notEqual(other, port)
-    assert.ok(pods.includes(await hostGet(other)))
+    await waitFor('the second service answering on its own port', async () => pods.includes(await hostGet(other)), 5_000)
     assert.ok(pods.includes(await hostGet(port)), 'the first service still answers after the second was added')
     assert.equal((await k.run(['delete', 'svc', 'web-lb', 'web-lb2'])).code, 0)
     await waitFor('nothing listening after delete', async () => (await hostGet(port)) === 'ECONNREFUSED' && (await hostGet(other)) === 'ECONNREFUSED', 15_000)
