@@ -136,17 +136,16 @@ export class IngressController {
     return {ingress: [{ip: this.opts.address, ...ports}]}
   }
 
+  /** Our Ingresses get the address; one that left us (other class now) loses it, if it is still ours that it holds. */
   private async writeStatus(): Promise<void> {
+    const ours = this.wantedStatus()
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
     for (const ing of this.ingresses.list()) {
-      const wanted = isOurIngress(ing) ? this.wantedStatus() : undefined
-      const current = ing.status?.loadBalancer
-      // Ingresses of other classes are theirs to fill in; ours get the address, and lose it when they leave us.
-      if (!wanted && !current?.ingress?.length) continue
-      if (!wanted && ing.spec?.ingressClassName) {
-        if (!JSON.stringify(current).includes(this.opts.address)) continue
-      }
-      const next = wanted ?? {}
-      if (JSON.stringify(current ?? {}) === JSON.stringify(next)) continue
+      if (ing.metadata.deletionTimestamp) continue
+      const current = ing.status?.loadBalancer ?? {}
+      // Another controller's address on an Ingress of its class is not ours to clear.
+      const next = isOurIngress(ing) ? ours : same(current, ours) ? {} : current
+      if (same(current, next)) continue
       const {namespace, name} = ing.metadata
       try {
         await this.opts.client.update({...INGRESSES, namespace, name, subresource: 'status'}, {...ing, apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', status: {...ing.status, loadBalancer: next}} as Ingress)

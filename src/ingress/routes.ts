@@ -68,7 +68,8 @@ function resolve(ns: string, b: IngressBackend | undefined, services: Map<string
 export function buildRoutes(ingresses: Ingress[], services: Service[], slices: KubeObject[]): RouteTable {
   const svcs = new Map(services.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]))
   const table: RouteTable = {hosts: new Map(), wildcards: new Map(), anyHost: [], tls: [], served: []}
-  const ours = ingresses.filter(isOurIngress).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''))
+  const key = (i: Ingress) => `${i.metadata.namespace ?? ''}/${i.metadata.name ?? ''}`
+  const ours = ingresses.filter(isOurIngress).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || key(a).localeCompare(key(b)))
   for (const ing of ours) {
     const ns = ing.metadata.namespace ?? 'default'
     table.served.push(`${ns}/${ing.metadata.name}`)
