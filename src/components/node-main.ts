@@ -131,7 +131,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   if (opts.proxy ?? !opts.runtime) {
     const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
-    const policies = new PolicyEnforcer({client: agentClient, nodeName: agentConfig.nodeName, clock, log: log('netpol')})
+    // NetworkPolicy enforcement beside it, in the same filter table; traffic from the node itself always passes.
+    const policies = new PolicyEnforcer({client: agentClient, nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
     tasks.push(policies.run(signal).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
   }
   // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.

@@ -4,6 +4,7 @@ import type {Service} from '../api/resources/core/service.js'
 import {type Clock, realClock} from '../api/clock.js'
 import type {ApiClient} from '../client/api-client.js'
 import {Informer} from '../client/informer.js'
+import {SyncLoop} from './sync-loop.js'
 import {type AppliedState, ensureJumps, existingChains, restoreInput, run, runWithInput, stateOf} from './restore.js'
 import {buildRules, type ProxyNode} from './rules.js'
 
@@ -25,15 +26,17 @@ export class ServiceProxy {
   private readonly services: Informer<Service>
   private readonly slices: Informer<KubeObject>
   private state: AppliedState | undefined
-  private pending = false
-  private running: Promise<void> | undefined
-  private lastSync = 0
+  private readonly loop: SyncLoop
   /** Applies done and the time of the last one (epoch ms), for health and benchmarks. */
   readonly stats = {syncs: 0, lastApplied: 0, lastChangedChains: 0}
 
   constructor(private readonly opts: ProxyOptions) {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
+    this.loop = new SyncLoop(this.clock, opts.minSyncMs ?? 100, () => this.sync(), (err) => {
+      this.log(`applying rules failed (will retry): ${(err as Error)?.message ?? err}`)
+      this.state = undefined
+    })
     const infOpts = {clock: this.clock, log: this.log}
     this.services = new Informer<Service>(opts.client, {version: 'v1', resource: 'services'}, infOpts)
     this.slices = new Informer(opts.client, {group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices'}, infOpts)
@@ -48,30 +51,15 @@ export class ServiceProxy {
     await Promise.all(informers)
   }
 
-  /** Asks for a sync: now when the last one is old enough, else once minSyncMs has passed; never two at a time. */
+  /** Asks for a sync (see SyncLoop), once the caches are filled. */
   private schedule(): void {
     if (!this.services.hasSynced() || !this.slices.hasSynced()) return
-    if (this.pending) return
-    this.pending = true
-    const wait = Math.max(0, this.lastSync + (this.opts.minSyncMs ?? 100) - this.clock.now())
-    const go = async () => {
-      await this.running
-      this.pending = false
-      this.running = this.sync().catch((err) => {
-        this.log(`applying rules failed (will retry): ${(err as Error)?.message ?? err}`)
-        this.state = undefined
-        this.clock.setTimer(1000, () => this.schedule())
-      })
-      await this.running
-    }
-    if (wait === 0) void go()
-    else this.clock.setTimer(wait, () => void go())
+    this.loop.schedule()
   }
 
   /** Rebuilds the rules and applies the difference to what is in the kernel. */
   async sync(): Promise<void> {
     const exec = this.opts.exec ?? run
-    this.lastSync = this.clock.now()
     const first = this.state === undefined
     // After a start or a failure the kernel's content is unknown: every chain of ours there is rewritten or removed.
     this.state ??= await existingChains(exec)

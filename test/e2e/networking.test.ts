@@ -8,7 +8,7 @@ import * as tls from 'node:tls'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {deleteClusterHard, kubectlFor, run, skiff, startPortForward} from '../helpers/cli.js'
+import {createSharedCluster, deleteClusterHard, kubectlFor, skiff, startPortForward} from '../helpers/cli.js'
 import {createTestCa} from '../helpers/pki.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -101,10 +101,7 @@ describe('networking (end to end)', function () {
     dir = await mkdtemp(join(tmpdir(), 'skiff-net-'))
     kubeconfig = join(dir, 'config')
     k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    assert.equal((await run('scripts/build-busybox-image.sh', [IMAGE])).code, 0)
-    const res = await skiff(['cluster', 'create', name, '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
-    assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
-    assert.equal((await skiff(['image', 'load', IMAGE, '--name', name])).code, 0)
+    await createSharedCluster(name, kubeconfig, IMAGE)
     assert.equal((await k.run(['apply', '-f', '-'], manifests)).code, 0)
     assert.equal((await k.run(['rollout', 'status', 'deploy/web', '--timeout=120s'])).code, 0)
     assert.equal((await k.run(['wait', '--for=condition=Ready', 'pod/client', '--timeout=120s'])).code, 0)
@@ -326,32 +323,5 @@ spec:
     await waitFor('HTTPS through the Ingress with the Secret\'s certificate', async () => pods.includes(await secureGet()), 20_000)
     const classes = await json(['get', 'ingressclass'])
     assert.ok(classes.items.some((c: any) => c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true'), 'a default IngressClass exists')
-  })
-
-  it('NetworkPolicy: a default-deny policy blocks a client pod, one allowing its label lets it through, others stay blocked; egress deny blocks too', async () => {
-    const pod = (n: string, labels: Record<string, string>, cmd: string[]) => ({apiVersion: 'v1', kind: 'Pod', metadata: {name: n, namespace: 'np', labels}, spec: {terminationGracePeriodSeconds: 0, containers: [{name: 'c', image: IMAGE, imagePullPolicy: 'IfNotPresent', command: cmd}]}})
-    const docs = [
-      {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'np'}},
-      pod('np-web', {app: 'np-web'}, ['sh', '-c', 'mkdir -p /www; echo np-web > /www/index.html; exec httpd -f -p 8080 -h /www']),
-      pod('np-allowed', {role: 'client'}, ['sleep', '3600']),
-      pod('np-other', {}, ['sleep', '3600']),
-    ]
-    const applied = await k.run(['apply', '-f', '-'], docs.map((d) => `---\n${JSON.stringify(d)}`).join('\n'))
-    assert.equal(applied.code, 0, applied.stderr)
-    assert.equal((await k.run(['-n', 'np', 'wait', '--for=condition=Ready', 'pod/np-web', 'pod/np-allowed', 'pod/np-other', '--timeout=120s'])).code, 0)
-    const ip = (await json(['-n', 'np', 'get', 'pod', 'np-web'])).status.podIP
-    const reach = async (from: string) => (await k.run(['-n', 'np', 'exec', from, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} 8080 | tail -1`])).stdout.trim() === 'np-web'
-    assert.ok((await reach('np-allowed')) && (await reach('np-other')), 'both clients reach the server before any policy')
-    const policy = (n: string, spec: object) => JSON.stringify({apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: {name: n, namespace: 'np'}, spec})
-    assert.equal((await k.run(['apply', '-f', '-'], policy('deny-all', {podSelector: {}, policyTypes: ['Ingress']}))).code, 0)
-    await waitFor('default deny to block the labelled client', async () => !(await reach('np-allowed')), 20_000)
-    assert.equal(await reach('np-other'), false)
-    assert.equal((await k.run(['apply', '-f', '-'], policy('allow-clients', {podSelector: {matchLabels: {app: 'np-web'}}, ingress: [{from: [{podSelector: {matchLabels: {role: 'client'}}}], ports: [{port: 8080}]}]}))).code, 0)
-    await waitFor('the allow policy to let the labelled client through', () => reach('np-allowed'), 20_000)
-    assert.equal(await reach('np-other'), false, 'a pod without the label stays blocked')
-    assert.equal((await k.run(['apply', '-f', '-'], policy('clients-no-egress', {podSelector: {matchLabels: {role: 'client'}}, policyTypes: ['Egress']}))).code, 0)
-    await waitFor('egress deny to block the labelled client', async () => !(await reach('np-allowed')), 20_000)
-    assert.equal((await k.run(['-n', 'np', 'get', 'netpol'])).stdout.split('\n')[0].replace(/\s+/g, ' ').trim(), 'NAME POD-SELECTOR AGE')
-    await k.run(['delete', 'namespace', 'np', '--wait=false'])
   })
 })

@@ -77,3 +77,13 @@ export function startPortForward(args: string[]): Promise<PortForward> {
     pf.on('close', (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)))
   })
 }
+
+/** Creates the cluster an e2e file shares (kubeconfig in its own file, current context untouched) with `image` loaded into its nodes. */
+export async function createSharedCluster(name: string, kubeconfig: string, image: string): Promise<void> {
+  const built = await run('scripts/build-busybox-image.sh', [image])
+  if (built.code !== 0) throw new Error(`building ${image} failed:\n${built.stderr}`)
+  const res = await skiff(['cluster', 'create', name, '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
+  if (res.code !== 0) throw new Error(`cluster create failed:\n${res.stdout}\n${res.stderr}`)
+  const loaded = await skiff(['image', 'load', image, '--name', name])
+  if (loaded.code !== 0) throw new Error(`image load failed:\n${loaded.stderr}`)
+}

@@ -1,105 +1,186 @@
-// NetworkPolicy as iptables filter chains for the pods of one node: each isolated pod gets a chain that marks allowed traffic and drops the rest.
+// NetworkPolicy as iptables filter chains for the pods of one node: each isolated pod gets a chain per direction that marks what some rule allows and drops or rejects the rest.
 import {createHash} from 'node:crypto'
 import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
-import type {NetworkPolicy, PolicyPeer, PolicyPort} from '../../api/resources/networking/networkpolicy.js'
+import type {NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule} from '../../api/resources/networking/networkpolicy.js'
+import {isIPv4CIDR, offsetIn} from '../../api/net/cidr.js'
 import {selectorMatches} from '../../api/selectors.js'
 import type {Chains} from '../rules.js'
 
+/** The prefix of every chain of the enforcer (the service proxy's are KUBE-). */
+export const NP_PREFIX = 'SKIFF-NP-'
 /** The chain FORWARD jumps to first. */
-export const NP_FORWARD = 'SKIFF-NP-FORWARD'
-/** Set on a packet some rule allows; each pod chain clears it first and drops the packet if no rule set it. */
+export const NP_FORWARD = `${NP_PREFIX}FORWARD`
+/** Set on a packet some rule allows; each pod chain clears it first and lets the packet on only when a rule set it. */
 export const NP_MARK = '0x10000'
 
-const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16).toUpperCase()
+const ALLOW = `-j MARK --set-xmark ${NP_MARK}/${NP_MARK}`
 
+type Direction = 'Ingress' | 'Egress'
+
+/** What the rules need of a pod that has an address on the pod network. */
 interface PodInfo {
-  ip: string
+  name: string
   ns: string
+  ip: string
   labels: Record<string, string>
   ports: {name?: string; containerPort: number; protocol?: string}[]
 }
 
-function podInfo(p: Pod): PodInfo | undefined {
-  const ip = p.status?.podIP
-  if (!ip || p.spec?.hostNetwork || ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) return undefined
-  return {ip, ns: p.metadata.namespace ?? 'default', labels: p.metadata.labels ?? {}, ports: (p.spec?.containers ?? []).flatMap((c) => (c.ports ?? []) as PodInfo['ports'])}
+/** What every rule of one node is built from. */
+interface Context {
+  pods: PodInfo[]
+  nsLabels: Map<string, Record<string, string>>
+  /** Chains beside the pod chains (ipBlocks with excepts), shared by content. */
+  chains: Chains
 }
 
-/** The pods a peer names, seen from a policy in namespace `ns`. */
-function peerPods(peer: PolicyPeer, ns: string, pods: PodInfo[], nsLabels: Map<string, Record<string, string>>): PodInfo[] {
-  return pods.filter((p) => {
-    const inNs = peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, nsLabels.get(p.ns) ?? {}) : p.ns === ns
-    return inNs && (peer.podSelector ? selectorMatches(peer.podSelector, p.labels) : true)
+const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 16).toUpperCase()
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+function podInfo(p: Pod): PodInfo | undefined {
+  const ip = p.status?.podIP
+  // Host-network pods have the node's address; finished pods have given theirs back.
+  if (!ip || !isIPv4CIDR(`${ip}/32`) || p.spec?.hostNetwork || ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')) return undefined
+  const ports = (p.spec?.containers ?? []).flatMap((c) => c.ports ?? [])
+  return {name: p.metadata.name ?? '', ns: p.metadata.namespace ?? 'default', ip, labels: p.metadata.labels ?? {}, ports}
+}
+
+/** Whether a selector peer (podSelector, namespaceSelector or both) names pod `p`, seen from a policy in `ns`. */
+function selects(peer: PolicyPeer, ns: string, p: PodInfo, ctx: Context): boolean {
+  const inNs = peer.namespaceSelector ? selectorMatches(peer.namespaceSelector, ctx.nsLabels.get(p.ns) ?? {}) : p.ns === ns
+  return inNs && (peer.podSelector ? selectorMatches(peer.podSelector, p.labels) : true)
+}
+
+/** The IPv4 part of an ipBlock (the cluster is IPv4 only; an IPv6 line would fail the whole iptables batch). */
+function ipv4Block(peer: PolicyPeer): {cidr: string; except: string[]} | undefined {
+  const b = peer.ipBlock
+  if (!b || !isIPv4CIDR(b.cidr)) return undefined
+  return {cidr: b.cidr, except: (b.except ?? []).filter(isIPv4CIDR)}
+}
+
+/** Whether a peer list admits pod `p` (an empty list admits everyone). */
+function admits(peers: PolicyPeer[], ns: string, p: PodInfo, ctx: Context): boolean {
+  if (peers.length === 0) return true
+  return peers.some((peer) => {
+    if (!peer.ipBlock) return selects(peer, ns, p, ctx)
+    const b = ipv4Block(peer)
+    return b !== undefined && offsetIn(b.cidr, p.ip) !== undefined && !b.except.some((e) => offsetIn(e, p.ip) !== undefined)
   })
 }
 
-/** iptables port matches of a rule's port for one pod owning the (named) port; [] when a name does not resolve. */
-function portMatches(port: PolicyPort, owner: PodInfo | undefined): string[] {
-  const proto = (port.protocol ?? 'TCP').toLowerCase()
-  if (port.port === undefined) return [`-p ${proto}`]
-  if (typeof port.port === 'number') return [`-p ${proto} -m ${proto} --dport ${port.port}${port.endPort ? `:${port.endPort}` : ''}`]
-  const named = owner?.ports.find((p) => p.name === port.port && (p.protocol ?? 'TCP').toLowerCase() === proto)
-  return named ? [`-p ${proto} -m ${proto} --dport ${named.containerPort}`] : []
+/** The protocol and port match of a numbered port (or range), `-p tcp` for a protocol alone. */
+function protoMatch(protocol: string | undefined, port?: number, endPort?: number): string {
+  const proto = (protocol ?? 'TCP').toLowerCase()
+  if (port === undefined) return `-p ${proto}`
+  return `-p ${proto} -m ${proto} --dport ${port}${endPort !== undefined && endPort > port ? `:${endPort}` : ''}`
+}
+
+/** The number a pod gives a named port for a protocol, if it has one. */
+function namedPort(owner: PodInfo, port: PolicyPort): number | undefined {
+  const proto = port.protocol ?? 'TCP'
+  return owner.ports.find((p) => p.name === port.port && (p.protocol ?? 'TCP') === proto)?.containerPort
+}
+
+/** A match on the peer side: '' for anyone, else an address or range, with excepts returning before the mark. */
+interface Peer {
+  addr: string
+  except: string[]
+}
+
+/** The peers of a rule as address matches: pods by IP, ipBlocks as ranges; [anyone] for an empty list. */
+function peerMatches(peers: PolicyPeer[], ns: string, ctx: Context): Peer[] {
+  if (peers.length === 0) return [{addr: '', except: []}]
+  const out = new Map<string, Peer>()
+  for (const peer of peers) {
+    if (peer.ipBlock) {
+      const b = ipv4Block(peer)
+      if (b) out.set(`${b.cidr}|${b.except.join(',')}`, {addr: b.cidr, except: b.except})
+      continue
+    }
+    for (const p of ctx.pods) if (selects(peer, ns, p, ctx)) out.set(p.ip, {addr: `${p.ip}/32`, except: []})
+  }
+  return [...out.values()]
+}
+
+/** One allow line for a peer and a port match; excepts go to a chain of their own that returns for them first. */
+function allowLine(flag: '-s' | '-d', peer: Peer, pm: string, ctx: Context): string {
+  const m = [peer.addr ? `${flag} ${peer.addr}` : '', pm].filter(Boolean).join(' ')
+  if (peer.except.length === 0) return `${m} ${ALLOW}`.trim()
+  const chain = `${NP_PREFIX}B-${hash(`${flag}|${m}|${peer.except.join(',')}`)}`
+  ctx.chains.set(chain, [...peer.except.map((e) => `${flag} ${e} -j RETURN`), `${m} ${ALLOW}`])
+  return `-j ${chain}`
 }
 
 /**
- * The rule lines allowing traffic for one policy rule. `dir` says which side the peers are on (`-s` for ingress,
- * `-d` for egress); `self` is the local pod (owner of named ports for ingress). ipBlock excepts need a chain of
- * their own that returns before marking.
+ * The allow lines of one rule of a policy in `ns` for the local pod `self`. Named ports are ports of the
+ * destination: for ingress the local pod's, for egress each peer pod's (so they expand to one line per pod).
  */
-function ruleLines(peers: PolicyPeer[] | undefined, ports: PolicyPort[] | undefined, dir: '-s' | '-d', ns: string, self: PodInfo, pods: PodInfo[], nsLabels: Map<string, Record<string, string>>, chains: Chains): string[] {
-  const mark = `-j MARK --set-xmark ${NP_MARK}/${NP_MARK}`
-  const portList = ports?.length ? ports : [{} as PolicyPort]
+function ruleLines(dir: Direction, rule: PolicyRule, ns: string, self: PodInfo, ctx: Context): string[] {
+  const flag = dir === 'Ingress' ? '-s' : '-d'
+  const peers = (dir === 'Ingress' ? rule.from : rule.to) ?? []
   const lines: string[] = []
-  // One source/destination: its address match and the pod that owns named ports (egress: the peer itself).
-  const targets: {match: string; owner?: PodInfo; except?: string[]}[] = []
-  if (!peers?.length) targets.push({match: '', owner: dir === '-s' ? self : undefined})
-  for (const peer of peers ?? []) {
-    if (peer.ipBlock) targets.push({match: `${dir} ${peer.ipBlock.cidr}`, owner: dir === '-s' ? self : undefined, except: peer.ipBlock.except})
-    else for (const p of peerPods(peer, ns, pods, nsLabels)) targets.push({match: `${dir} ${p.ip}/32`, owner: dir === '-s' ? self : p})
-  }
-  for (const t of targets) {
-    for (const port of portList) {
-      for (const pm of port.port === undefined && !port.protocol ? [''] : portMatches(port, t.owner)) {
-        const m = [t.match, pm].filter(Boolean).join(' ')
-        if (!t.except?.length) {
-          lines.push(`${m} ${mark}`.trim())
-          continue
-        }
-        const chain = `SKIFF-NP-B-${hash(`${m}|${t.except.join(',')}`)}`
-        chains.set(chain, [...t.except.map((e) => `${dir} ${e} -j RETURN`), `${m} ${mark}`.trim()])
-        lines.push(`-j ${chain}`)
+  const ports: (PolicyPort | undefined)[] = rule.ports?.length ? rule.ports : [undefined]
+  for (const port of ports) {
+    if (typeof port?.port === 'string') {
+      if (dir === 'Ingress') {
+        const n = namedPort(self, port)
+        if (n !== undefined) for (const peer of peerMatches(peers, ns, ctx)) lines.push(allowLine(flag, peer, protoMatch(port.protocol, n), ctx))
+        continue
       }
+      for (const p of ctx.pods) {
+        const n = namedPort(p, port)
+        if (n !== undefined && admits(peers, ns, p, ctx)) lines.push(allowLine(flag, {addr: `${p.ip}/32`, except: []}, protoMatch(port.protocol, n), ctx))
+      }
+      continue
     }
+    const pm = port ? protoMatch(port.protocol, port.port, port.endPort) : ''
+    for (const peer of peerMatches(peers, ns, ctx)) lines.push(allowLine(flag, peer, pm, ctx))
   }
   return lines
 }
 
-/** Every chain of the enforcer for the pods on `nodeName`, in a stable order so diffs stay small. */
-export function buildPolicyRules(policies: NetworkPolicy[], allPods: Pod[], namespaces: KubeObject[], nodeName: string): Chains {
-  const pods = allPods.map(podInfo).filter((p): p is PodInfo => Boolean(p))
-  const nsLabels = new Map(namespaces.map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]))
-  const chains: Chains = new Map()
+/** The chain of one isolated pod in one direction: clear the mark, let rules set it, pass what is marked, stop the rest. */
+function podChain(dir: Direction, self: PodInfo, policies: NetworkPolicy[], ctx: Context): string[] {
+  const lines = new Set<string>()
+  for (const np of policies) {
+    const rules = (dir === 'Ingress' ? np.spec?.ingress : np.spec?.egress) ?? []
+    for (const r of rules) for (const l of ruleLines(dir, r, self.ns, self, ctx)) lines.add(l)
+  }
+  // iptables takes comments of up to 256 characters; a pod name may be 253.
+  const comment = `-m comment --comment "${`${self.ns}/${self.name}`.slice(0, 200)} ${dir.toLowerCase()} not allowed by network policy"`
+  // Ingress drops, as most CNIs do: the sender cannot tell a policy from an absent host. Egress rejects, so a pod's
+  // own connect fails at once ("administratively prohibited" on the wire, EHOSTUNREACH in the pod) instead of
+  // hanging until its timeout.
+  const verdict = dir === 'Ingress' ? '-j DROP' : '-j REJECT --reject-with icmp-admin-prohibited'
+  return [`-j MARK --set-xmark 0x0/${NP_MARK}`, ...lines, `-m mark --mark ${NP_MARK}/${NP_MARK} -j RETURN`, `${comment} ${verdict}`]
+}
+
+/**
+ * Every filter chain of the enforcer for the pods on `nodeName`, in a stable order so diffs stay small. A pod is
+ * isolated in a direction when a policy of its namespace selects it and lists that direction in policyTypes; its
+ * traffic that way then passes only when a rule of one of those policies allows it. Replies always pass, and so
+ * does traffic from `hostAddresses` (the node itself: its address and the pod bridge's gateway), as Kubernetes
+ * promises for the pod's own node.
+ */
+export function buildPolicyRules(policies: NetworkPolicy[], allPods: Pod[], namespaces: KubeObject[], nodeName: string, hostAddresses: string[] = []): Chains {
+  const pods = allPods.map(podInfo).filter((p): p is PodInfo => p !== undefined).sort((a, b) => byString(a.ip, b.ip))
+  const ctx: Context = {pods, nsLabels: new Map(namespaces.map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}])), chains: new Map()}
+  const sorted = [...policies].sort((a, b) => byString(`${a.metadata.namespace}/${a.metadata.name}`, `${b.metadata.namespace}/${b.metadata.name}`))
   const forward = ['-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN']
-  const local = allPods.filter((p) => p.spec?.nodeName === nodeName).map((p) => [p, podInfo(p)] as const).filter((x): x is [Pod, PodInfo] => Boolean(x[1]))
-  local.sort((a, b) => a[1].ip.localeCompare(b[1].ip))
-  for (const [pod, self] of local) {
-    const selecting = policies.filter((np) => np.metadata.namespace === self.ns && selectorMatches(np.spec?.podSelector ?? {}, self.labels))
-    for (const [type, dir, jumpDir] of [['Ingress', '-s', '-d'], ['Egress', '-d', '-s']] as const) {
-      const mine = selecting.filter((np) => (np.spec?.policyTypes ?? ['Ingress']).includes(type))
+  for (const addr of [...new Set(hostAddresses)].filter((a) => isIPv4CIDR(`${a}/32`)).sort(byString)) forward.push(`-s ${addr}/32 -m comment --comment "from the node itself" -j RETURN`)
+  const podChains: Chains = new Map()
+  const localNames = new Set(allPods.filter((p) => p.spec?.nodeName === nodeName).map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`))
+  for (const self of pods.filter((p) => localNames.has(`${p.ns}/${p.name}`))) {
+    const selecting = sorted.filter((np) => (np.metadata.namespace ?? 'default') === self.ns && selectorMatches(np.spec?.podSelector ?? {}, self.labels))
+    for (const dir of ['Ingress', 'Egress'] as const) {
+      const mine = selecting.filter((np) => (np.spec?.policyTypes ?? ['Ingress']).includes(dir))
       if (mine.length === 0) continue
-      const chain = `SKIFF-NP-${type === 'Ingress' ? 'I' : 'E'}-${hash(`${self.ns}/${pod.metadata.name}`)}`
-      const lines = [`-j MARK --set-xmark 0x0/${NP_MARK}`]
-      for (const np of mine) {
-        const rules = type === 'Ingress' ? (np.spec?.ingress ?? []).map((r) => [r.from, r.ports] as const) : (np.spec?.egress ?? []).map((r) => [r.to, r.ports] as const)
-        for (const [peers, ports] of rules) lines.push(...ruleLines(peers, ports, dir, self.ns, self, pods, nsLabels, chains))
-      }
-      lines.push(`-m mark --mark ${NP_MARK}/${NP_MARK} -j RETURN`, `-m comment --comment "${self.ns}/${pod.metadata.name} ${type.toLowerCase()} not allowed by network policy" -j DROP`)
-      chains.set(chain, lines)
-      forward.push(`${jumpDir} ${self.ip}/32 -j ${chain}`)
+      const chain = `${NP_PREFIX}${dir === 'Ingress' ? 'I' : 'E'}-${hash(`${self.ns}/${self.name}`)}`
+      podChains.set(chain, podChain(dir, self, mine, ctx))
+      forward.push(`${dir === 'Ingress' ? '-d' : '-s'} ${self.ip}/32 -j ${chain}`)
     }
   }
-  chains.set(NP_FORWARD, forward)
-  return chains
+  const sortedChains = (c: Chains) => [...c].sort(([a], [b]) => byString(a, b))
+  return new Map([[NP_FORWARD, forward], ...sortedChains(podChains), ...sortedChains(ctx.chains)])
 }
