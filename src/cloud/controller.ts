@@ -18,7 +18,11 @@ export interface LoadBalancerHost {
 /** Options of the service loop. */
 export interface CloudControllerOptions {
   client: Pick<ApiClient, 'list' | 'watch' | 'get' | 'update' | 'create' | 'patch'>
-  host: LoadBalancerHost
+  /**
+   * Makes the host side, called on the first sync that has a LoadBalancer service: a cluster without any never
+   * loads the Docker client (memory, and start-up time while the control plane boots).
+   */
+  host: () => Promise<LoadBalancerHost>
   /** The address written into status (the host address ports are published on). */
   address: string
   clock?: Clock
@@ -42,6 +46,7 @@ export class CloudController {
   private readonly slices: Informer<KubeObject>
   private readonly events: EventRecorder
   private actual: PortMap | undefined
+  private host: Promise<LoadBalancerHost> | undefined
   private lastApplied = ''
   private timer = false
   private running: Promise<void> = Promise.resolve()
@@ -77,6 +82,7 @@ export class CloudController {
           this.log(`load balancer sync failed (will retry): ${(err as Error)?.message ?? err}`)
           this.lastApplied = ''
           this.actual = undefined
+          this.host = undefined
           this.schedule(2000)
         }),
       )
@@ -86,12 +92,18 @@ export class CloudController {
   /** One pass: the listeners the services want, applied to the host, then each service's status. */
   async sync(): Promise<void> {
     this.stats.syncs++
-    this.actual ??= await this.opts.host.published()
     const services = this.services.list()
+    if (!this.host && !services.some(isOurLoadBalancer)) {
+      // Nothing to serve and no host side made yet: only addresses given earlier may need clearing.
+      for (const svc of services) await this.writeStatus(svc, [])
+      return
+    }
+    const host = await (this.host ??= this.opts.host())
+    this.actual ??= await host.published()
     const listeners = desiredListeners(services, this.nodes.list(), this.slices.list(), this.actual)
     const text = JSON.stringify(listeners)
     if (text !== this.lastApplied) {
-      this.actual = await this.opts.host.apply(listeners)
+      this.actual = await host.apply(listeners)
       this.lastApplied = text
       this.stats.applies++
     }

@@ -133,7 +133,9 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
     // NetworkPolicy enforcement beside it, in the same filter table; traffic from the node itself always passes.
     const policies = new PolicyEnforcer({client: agentClient, nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
-    tasks.push(policies.run(signal).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
+    // Started once the node is registered: its watches would otherwise compete with the node's boot, and no pod
+    // runs here before then.
+    tasks.push(agent.registered().then(() => policies.run(signal)).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
   }
   // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
   if (opts.dns ?? !opts.runtime) {
@@ -186,8 +188,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     const hostDocker = env[NodeEnv.hostDocker]
     if ((opts.cloud ?? !opts.runtime) && hostDocker) {
       const cloudLog = log('cloud-controller')
-      const cloud = dockerLoadBalancer({socketUrl: hostDocker, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: env[NodeEnv.hostAddress] ?? '127.0.0.1', log: cloudLog})
-        .then((host) => new CloudController({client: cmClient, host, address: env[NodeEnv.hostAddress] ?? '127.0.0.1', clock, log: cloudLog}).run(signal))
+      const host = () => dockerLoadBalancer({socketUrl: hostDocker, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: env[NodeEnv.hostAddress] ?? '127.0.0.1', log: cloudLog})
+      const cloud = new CloudController({client: cmClient, host, address: env[NodeEnv.hostAddress] ?? '127.0.0.1', clock, log: cloudLog}).run(signal)
       tasks.push(cloud.catch((err) => cloudLog(`stopped with error: ${err?.stack ?? err}`)))
     }
     if (opts.ingress ?? !opts.runtime) {
@@ -200,7 +202,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
         // Names no Ingress TLS section covers get the control plane's own certificate, as a fallback.
         defaultCert: {cert: pem('apiserver.crt'), key: pem('apiserver.key')},
       })
-      tasks.push(ingress.run(signal).catch((err) => ingressLog(`stopped with error: ${err?.stack ?? err}`)))
+      // Like the policies: after the node's registration, off the control plane's boot path.
+      tasks.push(agent.registered().then(() => ingress.run(signal)).catch((err) => ingressLog(`stopped with error: ${err?.stack ?? err}`)))
     }
     closers.push(async () => {
       await scheduler.stop()
