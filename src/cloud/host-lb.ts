@@ -122,7 +122,9 @@ export class HostLoadBalancer {
         PortBindings: ports,
         RestartPolicy: {Name: 'unless-stopped'},
         NetworkMode: this.opts.network,
-        Tmpfs: {'/run': 'rw'},
+        // The node image declares /var/lib/containerd a volume; a tmpfs there keeps Docker from making an anonymous
+        // volume for every load-balancer container (which would outlive it).
+        Tmpfs: {'/run': 'rw', '/var/lib/containerd': 'rw,size=1m'},
         // NAT in its own network namespace only: forwarding there and the right to write its rules, nothing more.
         CapAdd: ['NET_ADMIN'],
         Sysctls: {'net.ipv4.ip_forward': '1'},
@@ -167,7 +169,7 @@ export class HostLoadBalancer {
   async remove(): Promise<void> {
     await this.opts.docker
       .getContainer(this.name)
-      .remove({force: true})
+      .remove({force: true, v: true})
       .catch((err: {statusCode?: number}) => {
         if (err.statusCode !== 404) throw err
       })

@@ -8,7 +8,7 @@ import * as tls from 'node:tls'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor, skiff, startPortForward} from '../helpers/cli.js'
+import {createSharedCluster, deleteClusterHard, kubectlFor, run, skiff, startPortForward} from '../helpers/cli.js'
 import {createTestCa} from '../helpers/pki.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -239,6 +239,9 @@ describe('networking (end to end)', function () {
     assert.ok(pods.includes(await hostGet(port)), 'the first service still answers after the second was added')
     assert.equal((await k.run(['delete', 'svc', 'web-lb', 'web-lb2'])).code, 0)
     await waitFor('nothing listening after delete', async () => (await hostGet(port)) === 'ECONNREFUSED' && (await hostGet(other)) === 'ECONNREFUSED', 15_000)
+    // The load-balancer container goes with the last LoadBalancer service, and with it anything it made.
+    const lbContainer = await run('docker', ['ps', '-a', '-q', '--filter', `name=^/${name}-lb$`])
+    assert.equal(lbContainer.stdout.trim(), '', 'no load-balancer container is left')
   })
 
   it('Ingress: two hosts routed to two services from the host on the ingress port, an unknown path gets 404, the status names the address', async () => {
