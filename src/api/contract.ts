@@ -2,7 +2,7 @@
 // Both sides (src/cluster on the host; src/components, src/agent and src/controllers inside the node) read
 // these constants, so they live in src/api, the one place every component may import from.
 
-import {isIPv4CIDR} from './net/cidr.js'
+import {addressIn, isIPv4CIDR, prefixLength} from './net/cidr.js'
 
 /** The ranges and domain Kubernetes and skiff default to. */
 export const ClusterDefaults = {podCIDR: '10.244.0.0/16', serviceCIDR: '10.96.0.0/16', domain: 'cluster.local'} as const
@@ -94,8 +94,6 @@ export const Labels = {
   /** Host ports of the Ingress controller (on the control-plane container). */
   ingressHTTPPort: 'io.skiff.ingress-http-port',
   ingressHTTPSPort: 'io.skiff.ingress-https-port',
-  /** On the load-balancer container: its listeners as JSON (the config it was created from). */
-  loadBalancerConfig: 'io.skiff.lb-config',
   /** Image content hash the node image was built from. */
   imageHash: 'io.skiff.image-hash',
   version: 'io.skiff.version',
@@ -112,3 +110,24 @@ export function loadBalancerName(cluster: string): string {
 /** The built-in Ingress controller's IngressClass (the cluster default) and its controller name. */
 export const INGRESS_CLASS = 'skiff'
 export const INGRESS_CONTROLLER = 'skiff.dev/ingress-controller'
+
+/**
+ * The first address of a node's pod range: its CNI bridge and the pods' gateway (10.244.1.0/24 -> 10.244.1.1). The
+ * agent configures the bridge with it and the policy enforcer trusts it, so both read it from here.
+ */
+export function podGateway(podCIDR: string): string {
+  const cidr = podCIDR.trim()
+  if (!isIPv4CIDR(cidr)) throw new Error(`not an IPv4 CIDR: ${podCIDR}`)
+  if (prefixLength(cidr) > 30) throw new Error(`not a usable IPv4 pod CIDR: ${podCIDR}`)
+  return addressIn(cidr, 1)
+}
+
+/** What a control plane's environment says about the host side: the address and Ingress ports published there, and the host engine. */
+export function hostPublishing(env: NodeJS.ProcessEnv): {address: string; ingressPorts: {http: number; https: number}; docker?: string} {
+  const port = (k: string, d: number) => Number(env[k]) || d
+  return {
+    address: env[NodeEnv.hostAddress] || '127.0.0.1',
+    ingressPorts: {http: port(NodeEnv.ingressHTTPPort, NodePorts.ingressHTTP), https: port(NodeEnv.ingressHTTPSPort, NodePorts.ingressHTTPS)},
+    ...(env[NodeEnv.hostDocker] ? {docker: env[NodeEnv.hostDocker]} : {}),
+  }
+}

@@ -6,6 +6,7 @@ import type {ApiClient} from '../client/api-client.js'
 import {isConflict, isNotFound} from '../client/errors.js'
 import {EventRecorder} from '../client/events.js'
 import {Informer} from '../client/informer.js'
+import {SyncLoop} from '../client/sync-loop.js'
 import type {PortMap} from './host-lb.js'
 import {desiredListeners, isOurLoadBalancer, loadBalancerStatus, type Listener} from './lb-config.js'
 
@@ -48,13 +49,18 @@ export class CloudController {
   private actual: PortMap | undefined
   private host: Promise<LoadBalancerHost> | undefined
   private lastApplied = ''
-  private timer = false
-  private running: Promise<void> = Promise.resolve()
-  readonly stats = {syncs: 0, applies: 0, lastSynced: 0}
+  private readonly loop: SyncLoop
 
   constructor(private readonly opts: CloudControllerOptions) {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
+    // A failed sync forgets what it knew of the host side: the next one reads it afresh.
+    this.loop = new SyncLoop(this.clock, opts.minSyncMs ?? 100, () => this.sync(), (err) => {
+      this.log(`load balancer sync failed (will retry): ${(err as Error)?.message ?? err}`)
+      this.lastApplied = ''
+      this.actual = undefined
+      this.host = undefined
+    }, 2000)
     const inf = {clock: this.clock, log: this.log}
     this.services = new Informer<Service>(opts.client, {version: 'v1', resource: 'services'}, inf)
     this.nodes = new Informer(opts.client, {version: 'v1', resource: 'nodes'}, inf)
@@ -72,26 +78,12 @@ export class CloudController {
     await this.events.flush()
   }
 
-  private schedule(delay = this.opts.minSyncMs ?? 100): void {
-    if (this.timer || ![this.services, this.nodes, this.slices].every((i) => (i as Informer<KubeObject>).hasSynced())) return
-    this.timer = true
-    this.clock.setTimer(delay, () => {
-      this.timer = false
-      this.running = this.running.then(() =>
-        this.sync().catch((err) => {
-          this.log(`load balancer sync failed (will retry): ${(err as Error)?.message ?? err}`)
-          this.lastApplied = ''
-          this.actual = undefined
-          this.host = undefined
-          this.schedule(2000)
-        }),
-      )
-    })
+  private schedule(): void {
+    if ([this.services, this.nodes, this.slices].every((i) => (i as Informer<KubeObject>).hasSynced())) this.loop.schedule()
   }
 
   /** One pass: the listeners the services want, applied to the host, then each service's status. */
   async sync(): Promise<void> {
-    this.stats.syncs++
     const services = this.services.list()
     if (!this.host && !services.some(isOurLoadBalancer)) {
       // Nothing to serve and no host side made yet: only addresses given earlier may need clearing.
@@ -105,10 +97,8 @@ export class CloudController {
     if (text !== this.lastApplied) {
       this.actual = await host.apply(listeners)
       this.lastApplied = text
-      this.stats.applies++
     }
     for (const svc of services) await this.writeStatus(svc, listeners)
-    this.stats.lastSynced = this.clock.now()
   }
 
   private async writeStatus(svc: Service, listeners: Listener[]): Promise<void> {

@@ -14,7 +14,7 @@ import {startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
 import {poll} from '../api/poll.js'
-import {clusterRanges, NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
+import {clusterRanges, hostPublishing, NodeEnv, NodeFiles, NodePorts} from '../api/contract.js'
 import {ControllerManager} from '../controllers/manager.js'
 import {ServiceProxy} from '../proxy/proxy.js'
 import {PolicyEnforcer} from '../proxy/netpol/index.js'
@@ -185,19 +185,18 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
     const scheduler = await startScheduler(cmClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
     tasks.push(manager.run(signal))
-    const hostDocker = env[NodeEnv.hostDocker]
-    if ((opts.cloud ?? !opts.runtime) && hostDocker) {
+    const hostSide = hostPublishing(env)
+    if ((opts.cloud ?? !opts.runtime) && hostSide.docker) {
       const cloudLog = log('cloud-controller')
-      const host = () => dockerLoadBalancer({socketUrl: hostDocker, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: env[NodeEnv.hostAddress] ?? '127.0.0.1', log: cloudLog})
-      const cloud = new CloudController({client: cmClient, host, address: env[NodeEnv.hostAddress] ?? '127.0.0.1', clock, log: cloudLog}).run(signal)
+      const socketUrl = hostSide.docker
+      const host = () => dockerLoadBalancer({socketUrl, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: hostSide.address, log: cloudLog})
+      const cloud = new CloudController({client: cmClient, host, address: hostSide.address, clock, log: cloudLog}).run(signal)
       tasks.push(cloud.catch((err) => cloudLog(`stopped with error: ${err?.stack ?? err}`)))
     }
     if (opts.ingress ?? !opts.runtime) {
       const ingressLog = log('ingress')
-      const hostPort = (k: string, d: number) => Number(env[k]) || d
       const ingress = new IngressController({
-        client: cmClient, clock, log: ingressLog, address: env[NodeEnv.hostAddress] ?? '127.0.0.1',
-        hostPorts: {http: hostPort(NodeEnv.ingressHTTPPort, NodePorts.ingressHTTP), https: hostPort(NodeEnv.ingressHTTPSPort, NodePorts.ingressHTTPS)},
+        client: cmClient, clock, log: ingressLog, address: hostSide.address, hostPorts: hostSide.ingressPorts,
         httpPort: NodePorts.ingressHTTP, httpsPort: NodePorts.ingressHTTPS,
         // Names no Ingress TLS section covers get the control plane's own certificate, as a fallback.
         defaultCert: {cert: pem('apiserver.crt'), key: pem('apiserver.key')},

@@ -4,7 +4,7 @@ import type {Service} from '../api/resources/core/service.js'
 import {type Clock, realClock} from '../api/clock.js'
 import type {ApiClient} from '../client/api-client.js'
 import {Informer} from '../client/informer.js'
-import {SyncLoop} from './sync-loop.js'
+import {SyncLoop} from '../client/sync-loop.js'
 import {type AppliedState, ensureJumps, existingChains, restoreInput, run, runWithInput, stateOf} from './restore.js'
 import {buildRules, type ProxyNode} from './rules.js'
 

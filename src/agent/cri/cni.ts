@@ -1,6 +1,7 @@
 // The node's CNI network config (bridge + host-local + portmap) for containerd's CRI, written by the agent from its Node's podCIDR.
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
+import {podGateway} from '../../api/contract.js'
 
 /** Where containerd's CRI plugin looks for network configs (images/node/entrypoint sets conf_dir). */
 export const CNI_CONF_DIR = '/etc/cni/net.d'
@@ -17,18 +18,8 @@ export interface CniOptions {
   mtu?: number
 }
 
-/** 10.244.1.0/24 → 10.244.1.1: the bridge's address and the pods' gateway. */
-export function gatewayOf(cidr: string): string {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr.trim())
-  if (!m) throw new Error(`not an IPv4 CIDR: ${cidr}`)
-  const octets = m.slice(1, 5).map(Number)
-  const len = Number(m[5])
-  if (octets.some((o) => o > 255) || len > 30) throw new Error(`not a usable IPv4 pod CIDR: ${cidr}`)
-  const ip = octets.reduce((acc, o) => acc * 256 + o, 0)
-  const network = len === 0 ? 0 : ip - (ip % 2 ** (32 - len))
-  const gw = network + 1
-  return [24, 16, 8, 0].map((s) => Math.floor(gw / 2 ** s) % 256).join('.')
-}
+/** 10.244.1.0/24 → 10.244.1.1: the bridge's address and the pods' gateway (the contract's podGateway). */
+export const gatewayOf = podGateway
 
 /**
  * The conflist for a node. Why each choice: the bridge is the pods' gateway so pods on other nodes are reached

@@ -4,10 +4,10 @@ import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import type {NetworkPolicy} from '../../api/resources/networking/networkpolicy.js'
 import {type Clock, realClock} from '../../api/clock.js'
-import {addressIn} from '../../api/net/cidr.js'
+import {podGateway} from '../../api/contract.js'
 import type {ApiClient} from '../../client/api-client.js'
 import {Informer} from '../../client/informer.js'
-import {SyncLoop} from '../sync-loop.js'
+import {SyncLoop} from '../../client/sync-loop.js'
 import {type AppliedState, ensureJumps, existingChains, restoreInput, run, runWithInput, stateOf} from '../restore.js'
 import {buildPolicyRules, NP_FORWARD, NP_PREFIX} from './rules.js'
 
@@ -39,14 +39,6 @@ export const POLICY_JUMPS = [{table: 'filter', chain: 'FORWARD', rule: ['-m', 'c
 /** br_netfilter's switch: bridged frames (pod to pod on one node) pass iptables only when it is 1 in the node's netns. */
 export const BRIDGE_NF_CALL_IPTABLES = '/proc/sys/net/bridge/bridge-nf-call-iptables'
 
-/** The pod bridge's address (the first of the pod range, as the CNI config gives it), if the range has one. */
-function gatewayOf(podCIDR: string): string | undefined {
-  try {
-    return addressIn(podCIDR, 1)
-  } catch {
-    return undefined
-  }
-}
 
 const procSysctl: Sysctl = {read: (p) => readFile(p, 'utf8'), write: (p, v) => writeFile(p, v)}
 
@@ -74,7 +66,14 @@ export class PolicyEnforcer {
     this.policies = new Informer<NetworkPolicy>(opts.client, {group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies'}, inf)
     this.pods = new Informer<Pod>(opts.client, {version: 'v1', resource: 'pods'}, inf)
     this.namespaces = new Informer(opts.client, {version: 'v1', resource: 'namespaces'}, inf)
-    this.hostAddresses = [opts.nodeIP, opts.podCIDR ? gatewayOf(opts.podCIDR) : undefined].filter((a): a is string => Boolean(a))
+    // The node itself (its address, and its pod bridge's, from which it reaches its pods) is always let through.
+    let gateway: string | undefined
+    try {
+      gateway = opts.podCIDR ? podGateway(opts.podCIDR) : undefined
+    } catch {
+      gateway = undefined
+    }
+    this.hostAddresses = [opts.nodeIP, gateway].filter((a): a is string => Boolean(a))
     const changed = () => this.schedule()
     for (const i of this.informers()) i.addHandlers({onAdd: changed, onUpdate: changed, onDelete: changed})
   }

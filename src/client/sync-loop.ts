@@ -1,4 +1,4 @@
-// The rate-limited apply loop the service proxy and the policy enforcer share: at most one sync at a time, at least minSyncMs apart, changes in between batched, a failure retried after a second.
+// A rate-limited sync loop for components that rebuild everything from informer caches (service proxy, policy enforcer, cloud controller): one sync at a time, at least minSyncMs apart, changes in between batched, a failure retried.
 import type {Clock} from '../api/clock.js'
 
 /** Runs `sync` when asked, like kube-proxy's bounded-frequency runner. */
@@ -11,8 +11,9 @@ export class SyncLoop {
     private readonly clock: Clock,
     private readonly minSyncMs: number,
     private readonly sync: () => Promise<void>,
-    /** Called with a failed sync's error; the loop then retries after a second. */
+    /** Called with a failed sync's error; the loop then retries after retryMs. */
     private readonly onError: (err: unknown) => void,
+    private readonly retryMs = 1000,
   ) {}
 
   /** Asks for a sync: now when the last one is old enough, else once minSyncMs has passed; never two at a time. */
@@ -26,7 +27,7 @@ export class SyncLoop {
       this.lastSync = this.clock.now()
       this.running = this.sync().catch((err) => {
         this.onError(err)
-        this.clock.setTimer(1000, () => this.schedule())
+        this.clock.setTimer(this.retryMs, () => this.schedule())
       })
       await this.running
     }
