@@ -1,7 +1,7 @@
 // The host side of LoadBalancer services: one small proxy container per cluster on the host's Docker, its ports published on the host address.
 import type Dockerode from 'dockerode'
 import {LOAD_BALANCER_ROLE, Labels, loadBalancerName} from '../api/contract.js'
-import {portsKey, type Listener} from './lb-config.js'
+import {servesPorts, type Listener} from './lb-config.js'
 import {LB_MAIN, LB_READY_FILE, LB_UPDATE, lbRestoreInput} from './lb-rules.js'
 
 /** What the host load balancer needs to know about its cluster. */
@@ -80,8 +80,8 @@ export class HostLoadBalancer {
       if (existing) await this.remove()
       return new Map()
     }
-    const wanted = portsKey(listeners)
-    if (existing?.State?.Running && existing.Config?.Labels?.[Labels.loadBalancerConfig] === wanted) {
+    // Judged by what the engine published, so a port it picked (asked as 0) or a fallback does not read as a change.
+    if (existing?.State?.Running && servesPorts(publishedPorts(existing), listeners)) {
       await this.writeListeners(listeners)
       return publishedPorts(existing)
     }
@@ -92,7 +92,7 @@ export class HostLoadBalancer {
     const asked = listeners.map((l) => ({...l}))
     for (let attempt = 0, waits = 0; ; attempt++) {
       try {
-        return await this.create(asked, wanted)
+        return await this.create(asked)
       } catch (err) {
         const port = takenPort(String((err as Error).message))
         const l = port !== undefined ? asked.find((x) => x.hostPort === port) : undefined
@@ -109,14 +109,14 @@ export class HostLoadBalancer {
     }
   }
 
-  private async create(listeners: Listener[], key: string): Promise<PortMap> {
+  private async create(listeners: Listener[]): Promise<PortMap> {
     const ports = Object.fromEntries(listeners.map((l) => [`${l.nodePort}/tcp`, [{HostIp: this.opts.hostAddress, HostPort: l.hostPort ? String(l.hostPort) : ''}]]))
     const container = await this.opts.docker.createContainer({
       name: this.name,
       Image: this.opts.image,
       Entrypoint: ['/usr/bin/tini', '--', 'sh', '-c', LB_MAIN],
       Env: [`SKIFF_LB_RULES=${lbRestoreInput(listeners)}`],
-      Labels: {[Labels.cluster]: this.opts.cluster, [Labels.role]: LOAD_BALANCER_ROLE, [Labels.loadBalancerConfig]: key},
+      Labels: {[Labels.cluster]: this.opts.cluster, [Labels.role]: LOAD_BALANCER_ROLE},
       ExposedPorts: Object.fromEntries(Object.keys(ports).map((p) => [p, {}])),
       HostConfig: {
         PortBindings: ports,

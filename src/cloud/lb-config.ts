@@ -17,9 +17,13 @@ export interface Listener {
   backends: string[]
 }
 
-/** What decides the container's published ports (a change recreates it); backends change in place. */
-export function portsKey(listeners: Listener[]): string {
-  return JSON.stringify(listeners.map((l) => [l.nodePort, l.hostPort]))
+/**
+ * Whether a container publishing `published` (node port -> host port) already serves these listeners' ports: the same
+ * node ports, each on the host port asked for (0 takes whatever the engine gave). Backends do not matter: they
+ * change in place.
+ */
+export function servesPorts(published: Map<number, number>, listeners: Listener[]): boolean {
+  return published.size === listeners.length && listeners.every((l) => published.has(l.nodePort) && (l.hostPort === 0 || published.get(l.nodePort) === l.hostPort))
 }
 
 /** Whether the cloud controller owns a service's load balancer (a `loadBalancerClass` names someone else). */

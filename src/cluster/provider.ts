@@ -19,8 +19,6 @@ export interface ClusterInfo {
   apiServerPort?: number
   /** Host ports of the Ingress controller, from the control plane's labels. */
   ingressPorts?: {http: number; https: number}
-  /** The load-balancer container, when the cluster has LoadBalancer services. */
-  loadBalancer?: {name: string; state: string}
   network?: string
 }
 

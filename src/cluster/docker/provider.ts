@@ -50,10 +50,7 @@ export class DockerProvider implements Provider {
       byName.set(cluster, info)
       const name = (c.Names[0] ?? '').replace(/^\//, '')
       // The load-balancer container belongs to the cluster (deleted with it) but is not a node.
-      if (c.Labels[Labels.role] === LOAD_BALANCER_ROLE) {
-        info.loadBalancer = {name, state: c.State}
-        continue
-      }
+      if (c.Labels[Labels.role] === LOAD_BALANCER_ROLE) continue
       const node: NodeInfo = {
         name,
         id: c.Id,

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
 import type {Service} from '../../../src/api/resources/core/service.js'
-import {desiredListeners, lbRestoreInput, loadBalancerStatus, portsKey, takenPort} from '../../../src/cloud/index.js'
+import {desiredListeners, lbRestoreInput, loadBalancerStatus, servesPorts, takenPort} from '../../../src/cloud/index.js'
 
 const node = (name: string, ip: string, ready = true): KubeObject => ({
   apiVersion: 'v1', kind: 'Node', metadata: {name},
@@ -33,11 +33,15 @@ describe('cloud: load balancer listeners', () => {
     assert.deepEqual(desiredListeners([svc('x', '2026-01-01T00:00:00Z', [{port: 80, nodePort: 30080}], {loadBalancerClass: 'example.com/lb'})], nodes, [], new Map()), [])
   })
 
-  it('the ports key changes with ports, not with backends', () => {
+  it('a container serves the listeners when its published ports match, whatever the backends; a port the engine picked counts', () => {
     const one = desiredListeners([svc('web', '2026-01-01T00:00:00Z', [{port: 80, nodePort: 30080}])], nodes, [], new Map())
     const fewer = desiredListeners([svc('web', '2026-01-01T00:00:00Z', [{port: 80, nodePort: 30080}])], nodes.slice(0, 1), [], new Map())
-    assert.equal(portsKey(one), portsKey(fewer))
-    assert.notEqual(portsKey(one), portsKey([...one, {...one[0], nodePort: 30081}]))
+    const published = new Map([[30080, 80]])
+    assert.equal(servesPorts(published, one), servesPorts(published, fewer))
+    assert.equal(servesPorts(published, one), true)
+    assert.equal(servesPorts(published, [...one, {...one[0], nodePort: 30081}]), false)
+    assert.equal(servesPorts(new Map([[30080, 32768]]), [{...one[0], hostPort: 0}]), true)
+    assert.equal(servesPorts(new Map([[30080, 32768]]), one), false)
   })
 
   it('status names the host address and the port the engine published', () => {
