@@ -1,4 +1,5 @@
 // The served kinds, in discovery order (kubectl `get all` follows it): serving a kind is its module plus one line here.
+import {controllerRevision} from './apps/controllerrevision.js'
 import {daemonSet} from './apps/daemonset.js'
 import {deployment} from './apps/deployment.js'
 import {replicaSet} from './apps/replicaset.js'
@@ -43,6 +44,7 @@ export const builtinResources: ResourceDef[] = [
   replicaSet,
   statefulSet,
   daemonSet,
+  controllerRevision,
   job,
   cronJob,
   endpointSlice,

@@ -2,7 +2,10 @@
 import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject} from '../../api/types.js'
 import type {Condition, Deployment, DeploymentStatus, ReplicaSet} from '../../api/types/workloads.js'
+import {canonical, hashWithCollisions} from '../util/hash.js'
 import {kubeTime} from '../util/pods.js'
+
+export {fnv32a, safeEncodeString} from '../util/hash.js'
 
 export const REVISION = 'deployment.kubernetes.io/revision'
 export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history'
@@ -34,29 +37,13 @@ export const Reasons = {
  * so a byte comparison would create a new ReplicaSet instead of reviving the old one.
  */
 export function normalizeTemplate(template: unknown): unknown {
-  const tpl = prune(template) as {metadata?: {labels?: Record<string, string>}} | undefined
+  const tpl = canonical(template) as {metadata?: {labels?: Record<string, string>}} | undefined
   if (tpl?.metadata?.labels?.[POD_TEMPLATE_HASH] !== undefined) {
     const {[POD_TEMPLATE_HASH]: _h, ...labels} = tpl.metadata.labels
     tpl.metadata = {...tpl.metadata, labels}
-    return prune(tpl)
+    return canonical(tpl)
   }
   return tpl
-}
-
-function prune(v: unknown): unknown {
-  if (Array.isArray(v)) {
-    const out = v.map(prune).map((x) => (x === undefined ? null : x))
-    return out.length ? out : undefined
-  }
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(v).sort()) {
-      const p = prune((v as Record<string, unknown>)[k])
-      if (p !== undefined) out[k] = p
-    }
-    return Object.keys(out).length ? out : undefined
-  }
-  return v === null ? undefined : v
 }
 
 /** True when two pod templates are the same apart from the pod-template-hash label (deploymentutil.EqualIgnoreHash). */
@@ -64,37 +51,12 @@ export function equalIgnoreHash(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(normalizeTemplate(a), normalizeTemplate(b))
 }
 
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789'
-
-/** Maps each character to the alphabet without vowels and look-alikes, so hashes never spell words (rand.SafeEncodeString). */
-export function safeEncodeString(s: string): string {
-  let out = ''
-  for (let i = 0; i < s.length; i++) out += SAFE_ALPHABET[s.charCodeAt(i) % SAFE_ALPHABET.length]
-  return out
-}
-
-/** FNV-1a, 32 bit. */
-export function fnv32a(data: Uint8Array, h = 0x811c9dc5): number {
-  for (const b of data) {
-    h ^= b
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return h >>> 0
-}
-
 /**
  * The pod-template-hash of a template: FNV-32a of the normalized template (canonical JSON, since Go's object printer
  * cannot be reproduced) followed by collisionCount as 4 little-endian bytes, rendered in decimal and safe-encoded.
  */
 export function computeHash(template: unknown, collisionCount?: number): string {
-  const body = Buffer.from(JSON.stringify(normalizeTemplate(template) ?? {}))
-  let h = fnv32a(body)
-  if (collisionCount !== undefined && collisionCount !== null) {
-    const extra = Buffer.alloc(4)
-    extra.writeUInt32LE(collisionCount >>> 0)
-    h = fnv32a(extra, h)
-  }
-  return safeEncodeString(String(h))
+  return hashWithCollisions(Buffer.from(JSON.stringify(normalizeTemplate(template) ?? {})), collisionCount)
 }
 
 /** The revision annotation as a number (0 when absent or malformed). */
