@@ -35,6 +35,8 @@ export interface LoadResult {
 // The inner image ID differs from the host's when the host uses the containerd image store, so the
 // host ID is what is compared.
 const MARKER_DIR = '/var/lib/skiff/images'
+/** Splits the answers of the one-exec presence check. */
+const SEPARATOR = '--skiff-marker--'
 
 function markerKey(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_')
@@ -98,8 +100,7 @@ export async function loadImages(provider: Provider, opts: {cluster: string; ima
             results.push({node, loaded: false, skipped: 'same image ID already present', ms: 0})
             return
           }
-          await loadInto(provider, node, tarPath!)
-          await provider.exec(node, ['sh', '-c', `mkdir -p ${MARKER_DIR} && ${Object.entries(ids).map(([k, v]) => `echo '${v}' > ${MARKER_DIR}/${markerKey(k)}`).join(' && ')}`])
+          await loadInto(provider, node, tarPath!, ids)
           results.push({node, loaded: true, ms: Date.now() - t0})
           task.title = `${node}: loaded in ${((Date.now() - t0) / 1000).toFixed(1)}s`
         },
@@ -130,22 +131,21 @@ export function normalizeImageName(ref: string): string {
   return name
 }
 
-/** Which of the wanted images a node lacks (by marker and by presence in its containerd). */
+/** Which of the wanted images a node lacks (by marker and by presence in its containerd), asked in one exec. */
 async function missingOn(provider: Provider, node: string, ids: Record<string, string>, images: string[]): Promise<string[]> {
-  const listed = await provider.exec(node, ['ctr', '-n', CRI_NAMESPACE, 'images', 'ls', '-q'])
-  const present = new Set(listed.exitCode === 0 ? listed.stdout.split('\n').map((l) => l.trim()) : [])
-  const missing: string[] = []
-  for (const [key, id] of Object.entries(ids)) {
-    const marker = await provider.exec(node, ['cat', `${MARKER_DIR}/${markerKey(key)}`])
-    const there = images.includes(key) ? present.has(normalizeImageName(key)) : true
-    if (marker.exitCode !== 0 || marker.stdout.trim() !== id || !there) missing.push(key)
-  }
-  return missing
+  const keys = Object.keys(ids)
+  // Each docker exec costs about a tenth of a second: the image list and every marker come back in one call.
+  const markers = keys.map((k) => `echo "${SEPARATOR}"; cat ${MARKER_DIR}/${markerKey(k)} 2>/dev/null`).join('; ')
+  const res = await provider.exec(node, ['sh', '-c', `ctr -n ${CRI_NAMESPACE} images ls -q; ${markers}`])
+  const [listed = '', ...found] = res.stdout.split(`${SEPARATOR}\n`)
+  const present = new Set(listed.split('\n').map((l) => l.trim()))
+  return keys.filter((key, i) => (found[i] ?? '').trim() !== ids[key] || (images.includes(key) && !present.has(normalizeImageName(key))))
 }
 
-/** Streams a `docker save` tar into `ctr images import` inside the node, unpacked for the CRI's snapshotter. */
-async function loadInto(provider: Provider, node: string, tarPath: string): Promise<void> {
-  const script = `exec ctr -n ${CRI_NAMESPACE} images import --snapshotter "$(cat ${NodeFiles.snapshotter} 2>/dev/null || echo overlayfs)" -`
+/** Streams a `docker save` tar into `ctr images import` inside the node (unpacked for the CRI's snapshotter), then records the loaded IDs. */
+async function loadInto(provider: Provider, node: string, tarPath: string, ids: Record<string, string>): Promise<void> {
+  const record = Object.entries(ids).map(([k, v]) => `echo '${v}' > ${MARKER_DIR}/${markerKey(k)}`).join(' && ')
+  const script = `ctr -n ${CRI_NAMESPACE} images import --snapshotter "$(cat ${NodeFiles.snapshotter} 2>/dev/null || echo overlayfs)" - && mkdir -p ${MARKER_DIR} && ${record}`
   const res = await provider.exec(node, ['sh', '-c', script], {stdin: createReadStream(tarPath)})
   if (res.exitCode !== 0) throw new Error(`image import in ${node} failed (exit ${res.exitCode}): ${(res.stdout + res.stderr).trim()}`)
 }

@@ -1,5 +1,6 @@
 // Docker implementation of the Provider: clusters are found by container labels, nodes are containers.
-import Dockerode from 'dockerode'
+import type Dockerode from 'dockerode'
+import DockerodeClass from './dockerode.js'
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -17,7 +18,7 @@ import type {NodeRole} from '../../config/types.js'
 export class DockerProvider implements Provider {
   readonly docker: Dockerode
 
-  constructor(docker = new Dockerode(), private readonly version = skiffVersion()) {
+  constructor(docker: Dockerode = new DockerodeClass(), private readonly version = skiffVersion()) {
     this.docker = docker
   }
 
