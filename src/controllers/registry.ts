@@ -1,4 +1,5 @@
 // The control loops the manager runs by default, by name (add new loops here).
+import {newDaemonSetController} from './daemonset/controller.js'
 import {newDeploymentController} from './deployment/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
@@ -15,6 +16,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   nodeipam: newNodeIpamController,
   replicaset: newReplicaSetController,
   deployment: newDeploymentController,
+  daemonset: newDaemonSetController,
   garbagecollector: newGarbageCollector,
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
