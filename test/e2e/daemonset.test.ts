@@ -1,0 +1,147 @@
+// End to end: DaemonSets on a real 1+2 node cluster with the real kubectl: placement by taints, rolling update, history and undo.
+import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createSharedCluster, deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {waitFor} from '../helpers/wait.js'
+
+const name = `ds${process.pid % 100000}`
+const IMAGE = 'skiff/busybox:test'
+const IMAGE2 = 'skiff/busybox:v2'
+const CONTROL_PLANE_TOLERATION = `      tolerations:
+        - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}
+`
+
+const daemonSet = (n: string, extraSpec = '') => `apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: ${n}
+spec:
+  selector:
+    matchLabels: {app: ${n}}
+  template:
+    metadata:
+      labels: {app: ${n}}
+    spec:
+      terminationGracePeriodSeconds: 1
+${extraSpec}      containers:
+        - name: app
+          image: ${IMAGE}
+          imagePullPolicy: IfNotPresent
+          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+`
+
+describe('daemonsets (end to end)', function () {
+  this.timeout(900_000)
+  let dir: string
+  let kubeconfig: string
+  let k: ReturnType<typeof kubectlFor>
+  const pods = async (selector: string) => (await k.json(['get', 'pods', '-l', selector])).items as any[]
+  const live = (p: any) => !p.metadata.deletionTimestamp
+  const ready = (p: any) => live(p) && p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+  const nodesOf = (ps: any[]) => ps.map((p) => p.spec.nodeName).sort()
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'skiff-ds-'))
+    kubeconfig = join(dir, 'config')
+    k = kubectlFor(kubeconfig, join(dir, 'cache'))
+    await createSharedCluster(name, kubeconfig, IMAGE)
+    const tagged = await run('scripts/build-busybox-image.sh', [IMAGE, IMAGE2])
+    assert.equal(tagged.code, 0, tagged.stderr)
+    const load = await skiff(['image', 'load', IMAGE2, '--name', name])
+    assert.equal(load.code, 0, load.stderr)
+  })
+
+  after(async () => {
+    await deleteClusterHard(name, kubeconfig)
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('runs one pod on each of the 3 nodes when it tolerates the control-plane taint', async () => {
+    assert.equal((await k.run(['apply', '-f', '-'], daemonSet('all', CONTROL_PLANE_TOLERATION))).code, 0)
+    const ps = await waitFor('a ready pod on every node', async () => {
+      const p = (await pods('app=all')).filter(ready)
+      return p.length === 3 && p
+    }, 180_000, 1000)
+    assert.deepEqual(nodesOf(ps), [`${name}-control-plane`, `${name}-worker`, `${name}-worker2`])
+    // The controller placed them through node affinity on the node name and added the daemon tolerations.
+    const terms = ps[0].spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
+    assert.deepEqual(terms, [{matchFields: [{key: 'metadata.name', operator: 'In', values: [ps[0].spec.nodeName]}]}])
+    assert.ok(ps[0].spec.tolerations.some((t: any) => t.key === 'node.kubernetes.io/unschedulable' && t.effect === 'NoSchedule'))
+    assert.ok(ps[0].metadata.labels['controller-revision-hash'])
+    const ds = await waitFor('status to count 3 available', async () => {
+      const d = await k.json(['get', 'ds', 'all'])
+      return d.status?.numberAvailable === 3 && d
+    }, 60_000, 500)
+    assert.equal(ds.status.desiredNumberScheduled, 3)
+    assert.equal(ds.status.currentNumberScheduled, 3)
+    assert.equal(ds.status.numberReady, 3)
+    assert.equal(ds.status.numberMisscheduled, 0)
+    assert.equal(ds.metadata.annotations['deprecated.daemonset.template.generation'], '1')
+    const table = await k.run(['get', 'ds', 'all'])
+    assert.match(table.stdout, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+NODE SELECTOR\s+AGE/)
+    assert.match(table.stdout, /\nall\s+3\s+3\s+3\s+3\s+3\s+<none>/)
+    assert.equal((await k.run(['delete', 'ds', 'all', '--wait=false'])).code, 0)
+  })
+
+  it('runs only on the 2 workers without the toleration; set image rolls node by node; history and undo', async () => {
+    assert.equal((await k.run(['apply', '-f', '-'], daemonSet('agent'))).code, 0)
+    const first = await waitFor('a ready pod on each worker', async () => {
+      const p = (await pods('app=agent')).filter(ready)
+      return p.length === 2 && p
+    }, 180_000, 1000)
+    assert.deepEqual(nodesOf(first), [`${name}-worker`, `${name}-worker2`])
+    const st = await k.run(['rollout', 'status', 'ds/agent', '--timeout=60s'])
+    assert.equal(st.code, 0, st.stderr)
+
+    assert.equal((await k.run(['set', 'image', 'ds/agent', `app=${IMAGE2}`])).code, 0)
+    // Sample the pods while the rollout runs: never more than maxUnavailable (1) of the 2 nodes without a ready pod.
+    const status = k.run(['rollout', 'status', 'ds/agent', '--timeout=180s'])
+    let done = false
+    void status.then(() => (done = true))
+    let worstDown = 0
+    let sawMixed = false
+    while (!done) {
+      const ps = await pods('app=agent')
+      const readyNodes = new Set(ps.filter(ready).map((p) => p.spec.nodeName))
+      worstDown = Math.max(worstDown, 2 - readyNodes.size)
+      const images = new Set(ps.filter(ready).map((p) => p.spec.containers[0].image))
+      if (images.size === 2) sawMixed = true
+    }
+    const rolled = await status
+    assert.equal(rolled.code, 0, rolled.stderr)
+    assert.match(rolled.stdout, /daemon set "agent" successfully rolled out/)
+    assert.ok(worstDown <= 1, `at most one node down at once, saw ${worstDown}`)
+    assert.ok(sawMixed, 'old and new pods ran side by side on different nodes during the rollout')
+    const after = (await pods('app=agent')).filter(ready)
+    assert.deepEqual(nodesOf(after), [`${name}-worker`, `${name}-worker2`])
+    assert.ok(after.every((p) => p.spec.containers[0].image === IMAGE2))
+    assert.ok(after.every((p) => !first.some((f) => f.metadata.uid === p.metadata.uid)), 'every pod was replaced')
+
+    const history = await k.run(['rollout', 'history', 'ds/agent'])
+    assert.equal(history.code, 0, history.stderr)
+    const revisions = history.stdout.split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => Number(l.split(/\s+/)[0]))
+    assert.deepEqual(revisions, [1, 2])
+    const rev1 = await k.run(['rollout', 'history', 'ds/agent', '--revision=1'])
+    assert.equal(rev1.code, 0, rev1.stderr)
+    assert.match(rev1.stdout, new RegExp(`Image:\\s+${IMAGE.replace(/[.:/]/g, '\\$&')}`))
+
+    const undo = await k.run(['rollout', 'undo', 'ds/agent'])
+    assert.equal(undo.code, 0, undo.stderr)
+    assert.match(undo.stdout, /rolled back/)
+    const back = await k.run(['rollout', 'status', 'ds/agent', '--timeout=180s'])
+    assert.equal(back.code, 0, back.stderr)
+    const restored = await waitFor('both workers back on the old image', async () => {
+      const ps = (await pods('app=agent')).filter(ready)
+      return ps.length === 2 && ps.every((p) => p.spec.containers[0].image === IMAGE) && ps
+    }, 120_000, 1000)
+    assert.deepEqual(nodesOf(restored), [`${name}-worker`, `${name}-worker2`])
+    // The old revision was revived and renumbered, not duplicated: revisions 2 and 3 remain.
+    const again = await k.run(['rollout', 'history', 'ds/agent'])
+    assert.deepEqual(again.stdout.split('\n').filter((l) => /^\d+\s/.test(l)).map((l) => Number(l.split(/\s+/)[0])), [2, 3])
+    const ds = await k.json(['get', 'ds', 'agent'])
+    assert.equal(ds.metadata.annotations['deprecated.daemonset.template.generation'], '3')
+    assert.equal((await k.run(['delete', 'ds', 'agent'])).code, 0)
+  })
+})
