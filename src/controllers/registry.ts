@@ -7,6 +7,7 @@ import {newGarbageCollector} from './garbagecollector/controller.js'
 import {newNamespaceController} from './namespace/controller.js'
 import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
+import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import type {ControllerFactory} from './types.js'
 
@@ -18,6 +19,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   deployment: newDeploymentController,
   daemonset: newDaemonSetController,
   garbagecollector: newGarbageCollector,
+  podgc: newPodGCController,
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
