@@ -146,4 +146,77 @@ describe('daemonsets (end to end)', function () {
     assert.equal(ds.metadata.annotations['deprecated.daemonset.template.generation'], '3')
     assert.equal((await k.run(['delete', 'ds', 'agent'])).code, 0)
   })
+
+  it('follows node labels: a pod appears on a node that starts matching the nodeSelector and goes when it stops', async () => {
+    assert.equal((await k.run(['apply', '-f', '-'], daemonSet('edge', '      nodeSelector: {role: edge}\n'))).code, 0)
+    const ds = await waitFor('status observed', async () => {
+      const d = await k.json(['get', 'ds', 'edge'])
+      return d.status?.observedGeneration === d.metadata.generation && d
+    }, 60_000, 500)
+    assert.equal(ds.status.desiredNumberScheduled, 0)
+    assert.equal((await k.run(['label', 'node', `${name}-worker2`, 'role=edge'])).code, 0)
+    try {
+      const ps = await waitFor('a pod on the labelled node', async () => {
+        const p = (await pods('app=edge')).filter(ready)
+        return p.length === 1 && p
+      }, 120_000, 1000)
+      assert.deepEqual(nodesOf(ps), [`${name}-worker2`])
+    } finally {
+      assert.equal((await k.run(['label', 'node', `${name}-worker2`, 'role-'])).code, 0)
+    }
+    await waitFor('the pod gone after the label went', async () => (await pods('app=edge')).length === 0, 120_000, 1000)
+    assert.equal((await k.json(['get', 'ds', 'edge'])).status.desiredNumberScheduled, 0)
+    assert.equal((await k.run(['delete', 'ds', 'edge'])).code, 0)
+  })
+
+  it('OnDelete: a template change replaces a pod only when it is deleted', async () => {
+    assert.equal((await k.run(['apply', '-f', '-'], daemonSet('lazy').replace('spec:\n  selector:', 'spec:\n  updateStrategy: {type: OnDelete}\n  selector:'))).code, 0)
+    const first = await waitFor('a ready pod on each worker', async () => {
+      const p = (await pods('app=lazy')).filter(ready)
+      return p.length === 2 && p
+    }, 120_000, 1000)
+    assert.equal((await k.run(['set', 'image', 'ds/lazy', `app=${IMAGE2}`])).code, 0)
+    const st = await waitFor('status counts no pod updated', async () => {
+      const d = await k.json(['get', 'ds', 'lazy'])
+      return d.status?.observedGeneration === d.metadata.generation && d.status
+    }, 60_000, 500)
+    assert.equal(st.updatedNumberScheduled ?? 0, 0)
+    const still = (await pods('app=lazy')).filter(ready)
+    assert.deepEqual(still.map((p) => p.metadata.uid).sort(), first.map((p) => p.metadata.uid).sort(), 'no pod was replaced by the template change')
+    assert.equal((await k.run(['delete', 'pod', first[0].metadata.name])).code, 0)
+    const replaced = await waitFor('a new-image pod on the node of the deleted one', async () => {
+      const p = (await pods('app=lazy')).filter(ready)
+      return p.length === 2 && p.find((x) => x.spec.nodeName === first[0].spec.nodeName && x.spec.containers[0].image === IMAGE2)
+    }, 120_000, 1000)
+    assert.ok(replaced)
+    const other = (await pods('app=lazy')).find((p) => p.metadata.uid === first[1].metadata.uid)
+    assert.equal(other?.spec.containers[0].image, IMAGE, 'the other pod keeps the old template')
+    assert.equal((await k.run(['delete', 'ds', 'lazy'])).code, 0)
+  })
+
+  it('a removed node loses its pod (status converges) and gets a new one when it registers again', async () => {
+    assert.equal((await k.run(['apply', '-f', '-'], daemonSet('every', CONTROL_PLANE_TOLERATION))).code, 0)
+    await waitFor('a ready pod on every node', async () => (await pods('app=every')).filter(ready).length === 3, 120_000, 1000)
+    const node = `${name}-worker2`
+    // Stop the node first, so its agent cannot register it again while it is gone.
+    assert.equal((await run('docker', ['stop', '-t', '2', node])).code, 0)
+    try {
+      assert.equal((await k.run(['delete', 'node', node])).code, 0)
+      const ds = await waitFor('the DaemonSet to want and count 2 nodes', async () => {
+        const d = await k.json(['get', 'ds', 'every'])
+        return d.status?.desiredNumberScheduled === 2 && d.status.currentNumberScheduled === 2 && d
+      }, 60_000, 1000)
+      assert.equal(ds.status.numberMisscheduled, 0)
+      // The pod bound to the vanished node is garbage-collected after the 40 s quarantine.
+      await waitFor('the pod of the removed node to be deleted', async () => !(await pods('app=every')).some((p) => p.spec.nodeName === node), 120_000, 2000)
+    } finally {
+      assert.equal((await run('docker', ['start', node])).code, 0)
+    }
+    const back = await waitFor('a ready pod on the node again', async () => {
+      const p = (await pods('app=every')).filter(ready)
+      return p.length === 3 && p
+    }, 180_000, 2000)
+    assert.deepEqual(nodesOf(back), [`${name}-control-plane`, `${name}-worker`, `${name}-worker2`])
+    assert.equal((await k.run(['delete', 'ds', 'every'])).code, 0)
+  })
 })
