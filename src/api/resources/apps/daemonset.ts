@@ -9,6 +9,8 @@ import {immutable, nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {AGE, age, col, CONTAINERS, containerCells, formatLabels, formatLabelSelector, IMAGES, int, name, NAME} from '../shared/table.js'
 import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
+import {podMessages} from '../shared/pod-protobuf.js'
+import {I32, I64, S, specStatusMessage} from '../shared/protobuf.js'
 
 /** The DaemonSet fields skiff defaults, validates and prints. */
 export interface DaemonSetSpec {
@@ -162,5 +164,18 @@ export const daemonSet = defineResource('apps', 'v1', 'DaemonSet', {
     row,
   },
   patch: workloadPatch,
+  // Field numbers of k8s.io/api/apps/v1 generated.proto, for clients that write protobuf.
+  protobuf: {
+    ...podMessages,
+    DaemonSet: specStatusMessage('DaemonSetSpec', 'DaemonSetStatus'),
+    DaemonSetSpec: {1: ['selector', 'LabelSelector'], 2: ['template', 'PodTemplateSpec'], 3: ['updateStrategy', 'DaemonSetUpdateStrategy'], 4: ['minReadySeconds', I32], 6: ['revisionHistoryLimit', I32, 'k']},
+    DaemonSetUpdateStrategy: {1: ['type', S], 2: ['rollingUpdate', 'RollingUpdateDaemonSet']},
+    RollingUpdateDaemonSet: {1: ['maxUnavailable', 'IntOrString'], 2: ['maxSurge', 'IntOrString']},
+    DaemonSetStatus: {
+      1: ['currentNumberScheduled', I32, 'k'], 2: ['numberMisscheduled', I32, 'k'], 3: ['desiredNumberScheduled', I32, 'k'], 4: ['numberReady', I32, 'k'], 5: ['observedGeneration', I64],
+      6: ['updatedNumberScheduled', I32], 7: ['numberAvailable', I32], 8: ['numberUnavailable', I32], 9: ['collisionCount', I32, 'k'], 10: ['conditions', 'DaemonSetCondition', 'r'],
+    },
+    DaemonSetCondition: {1: ['type', S], 2: ['status', S], 3: ['lastTransitionTime', 'Time'], 4: ['reason', S], 5: ['message', S]},
+  },
   strategy: {deleteReturnsObject: true, prepareForCreate, prepareForUpdate},
 })
