@@ -183,11 +183,11 @@ export class DaemonSetController implements Controller {
     const nodes = this.opts.nodes.list()
     const {namespace} = splitKey(key)
     const revisions = this.opts.revisions.list().filter((r) => r.metadata.namespace === namespace)
-    const history = await constructHistory(this.opts.client, ds, revisions)
-    const hash = history.current.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? ''
-    const satisfied = this.expectations.satisfied(key)
     // One claim per sync: what this sync writes shows up in the cache only later, so later steps see the same pods.
     const nodeToPods = await this.nodesToDaemonPods(ds)
+    const history = await constructHistory(this.opts.client, ds, revisions, [...nodeToPods.values()].flat())
+    const hash = history.current.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? ''
+    const satisfied = this.expectations.satisfied(key)
     let manageError: unknown
     if (satisfied) {
       try {

@@ -41,10 +41,15 @@ export interface History {
 /**
  * constructHistory: splits the DaemonSet's revisions into the one matching its template and the rest; creates the
  * current one when missing (numbered one past the old ones, collisions resolved by bumping the count), keeps the
- * highest of duplicates (deleting the others) and renumbers a revived one (rollout undo) to be the newest.
+ * highest of duplicates (relabelling their pods, deleting the others) and renumbers a revived one (rollout undo) to be the newest.
  */
-export async function constructHistory(client: ControllerClient, ds: DaemonSet, all: ControllerRevision[]): Promise<History> {
-  const owned = ownedRevisions(all, ds)
+export async function constructHistory(client: ControllerClient, ds: DaemonSet, all: ControllerRevision[], pods: readonly Pod[] = []): Promise<History> {
+  const owned: ControllerRevision[] = []
+  for (const rev of ownedRevisions(all, ds)) {
+    // Revisions made elsewhere may lack the hash label; their name stands in for it, so hash collisions cannot matter.
+    if (rev.metadata.labels?.[CONTROLLER_REVISION_HASH]) owned.push(rev)
+    else owned.push(await client.update<ControllerRevision>({...REVISIONS, namespace: rev.metadata.namespace, name: rev.metadata.name}, {...rev, apiVersion: 'apps/v1', kind: 'ControllerRevision', metadata: {...rev.metadata, labels: {...rev.metadata.labels, [CONTROLLER_REVISION_HASH]: rev.metadata.name!}}}))
+  }
   const matching = owned.filter((r) => matchesRevision(ds, r))
   const old = owned.filter((r) => !matchesRevision(ds, r))
   const want = nextRevision(old)
@@ -59,7 +64,15 @@ export async function constructHistory(client: ControllerClient, ds: DaemonSet, 
     collisionCount = created.collisionCount
   } else {
     current = matching[matching.length - 1]
+    const keep = revisionHash(current)
     for (const dup of matching.slice(0, -1)) {
+      // Pods of a duplicate run the current template already: relabel them rather than roll them.
+      const dupHash = revisionHash(dup)
+      for (const p of pods.filter((x) => x.metadata.labels?.[CONTROLLER_REVISION_HASH] === dupHash)) {
+        await client.patch({version: 'v1', resource: 'pods', namespace: p.metadata.namespace, name: p.metadata.name}, {metadata: {labels: {[CONTROLLER_REVISION_HASH]: keep}}}, 'merge').catch((err: unknown) => {
+          if (!isNotFound(err)) throw err
+        })
+      }
       await client.delete({...REVISIONS, namespace: dup.metadata.namespace, name: dup.metadata.name}, {preconditions: {uid: dup.metadata.uid}}).catch((err: unknown) => {
         if (!isNotFound(err)) throw err
       })

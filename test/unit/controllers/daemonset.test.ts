@@ -285,6 +285,22 @@ describe('DaemonSetController', () => {
       assert.equal(t.actions.filter((a) => a.path.endsWith('/controllerrevisions') && a.verb === 'create').length, 0)
     })
 
+    it('labels a revision lacking the hash with its name, and keeps the newest of duplicates, relabelling their pods', async () => {
+      const ds = daemonSet()
+      const unlabelled = {...revisionOf(daemonSet({}, {}, 'busybox:0'), 1, ds)}
+      unlabelled.metadata = {...unlabelled.metadata, name: 'agent-legacy', labels: {app: 'agent'}}
+      const dup = {...revisionOf(ds, 2)}
+      dup.metadata = {...dup.metadata, name: 'agent-dup', uid: 'uid-dup', labels: {app: 'agent', 'controller-revision-hash': 'dup'}}
+      const t = setup(ds, {revisions: [unlabelled, dup, revisionOf(ds, 3)], pods: [daemonPod('p1', ds, 'w1', 'dup')]})
+      await t.ctl.sync(KEY)
+      const [relabel, podPatch, del] = t.actions
+      assert.equal(`${relabel.verb} ${relabel.path}`, 'update /apis/apps/v1/namespaces/default/controllerrevisions/agent-legacy')
+      assert.equal(relabel.body.metadata.labels['controller-revision-hash'], 'agent-legacy')
+      assert.equal(`${podPatch.verb} ${podPatch.path}`, 'patch:merge /api/v1/namespaces/default/pods/p1')
+      assert.deepEqual(podPatch.body, {metadata: {labels: {'controller-revision-hash': hashOf(ds)}}})
+      assert.equal(`${del.verb} ${del.path}`, 'delete /apis/apps/v1/namespaces/default/controllerrevisions/agent-dup')
+    })
+
     it('truncates old revisions beyond revisionHistoryLimit, oldest first, sparing those live pods still use', async () => {
       const ds = daemonSet({revisionHistoryLimit: 1})
       const olds = [1, 2, 3].map((i) => revisionOf(daemonSet({}, {}, `busybox:old${i}`), i, ds))
