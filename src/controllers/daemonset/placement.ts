@@ -159,5 +159,5 @@ export function updateBudget(ds: DaemonSet, desired: number): {maxUnavailable: n
 
 /** Whether the DaemonSet replaces pods by starting the new one first (a non-zero maxSurge). */
 export function allowsSurge(ds: DaemonSet): boolean {
-  return updateBudget(ds, 1).maxSurge !== 0 && ds.spec?.updateStrategy?.type === 'RollingUpdate'
+  return updateBudget(ds, 1).maxSurge !== 0
 }
