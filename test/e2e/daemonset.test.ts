@@ -147,6 +147,34 @@ describe('daemonsets (end to end)', function () {
     assert.equal((await k.run(['delete', 'ds', 'agent'])).code, 0)
   })
 
+  it('maxSurge: the new pod starts next to the old one, so no node is ever without a ready pod', async () => {
+    const surge = daemonSet('surge').replace('spec:\n  selector:', 'spec:\n  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}\n  selector:')
+    assert.equal((await k.run(['apply', '-f', '-'], surge)).code, 0)
+    const first = await waitFor('a ready pod on each worker', async () => {
+      const p = (await pods('app=surge')).filter(ready)
+      return p.length === 2 && p
+    }, 120_000, 1000)
+    assert.equal((await k.run(['set', 'image', 'ds/surge', `app=${IMAGE2}`])).code, 0)
+    const status = k.run(['rollout', 'status', 'ds/surge', '--timeout=180s'])
+    let done = false
+    void status.then(() => (done = true))
+    let worstDown = 0
+    let mostLive = 0
+    while (!done) {
+      const ps = await pods('app=surge')
+      worstDown = Math.max(worstDown, 2 - new Set(ps.filter(ready).map((p) => p.spec.nodeName)).size)
+      mostLive = Math.max(mostLive, ps.filter(live).length)
+    }
+    const rolled = await status
+    assert.equal(rolled.code, 0, rolled.stderr)
+    assert.equal(worstDown, 0, 'a node was left without a ready pod')
+    const after = (await pods('app=surge')).filter(ready)
+    assert.ok(after.length === 2 && after.every((p) => p.spec.containers[0].image === IMAGE2 && !first.some((f) => f.metadata.uid === p.metadata.uid)))
+    // One surge pod at a time (maxSurge 1): an old and a new pod side by side on one node, never on both at once.
+    assert.equal(mostLive, 3)
+    assert.equal((await k.run(['delete', 'ds', 'surge'])).code, 0)
+  })
+
   it('follows node labels: a pod appears on a node that starts matching the nodeSelector and goes when it stops', async () => {
     assert.equal((await k.run(['apply', '-f', '-'], daemonSet('edge', '      nodeSelector: {role: edge}\n'))).code, 0)
     const ds = await waitFor('status observed', async () => {
