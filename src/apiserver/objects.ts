@@ -93,6 +93,7 @@ export function prepareUpdate(def: ResourceDef, obj: KubeObject, old: KubeObject
   const gen = old.metadata.generation ?? 1
   md.generation = isDeepStrictEqual(desiredState(next), desiredState(old)) ? gen : gen + 1
   next.metadata = md
+  if (part === 'main') def.strategy?.prepareForUpdate?.(next, old)
   return next
 }
 

@@ -1,4 +1,5 @@
 // The control loops the manager runs by default, by name (add new loops here).
+import {newDaemonSetController} from './daemonset/controller.js'
 import {newDeploymentController} from './deployment/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
@@ -6,6 +7,7 @@ import {newGarbageCollector} from './garbagecollector/controller.js'
 import {newNamespaceController} from './namespace/controller.js'
 import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
+import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import type {ControllerFactory} from './types.js'
 
@@ -15,7 +17,9 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   nodeipam: newNodeIpamController,
   replicaset: newReplicaSetController,
   deployment: newDeploymentController,
+  daemonset: newDaemonSetController,
   garbagecollector: newGarbageCollector,
+  podgc: newPodGCController,
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,

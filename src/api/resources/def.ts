@@ -40,6 +40,8 @@ export interface TableDef {
 export interface Strategy {
   /** Resets what a create may not set; without it, status is dropped when the kind has a status subresource. */
   prepareForCreate?(obj: KubeObject): void
+  /** Adjusts a main-resource update after the generic rules (DaemonSet: its template generation follows template changes). */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject): void
   /** Whether an object marked for deletion whose finalizers are gone may really go (Namespace: content cleaned up). */
   finalized?(obj: KubeObject): boolean
   /** DELETE answers with the object (true) or with a Success Status. */

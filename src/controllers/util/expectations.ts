@@ -35,6 +35,11 @@ export class Expectations {
     this.records.set(key, {adds: 0, deletes: new Set(objectKeys), at: this.clock.now()})
   }
 
+  /** Records that key is about to create n objects and delete the ones with these keys, in one sync (SetExpectations). */
+  expect(key: string, n: number, objectKeys: string[]): void {
+    this.records.set(key, {adds: n, deletes: new Set(objectKeys), at: this.clock.now()})
+  }
+
   /** One expected creation was seen (or will never happen because the create failed). */
   creationObserved(key: string): void {
     const r = this.records.get(key)
