@@ -1,4 +1,5 @@
 // The control loops the manager runs by default, by name (add new loops here).
+import {newCronJobController} from './cronjob/controller.js'
 import {newDeploymentController} from './deployment/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
@@ -19,4 +20,5 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
+  cronjob: newCronJobController,
 }
