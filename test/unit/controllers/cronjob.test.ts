@@ -4,6 +4,7 @@ import type {KubeObject} from '../../../src/api/types.js'
 import {FakeClock} from '../../../src/api/clock.js'
 import {parseCronSchedule, type CronSchedule} from '../../../src/api/resources/batch/cron.js'
 import {nextCronTime} from '../../../src/api/resources/batch/cron-next.js'
+import {cronJob as cronJobDef} from '../../../src/api/resources/batch/cronjob.js'
 import {CronJobController} from '../../../src/controllers/cronjob/controller.js'
 import {cronJobSchedule, formatInZone, mostRecentScheduleTime} from '../../../src/controllers/cronjob/schedule.js'
 import {alreadyExists, FakeLister, iso, recordingClient, recordingRecorder} from './fakes.js'
@@ -297,5 +298,29 @@ describe('CronJobController', () => {
     const r = mostRecentScheduleTime(cj, NOW, sched, true)
     assert.equal(r.missed, 30)
     assert.equal(iso(r.mostRecentMs!), '2024-01-01T10:00:00Z')
+  })
+})
+
+describe('CronJob validation: schedule and timeZone', () => {
+  const errors = (spec: Record<string, unknown>) => {
+    const obj = {apiVersion: 'batch/v1', kind: 'CronJob', metadata: {name: 'c', namespace: 'd'}, spec: {jobTemplate: {spec: {template: {spec: {restartPolicy: 'Never', containers: [{name: 'c', image: 'x'}]}}}}, ...spec}}
+    cronJobDef.default?.(obj)
+    return (cronJobDef.validate?.(obj) ?? []).filter((c) => !c.field?.includes('template')).map((c) => `${c.field}: ${c.message}`)
+  }
+  it('rejects TZ=/CRON_TZ= in the schedule, pointing at timeZone', () => {
+    assert.deepEqual(errors({schedule: 'TZ=UTC */5 * * * *'}), ['spec.schedule: Invalid value: "TZ=UTC */5 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead'])
+    assert.deepEqual(errors({schedule: 'CRON_TZ=Nowhere/Land 0 * * * *'}).length, 2)
+  })
+  it('timeZone: a loadable IANA name, not empty, not Local, case-sensitive', () => {
+    assert.deepEqual(errors({schedule: '@daily', timeZone: 'America/New_York'}), [])
+    assert.deepEqual(errors({schedule: '@daily', timeZone: ''}), ['spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string'])
+    assert.deepEqual(errors({schedule: '@daily', timeZone: 'Local'}), ['spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'])
+    assert.deepEqual(errors({schedule: '@daily', timeZone: 'Mars/Olympus'}), ['spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus'])
+    assert.deepEqual(errors({schedule: '@daily', timeZone: 'america/new_york'}), ['spec.timeZone: Invalid value: "america/new_york": unknown time zone america/new_york'])
+  })
+  it('parse errors in the robfig/cron wording', () => {
+    assert.deepEqual(errors({schedule: '*/0 * * * *'}), ['spec.schedule: Invalid value: "*/0 * * * *": step of range should be a positive number: */0'])
+    assert.deepEqual(errors({schedule: '0 0 * * 7'}), ['spec.schedule: Invalid value: "0 0 * * 7": end of range (7) above maximum (6): 7'])
+    assert.deepEqual(errors({schedule: '@fortnightly'}), ['spec.schedule: Invalid value: "@fortnightly": unrecognized descriptor: @fortnightly'])
   })
 })
