@@ -50,8 +50,10 @@ export function mostRecentScheduleTime(cj: CronJob, nowMs: number, sched: ZonedS
   const deadline = cj.spec?.startingDeadlineSeconds
   if (includeDeadline && deadline != null) earliestMs = Math.max(earliestMs, nowMs - deadline * 1000)
   const t1 = sched.next(earliestMs)
-  if (t1 === undefined || nowMs < t1) return {earliestMs, missed: 0}
-  const t2 = sched.next(t1)
+  const t2 = t1 === undefined ? undefined : sched.next(t1)
+  // A schedule that never fires (February 31st) is what robfig/cron reports as two zero times: zero seconds apart.
+  if (t1 === undefined || (t2 === undefined && nowMs >= t1)) return {earliestMs, missed: 0, error: 'time difference between two schedules is less than 1 second'}
+  if (nowMs < t1) return {earliestMs, missed: 0}
   if (t2 === undefined || nowMs < t2) return {earliestMs, mostRecentMs: t1, missed: 1}
   const interval = Math.round((t2 - t1) / 1000)
   if (interval < 1) return {earliestMs, missed: 0, error: 'time difference between two schedules is less than 1 second'}

@@ -291,6 +291,14 @@ describe('CronJobController', () => {
     assert.deepEqual(recorder.events, [])
   })
 
+  it('a schedule that never fires (February 31st) gets an InvalidSchedule warning and no requeue', async () => {
+    const {ctl, calls, recorder} = setup(cronJob({schedule: '0 0 31 2 *'}))
+    await ctl.sync('default/tick')
+    assert.deepEqual(calls(), [])
+    assert.deepEqual(recorder.events, ['Warning InvalidSchedule invalid schedule: 0 0 31 2 * : time difference between two schedules is less than 1 second'])
+    assert.equal(ctl.queue.len(), 0)
+  })
+
   it('mostRecentScheduleTime counts missed times from the interval', () => {
     const cj = cronJob({}, {lastScheduleTime: iso(NOW - 30 * 60_000 - 30_000)}) as never
     const sched = cronJobSchedule(cj)
