@@ -1,4 +1,5 @@
 // The control loops the manager runs by default, by name (add new loops here).
+import {newCronJobController} from './cronjob/controller.js'
 import {newDaemonSetController} from './daemonset/controller.js'
 import {newDeploymentController} from './deployment/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
@@ -23,4 +24,5 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
+  cronjob: newCronJobController,
 }

@@ -2,7 +2,7 @@
 import type {Container, Pod, PodStatus} from '../../api/types/workloads.js'
 import {containerHash} from './container-config.js'
 import type {ContainerInfo} from './runtime.js'
-import {type WaitingReason, instancesOf, isTerminalPhase, kubeTime} from './status.js'
+import {type WaitingReason, instancesOf, isSidecar, isTerminalPhase, kubeTime} from './status.js'
 
 /** Restart back-off of one container as the worker sees it at `now`. */
 export interface BackoffState {
@@ -26,6 +26,8 @@ export interface PodSyncInput {
   killing: ReadonlySet<string>
   /** Containers killed for a spec change, which restart without back-off. */
   respawnAtOnce: ReadonlySet<string>
+  /** Startup probe verdicts by container name (a sidecar with a startup probe counts as started once it passed). */
+  started?: ReadonlyMap<string, boolean>
 }
 
 /** What to do about the pod sandbox (the network namespace every container joins). */
@@ -127,17 +129,39 @@ export function planPodSync(input: PodSyncInput): PodPlan {
 
   const steps: ContainerStep[] = []
   const add = (step: ContainerStep | undefined) => step && steps.push(step)
-  // Init containers one at a time, in order; app containers only once all succeeded.
+  const sidecars = (spec.initContainers ?? []).filter(isSidecar)
+  if (podDone(pod, containers)) {
+    // The app containers finished for good: stop the sidecars, last one first, so the pod can turn terminal.
+    const running = sidecars.map((c) => instancesOf(containers, c.name)[0]).filter((i) => i?.state === 'running')
+    const last = running[running.length - 1]
+    if (last && !input.killing.has(last.id)) steps.push({action: 'kill', name: last.name, containerID: last.id, message: `Stopping container ${last.name}`, respawnAtOnce: false})
+    return {kind: 'run', sandbox, containers: steps}
+  }
+  // Init containers one at a time, in order, a sidecar counting as done once it started; app containers only after
+  // all. Once an app container exists the pod was initialized: only its sidecars are looked after (restarted) then.
+  const initialized = (spec.containers ?? []).some((c) => instancesOf(containers, c.name).length > 0)
   let initDone = true
-  for (const c of spec.initContainers ?? []) {
-    const inst = instancesOf(containers, c.name)
-    const latest = inst[0]
-    if (latest?.state === 'exited' && latest.exitCode === 0) continue
-    initDone = false
-    if (latest?.state === 'running') break
-    if (latest?.state === 'exited' && policy === 'Never') break
-    add(planContainer(input, c, 'init', inst, true))
-    break
+  if (initialized) {
+    for (const c of sidecars) add(planContainer(input, c, 'init', instancesOf(containers, c.name), true))
+  } else {
+    for (const c of spec.initContainers ?? []) {
+      const inst = instancesOf(containers, c.name)
+      const latest = inst[0]
+      if (isSidecar(c)) {
+        // Always restartable, whatever the pod's restartPolicy; the next init container waits for its startup probe.
+        const step = planContainer(input, c, 'init', inst, true)
+        add(step)
+        if (step?.action !== 'kill' && latest?.state === 'running' && (!c.startupProbe || input.started?.get(c.name) === true)) continue
+        initDone = false
+        break
+      }
+      if (latest?.state === 'exited' && latest.exitCode === 0) continue
+      initDone = false
+      if (latest?.state === 'running') break
+      if (latest?.state === 'exited' && policy === 'Never') break
+      add(planContainer(input, c, 'init', inst, true))
+      break
+    }
   }
   if (initDone) {
     for (const c of spec.containers ?? []) {

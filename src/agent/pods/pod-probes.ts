@@ -3,7 +3,7 @@ import type {Container, Pod} from '../../api/types/workloads.js'
 import type {Clock} from '../../api/clock.js'
 import {type ProbeExecutor, type ProbeKind, ProbeWorker} from './probes.js'
 import type {ContainerInfo} from './runtime.js'
-import {instancesOf} from './status.js'
+import {instancesOf, isSidecar} from './status.js'
 
 /** What the pod's probes report to: Unhealthy events and requests for another sync. */
 export interface PodProbeDeps {
@@ -30,7 +30,8 @@ export class PodProbes {
   /** Starts probe workers for running containers that have probes, and stops those of gone instances. */
   reconcile(pod: Pod, containers: ContainerInfo[], sandbox: ContainerInfo): void {
     const live = new Set<string>()
-    for (const c of pod.spec?.containers ?? []) {
+    // Sidecars (restartable init containers) are probed like app containers; other init containers have no probes.
+    for (const c of [...(pod.spec?.initContainers ?? []).filter(isSidecar), ...(pod.spec?.containers ?? [])]) {
       const latest = instancesOf(containers, c.name)[0]
       if (!latest || latest.state !== 'running') continue
       if (!c.livenessProbe && !c.readinessProbe && !c.startupProbe) continue

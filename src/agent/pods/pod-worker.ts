@@ -7,7 +7,7 @@ import {type SyncContext, type WorkerDeps, createReplacingLeftover, killContaine
 import {type BackoffState, type ContainerStep, type PodPlan, type SandboxStep, graceSeconds, newestSandbox, planPodSync, podDesc} from './plan.js'
 import {PodProbes} from './pod-probes.js'
 import type {ContainerInfo} from './runtime.js'
-import {type WaitingReason, computePodStatus} from './status.js'
+import {type WaitingReason, computePodStatus, isSidecar} from './status.js'
 import {prepareVolumes, removePodDir} from './volumes.js'
 
 export type {PodEventFn, WorkerDeps} from './executor.js'
@@ -71,7 +71,7 @@ export class PodWorker {
       const key = `${this.uid}/${c.name}`
       restartBackoff.set(c.name, {remainingMs: d.restartBackoff.remaining(key, now), delayMs: d.restartBackoff.delay(key)})
     }
-    return {pod, containers, now, restartBackoff, condemned: this.probes.condemned, killing: new Set(this.killing.keys()), respawnAtOnce: this.respawnAtOnce}
+    return {pod, containers, now, restartBackoff, condemned: this.probes.condemned, killing: new Set(this.killing.keys()), respawnAtOnce: this.respawnAtOnce, started: this.probes.started}
   }
 
   private async execute(pod: Pod, containers: ContainerInfo[], plan: PodPlan): Promise<void> {
@@ -228,21 +228,30 @@ export class PodWorker {
     this.probes.stopAll()
   }
 
-  /** Graceful deletion: stop every container (preStop, SIGTERM, SIGKILL after the grace period), clean up, delete the pod. */
+  /**
+   * Graceful deletion: stop every container (preStop, SIGTERM, SIGKILL after the grace period), clean up, delete the
+   * pod. App containers stop first, side by side; then the sidecars one by one, last first, so what the app containers
+   * lean on (proxies, log shippers) outlives them. All of it shares the one grace period.
+   */
   private async terminate(pod: Pod): Promise<void> {
     const d = this.deps
     this.stopProbes()
     const grace = graceSeconds(pod)
+    const t0 = d.clock.now()
     const containers = await d.runtime.listPodContainers(this.uid)
-    const specs = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]
-    await Promise.all(
-      containers
-        .filter((c) => c.type !== 'sandbox' && c.state === 'running')
-        .map(async (c) => {
-          d.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`)
-          await killContainer(d, pod, specs.find((s) => s.name === c.name), c.id, grace)
-        }),
-    )
+    const initSpecs = pod.spec?.initContainers ?? []
+    const specs = [...initSpecs, ...(pod.spec?.containers ?? [])]
+    const running = containers.filter((c) => c.type !== 'sandbox' && c.state === 'running')
+    const sidecarOrder = initSpecs.filter(isSidecar).map((c) => c.name)
+    const kill = async (c: ContainerInfo) => {
+      d.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`)
+      const left = grace - Math.floor((d.clock.now() - t0) / 1000)
+      await killContainer(d, pod, specs.find((s) => s.name === c.name), c.id, grace > 0 ? Math.max(1, left) : 0)
+    }
+    await Promise.all(running.filter((c) => !sidecarOrder.includes(c.name)).map(kill))
+    for (const name of [...sidecarOrder].reverse()) {
+      for (const c of running.filter((r) => r.name === name)) await kill(c)
+    }
     await this.removeAll(containers)
     try {
       await d.deletePod(pod)

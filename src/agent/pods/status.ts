@@ -45,6 +45,11 @@ export function imageIDString(id: string | undefined): string {
   return id ?? ''
 }
 
+/** True for a native sidecar: an init container with restartPolicy Always, which keeps running beside the app containers. */
+export function isSidecar(c: Pick<Container, 'restartPolicy'>): boolean {
+  return c.restartPolicy === 'Always'
+}
+
 /** Instances of one container, newest first. */
 export function instancesOf(containers: ContainerInfo[], name: string): ContainerInfo[] {
   return containers.filter((c) => c.name === name && c.type !== 'sandbox').sort((a, b) => b.createdAt - a.createdAt || b.restartCount - a.restartCount)
@@ -91,8 +96,8 @@ export function containerStatus(spec: Container, instances: ContainerInfo[], vie
     } else {
       out.state = {terminated: terminatedState(latest)}
       if (previous?.state === 'exited') out.lastState = {terminated: terminatedState(previous)}
-      // A completed init container counts as ready, as the kubelet reports it.
-      if (kind === 'init' && latest.exitCode === 0) out.ready = true
+      // A completed init container counts as ready, as the kubelet reports it (a sidecar that exited does not).
+      if (kind === 'init' && latest.exitCode === 0 && !isSidecar(spec)) out.ready = true
     }
   } else {
     out.state = {waiting: override ?? {reason: 'ContainerCreating'}}
@@ -101,26 +106,47 @@ export function containerStatus(spec: Container, instances: ContainerInfo[], vie
   return out
 }
 
-/** The parts of a container status the phase depends on. */
-export type StatusStates = Partial<Pick<ContainerStatus, 'state' | 'lastState'>>
+/** The parts of a container status the phase depends on (sidecar marks a restartable init container). */
+export type StatusStates = Partial<Pick<ContainerStatus, 'state' | 'lastState' | 'started'>> & {sidecar?: boolean}
 
-/** Pod phase from container statuses, following the kubelet's getPhase. */
+/** True when any app container has started once: the pod was initialized, whatever its sidecars do now. */
+export function anyAppStarted(statuses: StatusStates[]): boolean {
+  return statuses.some((s) => !!s.state?.running || !!s.state?.terminated || !!s.lastState?.terminated)
+}
+
+/**
+ * Pod phase from container statuses, following the kubelet's getPhase. A running sidecar keeps the pod Running; an
+ * exited one does not count, so a pod whose app containers finished turns terminal once its sidecars are stopped.
+ */
 export function podPhase(spec: Pick<PodSpec, 'restartPolicy'>, initStatuses: StatusStates[], statuses: StatusStates[]): string {
   const policy = spec.restartPolicy ?? 'Always'
   let pendingInit = 0
+  let pendingSidecars = 0
   let failedInit = 0
+  let running = 0
+  let waiting = 0
+  let stopped = 0
+  let succeeded = 0
   for (const s of initStatuses) {
     const t = s.state?.terminated
+    if (s.sidecar) {
+      if (s.state?.running) {
+        if (!s.started) pendingSidecars++
+        running++
+      } else if (!t && !s.lastState?.terminated) {
+        pendingSidecars++
+        waiting++
+      }
+      continue
+    }
     if (t && t.exitCode === 0) continue
     if (t) failedInit++
     else if (s.state?.waiting && s.lastState?.terminated && s.lastState.terminated.exitCode !== 0) failedInit++
     pendingInit++
   }
   if (failedInit > 0 && policy === 'Never') return 'Failed'
-  let running = 0
-  let waiting = 0
-  let stopped = 0
-  let succeeded = 0
+  // A sidecar restarting after the pod was initialized does not make it Pending again.
+  if (pendingSidecars > 0 && !anyAppStarted(statuses)) pendingInit++
   for (const s of statuses) {
     if (s.state?.running) running++
     else if (s.state?.terminated) {
@@ -167,22 +193,24 @@ export function computePodStatus(pod: Pod, view: PodRuntimeView): PodStatus {
   const appSpecs = spec.containers ?? []
 
   const initStatuses = initSpecs.map((c) => containerStatus(c, instancesOf(view.containers, c.name), view, 'init', 'PodInitializing'))
-  const initDone = initStatuses.every((s) => s.state?.terminated?.exitCode === 0)
-  const incomplete = initStatuses.filter((s) => s.state?.terminated?.exitCode !== 0).map((s) => s.name)
+  // A sidecar counts as initialized once started; the others once they exited 0.
+  const incomplete = initStatuses.filter((s, i) => (isSidecar(initSpecs[i]) ? !s.started : s.state?.terminated?.exitCode !== 0)).map((s) => s.name)
+  const appStatusesUnsorted = appSpecs.map((c) => containerStatus(c, instancesOf(view.containers, c.name), view, 'app', incomplete.length === 0 ? 'ContainerCreating' : 'PodInitializing'))
+  // Once an app container started the pod stays initialized, even while a sidecar restarts.
+  const initialized = incomplete.length === 0 || anyAppStarted(appStatusesUnsorted)
+  const appStatuses = appStatusesUnsorted.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 
-  const appStatuses = appSpecs
-    .map((c) => containerStatus(c, instancesOf(view.containers, c.name), view, 'app', initDone ? 'ContainerCreating' : 'PodInitializing'))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-
-  const phase = podPhase(spec, initStatuses, appStatuses)
+  const phase = podPhase(spec, initStatuses.map((s, i) => ({...s, sidecar: isSidecar(initSpecs[i])})), appStatuses)
   const sandboxUp = view.sandbox?.state === 'running' && (spec.hostNetwork === true || !!view.sandbox.ip)
-  const unready = appStatuses.filter((s) => !s.ready).map((s) => s.name)
+  // Sidecars' readiness counts towards the pod's, ahead of the app containers (as the kubelet lists them).
+  const sidecarUnready = initStatuses.filter((s, i) => isSidecar(initSpecs[i]) && !s.ready).map((s) => s.name)
+  const unready = [...sidecarUnready, ...appSpecs.map((c) => appStatuses.find((s) => s.name === c.name)!).filter((s) => !s.ready).map((s) => s.name)]
   const gates = spec.readinessGates ?? []
   const missingGates = gates.filter((g) => oldConditions.find((c) => c.type === g.conditionType)?.status !== 'True').map((g) => g.conditionType)
 
   const conditions: Condition[] = [condition('PodReadyToStartContainers', sandboxUp, oldConditions, view.now)]
-  if (phase === 'Succeeded' && incomplete.length === 0) conditions.push(condition('Initialized', true, oldConditions, view.now, 'PodCompleted'))
-  else if (incomplete.length > 0) conditions.push(condition('Initialized', false, oldConditions, view.now, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`))
+  if (phase === 'Succeeded' && initStatuses.every((s) => s.containerID)) conditions.push(condition('Initialized', true, oldConditions, view.now, 'PodCompleted'))
+  else if (!initialized) conditions.push(condition('Initialized', false, oldConditions, view.now, 'ContainersNotInitialized', `containers with incomplete status: [${incomplete.join(' ')}]`))
   else conditions.push(condition('Initialized', true, oldConditions, view.now))
 
   let containersReady: Condition

@@ -138,6 +138,8 @@ export interface Container {
   stdinOnce?: boolean
   terminationMessagePath?: string
   terminationMessagePolicy?: string
+  /** Only on init containers, only `Always`: a native sidecar that keeps running beside the app containers. */
+  restartPolicy?: string
 }
 
 /** Items of a configMap/secret/downwardAPI volume. */

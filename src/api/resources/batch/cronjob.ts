@@ -9,6 +9,7 @@ import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {B, I32, I64, S, specStatusMessage} from '../shared/protobuf.js'
 import {AGE, age, col, CONTAINERS, containerCells, formatLabelSelector, IMAGES, name, NAME, since} from '../shared/table.js'
 import {cronScheduleError} from './cron.js'
+import {isKnownTimeZone} from './cron-next.js'
 import {jobSpecMessages, jobTemplatePatch, validateJobSpecCommon, type JobSpec} from './job.js'
 
 /** The CronJob fields skiff defaults, validates and prints. */
@@ -23,9 +24,34 @@ export interface CronJobSpec {
   jobTemplate?: {metadata?: ObjectMeta; spec?: JobSpec}
 }
 
+/** A reference to one running Job in status.active (core ObjectReference). */
+export interface JobReference {
+  apiVersion?: string
+  kind?: string
+  namespace?: string
+  name?: string
+  uid?: string
+  resourceVersion?: string
+}
+
+export interface CronJobStatus {
+  active?: JobReference[]
+  lastScheduleTime?: string
+  lastSuccessfulTime?: string
+}
+
 export interface CronJob extends KubeObject {
   spec?: CronJobSpec
-  status?: {active?: unknown[]; lastScheduleTime?: string}
+  status?: CronJobStatus
+}
+
+/** Kubernetes' timeZone checks: non-empty, not "Local", and a zone the runtime can load (names are case-sensitive, as Go's). */
+function validateTimeZone(tz: string | undefined): StatusCause[] {
+  if (tz === undefined || tz === null) return []
+  if (tz === '') return [invalid('spec.timeZone', tz, 'timeZone must be nil or non-empty string')]
+  if (tz.toLowerCase() === 'local') return [invalid('spec.timeZone', tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')]
+  if (!isKnownTimeZone(tz)) return [invalid('spec.timeZone', tz, `unknown time zone ${tz}`)]
+  return []
 }
 
 function defaultCronJob(obj: KubeObject): void {
@@ -46,11 +72,15 @@ function validateCronJob(obj: KubeObject): StatusCause[] {
   if (nm.length > 52) causes.push(invalid('metadata.name', nm, 'must be no more than 52 characters'))
   const spec = (obj as CronJob).spec ?? {}
   if (!spec.schedule) causes.push(required('spec.schedule'))
-  else if (/(^|\s)(CRON_)?TZ=/.test(spec.schedule)) causes.push(invalid('spec.schedule', spec.schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'))
   else {
-    const err = cronScheduleError(spec.schedule)
+    // The parser accepts a leading TZ=/CRON_TZ= zone; the API does not, and says so as well as any parse error.
+    const prefix = /^(CRON_)?TZ=(\S*)\s*/.exec(spec.schedule.trim())
+    const zone = prefix?.[2]
+    const err = zone !== undefined && !isKnownTimeZone(zone) ? `provided bad location ${zone}: unknown time zone ${zone}` : cronScheduleError(prefix ? spec.schedule.trim().slice(prefix[0].length) : spec.schedule)
     if (err) causes.push(invalid('spec.schedule', spec.schedule, err))
+    if (spec.schedule.includes('TZ')) causes.push(invalid('spec.schedule', spec.schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'))
   }
+  causes.push(...validateTimeZone(spec.timeZone))
   causes.push(...nonNegative(spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds'))
   if (spec.concurrencyPolicy !== undefined && !['Allow', 'Forbid', 'Replace'].includes(spec.concurrencyPolicy)) {
     causes.push(spec.concurrencyPolicy === '' ? required('spec.concurrencyPolicy') : notSupported('spec.concurrencyPolicy', spec.concurrencyPolicy, ['Allow', 'Forbid', 'Replace']))

@@ -129,7 +129,20 @@ function validateContainer(c: Container, path: string, volumes: Set<string>): St
   return causes
 }
 
-function validateContainers(list: Container[] | undefined, path: string, volumes: Set<string>, allNames: Set<string>, requireOne: boolean): StatusCause[] {
+/** A container's restartPolicy: forbidden on app containers; on init containers only `Always` (a native sidecar), which alone may have probes and hooks. */
+function validateRestartPolicy(c: Container, p: string, init: boolean): StatusCause[] {
+  const set = c.restartPolicy !== undefined && c.restartPolicy !== null
+  if (!init) return set ? [forbidden(`${p}.restartPolicy`, 'may not be set for non-init containers')] : []
+  const causes: StatusCause[] = []
+  if (set && c.restartPolicy !== 'Always') causes.push(notSupported(`${p}.restartPolicy`, c.restartPolicy, ['Always']))
+  if (c.restartPolicy === 'Always') return causes
+  for (const f of ['lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    if (c[f] !== undefined && c[f] !== null) causes.push(forbidden(`${p}.${f}`, 'may not be set for init containers without restartPolicy=Always'))
+  }
+  return causes
+}
+
+function validateContainers(list: Container[] | undefined, path: string, volumes: Set<string>, allNames: Set<string>, requireOne: boolean, init = false): StatusCause[] {
   const causes: StatusCause[] = []
   if (requireOne && (!list || list.length === 0)) causes.push(required(path))
   ;(list ?? []).forEach((c, i) => {
@@ -139,6 +152,7 @@ function validateContainers(list: Container[] | undefined, path: string, volumes
       if (allNames.has(c.name)) causes.push(duplicate(`${p}.name`, c.name))
       else allNames.add(c.name)
     }
+    causes.push(...validateRestartPolicy(c, p, init))
     causes.push(...validateProbe(c.livenessProbe, `${p}.livenessProbe`))
     causes.push(...validateProbe(c.readinessProbe, `${p}.readinessProbe`))
     causes.push(...validateProbe(c.startupProbe, `${p}.startupProbe`))
@@ -154,7 +168,7 @@ export function validatePodSpec(spec: PodSpec | undefined, path: string): Status
   causes.push(...vols.causes)
   const allNames = new Set<string>()
   causes.push(...validateContainers(s.containers, `${path}.containers`, vols.names, allNames, true))
-  causes.push(...validateContainers(s.initContainers, `${path}.initContainers`, vols.names, allNames, false))
+  causes.push(...validateContainers(s.initContainers, `${path}.initContainers`, vols.names, allNames, false, true))
   const rp = s.restartPolicy
   if (rp === undefined || rp === '') causes.push(required(`${path}.restartPolicy`))
   else if (!['Always', 'OnFailure', 'Never'].includes(rp)) causes.push(notSupported(`${path}.restartPolicy`, rp, ['Always', 'OnFailure', 'Never']))
