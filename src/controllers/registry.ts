@@ -7,6 +7,7 @@ import {newNamespaceController} from './namespace/controller.js'
 import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
+import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
 import type {ControllerFactory} from './types.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
@@ -14,6 +15,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   nodelifecycle: newNodeLifecycleController,
   nodeipam: newNodeIpamController,
   replicaset: newReplicaSetController,
+  replicationcontroller: newReplicationControllerController,
   deployment: newDeploymentController,
   garbagecollector: newGarbageCollector,
   namespace: newNamespaceController,

@@ -14,6 +14,7 @@ import {event} from './core/event.js'
 import {namespace} from './core/namespace.js'
 import {node} from './core/node.js'
 import {pod} from './core/pod.js'
+import {replicationController} from './core/replicationcontroller.js'
 import {secret} from './core/secret.js'
 import {service} from './core/service.js'
 import {serviceAccount} from './core/serviceaccount.js'
@@ -39,6 +40,7 @@ export const builtinResources: ResourceDef[] = [
   secret,
   serviceAccount,
   event,
+  replicationController,
   lease,
   deployment,
   replicaSet,
