@@ -24,6 +24,7 @@ import {eventV1} from './events/event.js'
 import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
+import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -54,4 +55,5 @@ export const builtinResources: ResourceDef[] = [
   ingress,
   ingressClass,
   networkPolicy,
+  podDisruptionBudget,
 ]
