@@ -1,5 +1,6 @@
 // The control loops the manager runs by default, by name (add new loops here).
 import {newDeploymentController} from './deployment/controller.js'
+import {newDisruptionController} from './disruption/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
 import {newGarbageCollector} from './garbagecollector/controller.js'
@@ -17,6 +18,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   replicaset: newReplicaSetController,
   replicationcontroller: newReplicationControllerController,
   deployment: newDeploymentController,
+  disruption: newDisruptionController,
   garbagecollector: newGarbageCollector,
   namespace: newNamespaceController,
   endpoints: newEndpointsController,

@@ -1,7 +1,6 @@
 // PodDisruptionBudget (policy/v1): how many of a set of pods voluntary disruptions (evictions) must leave running.
 import type {LabelSelector} from '../../selectors.js'
 import type {KubeObject, StatusCause} from '../../types.js'
-import type {Condition} from '../../types/workloads.js'
 import {GoValue, invalid, notSupported} from '../../validation/errors.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {nonNegative, notMoreThan100Percent, validateIntOrPercent, validateLabelSelector} from '../shared/checks.js'
@@ -17,6 +16,16 @@ export interface PodDisruptionBudgetSpec {
   unhealthyPodEvictionPolicy?: string
 }
 
+/** A metav1.Condition, as PodDisruptionBudgets carry them. */
+export interface BudgetCondition {
+  type: string
+  status: string
+  observedGeneration?: number
+  lastTransitionTime?: string
+  reason: string
+  message: string
+}
+
 /** The status the disruption controller keeps and the eviction API spends. */
 export interface PodDisruptionBudgetStatus {
   observedGeneration?: number
@@ -26,7 +35,7 @@ export interface PodDisruptionBudgetStatus {
   currentHealthy?: number
   desiredHealthy?: number
   expectedPods?: number
-  conditions?: Condition[]
+  conditions?: BudgetCondition[]
 }
 
 export interface PodDisruptionBudget extends KubeObject {
