@@ -10,10 +10,13 @@ import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
 import {messageOf} from '../util/errors.js'
 import {type Recorder, newRecorder, typed} from '../util/events.js'
+import {kubeTime} from '../util/pods.js'
 import {budgetStatus, countHealthy, expectedPodCount, pendingDisruptions, type ScaleListers, withDisruptionCondition} from './budget.js'
 
 const PDB_API = 'policy/v1'
 const PDB_KIND = 'PodDisruptionBudget'
+/** How long a DisruptionTarget condition may stay on a pod that was never deleted before it is reset. */
+export const STALE_DISRUPTION_MS = 2 * 60 * 1000
 
 /** Dependencies of the disruption controller. */
 export interface DisruptionControllerOptions extends ScaleListers {
@@ -36,10 +39,24 @@ function selects(pdb: PodDisruptionBudget, pod: Pod): boolean {
   }
 }
 
+/**
+ * How long until the pod's DisruptionTarget condition counts as stale: a condition the eviction API set on a pod that is
+ * neither terminating nor finished (the kubelet's own TerminationByKubelet never goes stale). Undefined when none.
+ */
+export function staleDisruptionDelay(pod: Pod, nowMs: number): number | undefined {
+  if (pod.metadata.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined
+  const cond = (pod.status?.conditions ?? []).find((c) => c.type === 'DisruptionTarget')
+  if (cond?.status !== 'True' || cond.reason === 'TerminationByKubelet') return undefined
+  const since = Date.parse(cond.lastTransitionTime ?? '') || 0
+  return Math.max(0, since + STALE_DISRUPTION_MS - nowMs)
+}
+
 /** Converges each budget's status to the pods it selects and the scale of their controllers. */
 export class DisruptionController implements Controller {
   readonly name = 'disruption'
   readonly queue: WorkQueue
+  /** Pods whose DisruptionTarget condition may have gone stale (an eviction whose delete never happened). */
+  readonly staleQueue: WorkQueue
   private readonly clock: Clock
   private readonly log: (msg: string) => void
 
@@ -47,6 +64,7 @@ export class DisruptionController implements Controller {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
     this.queue = new WorkQueue({clock: this.clock})
+    this.staleQueue = new WorkQueue({clock: this.clock})
     const enqueue = (pdb: PodDisruptionBudget) => this.queue.add(objectKey(pdb))
     opts.budgets.addHandlers({onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue})
     opts.pods.addHandlers({
@@ -62,17 +80,38 @@ export class DisruptionController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
+    signal.addEventListener('abort', () => {
+      this.queue.shutDown()
+      this.staleQueue.shutDown()
+    }, {once: true})
     const listers = [this.opts.budgets, this.opts.pods, this.opts.replicaSets, this.opts.deployments, this.opts.statefulSets, this.opts.replicationControllers]
     for (const l of listers) if (!(await l.waitForSync(signal))) return
-    await processQueue(this.queue, (key) => this.sync(key), {
-      workers: 2,
-      onError: (key, err: unknown) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`),
-    })
+    const onError = (key: string, err: unknown) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`)
+    await Promise.all([
+      processQueue(this.queue, (key) => this.sync(key), {workers: 2, onError}),
+      processQueue(this.staleQueue, (key) => this.syncStalePod(key), {workers: 1, onError}),
+    ])
+  }
+
+  private watchStale(pod: Pod): void {
+    const delay = staleDisruptionDelay(pod, this.clock.now())
+    if (delay !== undefined) this.staleQueue.addAfter(objectKey(pod), delay)
+  }
+
+  /** Resets a stale DisruptionTarget condition to False, so the pod no longer looks about to be disrupted. */
+  async syncStalePod(key: string): Promise<void> {
+    const pod = this.opts.pods.get(key)
+    if (!pod) return
+    const delay = staleDisruptionDelay(pod, this.clock.now())
+    if (delay === undefined) return
+    if (delay > 0) return this.staleQueue.addAfter(key, delay)
+    const condition = {type: 'DisruptionTarget', status: 'False', lastTransitionTime: kubeTime(this.clock.now())}
+    await this.opts.client.patch({version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status'}, {status: {conditions: [condition]}}, 'strategic')
   }
 
   /** The budget of a pod (getPdbForPod): with several, one is picked and the pod gets a warning, as Kubernetes does. */
   private podChanged(pod: Pod): void {
+    this.watchStale(pod)
     const budgets = this.opts.budgets.list().filter((b) => selects(b, pod))
     if (budgets.length === 0) return
     if (budgets.length > 1) {

@@ -45,6 +45,7 @@ describe('apiserver: pods/eviction', () => {
     await makeBudget('web', {disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1})
     const r = await evict('a')
     assert.equal(r.status, 429, r.text)
+    assert.equal(r.headers['retry-after'], undefined)
     assert.equal(r.json.reason, 'TooManyRequests')
     assert.equal(r.json.message, "Cannot evict pod as it would violate the pod's disruption budget.")
     assert.deepEqual(r.json.details.causes, [{reason: 'DisruptionBudget', message: 'The disruption budget web needs 1 healthy pods and has 1 currently'}])
@@ -102,6 +103,8 @@ describe('apiserver: pods/eviction', () => {
     const r = await evict('b')
     assert.equal(r.status, 429)
     assert.equal(r.json.details.causes[0].message, 'The disruption budget api is still being processed by the server.')
+    assert.equal(r.json.details.retryAfterSeconds, 10)
+    assert.equal(r.headers['retry-after'], '10')
   })
 
   it('answers 500 when more than one budget selects the pod', async () => {

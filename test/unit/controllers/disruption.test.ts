@@ -117,4 +117,24 @@ describe('DisruptionController', () => {
     podl.set(ready('a', rs))
     assert.equal(ctl.queue.len(), 1)
   })
+
+  it('resets a DisruptionTarget condition that outlived its eviction by two minutes, and only then', async () => {
+    const rs = owner('ReplicaSet', 'web-1', 1)
+    const {ctl, actions, clock} = setup(budget({minAvailable: 1, selector: {matchLabels: {app: 'db'}}}), [])
+    const podl = (ctl as unknown as {opts: {pods: FakeLister}}).opts.pods
+    const marked = (name: string, reason: string) => {
+      const p = ready(name, rs)
+      return {...p, status: {...p.status, conditions: [...p.status!.conditions, {type: 'DisruptionTarget', status: 'True', reason, lastTransitionTime: iso(T0 - 30_000)}]}}
+    }
+    podl.set(marked('a', 'EvictionByEvictionAPI'))
+    podl.set(marked('k', 'TerminationByKubelet'))
+    await clock.advance(89_000)
+    assert.equal(ctl.staleQueue.len(), 0)
+    await clock.advance(2_000)
+    assert.equal(ctl.staleQueue.len(), 1)
+    await ctl.syncStalePod('default/a')
+    await ctl.syncStalePod('default/k')
+    assert.deepEqual(actions.map((a) => `${a.verb} ${a.path}`), ['patch:strategic /api/v1/namespaces/default/pods/a/status'])
+    assert.deepEqual(actions[0].body, {status: {conditions: [{type: 'DisruptionTarget', status: 'False', lastTransitionTime: iso(T0 + 91_000)}]}})
+  })
 })
