@@ -92,7 +92,8 @@ export const podDisruptionBudget = defineResource('policy', 'v1', 'PodDisruption
     PodDisruptionBudget: specStatusMessage('PodDisruptionBudgetSpec', 'PodDisruptionBudgetStatus'),
     PodDisruptionBudgetSpec: {1: ['minAvailable', 'IntOrString'], 2: ['selector', 'LabelSelector'], 3: ['maxUnavailable', 'IntOrString'], 4: ['unhealthyPodEvictionPolicy', S, 'k']},
     PodDisruptionBudgetStatus: {
-      1: ['observedGeneration', I64, 'k'], 3: ['disruptionsAllowed', I32], 4: ['currentHealthy', I32], 5: ['desiredHealthy', I32], 6: ['expectedPods', I32],
+      // Go prints the counts even when zero; observedGeneration is omitempty.
+      1: ['observedGeneration', I64], 3: ['disruptionsAllowed', I32, 'k'], 4: ['currentHealthy', I32, 'k'], 5: ['desiredHealthy', I32, 'k'], 6: ['expectedPods', I32, 'k'],
       7: ['conditions', 'Condition', 'r'],
     },
   },
