@@ -147,14 +147,15 @@ export async function eviction(input: HandlerInput): Promise<HandlerResult> {
   const original = evictionOptions(input, body)
   const dryRun = !!original.dryRun?.includes('All')
 
-  // A pod past disrupting is deleted directly, pinned to the version read so a pod that just became Running is not.
+  // A pod past disrupting (pending, finished or terminating) is deleted directly, without asking a budget.
   let pod: KubeObject
   for (let attempt = 0; ; attempt++) {
     const stored = await getOrNotFound(ctx, podDef, r.namespace, name)
     pod = {...stored.value, metadata: {...stored.value.metadata, resourceVersion: String(stored.modRevision)}}
     if (!canIgnoreBudget(pod)) break
-    if (pod.metadata.deletionTimestamp) return {code: 201, body: success}
-    const opts = original.preconditions?.resourceVersion ? original : {...original, preconditions: {...original.preconditions, resourceVersion: String(stored.modRevision)}}
+    // Only a pending pod could still turn healthy under us; finished or terminating ones are deleted as asked.
+    const enforce = pod.status?.phase === 'Pending' && !pod.metadata.deletionTimestamp && !original.preconditions?.resourceVersion
+    const opts = enforce ? {...original, preconditions: {...original.preconditions, resourceVersion: String(stored.modRevision)}} : original
     try {
       await markAndDelete(ctx, podDef, r.namespace, name, opts)
       return {code: 201, body: success}

@@ -95,6 +95,12 @@ describe('apiserver: pods/eviction', () => {
     assert.deepEqual([cond.status, cond.reason, cond.message], ['True', 'EvictionByEvictionAPI', 'Eviction API: evicting'])
   })
 
+  it('passes a terminating pod straight to delete, so a zero grace period removes it now', async () => {
+    const r = await evict('bound', {deleteOptions: {gracePeriodSeconds: 0}})
+    assert.equal(r.status, 201, r.text)
+    assert.equal(await exists(`${pods}/bound`), false)
+  })
+
   it('answers 429 while the budget controller has not observed the latest spec', async () => {
     await makePod('b', 'Running', {app: 'api'})
     const pdb = await makeBudget('api', {disruptionsAllowed: 3}, {matchLabels: {app: 'api'}})
