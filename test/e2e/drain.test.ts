@@ -95,6 +95,11 @@ describe('drain, disruption budgets and replication controllers (end to end)', f
     const table = (await k.run(['get', 'pdb'])).stdout
     assert.match(table, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE$/m)
     assert.match(table, /^web\s+4\s+N\/A\s+0\s+\S+$/m)
+    const described = await k.run(['describe', 'pdb', 'web'])
+    assert.equal(described.code, 0, described.stderr)
+    assert.match(described.stdout, /Min available:\s+4/)
+    assert.match(described.stdout, /Allowed disruptions:\s+0/)
+    assert.match(described.stdout, /Current:\s+4/)
 
     const refused = await long(['drain', W2, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=15s'], 60_000)
     assert.notEqual(refused.code, 0)
