@@ -75,12 +75,15 @@ describe('drain, disruption budgets and replication controllers (end to end)', f
     const node = await k.json(['get', 'node', W1])
     assert.equal(node.spec.unschedulable, true)
     assert.match((await k.run(['get', 'node', W1])).stdout, /SchedulingDisabled/)
+    const cordonTaint = async () => ((await k.json(['get', 'node', W1])).spec.taints ?? []).some((t: any) => t.key === 'node.kubernetes.io/unschedulable' && t.effect === 'NoSchedule')
+    await waitFor('the cordon taint on the drained node', cordonTaint, 30_000, 500)
     // The evicted pods are gone, not just terminating.
     const left = (await k.json(['get', 'pods', '-l', 'app=web'])).items.map((p: any) => p.metadata.name)
     for (const p of onW1) assert.ok(!left.includes(p), `${p} still exists`)
 
     assert.equal((await k.run(['uncordon', W1])).code, 0)
     assert.equal((await k.json(['get', 'node', W1])).spec.unschedulable ?? false, false)
+    await waitFor('the cordon taint to go', async () => !(await cordonTaint()), 30_000, 500)
   })
 
   it('keeps a drain retrying while a budget forbids any eviction, and shows it in kubectl get pdb', async () => {
