@@ -16,6 +16,9 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy()
     return
   }
+  // A Status that names a retry delay (429 from the eviction API) says so in Retry-After too, as client-go reads it.
+  const retryAfter = apiErr.details?.retryAfterSeconds
+  if (retryAfter && retryAfter > 0) res.setHeader('Retry-After', String(retryAfter))
   sendJson(res, apiErr.code, apiErr.toStatus())
 }
 

@@ -2,6 +2,7 @@
 import {newCronJobController} from './cronjob/controller.js'
 import {newDaemonSetController} from './daemonset/controller.js'
 import {newDeploymentController} from './deployment/controller.js'
+import {newDisruptionController} from './disruption/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
 import {newGarbageCollector} from './garbagecollector/controller.js'
@@ -10,6 +11,7 @@ import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
+import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
 import type {ControllerFactory} from './types.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
@@ -17,8 +19,10 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   nodelifecycle: newNodeLifecycleController,
   nodeipam: newNodeIpamController,
   replicaset: newReplicaSetController,
+  replicationcontroller: newReplicationControllerController,
   deployment: newDeploymentController,
   daemonset: newDaemonSetController,
+  disruption: newDisruptionController,
   garbagecollector: newGarbageCollector,
   podgc: newPodGCController,
   namespace: newNamespaceController,

@@ -14,6 +14,7 @@ import {event} from './core/event.js'
 import {namespace} from './core/namespace.js'
 import {node} from './core/node.js'
 import {pod} from './core/pod.js'
+import {replicationController} from './core/replicationcontroller.js'
 import {secret} from './core/secret.js'
 import {service} from './core/service.js'
 import {serviceAccount} from './core/serviceaccount.js'
@@ -23,6 +24,7 @@ import {eventV1} from './events/event.js'
 import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
+import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -39,6 +41,7 @@ export const builtinResources: ResourceDef[] = [
   secret,
   serviceAccount,
   event,
+  replicationController,
   lease,
   deployment,
   replicaSet,
@@ -52,4 +55,5 @@ export const builtinResources: ResourceDef[] = [
   ingress,
   ingressClass,
   networkPolicy,
+  podDisruptionBudget,
 ]

@@ -10,7 +10,8 @@ import {listObjects} from './read.js'
 import {finalized} from './write.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
-interface DeleteOptions {
+/** The DeleteOptions a delete (or an eviction) honours. */
+export interface DeleteOptions {
   gracePeriodSeconds?: number
   preconditions?: {uid?: string; resourceVersion?: string}
   propagationPolicy?: string

@@ -5,6 +5,7 @@ import {create, patch, update} from './write.js'
 import {remove, removeCollection} from './delete.js'
 import {watch} from './watch.js'
 import {binding, scale} from './subresources.js'
+import {eviction} from './eviction.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** Runs the handler for `input.r`. */
@@ -21,6 +22,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
     case 'binding':
       if (r.verb === 'create') return binding(input)
       throw errors.methodNotAllowed(r.verb)
+    case 'eviction': return eviction(input)
     case 'finalize':
       if (r.verb === 'update') return update({...input, r: {...r, subresource: undefined}})
       throw errors.methodNotAllowed(r.verb)

@@ -13,11 +13,13 @@ import type {HandlerInput, HandlerResult} from './types.js'
 /** The Scale view of a workload. */
 export function toScale(obj: KubeObject): KubeObject {
   const md = obj.metadata
+  // A ReplicationController's selector is a plain label map; the Scale reports it in selector syntax all the same.
+  const selector = obj.kind === 'ReplicationController' ? {matchLabels: obj.spec?.selector} : obj.spec?.selector
   return {
     kind: 'Scale', apiVersion: 'autoscaling/v1',
     metadata: {name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp},
     spec: {replicas: obj.spec?.replicas ?? 1},
-    status: {replicas: obj.status?.replicas ?? 0, selector: selectorString(obj.spec?.selector)},
+    status: {replicas: obj.status?.replicas ?? 0, selector: selectorString(selector)},
   }
 }
 

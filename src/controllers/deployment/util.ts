@@ -3,6 +3,7 @@ import {isDeepStrictEqual} from 'node:util'
 import type {KubeObject} from '../../api/types.js'
 import type {Condition, Deployment, DeploymentStatus, ReplicaSet} from '../../api/types/workloads.js'
 import {canonical, hashWithCollisions} from '../util/hash.js'
+import {scaledValue} from '../util/intstr.js'
 import {kubeTime} from '../util/pods.js'
 
 export {fnv32a, safeEncodeString} from '../util/hash.js'
@@ -117,20 +118,6 @@ export function replicasAnnotationsNeedUpdate(rs: ReplicaSet, desired: number, m
 
 /** spec.replicas of a Deployment or ReplicaSet (1 when unset, as the default). */
 export const desiredReplicas = (obj: Deployment | ReplicaSet | undefined): number => (obj ? (obj.spec?.replicas ?? 1) : 0)
-
-/** Resolves an int-or-percent against total: percentages round up or down as asked (intstr.GetScaledValueFromIntOrPercent). */
-export function scaledValue(v: number | string | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined || v === null) return 0
-  if (typeof v === 'number') return v
-  const m = /^(\d+)%$/.exec(v)
-  if (!m) {
-    const n = Number(v)
-    if (Number.isInteger(n)) return n
-    throw new Error(`invalid value for IntOrString: ${v}`)
-  }
-  const x = (Number(m[1]) * total) / 100
-  return roundUp ? Math.ceil(x) : Math.floor(x)
-}
 
 const isRolling = (d: Deployment) => (d.spec?.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate'
 

@@ -1,4 +1,4 @@
-// Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them.
+// Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them; cordoned nodes carry the unschedulable taint.
 import type {KubeObject} from '../../api/types.js'
 import type {Lease, Node, NodeCondition, Taint} from '../../api/types/cluster.js'
 import {type Clock, realClock} from '../../api/clock.js'
@@ -9,6 +9,17 @@ import type {Controller, ControllerClient, ControllerContext, Lister} from '../t
 import {messageOf} from '../util/errors.js'
 
 const LEASE_NAMESPACE = 'kube-node-lease'
+/** Taint key Kubernetes puts on cordoned nodes (spec.unschedulable), so `describe node` and tolerations see the cordon. */
+export const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable'
+
+/** The taints a cordon asks for: the unschedulable NoSchedule taint exactly while spec.unschedulable; undefined when right. */
+export function withCordonTaint(node: Node, nowMs: number): Taint[] | undefined {
+  const taints = node.spec?.taints ?? []
+  const has = taints.some((t) => t.key === UNSCHEDULABLE_TAINT_KEY && t.effect === 'NoSchedule')
+  if (node.spec?.unschedulable) return has ? undefined : [...taints, {key: UNSCHEDULABLE_TAINT_KEY, effect: 'NoSchedule', timeAdded: kubeTime(nowMs)}]
+  return has ? taints.filter((t) => t.key !== UNSCHEDULABLE_TAINT_KEY) : undefined
+}
+
 /** Taint key Kubernetes uses for nodes whose agent stopped reporting. */
 export const UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable'
 /** Conditions the agent owns; all turn Unknown when it goes silent. */
@@ -110,12 +121,15 @@ export class NodeLifecycleController implements Controller {
 
   /** Converges one node: Unknown + taints when its heartbeat is older than the grace period, taints cleared when it is back. */
   async sync(name: string): Promise<void> {
-    const node = this.opts.nodes.get(name)
+    let node = this.opts.nodes.get(name)
     if (!node) {
       this.observed.delete(name)
       return
     }
     const now = this.clock.now()
+    // The cordon taint first (Kubernetes' NoSchedule tainting pass); later writes start from what it returned.
+    const cordon = withCordonTaint(node, now)
+    if (cordon) node = await this.opts.client.update<Node>({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints: cordon}})
     const lease = this.opts.leases.get(`${LEASE_NAMESPACE}/${name}`)
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')
     // Either signal counts as the agent being alive: a renewed lease or a new status heartbeat (which our own

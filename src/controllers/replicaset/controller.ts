@@ -1,4 +1,4 @@
-// ReplicaSet controller: keeps spec.replicas pods matching each ReplicaSet, with expectations, slow-start creation and ranked deletion.
+// ReplicaSet controller: keeps spec.replicas pods matching each ReplicaSet (or ReplicationController), with expectations, slow-start creation and ranked deletion.
 import {isDeepStrictEqual} from 'node:util'
 import type {Condition, Pod, ReplicaSet, ReplicaSetStatus} from '../../api/types/workloads.js'
 import {type Clock, realClock} from '../../api/clock.js'
@@ -13,11 +13,10 @@ import {controllerRef, isPodActive, isPodAvailable, isPodReady, restartCount} fr
 import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
 import {messageOf} from '../util/errors.js'
 import {slowStartBatch} from '../util/batch.js'
+import {type ReplicatedKind, replicaSetKind} from './kinds.js'
 
 export {slowStartBatch}
 
-const RS_API = 'apps/v1'
-const RS_KIND = 'ReplicaSet'
 /** At most this many pods are created or deleted per sync (Kubernetes' burstReplicas). */
 export const BURST_REPLICAS = 500
 
@@ -27,6 +26,8 @@ export interface ReplicaSetControllerOptions {
   replicaSets: Lister<ReplicaSet>
   pods: Lister<Pod>
   recorder: Recorder
+  /** The kind reconciled; ReplicaSet unless set (ReplicationControllers share this loop). */
+  kind?: ReplicatedKind
   clock?: Clock
   log?: (msg: string) => void
 }
@@ -51,8 +52,8 @@ export function compareForDeletion(a: Pod, b: Pod): number {
   return created(b) - created(a)
 }
 
-/** The pod a ReplicaSet creates from its template. */
-export function podFromTemplate(rs: ReplicaSet): Pod {
+/** The pod a ReplicaSet (or an object of `kind`) creates from its template. */
+export function podFromTemplate(rs: ReplicaSet, kind: ReplicatedKind = replicaSetKind): Pod {
   const tpl = rs.spec?.template ?? {}
   const md = tpl.metadata ?? {}
   return {
@@ -64,7 +65,7 @@ export function podFromTemplate(rs: ReplicaSet): Pod {
       labels: {...md.labels},
       ...(md.annotations ? {annotations: {...md.annotations}} : {}),
       ...(md.finalizers ? {finalizers: [...md.finalizers]} : {}),
-      ownerReferences: [newControllerRef(rs, RS_API, RS_KIND)],
+      ownerReferences: [newControllerRef(rs, kind.apiVersion, kind.kind)],
     },
     spec: structuredClone(tpl.spec ?? {containers: []}),
   }
@@ -91,13 +92,16 @@ export function calculateStatus(rs: ReplicaSet, owned: Pod[], nowMs: number, man
 
 /** Converges each ReplicaSet's pods to spec.replicas and reports status. */
 export class ReplicaSetController implements Controller {
-  readonly name = 'replicaset'
+  readonly name: string
   readonly queue: WorkQueue
   readonly expectations: Expectations
   private readonly clock: Clock
   private readonly log: (msg: string) => void
+  private readonly kind: ReplicatedKind
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
+    this.kind = opts.kind ?? replicaSetKind
+    this.name = this.kind.controllerName
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
     this.queue = new WorkQueue({clock: this.clock})
@@ -122,14 +126,14 @@ export class ReplicaSetController implements Controller {
 
   /** The ReplicaSet a controller reference points to, if it is in the cache with that uid. */
   private resolve(namespace: string | undefined, ref: {kind: string; name: string; uid: string}): ReplicaSet | undefined {
-    if (ref.kind !== RS_KIND) return undefined
+    if (ref.kind !== this.kind.kind) return undefined
     const rs = this.opts.replicaSets.get(`${namespace}/${ref.name}`)
     return rs?.metadata.uid === ref.uid ? rs : undefined
   }
 
   /** ReplicaSets of the pod's namespace whose selector matches it (adoption candidates for an orphan). */
   private matching(pod: Pod): ReplicaSet[] {
-    return this.opts.replicaSets.list().filter((rs) => rs.metadata.namespace === pod.metadata.namespace && !selectorIsEmpty(rs.spec?.selector) && selectorMatches(rs.spec?.selector, pod.metadata.labels))
+    return this.opts.replicaSets.list().filter((rs) => rs.metadata.namespace === pod.metadata.namespace && !selectorIsEmpty(this.kind.selector(rs)) && selectorMatches(this.kind.selector(rs), pod.metadata.labels))
   }
 
   private podAdded(pod: Pod): void {
@@ -193,7 +197,7 @@ export class ReplicaSetController implements Controller {
       return
     }
     const {namespace} = splitKey(key)
-    const selector = rs.spec?.selector
+    const selector = this.kind.selector(rs)
     if (!selector || selectorIsEmpty(selector)) {
       // An empty selector would select every pod of the namespace; the apiserver rejects it, so this is a stale object.
       this.log(`${key}: empty selector, ignoring`)
@@ -204,7 +208,7 @@ export class ReplicaSetController implements Controller {
     const owned: Pod[] = await claimObjects({
       client: this.opts.client,
       owner: rs,
-      ref: newControllerRef(rs, RS_API, RS_KIND),
+      ref: newControllerRef(rs, this.kind.apiVersion, this.kind.kind),
       selector,
       candidates: active,
       target: (p) => ({version: 'v1', resource: 'pods', namespace, name: p.metadata.name}),
@@ -223,7 +227,7 @@ export class ReplicaSetController implements Controller {
     const now = this.clock.now()
     const status = calculateStatus(rs, owned, now, failure)
     if (!isDeepStrictEqual(status, rs.status ?? {})) {
-      await this.opts.client.update({group: 'apps', version: 'v1', resource: 'replicasets', namespace, name: rs.metadata.name, subresource: 'status'}, {...typed(rs, RS_API, RS_KIND), status})
+      await this.opts.client.update({...this.kind.target, namespace, name: rs.metadata.name, subresource: 'status'}, {...typed(rs, this.kind.apiVersion, this.kind.kind), status})
     }
     if (manageError) throw manageError
     const minReady = rs.spec?.minReadySeconds ?? 0
@@ -233,14 +237,14 @@ export class ReplicaSetController implements Controller {
   private async manageReplicas(key: string, rs: ReplicaSet, owned: Pod[]): Promise<void> {
     const want = rs.spec?.replicas ?? 1
     const diff = owned.length - want
-    const rsEvent = typed(rs, RS_API, RS_KIND)
+    const rsEvent = typed(rs, this.kind.apiVersion, this.kind.kind)
     if (diff < 0) {
       const n = Math.min(-diff, BURST_REPLICAS)
       // Expect before creating: the informer may deliver the new pods before the create calls return.
       this.expectations.expectCreations(key, n)
       const {successes, error} = await slowStartBatch(n, 1, async () => {
         try {
-          const pod = await this.opts.client.create<Pod>({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace}, podFromTemplate(rs))
+          const pod = await this.opts.client.create<Pod>({version: 'v1', resource: 'pods', namespace: rs.metadata.namespace}, podFromTemplate(rs, this.kind))
           this.opts.recorder.record(rsEvent, 'Normal', 'SuccessfulCreate', 'Create', `Created pod: ${pod.metadata.name}`)
         } catch (err: unknown) {
           // A terminating namespace refuses new pods; that is expected during namespace deletion, not a failure.
@@ -277,14 +281,20 @@ export class ReplicaSetController implements Controller {
   }
 }
 
-/** Registry entry: the controller over the manager's shared ReplicaSet and Pod informers. */
-export function newReplicaSetController(ctx: ControllerContext): ReplicaSetController {
+/** Builds the controller of `kind` over the manager's shared informers of that kind and of Pods. */
+export function newReplicatedController(ctx: ControllerContext, kind: ReplicatedKind): ReplicaSetController {
   return new ReplicaSetController({
     client: ctx.client,
-    replicaSets: ctx.informers.informer({group: 'apps', version: 'v1', resource: 'replicasets'}),
+    replicaSets: ctx.informers.informer(kind.target),
     pods: ctx.informers.informer({version: 'v1', resource: 'pods'}),
-    recorder: newRecorder(ctx.client, 'replicaset-controller', ctx.clock, ctx.log),
+    recorder: newRecorder(ctx.client, kind.component, ctx.clock, ctx.log),
+    kind,
     clock: ctx.clock,
     log: ctx.log,
   })
+}
+
+/** Registry entry: the controller over the manager's shared ReplicaSet and Pod informers. */
+export function newReplicaSetController(ctx: ControllerContext): ReplicaSetController {
+  return newReplicatedController(ctx, replicaSetKind)
 }

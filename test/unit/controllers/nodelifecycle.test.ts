@@ -82,6 +82,23 @@ describe('NodeLifecycleController', () => {
     assert.deepEqual(actions, [])
   })
 
+  it('taints a cordoned node node.kubernetes.io/unschedulable:NoSchedule and removes the taint on uncordon', async () => {
+    const cordoned = readyNode('n1', T0, [{key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}])
+    nodes.set({...cordoned, spec: {...cordoned.spec, unschedulable: true}})
+    leases.set(lease('n1', T0))
+    await ctl.sync('n1')
+    await ctl.sync('n1')
+    assert.deepEqual(actions.map((a) => `${a.verb} ${a.path}`), ['update /api/v1/nodes/n1'])
+    assert.deepEqual(actions[0].body.spec.taints, [
+      {key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'},
+      {key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule', timeAdded: '2024-01-01T00:00:00Z'},
+    ])
+    const tainted = nodes.get('n1')!
+    nodes.set({...tainted, spec: {...tainted.spec, unschedulable: undefined}})
+    await ctl.sync('n1')
+    assert.deepEqual(actions[1].body.spec.taints, [{key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}])
+  })
+
   it('marks a silent node Unknown and unreachable after the grace period: taints first, status last', async () => {
     nodes.set(readyNode('n1', T0, [{key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule'}]))
     leases.set(lease('n1', T0))

@@ -3,7 +3,7 @@ import type {KubeObject, StatusCause} from '../../types.js'
 import type {Deployment, DeploymentSpec} from '../../types/workloads.js'
 import {forbidden, goLabelSelector, invalid, notSupported, required} from '../../validation/errors.js'
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
-import {immutable, nonNegative} from '../shared/checks.js'
+import {immutable, nonNegative, validateIntOrPercent} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
 import {podMessages} from '../shared/pod-protobuf.js'
 import {B, I32, I64, S, specStatusMessage} from '../shared/protobuf.js'
@@ -23,16 +23,6 @@ function defaultDeployment(obj: KubeObject): void {
   setIfAbsent(spec, 'revisionHistoryLimit', 10)
   setIfAbsent(spec, 'progressDeadlineSeconds', 600)
   defaultPodTemplate((spec.template ??= {}))
-}
-
-function validateIntOrPercent(v: unknown, field: string): StatusCause[] {
-  if (v === undefined || v === null) return []
-  if (typeof v === 'number') return nonNegative(v, field)
-  if (typeof v === 'string') {
-    if (!/^[0-9]+%$/.test(v)) return [invalid(field, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")]
-    return []
-  }
-  return [invalid(field, v, 'must be an integer or percentage (e.g \'5%\')')]
 }
 
 const isZeroIntOrPercent = (v: unknown): boolean => v === 0 || v === '0%' || v === undefined || v === null

@@ -9,6 +9,23 @@ import {semanticEqual} from './pod-spec-validation.js'
 /** A number field that must be >= 0 (unset is fine). */
 export const nonNegative = (v: unknown, field: string): StatusCause[] => (typeof v === 'number' && v < 0 ? [invalid(field, v, IS_NEGATIVE_MSG)] : [])
 
+/** ValidatePositiveIntOrPercent: a non-negative integer or a percent string such as "25%". */
+export function validateIntOrPercent(v: unknown, field: string): StatusCause[] {
+  if (v === undefined || v === null) return []
+  if (typeof v === 'number') return nonNegative(v, field)
+  if (typeof v === 'string') {
+    if (!/^[0-9]+%$/.test(v)) return [invalid(field, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")]
+    return []
+  }
+  return [invalid(field, v, 'must be an integer or percentage (e.g \'5%\')')]
+}
+
+/** IsNotMoreThan100Percent: a percent string may not exceed 100%. */
+export function notMoreThan100Percent(v: unknown, field: string): StatusCause[] {
+  const m = typeof v === 'string' ? /^([0-9]+)%$/.exec(v) : null
+  return m && Number(m[1]) > 100 ? [invalid(field, v, 'must not be greater than 100%')] : []
+}
+
 /** A field that may not change on update; `render` shapes the value the message quotes. */
 export function immutable<T>(n: T, o: T, field: string, render: (v: T) => unknown = (v) => v): StatusCause[] {
   return semanticEqual(n, o) ? [] : [invalid(field, render(n), FIELD_IMMUTABLE_MSG)]
