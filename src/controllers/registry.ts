@@ -2,11 +2,13 @@
 import {newDeploymentController} from './deployment/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
+import {newJobController} from './job/controller.js'
 import {newGarbageCollector} from './garbagecollector/controller.js'
 import {newNamespaceController} from './namespace/controller.js'
 import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
+import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import type {ControllerFactory} from './types.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
@@ -19,4 +21,6 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
+  job: newJobController,
+  ttlafterfinished: newTTLAfterFinishedController,
 }

@@ -9,9 +9,13 @@ import type {Controller, ControllerClient, ControllerContext, Lister} from '../t
 import {type Recorder, newRecorder, typed} from '../util/events.js'
 import {Expectations} from '../util/expectations.js'
 import {claimObjects, newControllerRef} from '../util/owners.js'
-import {controllerRef, isPodActive, isPodAvailable, isPodReady, restartCount} from '../util/pods.js'
+import {controllerRef, isPodActive, isPodAvailable, isPodReady} from '../util/pods.js'
+import {compareForDeletion, slowStartBatch} from '../util/podcontrol.js'
 import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
 import {messageOf} from '../util/errors.js'
+
+// Re-exported: they were born here and the ReplicaSet tests import them from here.
+export {compareForDeletion, slowStartBatch}
 
 const RS_API = 'apps/v1'
 const RS_KIND = 'ReplicaSet'
@@ -26,44 +30,6 @@ export interface ReplicaSetControllerOptions {
   recorder: Recorder
   clock?: Clock
   log?: (msg: string) => void
-}
-
-/** Runs fn count times in batches of 1, 2, 4, ... and stops after a batch with a failure (as Kubernetes' slowStartBatch). */
-export async function slowStartBatch(count: number, initial: number, fn: () => Promise<void>): Promise<{successes: number; error?: unknown}> {
-  let remaining = count
-  let successes = 0
-  for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
-    const results = await Promise.allSettled(Array.from({length: batch}, () => fn()))
-    let error: unknown
-    for (const r of results) {
-      if (r.status === 'fulfilled') successes++
-      else error ??= r.reason
-    }
-    // A failing batch usually means quota or admission rejects every pod: do not hammer the apiserver with the rest.
-    if (error !== undefined) return {successes, error}
-    remaining -= batch
-  }
-  return {successes}
-}
-
-const phaseOrdinal: Record<string, number> = {Pending: 0, Unknown: 1, Running: 2}
-const readySince = (p: Pod) => Date.parse((p.status?.conditions ?? []).find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || 0
-const created = (p: Pod) => Date.parse(p.metadata.creationTimestamp ?? '') || 0
-
-/**
- * Orders pods so the ones cheapest to lose come first (as controller.ActivePods): unscheduled before scheduled, pending
- * before unknown before running, not ready before ready, ready for less time first, more restarts first, newer first.
- */
-export function compareForDeletion(a: Pod, b: Pod): number {
-  const assigned = (p: Pod) => (p.spec?.nodeName ? 1 : 0)
-  if (assigned(a) !== assigned(b)) return assigned(a) - assigned(b)
-  const phase = (p: Pod) => phaseOrdinal[p.status?.phase ?? ''] ?? 0
-  if (phase(a) !== phase(b)) return phase(a) - phase(b)
-  const ready = (p: Pod) => (isPodReady(p) ? 1 : 0)
-  if (ready(a) !== ready(b)) return ready(a) - ready(b)
-  if (ready(a) && readySince(a) !== readySince(b)) return readySince(b) - readySince(a)
-  if (restartCount(a) !== restartCount(b)) return restartCount(b) - restartCount(a)
-  return created(b) - created(a)
 }
 
 /** The pod a ReplicaSet creates from its template. */
