@@ -3,7 +3,7 @@ import {JOB_INDEX_FAILURE_COUNT, type Job, type JobStatus} from '../../api/resou
 import type {Condition, Pod} from '../../api/types/workloads.js'
 import {restartCount, kubeTime} from '../util/pods.js'
 import {formatIndexes, parseIndexes} from './indexes.js'
-import {completionIndex, failureBackoffMs, finishTime, hasTrackingFinalizer, isFailedPhase, isPodFailed, isSucceeded, isTerminal, isTerminating, judgeFailure} from './pods.js'
+import {completionIndex, failureBackoffMs, finishTime, hasTrackingFinalizer, isFailedPhase, isPodFailed, isSucceeded, isTerminal, isTerminating, judgeFailure, onlyReplaceFailed} from './pods.js'
 
 /** What one sync knows about a Job and its pods before it acts. */
 export interface JobView {
@@ -189,8 +189,7 @@ export function pendingIndexes(v: JobView, c: Counting, count: number): {indexes
   const {job, pods, now} = v
   const completions = job.spec?.completions ?? 0
   const busy = new Set<number>()
-  const replaceOnlyFailed = job.spec?.podReplacementPolicy === 'Failed' || !!job.spec?.podFailurePolicy
-  for (const p of pods) if (isActive(p) || (replaceOnlyFailed && isTerminating(p))) busy.add(completionIndex(p))
+  for (const p of pods) if (isActive(p) || (onlyReplaceFailed(job) && isTerminating(p) && !isPodFailed(p, job))) busy.add(completionIndex(p))
   const perIndex = job.spec?.backoffLimitPerIndex != null
   const indexes: number[] = []
   let retryInMs: number | undefined

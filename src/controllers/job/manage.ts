@@ -10,7 +10,7 @@ import {compareForDeletion, slowStartBatch} from '../util/podcontrol.js'
 import {messageOf} from '../util/errors.js'
 import {isPodReady} from '../util/pods.js'
 import {type Counting, type JobView, backoffRemainingMs, isActive, isIndexed, lastFailedPerIndex, pendingIndexes, wantActive} from './decide.js'
-import {completionIndex, indexFailureCounts, isTerminating, JOB_API, JOB_KIND, onlyReplaceFailed, podForJob} from './pods.js'
+import {completionIndex, indexFailureCounts, isPodFailed, isTerminating, JOB_API, JOB_KIND, onlyReplaceFailed, podForJob} from './pods.js'
 
 /** At most this many pods are created or deleted per sync (Kubernetes' MaxPodCreateDeletePerSync). */
 export const MAX_POD_CHANGES_PER_SYNC = 500
@@ -55,7 +55,7 @@ export async function manageJob(ctl: PodControl, key: string, v: JobView, c: Cou
   const keep = active.filter((p) => !doomed.includes(p))
   let want = wantActive(job, c.succeeded, keep.length)
   // With podReplacementPolicy Failed a terminating pod still holds its place until it has failed.
-  if (!isIndexed(job) && onlyReplaceFailed(job)) want = Math.max(0, want - pods.filter(isTerminating).length)
+  if (!isIndexed(job) && onlyReplaceFailed(job)) want = Math.max(0, want - pods.filter((p) => isTerminating(p) && !isPodFailed(p, job)).length)
   if (keep.length > want) doomed.push(...[...keep].sort(compareForDeletion).slice(0, keep.length - want))
   if (doomed.length) return deletePods(ctl, key, v, doomed.slice(0, MAX_POD_CHANGES_PER_SYNC))
   if (keep.length >= want) return {created: 0, deleted: 0, deletedReady: 0}

@@ -30,12 +30,15 @@ export const onlyReplaceFailed = (job: Job): boolean => job.spec?.podReplacement
 
 /**
  * Whether a pod counts as failed (as Kubernetes' isPodFailed): phase Failed; or, unless only failed pods are replaced,
- * deleted before it succeeded, so a pod removed by hand or by eviction still counts as a failure.
+ * deleted before it succeeded, so a pod removed by hand or by eviction still counts as a failure. When only failed
+ * pods are replaced, a deleted pod whose grace period is over (its node stopped it and deleted it with period 0, or it
+ * never ran) counts too: skiff's agent does not write a terminal phase for deleted pods, and waiting for one would
+ * keep the pod in Terminating for ever.
  */
 export function isPodFailed(pod: Pod, job: Job): boolean {
   if (isFailedPhase(pod)) return true
-  if (onlyReplaceFailed(job)) return false
-  return !!pod.metadata.deletionTimestamp && !isSucceeded(pod)
+  if (!pod.metadata.deletionTimestamp || isSucceeded(pod)) return false
+  return !onlyReplaceFailed(job) || pod.metadata.deletionGracePeriodSeconds === 0
 }
 
 /** When the pod finished: the latest container finish, else when it was deleted, else fallback. */

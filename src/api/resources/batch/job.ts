@@ -5,6 +5,7 @@ import type {Condition, PodTemplateSpec} from '../../types/workloads.js'
 import {GoValue, goLabelSelector, goStringMap, invalid, notSupported, required} from '../../validation/errors.js'
 import {FIELD_IMMUTABLE_MSG} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
+import {validateJobPolicies} from './job-policies.js'
 import {immutable, nonNegative, selectorMismatch, validateLabelSelector} from '../shared/checks.js'
 import {conditionsStatusPatch, kindPatch, objectMetaPatch, podTemplateSpecPatch, type TypeDesc} from '../shared/patch.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
@@ -139,6 +140,7 @@ export function validateJobSpecCommon(spec: JobSpec, path: string): StatusCause[
   causes.push(...validatePodTemplateSpec(spec.template, `${path}.template`))
   const rp = spec.template?.spec?.restartPolicy
   if (rp !== 'OnFailure' && rp !== 'Never') causes.push(notSupported(`${path}.template.spec.restartPolicy`, rp ?? '', ['OnFailure', 'Never']))
+  causes.push(...validateJobPolicies(spec, path))
   return causes
 }
 
