@@ -123,6 +123,53 @@ describe('jobs (end to end)', function () {
     assert.match(events.stdout, /BackoffLimitExceeded/)
   })
 
+  it('counts a running pod deleted by hand as failed (its finalizer held it until counted) and replaces it', async () => {
+    await apply(job('del', '  backoffLimit: 3', 'sleep 600'))
+    const first = await waitFor('a running pod of del', async () => (await podsOf('del')).find((p) => p.status?.phase === 'Running'), 90_000)
+    assert.ok(first.metadata.finalizers.includes(TRACKING))
+    const d = await k.run(['delete', 'pod', first.metadata.name, '--wait=true', '--timeout=60s'])
+    assert.equal(d.code, 0, d.stderr)
+    const j = await waitFor('failed counted', async () => {
+      const x = await k.json(['get', 'job', 'del'])
+      return x.status?.failed === 1 && x
+    }, 30_000)
+    assert.deepEqual(j.status.uncountedTerminatedPods ?? {}, {})
+    // After the 10 s back-off a replacement runs.
+    const second = await waitFor('a replacement pod', async () => (await podsOf('del')).find((p) => p.metadata.uid !== first.metadata.uid && !p.metadata.deletionTimestamp), 60_000)
+    assert.ok(second.metadata.finalizers.includes(TRACKING))
+    assert.equal((await k.run(['delete', 'job', 'del', '--wait=true', '--timeout=90s'])).code, 0)
+    await waitFor('pods of del gone', async () => (await podsOf('del')).length === 0, 90_000, 500)
+  })
+
+  it('suspends a Job (its pods go, condition Suspended) and resumes it', async () => {
+    await apply(job('sus', '  parallelism: 2\n  completions: 2', 'sleep 600'))
+    await waitFor('two pods of sus', async () => (await podsOf('sus')).filter((p) => !p.metadata.deletionTimestamp).length === 2, 90_000)
+    assert.equal((await k.run(['patch', 'job', 'sus', '--type=merge', '-p', '{"spec":{"suspend":true}}'])).code, 0)
+    const wait = await k.run(['wait', '--for=condition=suspended', 'job/sus', '--timeout=60s'])
+    assert.equal(wait.code, 0, wait.stderr)
+    await waitFor('pods of sus gone', async () => (await podsOf('sus')).length === 0, 90_000, 500)
+    const table = await k.run(['get', 'job', 'sus'])
+    assert.match(table.stdout, /sus\s+Suspended\s+0\/2/)
+    assert.equal((await k.run(['patch', 'job', 'sus', '--type=merge', '-p', '{"spec":{"suspend":false}}'])).code, 0)
+    await waitFor('pods of sus back', async () => (await podsOf('sus')).filter((p) => !p.metadata.deletionTimestamp).length === 2, 60_000)
+    const j = await k.json(['get', 'job', 'sus'])
+    const c = j.status.conditions.find((x: any) => x.type === 'Suspended')
+    assert.deepEqual([c.status, c.reason], ['False', 'JobResumed'])
+    assert.equal((await k.run(['delete', 'job', 'sus', '--wait=true', '--timeout=90s'])).code, 0)
+  })
+
+  it('fails a Job at once when a pod failure policy FailJob rule matches the exit code', async () => {
+    const policy = '  backoffLimit: 6\n  podFailurePolicy:\n    rules:\n      - action: FailJob\n        onExitCodes: {containerName: main, operator: In, values: [42]}'
+    await apply(job('pfp', policy, 'exit 42'))
+    const res = await k.run(['wait', '--for=condition=failed', 'job/pfp', '--timeout=90s'])
+    assert.equal(res.code, 0, res.stderr)
+    const j = await k.json(['get', 'job', 'pfp'])
+    const failed = j.status.conditions.find((c: any) => c.type === 'Failed')
+    assert.equal(failed.reason, 'PodFailurePolicy')
+    assert.match(failed.message, /^Container main for pod default\/pfp-\S+ failed with exit code 42 matching FailJob rule at index 0$/)
+    assert.equal((await podsOf('pfp')).length, 1)
+  })
+
   it('deletes a finished Job with ttlSecondsAfterFinished: 5, and its pods with it', async () => {
     await apply(job('ttl', '  ttlSecondsAfterFinished: 5', 'exit 0'))
     const res = await k.run(['wait', '--for=condition=complete', 'job/ttl', '--timeout=120s'])

@@ -51,6 +51,8 @@ export class JobController implements Controller {
       onDelete: (j) => {
         this.expectations.delete(objectKey(j))
         this.removals.delete(objectKey(j))
+        // Its pods may have changed for the last time while it was still cached: free them now.
+        for (const p of opts.pods.list()) if (hasTrackingFinalizer(p) && controllerRef(p)?.uid === j.metadata.uid) this.queue.add(`${ORPHAN}${objectKey(p)}`)
       },
     })
     opts.pods.addHandlers({onAdd: (p) => this.podChanged(p), onUpdate: (o, n) => o.metadata.resourceVersion !== n.metadata.resourceVersion && this.podChanged(n, o), onDelete: (p) => this.podChanged(p, undefined, true)})
@@ -156,7 +158,7 @@ export class JobController implements Controller {
     return written
   }
 
-  /** Suspended True while spec.suspend; on resume Suspended turns False and startTime restarts (the deadline counts active time only). */
+  /** Suspended True (startTime cleared) while spec.suspend; on resume Suspended turns False and startTime restarts, so the deadline counts active time only. */
   private suspendConditions(status: JobStatus, jobEvent: Job, suspended: boolean, now: number): void {
     const conds = (status.conditions ??= [])
     const cur = findCondition(conds, 'Suspended')
@@ -164,6 +166,8 @@ export class JobController implements Controller {
       const c = newCondition('Suspended', 'JobSuspended', 'Job suspended', now)
       if (cur) Object.assign(cur, c)
       else conds.push(c)
+      // A suspended Job is not active: its deadline counts from the next resume (startTime may only go while suspended).
+      delete status.startTime
       this.opts.recorder.record(jobEvent, 'Normal', 'Suspended', 'Suspend', 'Job suspended')
     } else if (!suspended && cur?.status === 'True') {
       Object.assign(cur, {...newCondition('Suspended', 'JobResumed', 'Job resumed', now), status: 'False'})

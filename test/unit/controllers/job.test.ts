@@ -243,6 +243,7 @@ describe('JobController', () => {
     assert.deepEqual(verbs(actions).slice(0, 1), ['delete /api/v1/namespaces/default/pods/pi-a'])
     const s = lastStatus(actions)
     assert.deepEqual(trueTypes(s), ['Suspended:JobSuspended'])
+    assert.equal(s.startTime, undefined)
     assert.ok(recorder.events.includes('Normal Suspended Job suspended'))
     const resumed = job({completions: 1, parallelism: 1, suspend: false}, {conditions: s.conditions, startTime: iso(T0)})
     const r = setup(resumed, [], T0 + 120_000)
@@ -254,12 +255,15 @@ describe('JobController', () => {
     assert.equal(r.actions.filter((a) => a.verb === 'create').length, 1)
   })
 
-  it('removes the finalizer of a pod whose Job is gone', async () => {
+  it('removes the finalizer of a pod whose Job is gone, also when the pod changed last while the Job was cached', async () => {
     const j = job()
-    const {ctl, actions, jobs, podl} = setup(j)
+    const {ctl, actions, jobs, podl} = setup(j, [pod('pi-a', j, {deleting: true})])
     jobs.remove(j)
-    podl.set(pod('pi-a', j, {deleting: true}))
+    assert.equal(ctl.queue.len(), 1)
+    assert.equal(await ctl.queue.get(), 'orphan-pod:default/pi-a')
     await ctl.sync('orphan-pod:default/pi-a')
     assert.deepEqual(verbs(actions), ['patch:merge /api/v1/namespaces/default/pods/pi-a'])
+    podl.set(pod('pi-b', j, {phase: 'Succeeded'}))
+    assert.equal(await ctl.queue.get(), 'orphan-pod:default/pi-b')
   })
 })
