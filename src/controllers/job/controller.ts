@@ -13,7 +13,7 @@ import {claimObjects, newControllerRef} from '../util/owners.js'
 import {controllerRef, kubeTime} from '../util/pods.js'
 import {messageOf} from '../util/errors.js'
 import {selectorIsEmpty} from '../../api/selectors.js'
-import {type Counting, type JobView, countPods, deadlineRemainingMs, findCondition, finishCondition, formatIndexes, isIndexed, jobFinished, newCondition, podCounts} from './decide.js'
+import {type BackoffRecord, type Counting, type JobView, countPods, nextBackoffRecord, deadlineRemainingMs, findCondition, finishCondition, formatIndexes, isIndexed, jobFinished, newCondition, podCounts} from './decide.js'
 import {hasTrackingFinalizer, isFailedPhase, isPodFailed, isTerminal, judgeFailure, JOB_API, JOB_KIND} from './pods.js'
 import {manageJob} from './manage.js'
 
@@ -37,6 +37,8 @@ export class JobController implements Controller {
   readonly expectations: Expectations
   /** Per Job key, the uids of pods whose finalizer we removed, with when, until the cache shows it gone. */
   readonly removals = new Map<string, Map<string, number>>()
+  /** Per Job key, the pod-failure back-off of its counted pods. */
+  readonly backoffs = new Map<string, BackoffRecord>()
   readonly clock: Clock
   private readonly log: (msg: string) => void
 
@@ -51,6 +53,7 @@ export class JobController implements Controller {
       onDelete: (j) => {
         this.expectations.delete(objectKey(j))
         this.removals.delete(objectKey(j))
+        this.backoffs.delete(objectKey(j))
         // Its pods may have changed for the last time while it was still cached: free them now.
         for (const p of opts.pods.list()) if (hasTrackingFinalizer(p) && controllerRef(p)?.uid === j.metadata.uid) this.queue.add(`${ORPHAN}${objectKey(p)}`)
       },
@@ -105,6 +108,7 @@ export class JobController implements Controller {
     if (!job) {
       this.expectations.delete(key)
       this.removals.delete(key)
+      this.backoffs.delete(key)
       return
     }
     // Another controller manages this Job (spec.managedBy): leave it alone.
@@ -128,6 +132,7 @@ export class JobController implements Controller {
     const job: Job = {...cached, status}
     const view: JobView = {job, pods, now, removing}
     const counting = countPods(view)
+    view.backoff = nextBackoffRecord(this.backoffs.get(key) ?? {failures: 0}, job, counting.newSucceeded, counting.newFailed, now)
     let finished = finishCondition(view, counting)
     let manageError: unknown
     let changes = {created: 0, deleted: 0, deletedReady: 0}
@@ -153,9 +158,10 @@ export class JobController implements Controller {
       if (complete) finished = newCondition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods', now)
       else if (managed) this.suspendConditions(status, jobEvent, suspended, now)
     }
-    const written = await this.trackAndRemoveFinalizers(key, cached, status, view, counting, finished, changes)
+    await this.trackAndRemoveFinalizers(key, cached, status, view, counting, finished, changes)
+    // Only once the new pods are recorded as counted, or the next sync would add them to the back-off again.
+    this.backoffs.set(key, view.backoff)
     if (manageError) throw manageError
-    return written
   }
 
   /** Suspended True (startTime cleared) while spec.suspend; on resume Suspended turns False and startTime restarts, so the deadline counts active time only. */

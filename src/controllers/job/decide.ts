@@ -12,6 +12,32 @@ export interface JobView {
   now: number
   /** Pods whose tracking finalizer we removed and whose update the cache has not shown yet. */
   removing: Set<string>
+  /** The failure back-off including this sync's newly finished pods. */
+  backoff?: BackoffRecord
+}
+
+/** Failures since the last success and when the latest happened, kept per Job (as Kubernetes' backoff store). */
+export interface BackoffRecord {
+  failures: number
+  lastFailure?: number
+}
+
+/** The record after newly finished pods (as newBackoffRecord): a success resets it to the failures that came later. */
+export function nextBackoffRecord(prev: BackoffRecord, job: Job, newSucceeded: Pod[], newFailed: Pod[], now: number): BackoffRecord {
+  const failedAt = newFailed.filter((p) => !isFailedPhase(p) || judgeFailure(job, p).count).map((p) => finishTime(p, now)).sort((a, b) => a - b)
+  if (!newSucceeded.length) {
+    if (!failedAt.length) return prev
+    return {failures: prev.failures + failedAt.length, lastFailure: failedAt.at(-1)}
+  }
+  const lastSuccess = Math.max(...newSucceeded.map((p) => finishTime(p, now)))
+  const later = failedAt.filter((t) => t > lastSuccess)
+  return later.length ? {failures: later.length, lastFailure: later.at(-1)} : {failures: 0}
+}
+
+/** Milliseconds left of the back-off a record asks for. */
+export function recordRemainingMs(r: BackoffRecord | undefined, now: number): number {
+  if (!r?.failures || r.lastFailure === undefined) return 0
+  return Math.max(0, r.lastFailure + failureBackoffMs(r.failures) - now)
 }
 
 export const isIndexed = (job: Job): boolean => job.spec?.completionMode === 'Indexed'

@@ -9,7 +9,7 @@ import type {Expectations} from '../util/expectations.js'
 import {compareForDeletion, slowStartBatch} from '../util/podcontrol.js'
 import {messageOf} from '../util/errors.js'
 import {isPodReady} from '../util/pods.js'
-import {type Counting, type JobView, backoffRemainingMs, isActive, isIndexed, lastFailedPerIndex, pendingIndexes, wantActive} from './decide.js'
+import {type Counting, type JobView, backoffRemainingMs, isActive, recordRemainingMs, isIndexed, lastFailedPerIndex, pendingIndexes, wantActive} from './decide.js'
 import {completionIndex, indexFailureCounts, isPodFailed, isTerminating, JOB_API, JOB_KIND, onlyReplaceFailed, podForJob} from './pods.js'
 
 /** At most this many pods are created or deleted per sync (Kubernetes' MaxPodCreateDeletePerSync). */
@@ -61,7 +61,8 @@ export async function manageJob(ctl: PodControl, key: string, v: JobView, c: Cou
   if (keep.length >= want) return {created: 0, deleted: 0, deletedReady: 0}
   const perIndex = job.spec?.backoffLimitPerIndex != null
   if (!perIndex) {
-    const wait = backoffRemainingMs(job, pods, now)
+    // The in-memory record remembers failed pods that are gone; the pods themselves cover a restarted controller.
+    const wait = Math.max(backoffRemainingMs(job, pods, now), recordRemainingMs(v.backoff, now))
     if (wait > 0) {
       ctl.queue.addAfter(key, wait)
       return {created: 0, deleted: 0, deletedReady: 0}

@@ -124,6 +124,21 @@ describe('JobController', () => {
     assert.equal(actions.filter((a) => a.verb === 'create').length, 1)
   })
 
+  it('remembers the back-off of a failed pod that is gone, and a success resets it', async () => {
+    const j = job({completions: 2, parallelism: 1})
+    const {ctl, actions, podl, jobs} = setup(j, [pod('pi-a', j, {phase: 'Failed', exitCode: 1, finishedAt: T0 + 58_000})])
+    await ctl.sync('default/pi')
+    assert.deepEqual(ctl.backoffs.get('default/pi'), {failures: 1, lastFailure: T0 + 58_000})
+    podl.remove(podl.get('default/pi-a')!)
+    jobs.set({...j, metadata: {...j.metadata, resourceVersion: '8'}, status: lastStatus(actions)})
+    actions.length = 0
+    await ctl.sync('default/pi')
+    assert.equal(actions.filter((a) => a.verb === 'create').length, 0)
+    podl.set(pod('pi-b', j, {phase: 'Succeeded', exitCode: 0, finishedAt: T0 + 59_000}))
+    await ctl.sync('default/pi')
+    assert.deepEqual(ctl.backoffs.get('default/pi'), {failures: 0})
+  })
+
   it('fails with BackoffLimitExceeded: FailureTarget first, Failed once nothing runs, and a Warning event', async () => {
     const j = job({completions: 1, parallelism: 1, backoffLimit: 1}, {failed: 1})
     const {ctl, actions, recorder} = setup(j, [pod('pi-b', j, {phase: 'Failed', exitCode: 1})])
