@@ -80,6 +80,10 @@ describe('jobs (end to end)', function () {
       assert.equal(p.metadata.labels['job-name'], 'five')
       assert.equal(p.metadata.ownerReferences[0].kind, 'Job')
     }
+    const described = await k.run(['describe', 'job', 'five'])
+    assert.equal(described.code, 0, described.stderr)
+    assert.match(described.stdout, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 5 Succeeded \/ 0 Failed/)
+    assert.match(described.stdout, /SuccessfulCreate/)
     const table = await k.run(['get', 'job', 'five'])
     assert.match(table.stdout, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE/)
     assert.match(table.stdout, /five\s+Complete\s+5\/5\s+/)
@@ -168,6 +172,17 @@ describe('jobs (end to end)', function () {
     assert.equal(failed.reason, 'PodFailurePolicy')
     assert.match(failed.message, /^Container main for pod default\/pfp-\S+ failed with exit code 42 matching FailJob rule at index 0$/)
     assert.equal((await podsOf('pfp')).length, 1)
+  })
+
+  it('counts the in-place restarts of a restartPolicy: OnFailure pod towards backoffLimit', async () => {
+    await apply(job('onf', '  backoffLimit: 1', 'exit 3').replace('restartPolicy: Never', 'restartPolicy: OnFailure'))
+    const res = await k.run(['wait', '--for=condition=failed', 'job/onf', '--timeout=120s'])
+    assert.equal(res.code, 0, res.stderr)
+    const j = await k.json(['get', 'job', 'onf'])
+    assert.equal(j.status.conditions.find((c: any) => c.type === 'Failed').reason, 'BackoffLimitExceeded')
+    // One pod only: its container restarted in place rather than the Job creating new pods.
+    const pods = await podsOf('onf')
+    assert.ok(pods.length <= 1, `${pods.length} pods`)
   })
 
   it('deletes a finished Job with ttlSecondsAfterFinished: 5, and its pods with it', async () => {

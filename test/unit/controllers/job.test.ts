@@ -230,6 +230,18 @@ describe('JobController', () => {
     assert.deepEqual(trueTypes(s), ['FailureTarget:FailedIndexes', 'Failed:FailedIndexes'])
   })
 
+  it('Indexed with a successPolicy: SuccessCriteriaMet once the listed indexes succeeded, the other pods stopped', async () => {
+    const j = job({completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: {rules: [{succeededIndexes: '0'}]}})
+    const {ctl, actions} = setup(j, [pod('pi-0-a', j, {index: 0, phase: 'Succeeded', exitCode: 0}), pod('pi-1-a', j, {index: 1}), pod('pi-2-a', j, {index: 2})])
+    await ctl.sync('default/pi')
+    assert.deepEqual(actions.filter((a) => a.verb === 'delete').map((a) => a.path.split('/').pop()).sort(), ['pi-1-a', 'pi-2-a'])
+    const s = lastStatus(actions)
+    assert.deepEqual(trueTypes(s), ['SuccessCriteriaMet:SuccessPolicy'])
+    assert.equal(s.conditions[0].message, 'Matched rules at index 0')
+    assert.equal(s.failed, undefined)
+    assert.equal(s.terminating, 2)
+  })
+
   it('pod failure policy: FailJob fails the Job with reason PodFailurePolicy, Ignore does not count the failure', async () => {
     const rules = [
       {action: 'FailJob', onExitCodes: {containerName: 'main', operator: 'In', values: [42]}},
