@@ -13,9 +13,10 @@ import {claimObjects, newControllerRef} from '../util/owners.js'
 import {controllerRef, kubeTime} from '../util/pods.js'
 import {messageOf} from '../util/errors.js'
 import {selectorIsEmpty} from '../../api/selectors.js'
-import {type BackoffRecord, type Counting, type JobView, countPods, nextBackoffRecord, deadlineRemainingMs, findCondition, finishCondition, formatIndexes, isIndexed, jobFinished, newCondition, podCounts} from './decide.js'
+import {type BackoffRecord, type Counting, type JobView, countPods, nextBackoffRecord, deadlineRemainingMs, findCondition, finishCondition, isIndexed, jobFinished, newCondition, podCounts} from './decide.js'
 import {hasTrackingFinalizer, isFailedPhase, isPodFailed, isTerminal, judgeFailure, JOB_API, JOB_KIND} from './pods.js'
 import {manageJob} from './manage.js'
+import {formatIndexes} from './indexes.js'
 
 /** Keys of pods whose Job is gone but which still carry the tracking finalizer start with this. */
 const ORPHAN = 'orphan-pod:'

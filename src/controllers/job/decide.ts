@@ -240,4 +240,3 @@ export function podCounts(pods: Pod[]): Pick<JobStatus, 'active' | 'ready' | 'te
   return {active: active.length, ready, terminating: pods.filter(isTerminating).length}
 }
 
-export {formatIndexes}

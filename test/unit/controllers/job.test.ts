@@ -108,6 +108,23 @@ describe('JobController', () => {
     assert.equal(actions.filter((a) => a.verb === 'create').length, 0)
   })
 
+  it('with podReplacementPolicy Failed, waits for a deleted pod until its node has stopped it (grace period 0)', async () => {
+    const j = job({completions: 1, parallelism: 1, podReplacementPolicy: 'Failed'})
+    const stopping = pod('pi-a', j, {deleting: true})
+    stopping.metadata.deletionGracePeriodSeconds = 30
+    const a = setup(j, [stopping])
+    await a.ctl.sync('default/pi')
+    // Neither counted nor replaced while it terminates.
+    assert.deepEqual(verbs(a.actions), [`update ${STATUS}`])
+    assert.equal(lastStatus(a.actions).terminating, 1)
+    const stopped = pod('pi-a', j, {deleting: true})
+    stopped.metadata.deletionGracePeriodSeconds = 0
+    const b = setup(j, [stopped])
+    await b.ctl.sync('default/pi')
+    assert.ok(verbs(b.actions).includes('patch:merge /api/v1/namespaces/default/pods/pi-a'))
+    assert.equal(lastStatus(b.actions).failed, 1)
+  })
+
   it('waits out the pod-failure back-off (10 s doubling) before replacing a failed pod', async () => {
     assert.deepEqual([1, 2, 3, 10].map(failureBackoffMs), [10_000, 20_000, 40_000, 360_000])
     const j = job({completions: 1, parallelism: 1, backoffLimit: 6}, {failed: 1})
