@@ -2,7 +2,7 @@
 import {JOB_INDEX_FAILURE_COUNT, type Job, type JobStatus} from '../../api/resources/batch/job.js'
 import type {Condition, Pod} from '../../api/types/workloads.js'
 import {restartCount, kubeTime} from '../util/pods.js'
-import {formatIndexes, parseIndexes} from './indexes.js'
+import {parseIndexes} from './indexes.js'
 import {completionIndex, failureBackoffMs, finishTime, hasTrackingFinalizer, isFailedPhase, isPodFailed, isSucceeded, isTerminal, isTerminating, judgeFailure, onlyReplaceFailed} from './pods.js'
 
 /** What one sync knows about a Job and its pods before it acts. */
