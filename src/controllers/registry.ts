@@ -6,12 +6,14 @@ import {newDisruptionController} from './disruption/controller.js'
 import {newEndpointsController} from './endpoints/controller.js'
 import {newEndpointSliceController} from './endpointslice/controller.js'
 import {newGarbageCollector} from './garbagecollector/controller.js'
+import {newJobController} from './job/controller.js'
 import {newNamespaceController} from './namespace/controller.js'
 import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
+import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import type {ControllerFactory} from './types.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
@@ -28,5 +30,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
+  job: newJobController,
+  ttlafterfinished: newTTLAfterFinishedController,
   cronjob: newCronJobController,
 }

@@ -59,12 +59,18 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
         def.strategy?.markDeleting?.(next)
       }
     } else if ((md.finalizers ?? []).length > 0 || !finalized(def, obj)) {
-      // Finalizers hold the object: mark it and let their owners finish.
+      // Finalizers hold the object: mark it and let their owners finish. A pod on a node still gets its grace period
+      // (its node needs it to stop the containers), and a later, shorter one replaces it, as in Kubernetes.
+      const grace = gracefulNow ? graceful!.period(obj, opts.gracePeriodSeconds) : 0
       if (!md.deletionTimestamp) {
         next = structuredClone(stored.value)
-        next.metadata.deletionTimestamp = timestamp(now)
-        next.metadata.deletionGracePeriodSeconds = 0
+        next.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000))
+        next.metadata.deletionGracePeriodSeconds = grace
         def.strategy?.markDeleting?.(next)
+      } else if (gracefulNow && (md.deletionGracePeriodSeconds ?? 0) > grace) {
+        next = structuredClone(stored.value)
+        next.metadata.deletionTimestamp = timestamp(new Date(now.getTime() + grace * 1000))
+        next.metadata.deletionGracePeriodSeconds = grace
       }
     } else if (graceful && gracefulNow && opts.gracePeriodSeconds !== 0 && !md.deletionTimestamp) {
       const grace = graceful.period(obj, opts.gracePeriodSeconds)

@@ -89,7 +89,8 @@ export async function writeUpdate(ctx: ServerContext, def: ResourceDef, old: Kub
   if (unchanged(next, old)) return toApiObject(def, {value: old, modRevision: oldRevision})
   if (isDryRun(q)) return toApiObject(def, {value: next, modRevision: oldRevision})
   const key = keyOf(def, md.namespace, md.name!)
-  if (md.deletionTimestamp && (md.finalizers ?? []).length === 0 && finalized(def, next)) {
+  // A pod still within its grace period stays until its node has stopped it (the node's final delete sets the period to 0).
+  if (md.deletionTimestamp && (md.finalizers ?? []).length === 0 && !md.deletionGracePeriodSeconds && finalized(def, next)) {
     const {revision} = await ctx.store.delete(key, oldRevision)
     return toApiObject(def, {value: next, modRevision: revision})
   }

@@ -9,13 +9,14 @@ import type {Controller, ControllerClient, ControllerContext, Lister} from '../t
 import {type Recorder, newRecorder, typed} from '../util/events.js'
 import {Expectations} from '../util/expectations.js'
 import {claimObjects, newControllerRef} from '../util/owners.js'
-import {controllerRef, isPodActive, isPodAvailable, isPodReady, restartCount} from '../util/pods.js'
+import {controllerRef, isPodActive, isPodAvailable, isPodReady} from '../util/pods.js'
+import {compareForDeletion, slowStartBatch} from '../util/podcontrol.js'
 import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
 import {messageOf} from '../util/errors.js'
-import {slowStartBatch} from '../util/batch.js'
 import {type ReplicatedKind, replicaSetKind} from './kinds.js'
 
-export {slowStartBatch}
+// Re-exported: they were born here and the ReplicaSet tests import them from here.
+export {compareForDeletion, slowStartBatch}
 
 /** At most this many pods are created or deleted per sync (Kubernetes' burstReplicas). */
 export const BURST_REPLICAS = 500
@@ -30,26 +31,6 @@ export interface ReplicaSetControllerOptions {
   kind?: ReplicatedKind
   clock?: Clock
   log?: (msg: string) => void
-}
-
-const phaseOrdinal: Record<string, number> = {Pending: 0, Unknown: 1, Running: 2}
-const readySince = (p: Pod) => Date.parse((p.status?.conditions ?? []).find((c) => c.type === 'Ready')?.lastTransitionTime ?? '') || 0
-const created = (p: Pod) => Date.parse(p.metadata.creationTimestamp ?? '') || 0
-
-/**
- * Orders pods so the ones cheapest to lose come first (as controller.ActivePods): unscheduled before scheduled, pending
- * before unknown before running, not ready before ready, ready for less time first, more restarts first, newer first.
- */
-export function compareForDeletion(a: Pod, b: Pod): number {
-  const assigned = (p: Pod) => (p.spec?.nodeName ? 1 : 0)
-  if (assigned(a) !== assigned(b)) return assigned(a) - assigned(b)
-  const phase = (p: Pod) => phaseOrdinal[p.status?.phase ?? ''] ?? 0
-  if (phase(a) !== phase(b)) return phase(a) - phase(b)
-  const ready = (p: Pod) => (isPodReady(p) ? 1 : 0)
-  if (ready(a) !== ready(b)) return ready(a) - ready(b)
-  if (ready(a) && readySince(a) !== readySince(b)) return readySince(b) - readySince(a)
-  if (restartCount(a) !== restartCount(b)) return restartCount(b) - restartCount(a)
-  return created(b) - created(a)
 }
 
 /** The pod a ReplicaSet (or an object of `kind`) creates from its template. */

@@ -180,6 +180,27 @@ function suite(label: string, makeStore: () => Store, compact: (s: Store, rev: n
       assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/b')).status, 404)
     })
 
+    it('gives a bound pod with finalizers its grace period; it goes once its finalizers are gone and its node deleted it', async () => {
+      const body = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'gf', finalizers: ['x/y']}, spec: {nodeName: 'n1', terminationGracePeriodSeconds: 20, containers: [{name: 'c', image: 'x'}]}}
+      assert.equal((await s.request('POST', '/api/v1/namespaces/default/pods', {body})).status, 201)
+      const d = await s.request('DELETE', '/api/v1/namespaces/default/pods/gf')
+      assert.equal(d.json.metadata.deletionGracePeriodSeconds, 20)
+      assert.ok(Date.parse(d.json.metadata.deletionTimestamp) > Date.now() + 10_000)
+      // Removing the finalizer within the grace period leaves the pod to its node.
+      const json = {'Content-Type': 'application/json-patch+json'}
+      await s.request('PATCH', '/api/v1/namespaces/default/pods/gf', {body: [{op: 'remove', path: '/metadata/finalizers'}], headers: json})
+      assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/gf')).status, 200)
+      assert.equal((await s.request('DELETE', '/api/v1/namespaces/default/pods/gf', {body: {gracePeriodSeconds: 0}})).status, 200)
+      assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/gf')).status, 404)
+      // With the finalizer kept, the node's final delete shortens the period to 0 and the finalizer still holds the pod.
+      assert.equal((await s.request('POST', '/api/v1/namespaces/default/pods', {body: {...body, metadata: {name: 'gf2', finalizers: ['x/y']}}})).status, 201)
+      await s.request('DELETE', '/api/v1/namespaces/default/pods/gf2')
+      const d0 = await s.request('DELETE', '/api/v1/namespaces/default/pods/gf2', {body: {gracePeriodSeconds: 0}})
+      assert.equal(d0.json.metadata.deletionGracePeriodSeconds, 0)
+      await s.request('PATCH', '/api/v1/namespaces/default/pods/gf2', {body: [{op: 'remove', path: '/metadata/finalizers'}], headers: json})
+      assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/gf2')).status, 404)
+    })
+
     it('holds objects with finalizers until they are removed', async () => {
       await s.request('POST', '/api/v1/namespaces/default/configmaps', {body: {...cm('fin'), metadata: {name: 'fin', finalizers: ['x/y']}}})
       const d = await s.request('DELETE', '/api/v1/namespaces/default/configmaps/fin')

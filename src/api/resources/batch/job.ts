@@ -5,6 +5,7 @@ import type {Condition, PodTemplateSpec} from '../../types/workloads.js'
 import {GoValue, goLabelSelector, goStringMap, invalid, notSupported, required} from '../../validation/errors.js'
 import {FIELD_IMMUTABLE_MSG} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
+import {validateJobPolicies} from './job-policies.js'
 import {immutable, nonNegative, selectorMismatch, validateLabelSelector} from '../shared/checks.js'
 import {conditionsStatusPatch, kindPatch, objectMetaPatch, podTemplateSpecPatch, type TypeDesc} from '../shared/patch.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
@@ -25,15 +26,59 @@ export interface JobSpec {
   suspend?: boolean
   manualSelector?: boolean
   podReplacementPolicy?: string
-  podFailurePolicy?: {rules?: {onPodConditions?: {status?: string}[]}[]}
+  maxFailedIndexes?: number
+  podFailurePolicy?: PodFailurePolicy
+  successPolicy?: {rules?: SuccessPolicyRule[]}
+  managedBy?: string
   selector?: LabelSelector
   template?: PodTemplateSpec
 }
 
+/** One rule of spec.podFailurePolicy: what to do with a failed pod matching its exit codes or pod conditions. */
+export interface PodFailurePolicyRule {
+  action: 'FailJob' | 'FailIndex' | 'Ignore' | 'Count' | string
+  onExitCodes?: {containerName?: string; operator: 'In' | 'NotIn' | string; values: number[]}
+  onPodConditions?: {type: string; status?: string}[]
+}
+
+export interface PodFailurePolicy {
+  rules?: PodFailurePolicyRule[]
+}
+
+/** One rule of spec.successPolicy: the job succeeds once these indexes (or this many of them) succeeded. */
+export interface SuccessPolicyRule {
+  succeededIndexes?: string
+  succeededCount?: number
+}
+
+/** The status the Job controller reports. */
+export interface JobStatus {
+  conditions?: Condition[]
+  startTime?: string
+  completionTime?: string
+  active?: number
+  succeeded?: number
+  failed?: number
+  ready?: number
+  terminating?: number
+  completedIndexes?: string
+  failedIndexes?: string
+  uncountedTerminatedPods?: {succeeded?: string[]; failed?: string[]}
+}
+
 export interface Job extends KubeObject {
   spec?: JobSpec
-  status?: {conditions?: Condition[]; succeeded?: number; startTime?: string; completionTime?: string}
+  status?: JobStatus
 }
+
+/** Finalizer the Job controller keeps on its pods until it has counted them in status. */
+export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking'
+/** Annotation and label carrying an Indexed Job pod's completion index. */
+export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index'
+/** Annotation counting the earlier failures of a pod's index (backoffLimitPerIndex). */
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count'
+/** Annotation counting the earlier failures of a pod's index that the pod failure policy ignored. */
+export const JOB_INDEX_IGNORED_FAILURE_COUNT = 'batch.kubernetes.io/job-index-ignored-failure-count'
 
 function defaultJob(job: Job): void {
   const spec = (job.spec ??= {})
@@ -95,6 +140,7 @@ export function validateJobSpecCommon(spec: JobSpec, path: string): StatusCause[
   causes.push(...validatePodTemplateSpec(spec.template, `${path}.template`))
   const rp = spec.template?.spec?.restartPolicy
   if (rp !== 'OnFailure' && rp !== 'Never') causes.push(notSupported(`${path}.template.spec.restartPolicy`, rp ?? '', ['OnFailure', 'Never']))
+  causes.push(...validateJobPolicies(spec, path))
   return causes
 }
 
@@ -149,6 +195,7 @@ function jobStatus(job: Job): string {
   if (job.metadata?.deletionTimestamp) return 'Terminating'
   if (conditionTrue(conditions, 'Suspended')) return 'Suspended'
   if (conditionTrue(conditions, 'FailureTarget')) return 'FailureTarget'
+  if (conditionTrue(conditions, 'SuccessCriteriaMet')) return 'SuccessCriteriaMet'
   return 'Running'
 }
 
@@ -177,8 +224,14 @@ export const jobSpecMessages: Record<string, MessageSchema> = {
     1: ['parallelism', I32, 'k'], 2: ['completions', I32, 'k'], 3: ['activeDeadlineSeconds', I64, 'k'], 4: ['selector', 'LabelSelector'],
     5: ['manualSelector', B, 'k'], 6: ['template', 'PodTemplateSpec'], 7: ['backoffLimit', I32, 'k'], 8: ['ttlSecondsAfterFinished', I32, 'k'],
     9: ['completionMode', S, 'k'], 10: ['suspend', B, 'k'], 12: ['backoffLimitPerIndex', I32, 'k'], 13: ['maxFailedIndexes', I32, 'k'],
-    14: ['podReplacementPolicy', S, 'k'], 15: ['managedBy', S, 'k'],
+    14: ['podReplacementPolicy', S, 'k'], 15: ['managedBy', S, 'k'], 11: ['podFailurePolicy', 'PodFailurePolicy'], 16: ['successPolicy', 'SuccessPolicy'],
   },
+  PodFailurePolicy: {1: ['rules', 'PodFailurePolicyRule', 'r']},
+  PodFailurePolicyRule: {1: ['action', S], 2: ['onExitCodes', 'PodFailurePolicyOnExitCodesRequirement'], 3: ['onPodConditions', 'PodFailurePolicyOnPodConditionsPattern', 'r']},
+  PodFailurePolicyOnExitCodesRequirement: {1: ['containerName', S, 'k'], 2: ['operator', S], 3: ['values', I32, 'r']},
+  PodFailurePolicyOnPodConditionsPattern: {1: ['type', S], 2: ['status', S]},
+  SuccessPolicy: {1: ['rules', 'SuccessPolicyRule', 'r']},
+  SuccessPolicyRule: {1: ['succeededIndexes', S, 'k'], 2: ['succeededCount', I32, 'k']},
 }
 
 export const job = defineResource('batch', 'v1', 'Job', {
@@ -213,7 +266,12 @@ export const job = defineResource('batch', 'v1', 'Job', {
   protobuf: {
     ...jobSpecMessages,
     Job: specStatusMessage('JobSpec', 'JobStatus'),
-    JobStatus: {2: ['startTime', 'Time'], 3: ['completionTime', 'Time'], 4: ['active', I32], 5: ['succeeded', I32], 6: ['failed', I32], 9: ['ready', I32, 'k'], 7: ['completedIndexes', S]},
+    JobStatus: {
+      1: ['conditions', 'JobCondition', 'r'], 2: ['startTime', 'Time'], 3: ['completionTime', 'Time'], 4: ['active', I32], 5: ['succeeded', I32], 6: ['failed', I32],
+      7: ['completedIndexes', S], 8: ['uncountedTerminatedPods', 'UncountedTerminatedPods'], 9: ['ready', I32, 'k'], 10: ['failedIndexes', S, 'k'], 11: ['terminating', I32, 'k'],
+    },
+    JobCondition: {1: ['type', S], 2: ['status', S], 3: ['lastProbeTime', 'Time'], 4: ['lastTransitionTime', 'Time'], 5: ['reason', S], 6: ['message', S]},
+    UncountedTerminatedPods: {1: ['succeeded', S, 'r'], 2: ['failed', S, 'r']},
   },
   strategy: {deleteReturnsObject: true},
 })
