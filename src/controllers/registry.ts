@@ -8,6 +8,9 @@ import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import type {ControllerFactory} from './types.js'
+import {newPersistentVolumeBinder} from './volume/binder.js'
+import {newPVCProtectionController, newPVProtectionController} from './volume/protection.js'
+import {newLocalPathProvisioner} from './volume/provisioner.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
 export const defaultControllers: Record<string, ControllerFactory> = {
@@ -19,4 +22,8 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
+  'persistentvolume-binder': newPersistentVolumeBinder,
+  'local-path-provisioner': newLocalPathProvisioner,
+  'pvc-protection': newPVCProtectionController,
+  'pv-protection': newPVProtectionController,
 }
