@@ -113,7 +113,12 @@ describe('storage (end to end)', function () {
     assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0], {key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName]})
     assert.equal(pv.spec.claimRef.name, 'data')
     assert.match(await ok(['get', 'pvc', 'data']), new RegExp(`^data\\s+Bound\\s+${volumeName}\\s+64Mi\\s+RWO\\s+standard\\s+<unset>`, 'm'))
-    assert.match(await ok(['describe', 'pvc', 'data']), /ProvisioningSucceeded/)
+    assert.match(await ok(['describe', 'pvc', 'data']), /ProvisioningSucceeded\s+.*Successfully provisioned volume pvc-/)
+    const described = await ok(['describe', 'pv', volumeName])
+    assert.match(described, /^StorageClass:\s+standard$/m)
+    assert.match(described, /^Status:\s+Bound$/m)
+    assert.match(described, /^Claim:\s+default\/data$/m)
+    assert.match(described, new RegExp(`Term 0:\\s+kubernetes.io/hostname in \\[${nodeName}\\]`))
     // The data is on the node's disk, where the PV says.
     await waitFor('file on the node', async () => (await run('docker', ['exec', nodeName, 'cat', `${pv.spec.hostPath.path}/f`])).stdout.trim() === token, 30_000)
   })
@@ -125,11 +130,17 @@ describe('storage (end to end)', function () {
     assert.equal(p.spec.nodeName, nodeName, 'the volume pins the pod to its node')
     await waitFor('reader log', async () => (await k.run(['logs', 'reader'])).stdout.trim() === token, 30_000)
 
+    const startedAt = (c: {status: {containerStatuses?: {state?: {running?: {startedAt?: string}}}[]}}) => c.status.containerStatuses?.[0]?.state?.running?.startedAt
+    const before = startedAt(p) ?? startedAt(await json(['get', 'pod', 'reader']))
+    const nodeStarted = () => execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', nodeName], {encoding: 'utf8'}).trim()
+    const bootBefore = nodeStarted()
     execFileSync('docker', ['restart', '-t', '2', nodeName])
-    await waitFor('node Ready after restart', async () => {
-      const n = await json(['get', 'node', nodeName])
-      return (n.status.conditions ?? []).some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True')
-    }, 180_000)
+    assert.notEqual(nodeStarted(), bootBefore, 'the node container started again')
+    // The node's runtime state is gone with the restart: the agent starts the pod's container anew, on the same directory.
+    await waitFor('reader running again after the restart', async () => {
+      const now = startedAt(await json(['get', 'pod', 'reader']))
+      return now !== undefined && now !== before
+    }, 180_000, 1000)
     await waitFor('the claim still mounted with the data after the restart', async () => {
       const r = await k.run(['exec', 'reader', '--', 'cat', '/data/f'])
       return r.code === 0 && r.stdout.trim() === token
