@@ -1,10 +1,10 @@
 // End to end: persistent storage on a real 1+2 node cluster with the real kubectl: the default local-path class (WaitForFirstConsumer), data surviving pod re-creation and a node restart, Delete and Retain reclaim, and pvc-protection.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor, run} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `st${process.pid % 100000}`
@@ -66,7 +66,16 @@ describe('storage (end to end)', function () {
     dir = await mkdtemp(join(tmpdir(), 'skiff-st-'))
     kubeconfig = join(dir, 'config')
     k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
+    // As createSharedCluster, but the Ingress ports are left to the engine: another cluster may take 80/443 between
+    // the free-port check and the container start.
+    const config = join(dir, 'cluster.yaml')
+    await writeFile(config, 'apiVersion: skiff.dev/v1alpha1\nkind: Cluster\nnodes:\n  - role: control-plane\n  - role: worker\n  - role: worker\nnetworking:\n  ingressHTTPPort: 0\n  ingressHTTPSPort: 0\n')
+    const built = await run('scripts/build-busybox-image.sh', [IMAGE])
+    assert.equal(built.code, 0, built.stderr)
+    const res = await skiff(['cluster', 'create', name, '--config', config, '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
+    assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
+    const loaded = await skiff(['image', 'load', IMAGE, '--name', name])
+    assert.equal(loaded.code, 0, loaded.stderr)
   })
 
   after(async () => {
