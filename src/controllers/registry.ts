@@ -9,6 +9,7 @@ import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import type {ControllerFactory} from './types.js'
 import {newPersistentVolumeBinder} from './volume/binder.js'
+import {newEphemeralVolumeController} from './volume/ephemeral.js'
 import {newPVCProtectionController, newPVProtectionController} from './volume/protection.js'
 import {newLocalPathProvisioner} from './volume/provisioner.js'
 
@@ -26,4 +27,5 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   'local-path-provisioner': newLocalPathProvisioner,
   'pvc-protection': newPVCProtectionController,
   'pv-protection': newPVProtectionController,
+  'ephemeral-volume': newEphemeralVolumeController,
 }
