@@ -234,3 +234,21 @@ describe('ephemeral volume controller', () => {
     }
   })
 })
+
+describe('local-path provisioner: volumes of vanished nodes', () => {
+  const deleting = (node: string, finalizers: string[]) => ({
+    ...pv('pvc-1', '1Gi'),
+    metadata: {name: 'pvc-1', resourceVersion: '7', deletionTimestamp: '2024-01-01T00:00:00Z', finalizers, annotations: {'pv.kubernetes.io/provisioned-by': 'skiff.io/local-path', 'volume.kubernetes.io/selected-node': node}},
+  })
+  const run = async (vol: KubeObject) => {
+    const {client, actions} = recordingClient()
+    const ctl = new LocalPathProvisioner({client, recorder: recordingRecorder(), claims: new FakeLister([]) as never, volumes: new FakeLister([vol]) as never, classes: new FakeLister([]), nodes: new FakeLister([node('w1')])})
+    await ctl.sync('volume:pvc-1')
+    return actions.map((a) => [a.verb, a.path, a.body])
+  }
+  it('drops the cleanup finalizer only when the node is gone and nothing protects the volume', async () => {
+    assert.deepEqual(await run(deleting('w9', ['skiff.io/local-path-cleanup'])), [['patch:merge', '/api/v1/persistentvolumes/pvc-1', {metadata: {finalizers: [], resourceVersion: '7'}}]])
+    assert.deepEqual(await run(deleting('w1', ['skiff.io/local-path-cleanup'])), [], 'its agent cleans up')
+    assert.deepEqual(await run(deleting('w9', ['skiff.io/local-path-cleanup', 'kubernetes.io/pv-protection'])), [])
+  })
+})
