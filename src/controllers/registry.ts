@@ -15,6 +15,10 @@ import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
 import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import type {ControllerFactory} from './types.js'
+import {newPersistentVolumeBinder} from './volume/binder.js'
+import {newEphemeralVolumeController} from './volume/ephemeral.js'
+import {newPVCProtectionController, newPVProtectionController} from './volume/protection.js'
+import {newLocalPathProvisioner} from './volume/provisioner.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
 export const defaultControllers: Record<string, ControllerFactory> = {
@@ -33,4 +37,9 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   job: newJobController,
   ttlafterfinished: newTTLAfterFinishedController,
   cronjob: newCronJobController,
+  'persistentvolume-binder': newPersistentVolumeBinder,
+  'local-path-provisioner': newLocalPathProvisioner,
+  'pvc-protection': newPVCProtectionController,
+  'pv-protection': newPVProtectionController,
+  'ephemeral-volume': newEphemeralVolumeController,
 }

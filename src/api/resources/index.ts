@@ -13,6 +13,8 @@ import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
 import {namespace} from './core/namespace.js'
 import {node} from './core/node.js'
+import {persistentVolume} from './core/persistentvolume.js'
+import {persistentVolumeClaim} from './core/persistentvolumeclaim.js'
 import {pod} from './core/pod.js'
 import {replicationController} from './core/replicationcontroller.js'
 import {secret} from './core/secret.js'
@@ -25,6 +27,7 @@ import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
 import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
+import {storageClass} from './storage/storageclass.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -40,6 +43,8 @@ export const builtinResources: ResourceDef[] = [
   configMap,
   secret,
   serviceAccount,
+  persistentVolume,
+  persistentVolumeClaim,
   event,
   replicationController,
   lease,
@@ -56,4 +61,5 @@ export const builtinResources: ResourceDef[] = [
   ingressClass,
   networkPolicy,
   podDisruptionBudget,
+  storageClass,
 ]
