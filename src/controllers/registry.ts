@@ -7,6 +7,7 @@ import {newNamespaceController} from './namespace/controller.js'
 import {newNodeIpamController} from './nodeipam/controller.js'
 import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
+import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
@@ -15,6 +16,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   nodeipam: newNodeIpamController,
   replicaset: newReplicaSetController,
   deployment: newDeploymentController,
+  statefulset: newStatefulSetController,
   garbagecollector: newGarbageCollector,
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
