@@ -198,7 +198,8 @@ describe('statefulset (end to end)', function () {
     }
     // Lifting the partition rolls the rest, and the update revision becomes current.
     assert.equal((await k.run(['patch', 'sts', 'web', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"partition":0}}}}'])).code, 0)
-    assert.match(await rolloutStatus(), new RegExp(`rolling update complete 3 pods at revision ${st.updateRevision}`))
+    // kubectl reports any RollingUpdate with a partition field (defaulted to 0) as a partitioned roll out.
+    assert.match(await rolloutStatus(), /partitioned roll out complete: 3 new pods have been updated/)
     const done = await waitFor('currentRevision moved', async () => {
       const s = (await sts()).status
       return s.currentRevision === st.updateRevision && s.updatedReplicas === 3 && s
@@ -208,9 +209,16 @@ describe('statefulset (end to end)', function () {
     assert.equal(history.code, 0, history.stderr)
     assert.match(history.stdout, /^1\s/m)
     assert.match(history.stdout, /^2\s/m)
+    // kubectl rebuilds a revision's template by applying its stored patch to the set.
+    const second = await k.run(['rollout', 'history', 'sts/web', '--revision=2'])
+    assert.equal(second.code, 0, second.stderr)
+    assert.match(second.stdout, /VERSION:\s+2/)
     const undo = await k.run(['rollout', 'undo', 'sts/web'])
     assert.equal(undo.code, 0, undo.stderr)
-    assert.match(await rolloutStatus(), new RegExp(`rolling update complete 3 pods at revision ${oldRev}`))
+    await waitFor('the first template current again', async () => {
+      const s = (await sts()).status
+      return s.updateRevision === oldRev && s.currentRevision === oldRev && s.updatedReplicas === 3 && s.readyReplicas === 3
+    }, 150_000, 500)
     for (const p of await readyPods(3)) assert.equal(p.spec.containers[0].env, undefined, `${p.metadata.name} back on the first template`)
     const revs = ((await json(['get', 'controllerrevisions', '-l', 'app=web'])).items as any[]).map((r) => [r.metadata.name, r.revision]).sort((a, b) => a[1] - b[1])
     assert.deepEqual(revs, [[st.updateRevision, 2], [oldRev, 3]])

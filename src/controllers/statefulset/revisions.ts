@@ -20,9 +20,11 @@ export function applyRevision(set: StatefulSet, rev: ControllerRevision): Statef
   return {...set, spec: {...set.spec, template: template as PodTemplateSpec}}
 }
 
-/** The set's current template as an unsaved revision numbered `revision`. */
+/** The set's current template as an unsaved revision numbered `revision`, carrying the set's annotations (kubectl's change-cause). */
 export function revisionOf(set: StatefulSet, revision: number): ControllerRevision {
-  return newRevision(set, STS_API, STS_KIND, set.spec?.template?.metadata?.labels, templatePatch(set), revision)
+  const rev = newRevision(set, STS_API, STS_KIND, set.spec?.template?.metadata?.labels, templatePatch(set), revision)
+  const annotations = set.metadata.annotations
+  return annotations && Object.keys(annotations).length ? {...rev, metadata: {...rev.metadata, annotations: {...annotations}}} : rev
 }
 
 /** What getRevisions decided. */
