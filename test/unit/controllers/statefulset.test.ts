@@ -250,6 +250,24 @@ describe('StatefulSetController', () => {
   })
 })
 
+describe('StatefulSetController claim retention', () => {
+  it('whenScaled Delete: a scaled-away pod becomes its claim\'s owner before the pod is deleted', async () => {
+    const set = statefulSet(1, {persistentVolumeClaimRetentionPolicy: {whenDeleted: 'Retain', whenScaled: 'Delete'}, volumeClaimTemplates: [{metadata: {name: 'data'}, spec: {}}]})
+    const rev = storedRevision(set)
+    const claim = (n: number) => ({apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name: `data-web-${n}`, namespace: 'default', resourceVersion: '7', uid: `uid-c${n}`}})
+    const pods = [0, 1].map((i) => readyPod(set, i, rev))
+    const {client, actions} = recordingClient({get: (path) => {
+      const m = /persistentvolumeclaims\/data-web-(\d)$/.exec(path)
+      return m ? claim(Number(m[1])) : undefined
+    }})
+    const ctl = new StatefulSetController({client, statefulSets: new FakeLister([set]), pods: new FakeLister(pods), revisions: new FakeLister([rev]), recorder: recordingRecorder(), clock: new FakeClock(T0)})
+    await ctl.sync(KEY)
+    const writes = actions.filter((a) => a.verb !== 'get')
+    assert.deepEqual(writes.map((a) => `${a.verb} ${a.path}`), ['patch:merge /api/v1/namespaces/default/persistentvolumeclaims/data-web-1', `delete ${PODS}/web-1`, STATUS])
+    assert.deepEqual(writes[0].body.metadata.ownerReferences, [{apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'uid-web-1', controller: true, blockOwnerDeletion: true}])
+  })
+})
+
 describe('StatefulSet helpers', () => {
   it('parseOrdinal reads the trailing number only', () => {
     assert.deepEqual(parseOrdinal('web-12'), {parent: 'web', ordinal: 12})
