@@ -128,6 +128,25 @@ describe('statefulset (end to end)', function () {
     const table = await k.run(['get', 'sts', 'web'])
     assert.match(table.stdout, /web\s+3\/3/)
     assert.equal((await exec('web-1', 'hostname')).trim(), 'web-1')
+    const described = await k.run(['describe', 'sts', 'web'])
+    assert.equal(described.code, 0, described.stderr)
+    assert.match(described.stdout, /Pods Status:\s+3 Running \/ 0 Waiting/)
+  })
+
+  it('Parallel creates every pod at once, without waiting for readiness', async () => {
+    const par = manifests(false).split('---\n')[1].replace(/\bweb\b/g, 'par').replace('serviceName: par', 'serviceName: par\n  podManagementPolicy: Parallel')
+    const applied = await k.run(['apply', '-f', '-'], par)
+    assert.equal(applied.code, 0, applied.stderr)
+    try {
+      const ps = await waitFor('3 ready par pods', async () => {
+        const items = ((await json(['get', 'pods', '-l', 'app=par'])).items as any[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+        return items.length === 3 && items.every(ready) && items
+      }, 120_000, 500)
+      // Each pod takes two seconds to become Ready, so the last one was created before the first was Ready.
+      assert.ok(Date.parse(ps[2].metadata.creationTimestamp) < readyAt(ps[0]), `par-2 created ${ps[2].metadata.creationTimestamp}, par-0 ready ${ps[0].status.conditions.find((c: any) => c.type === 'Ready').lastTransitionTime}`)
+    } finally {
+      await k.run(['delete', 'sts', 'par', '--wait=true'])
+    }
   })
 
   it('web-N.web resolves to that pod from inside a pod', async () => {
