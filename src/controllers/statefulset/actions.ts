@@ -42,7 +42,7 @@ export class PodActions {
   }
 
   private async claims(set: StatefulSet, pod: Pod, ordinal: number): Promise<void> {
-    await ensureClaims(this.client, set, ordinal, (claim) =>
+    await ensureClaims(this.client, set, pod, ordinal, (claim) =>
       this.recorder.record(set, 'Normal', 'SuccessfulCreate', 'Create', `create Claim ${claim.metadata.name} Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} success`),
     ).catch((err: unknown) => {
       this.recorder.record(set, 'Warning', 'FailedCreate', 'Create', `create Claim for Pod ${pod.metadata.name} in StatefulSet ${set.metadata.name} failed error: ${messageOf(err)}`)

@@ -5,7 +5,7 @@ import type {Pod} from '../../api/types/workloads.js'
 import {isAlreadyExists, isNotFound} from '../../client/errors.js'
 import type {ControllerClient} from '../types.js'
 import {newControllerRef} from '../util/owners.js'
-import {STS_API, STS_KIND, claimName, endOrdinal, parseOrdinal, startOrdinal} from './identity.js'
+import {STS_API, STS_KIND, claimName, endOrdinal, parseOrdinal, podName, startOrdinal} from './identity.js'
 
 const CLAIMS = {version: 'v1', resource: 'persistentvolumeclaims'}
 
@@ -53,8 +53,8 @@ export function wantedClaimRefs(claim: KubeObject, set: StatefulSet, pod: Pod): 
 
 const sameRefs = (a: OwnerReference[], b: OwnerReference[]) => JSON.stringify(a.map((r) => r.uid).sort()) === JSON.stringify(b.map((r) => r.uid).sort())
 
-/** Creates what is missing of a pod's claims; a claim being deleted is an error, as the pod would lose its data. */
-export async function ensureClaims(client: ControllerClient, set: StatefulSet, ordinal: number, onCreated: (claim: KubeObject) => void): Promise<void> {
+/** Creates what is missing of a pod's claims; a claim being deleted, or left to an earlier pod of the ordinal, is an error, as the pod would lose its data. */
+export async function ensureClaims(client: ControllerClient, set: StatefulSet, pod: Pod, ordinal: number, onCreated: (claim: KubeObject) => void): Promise<void> {
   for (const claim of podClaims(set, ordinal)) {
     const target = {...CLAIMS, namespace: set.metadata.namespace, name: claim.metadata.name}
     let existing: KubeObject | undefined
@@ -64,6 +64,9 @@ export async function ensureClaims(client: ControllerClient, set: StatefulSet, o
       if (!isNotFound(err)) throw err
     }
     if (existing?.metadata.deletionTimestamp) throw new Error(`pvc ${claim.metadata.name} is being deleted`)
+    // Still owned by the previous pod of this ordinal (whenScaled Delete): the garbage collector is about to remove it,
+    // and a new pod mounting it would lose it (PodClaimIsStale).
+    if (existing?.metadata.ownerReferences?.some((r) => r.kind === 'Pod' && r.name === podName(set, ordinal) && r.uid !== pod.metadata.uid)) throw new Error(`pvc ${claim.metadata.name} still belongs to a deleted pod`)
     if (existing) continue
     try {
       await client.create({...CLAIMS, namespace: set.metadata.namespace}, claim)

@@ -187,7 +187,8 @@ export class StatefulSetController implements Controller {
 
   /** Runs the plan's phases in order, each one's actions one by one (OrderedReady) or together (Parallel); returns the first error. */
   private async execute(key: string, set: StatefulSet, plan: SyncPlan): Promise<unknown> {
-    const phases = [plan.replicas, plan.condemned, plan.update]
+    // Claims of scaled-away pods change owner before any of those pods is deleted, even in Parallel.
+    const phases = [plan.replicas, plan.condemned.filter((a) => a.type === 'fix'), plan.condemned.filter((a) => a.type !== 'fix'), plan.update]
     const creates = plan.replicas.filter((a) => a.type === 'create').length
     const deletes = phases.flat().filter((a) => a.type === 'delete')
     // Expect before acting: the informer may deliver the new pods before the calls return.
