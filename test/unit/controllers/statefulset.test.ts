@@ -268,6 +268,21 @@ describe('StatefulSetController claim retention', () => {
   })
 })
 
+describe('StatefulSetController stale claims', () => {
+  it('does not create a pod whose claim still belongs to the previous pod of its ordinal', async () => {
+    const set = statefulSet(1, {persistentVolumeClaimRetentionPolicy: {whenDeleted: 'Retain', whenScaled: 'Delete'}, volumeClaimTemplates: [{metadata: {name: 'data'}, spec: {}}]})
+    const rev = storedRevision(set)
+    const stale = {apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name: 'data-web-0', namespace: 'default', ownerReferences: [{apiVersion: 'v1', kind: 'Pod', name: 'web-0', uid: 'uid-old', controller: true}]}}
+    const {client, actions} = recordingClient({get: (path) => (path.endsWith('/data-web-0') ? stale : undefined)})
+    const recorder = recordingRecorder()
+    const ctl = new StatefulSetController({client, statefulSets: new FakeLister([set]), pods: new FakeLister(), revisions: new FakeLister([rev]), recorder, clock: new FakeClock(T0)})
+    await assert.rejects(ctl.sync(KEY), /still belongs to a deleted pod/)
+    assert.equal(actions.filter((a) => a.verb === 'create').length, 0)
+    assert.equal(ctl.creations.satisfied(KEY), true, 'a failed creation is not waited for')
+    assert.match(recorder.events.at(-1)!, /^Warning FailedCreate create Pod web-0 in StatefulSet web failed error: /)
+  })
+})
+
 describe('StatefulSet helpers', () => {
   it('parseOrdinal reads the trailing number only', () => {
     assert.deepEqual(parseOrdinal('web-12'), {parent: 'web', ordinal: 12})
