@@ -16,6 +16,7 @@ import type {Node} from '../api/types/cluster.js'
 import {type PodClient, PodManager, type PodManagerOptions} from './pods/pod-manager.js'
 import type {ContainerRuntime} from './pods/runtime.js'
 import type {RuntimeProbe} from './runtime-probe.js'
+import {runVolumeCleaner, type VolumeCleanerClient} from './local-volumes.js'
 import {LEASE_DURATION_SECONDS, NODE_LEASE_NAMESPACE, type NodeFacts, buildLease, buildNode, buildNodeStatus, goArch, mergeNodeOnRegister, needsReadyRestore} from './node-object.js'
 
 /** The API calls the agent makes. */
@@ -127,6 +128,9 @@ export class NodeAgent {
         log: this.log,
       })
       loops.push(pods.run(signal).catch((err) => this.log(`pod manager stopped: ${err?.stack ?? err}`)))
+      // Local-path volumes live on this node's disk: only this agent can remove their data.
+      const cleaner = this.opts.client as unknown as VolumeCleanerClient
+      loops.push(runVolumeCleaner(cleaner, config.nodeName, signal, this.log).catch((err) => this.log(`volume cleaner stopped: ${err?.stack ?? err}`)))
     }
     await Promise.all(loops)
   }

@@ -23,6 +23,10 @@ export async function allocateAndWrite<T>(ctx: ServerContext, def: ResourceDef, 
       nodePortRange: ctx.allocation.nodePortRange,
       random: ctx.allocation.random,
       others: async () => (await ctx.store.list(prefixOf(def, undefined))).items.filter((it) => it.key !== self).map((it) => it.value),
+      list: async (group, version, resource) => {
+        const other = ctx.registry.lookup(group, version, resource)
+        return other ? (await ctx.store.list(prefixOf(other, undefined))).items.map((it) => it.value) : []
+      },
     })
     if (causes.length > 0) throw errors.invalid(def.kind, def.group, obj.metadata.name ?? '', causes)
     return write()

@@ -1,10 +1,11 @@
-// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass, and the kubernetes endpoints pointing at this apiserver.
+// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass and StorageClass, and the kubernetes endpoints pointing at this apiserver.
 import type {KubeObject} from '../api/types.js'
 import {StoreError} from '../store/index.js'
 import {addressIn} from '../api/net/cidr.js'
 import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
 import {INGRESS_CLASS, INGRESS_CONTROLLER} from '../api/contract.js'
+import {DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER, StorageAnnotations} from '../api/storage.js'
 
 /** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
 export async function bootstrap(ctx: ServerContext, advertise?: {address: string; port: number}): Promise<void> {
@@ -36,6 +37,16 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
       apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
       metadata: {name: INGRESS_CLASS, annotations: {'ingressclass.kubernetes.io/is-default-class': 'true'}, labels: {'app.kubernetes.io/component': 'controller'}},
       spec: {controller: INGRESS_CONTROLLER},
+    }])
+  }
+  // The built-in local-path provisioner's class, the default for claims that name none. A volume is made on the node
+  // its first pod lands on, so binding waits for that pod (WaitForFirstConsumer), as kind's `standard` class does.
+  const scDef = ctx.registry.lookup('storage.k8s.io', 'v1', 'storageclasses')
+  if (scDef) {
+    wanted.push([scDef, {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+      metadata: {name: DEFAULT_STORAGE_CLASS, annotations: {[StorageAnnotations.defaultClass]: 'true'}},
+      provisioner: LOCAL_PATH_PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
     }])
   }
   // Namespaces first: the Service lives in one.

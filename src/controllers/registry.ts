@@ -9,6 +9,9 @@ import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
+import {newPersistentVolumeBinder} from './volume/binder.js'
+import {newPVCProtectionController, newPVProtectionController} from './volume/protection.js'
+import {newLocalPathProvisioner} from './volume/provisioner.js'
 
 /** Every built-in controller, keyed by the name used in logs and in `enabled`. */
 export const defaultControllers: Record<string, ControllerFactory> = {
@@ -21,4 +24,8 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
+  'persistentvolume-binder': newPersistentVolumeBinder,
+  'local-path-provisioner': newLocalPathProvisioner,
+  'pvc-protection': newPVCProtectionController,
+  'pv-protection': newPVProtectionController,
 }

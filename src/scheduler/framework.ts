@@ -114,10 +114,18 @@ export interface ScorePlugin {
   normalize?(pod: KubeObject, scores: number[], state: CycleState): void
 }
 
+/** A plugin that prepares the API for a decision before the pod is bound (VolumeBinding writes the chosen node on claims). */
+export interface PreBindPlugin {
+  readonly name: string
+  /** Runs after a node was chosen and before the binding; a throw fails the binding and the pod is retried. */
+  preBind(pod: KubeObject, node: string): Promise<void>
+}
+
 /** The plugins of one scheduler profile, in the order they run, with the weight of each score plugin. */
 export interface Profile {
   filters: FilterPlugin[]
   scores: {plugin: ScorePlugin; weight: number}[]
+  preBinds?: PreBindPlugin[]
   /** Computes the "preemption: ..." part of the message; omitted, the message has none. */
   postFilter?(pod: KubeObject, nodeInfos: readonly NodeInfo[], statuses: ReadonlyMap<string, Status>, profile: Profile): string | undefined
 }

@@ -10,6 +10,8 @@ import {SchedulerCache} from './cache.js'
 import {type EventSink, EventRecorder} from '../client/events.js'
 import {type Profile, isTerminal, schedule} from './framework.js'
 import {buildProfile} from './profile.js'
+import type {VolumeLookup} from './plugins/volume-binding.js'
+import type {PersistentVolume, PersistentVolumeClaim} from '../api/storage.js'
 import {SchedulingQueue, type SchedulingQueueOptions} from './queue.js'
 
 /** The name pods use in spec.schedulerName to ask for this scheduler (also the default when it is unset). */
@@ -45,6 +47,12 @@ export interface RunningScheduler {
 
 const PODS = {version: 'v1', resource: 'pods'}
 const NODES = {version: 'v1', resource: 'nodes'}
+// Claims, volumes and classes: where a pod with persistent storage may go and when it may go at all.
+const STORAGE = [
+  {version: 'v1', resource: 'persistentvolumeclaims'},
+  {version: 'v1', resource: 'persistentvolumes'},
+  {group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses'},
+]
 
 /** Fields of a pod whose change can make it schedulable; status and bookkeeping are left out (as k8s isPodUpdated). */
 function schedulingRelevant(pod: KubeObject): string {
@@ -65,6 +73,7 @@ export class Scheduler {
   readonly events: EventRecorder
   private readonly podInformer: Informer<KubeObject>
   private readonly nodeInformer: Informer<KubeObject>
+  private readonly storageInformers: Informer<KubeObject>[]
   private readonly profile: Profile
   private readonly schedulerName: string
   private readonly inflight = new Set<Promise<void>>()
@@ -78,14 +87,24 @@ export class Scheduler {
     private readonly opts: SchedulerOptions = {},
   ) {
     this.queue = new SchedulingQueue({clock: opts.clock, ...opts.queue})
-    this.profile = opts.profile ?? buildProfile()
+    const informerOpts = {clock: opts.clock, log: opts.log}
+    this.storageInformers = STORAGE.map((r) => (opts.informers ? opts.informers.informer<KubeObject>(r) : new Informer<KubeObject>(client, r, informerOpts)))
+    const [claims, volumes, classes] = this.storageInformers
+    const volumeLookup: VolumeLookup = {
+      claim: (ns, name) => claims.get(`${ns}/${name}`) as PersistentVolumeClaim | undefined,
+      volume: (name) => volumes.get(name) as PersistentVolume | undefined,
+      storageClass: (name) => classes.get(name),
+    }
+    const annotateClaim = async (namespace: string, name: string, annotations: Record<string, string>) => {
+      await this.client.patch({version: 'v1', resource: 'persistentvolumeclaims', namespace, name}, {metadata: {annotations}}, 'merge')
+    }
+    this.profile = opts.profile ?? buildProfile(undefined, {volumes: volumeLookup, annotateClaim})
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME
     this.events = new EventRecorder(
       client,
       {component: this.schedulerName, instance: opts.instance ?? `${this.schedulerName}-${os.hostname()}`},
       {clock: opts.clock, log: opts.log},
     )
-    const informerOpts = {clock: opts.clock, log: opts.log}
     this.podInformer = opts.informers ? opts.informers.informer<KubeObject>(PODS) : new Informer<KubeObject>(client, PODS, informerOpts)
     this.nodeInformer = opts.informers ? opts.informers.informer<KubeObject>(NODES) : new Informer<KubeObject>(client, NODES, informerOpts)
   }
@@ -104,15 +123,19 @@ export class Scheduler {
       onUpdate: (old, p) => this.onPod(p, old),
       onDelete: (p) => this.onPodDeleted(p),
     })
-    if (!this.opts.informers) this.running.push(this.nodeInformer.run(signal), this.podInformer.run(signal))
+    // A claim bound, a volume made or a class created can make a waiting pod schedulable.
+    for (const inf of this.storageInformers) {
+      inf.addHandlers({onAdd: () => this.queue.moveAllToActiveOrBackoff(), onUpdate: () => this.queue.moveAllToActiveOrBackoff()})
+    }
+    if (!this.opts.informers) this.running.push(this.nodeInformer.run(signal), this.podInformer.run(signal), ...this.storageInformers.map((i) => i.run(signal)))
     this.running.push(this.loop(signal))
   }
 
   /** Resolves true when both caches have synced. */
   async synced(): Promise<boolean> {
     const signal = this.abort.signal
-    const [a, b] = await Promise.all([this.nodeInformer.waitForSync(signal), this.podInformer.waitForSync(signal)])
-    return a && b
+    const synced = await Promise.all([this.nodeInformer, this.podInformer, ...this.storageInformers].map((i) => i.waitForSync(signal)))
+    return synced.every(Boolean)
   }
 
   /** Stops everything and waits for in-flight writes. */
@@ -211,6 +234,7 @@ export class Scheduler {
     const key = objectKey(pod)
     const {name, namespace} = pod.metadata as {name: string; namespace: string}
     try {
+      for (const p of this.profile.preBinds ?? []) await p.preBind(pod, node)
       await this.client.create({version: 'v1', resource: 'pods', namespace, name, subresource: 'binding'}, {
         apiVersion: 'v1',
         kind: 'Binding',

@@ -1,9 +1,10 @@
 // Container environment from a pod spec: envFrom, env values with $(VAR) expansion, ConfigMap/Secret keys, fieldRef and resourceFieldRef.
+import type {ClaimLookup} from './claim-volumes.js'
 import {quantityNumber} from '../../api/quantity.js'
 import type {Container, KeySelector, Pod, ResourceFieldSelector} from '../../api/types/workloads.js'
 
 /** Where env and volumes read ConfigMaps and Secrets from; undefined means the object does not exist. Secret data is decoded. */
-export interface ObjectLookup {
+export interface ObjectLookup extends Partial<ClaimLookup> {
   configMap(namespace: string, name: string): Record<string, string> | undefined
   secret(namespace: string, name: string): Record<string, string> | undefined
 }

@@ -9,6 +9,7 @@ import {Informer} from '../../client/informer.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {Backoff} from './backoff.js'
 import type {ObjectLookup} from './env.js'
+import type {PersistentVolume, PersistentVolumeClaim} from '../../api/storage.js'
 import type {ClusterDNS} from './dns.js'
 import {PodWorker} from './pod-worker.js'
 import {StartupTrace} from './startup-trace.js'
@@ -64,9 +65,15 @@ export function podReferences(pod: Pod): {configMaps: Set<string>; secrets: Set<
   return {configMaps, secrets}
 }
 
-/** Reads ConfigMaps and Secrets from informer caches (secret values decoded). */
-export function informerLookup(configMaps: Informer, secrets: Informer): ObjectLookup {
+/** Reads ConfigMaps and Secrets (secret values decoded), and claims and volumes when given, from informer caches. */
+export function informerLookup(configMaps: Informer, secrets: Informer, claims?: Informer, volumes?: Informer): ObjectLookup {
   return {
+    ...(claims && volumes
+      ? {
+          claim: (ns: string, name: string) => claims.get(`${ns}/${name}`) as PersistentVolumeClaim | undefined,
+          volume: (name: string) => volumes.get(name) as PersistentVolume | undefined,
+        }
+      : {}),
     configMap(ns, name) {
       const cm = configMaps.get(`${ns}/${name}`) as (KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}) | undefined
       if (!cm) return undefined
@@ -99,6 +106,8 @@ export class PodManager {
   readonly podInformer: Informer
   private readonly cmInformer: Informer
   private readonly secretInformer: Informer
+  private readonly claimInformer: Informer
+  private readonly volumeInformer: Informer
 
   constructor(private readonly opts: PodManagerOptions) {
     this.clock = opts.clock ?? realClock
@@ -110,6 +119,8 @@ export class PodManager {
     this.podInformer = new Informer(opts.client, {version: 'v1', resource: 'pods'}, {...infOpts, fieldSelector: `spec.nodeName=${opts.nodeName}`})
     this.cmInformer = new Informer(opts.client, {version: 'v1', resource: 'configmaps'}, infOpts)
     this.secretInformer = new Informer(opts.client, {version: 'v1', resource: 'secrets'}, infOpts)
+    this.claimInformer = new Informer(opts.client, {version: 'v1', resource: 'persistentvolumeclaims'}, infOpts)
+    this.volumeInformer = new Informer(opts.client, {version: 'v1', resource: 'persistentvolumes'}, infOpts)
   }
 
   /** Runs until signal aborts. */
@@ -138,11 +149,16 @@ export class PodManager {
       const h = onObject(kind)
       inf.addHandlers({onAdd: h, onUpdate: (_o, n) => h(n), onDelete: h})
     }
-    const informers = [this.podInformer, this.cmInformer, this.secretInformer].map((i) => i.run(signal))
+    // A pod waiting for its claim to be bound (or its volume to be made) starts as soon as that happens.
+    const claimChanged = () => {
+      for (const [uid, pod] of this.pods) if ((pod.spec?.volumes ?? []).some((v: {persistentVolumeClaim?: unknown}) => v.persistentVolumeClaim)) this.queue.add(uid)
+    }
+    for (const inf of [this.claimInformer, this.volumeInformer]) inf.addHandlers({onAdd: claimChanged, onUpdate: claimChanged})
+    const informers = [this.podInformer, this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer].map((i) => i.run(signal))
     runtime.watch((uid) => this.queue.add(uid), signal)
     signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
 
-    await Promise.all([this.podInformer.waitForSync(signal), this.cmInformer.waitForSync(signal), this.secretInformer.waitForSync(signal)])
+    await Promise.all([this.podInformer, this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer].map((i) => i.waitForSync(signal)))
     if (signal.aborted) return
     await pauseReady
     // Containers of pods that are no longer bound here (deleted while the agent was down) are queued too, and removed.
@@ -208,7 +224,7 @@ export class PodManager {
     return new PodWorker(uid, {
       runtime,
       clock: this.clock,
-      lookup: informerLookup(this.cmInformer, this.secretInformer),
+      lookup: informerLookup(this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer),
       nodeName: this.opts.nodeName,
       nodeIP: this.opts.nodeIP,
       podsRoot: this.opts.podsRoot ?? DEFAULT_PODS_ROOT,

@@ -112,7 +112,7 @@ export class PodWorker {
       await sandbox.ready.catch(() => {})
       return this.report(pod, await d.runtime.listPodContainers(this.uid), waiting, delays)
     }
-    const readOnly = new Set<string>((spec.volumes ?? []).filter((v) => v.configMap || v.secret || v.downwardAPI || v.projected).map((v) => v.name))
+    const readOnly = new Set<string>((spec.volumes ?? []).filter((v) => v.configMap || v.secret || v.downwardAPI || v.projected || v.persistentVolumeClaim?.readOnly).map((v) => v.name))
     const ctx: SyncContext = {pod, uid: this.uid, sandboxID: sandbox.id, sandboxReady: sandbox.ready, volumes, readOnly, facts, waiting, delays}
     // At most one init container has a step; app containers' steps run side by side.
     const results = await Promise.all(plan.containers.map((step) => this.runStep(ctx, step)))

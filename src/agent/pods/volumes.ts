@@ -3,6 +3,7 @@ import {existsSync} from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type {DownwardAPIVolumeFile, KeyToPath, Pod, Volume} from '../../api/types/workloads.js'
+import {resolveClaim} from './claim-volumes.js'
 import {ConfigError, type ObjectLookup, type PodRuntimeFacts, podFieldValue, resourceFieldValue} from './env.js'
 
 /** A configMap or secret source: which keys to project (all when none), and whether the object may be missing. */
@@ -173,7 +174,10 @@ export async function writeAtomic(dir: string, files: ProjectedFile[], now = new
   return true
 }
 
-/** Prepares every volume of pod under root and returns volume name → host path. Idempotent; projected volumes are rewritten only when changed. */
+/**
+ * Prepares every volume of pod under root and returns volume name → host path. Idempotent; projected volumes are
+ * rewritten only when changed. Claims resolve to their bound volume's directory (which outlives the pod).
+ */
 export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLookup, facts: PodRuntimeFacts): Promise<Map<string, string>> {
   const uid = pod.metadata.uid ?? ''
   const out = new Map<string, string>()
@@ -181,6 +185,12 @@ export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLooku
     const dir = volumeDir(root, uid, v.name)
     if (v.hostPath) {
       out.set(v.name, await prepareHostPath(v.hostPath))
+      continue
+    }
+    if (v.persistentVolumeClaim) {
+      if (!lookup.claim || !lookup.volume) throw new ConfigError(`volume "${v.name}": persistentVolumeClaim volumes are not supported by this agent`)
+      const mount = resolveClaim({claim: lookup.claim, volume: lookup.volume}, pod.metadata.namespace ?? 'default', v.persistentVolumeClaim.claimName)
+      out.set(v.name, await prepareHostPath({path: mount.path, type: mount.hostPathType}))
       continue
     }
     const files = projectVolume(pod, v, lookup, facts)

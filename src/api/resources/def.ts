@@ -65,6 +65,8 @@ export interface AllocationEnv {
   others(): Promise<KubeObject[]>
   /** A number in [0, 1) (injected so tests are repeatable). */
   random(): number
+  /** Every stored object of another served resource (admission that reads other kinds: a claim's default StorageClass). */
+  list?(group: string, version: string, resource: string): Promise<KubeObject[]>
 }
 
 /** How a kind's objects are deleted gracefully. */

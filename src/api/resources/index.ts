@@ -13,6 +13,8 @@ import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
 import {namespace} from './core/namespace.js'
 import {node} from './core/node.js'
+import {persistentVolume} from './core/persistentvolume.js'
+import {persistentVolumeClaim} from './core/persistentvolumeclaim.js'
 import {pod} from './core/pod.js'
 import {secret} from './core/secret.js'
 import {service} from './core/service.js'
@@ -23,6 +25,7 @@ import {eventV1} from './events/event.js'
 import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
+import {storageClass} from './storage/storageclass.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -38,6 +41,8 @@ export const builtinResources: ResourceDef[] = [
   configMap,
   secret,
   serviceAccount,
+  persistentVolume,
+  persistentVolumeClaim,
   event,
   lease,
   deployment,
@@ -52,4 +57,5 @@ export const builtinResources: ResourceDef[] = [
   ingress,
   ingressClass,
   networkPolicy,
+  storageClass,
 ]

@@ -5,6 +5,7 @@ import type {Target} from '../../../src/client/paths.js'
 import type {SchedulerClient} from '../../../src/scheduler/index.js'
 
 type Ref = Exclude<Target, string>
+const STORAGE = new Set(['persistentvolumeclaims', 'persistentvolumes', 'storageclasses'])
 
 /** Pods and nodes by resource, with watchers; a binding sets spec.nodeName and is announced like the apiserver would. */
 export class FakeSchedulerApi implements SchedulerClient {
@@ -36,11 +37,18 @@ export class FakeSchedulerApi implements SchedulerClient {
   }
 
   async list<T extends KubeObject>(target: Target): Promise<KubeList<T>> {
+    // Claims, volumes and classes: none in these tests, but the scheduler watches them.
+    if (STORAGE.has((target as Ref).resource)) return {apiVersion: 'v1', kind: 'List', metadata: {resourceVersion: String(this.rv)}, items: []}
     const items = [...this.objects[this.kind(target)].values()] as T[]
     return {apiVersion: 'v1', kind: 'List', metadata: {resourceVersion: String(this.rv)}, items}
   }
 
   watch<T extends KubeObject>(target: Target, _opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
+    if (STORAGE.has((target as Ref).resource)) {
+      let stop!: () => void
+      const done = new Promise<void>((r) => (stop = r))
+      return {stop, done}
+    }
     const set = this.watchers[this.kind(target)]
     const w = onEvent as (ev: WatchEvent) => void
     set.add(w)
