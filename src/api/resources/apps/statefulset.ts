@@ -88,8 +88,17 @@ function validateStatefulSetSpec(spec: StatefulSetSpec): StatusCause[] {
   causes.push(...validateRetention(spec.persistentVolumeClaimRetentionPolicy))
   causes.push(...validateClaimTemplates(spec.volumeClaimTemplates))
   causes.push(...validateSelectorRequired(spec, 'statefulset'))
-  causes.push(...validateReplicatedTemplate(spec.template, spec.selector, 'spec.template'))
+  causes.push(...validateReplicatedTemplate(withClaimVolumes(spec), spec.selector, 'spec.template'))
   return causes
+}
+
+// Containers mount claim templates by name, and each pod gets a volume of that name (replacing a template volume
+// with the same name), so the template is checked as the pods will have it.
+function withClaimVolumes(spec: StatefulSetSpec): PodTemplateSpec | undefined {
+  const names = new Set((spec.volumeClaimTemplates ?? []).map((t) => t.metadata?.name).filter((n): n is string => !!n))
+  if (!spec.template?.spec || names.size === 0) return spec.template
+  const volumes = [...(spec.template.spec.volumes ?? []).filter((v) => !names.has(v.name)), ...[...names].map((n) => ({name: n, persistentVolumeClaim: {claimName: n}}))]
+  return {...spec.template, spec: {...spec.template.spec, volumes}}
 }
 
 // maxUnavailable is an int >= 1 or a percentage above 0% (ValidateStatefulSetUpdateStrategy).
