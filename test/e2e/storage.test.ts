@@ -1,10 +1,10 @@
 // End to end: persistent storage on a real 1+2 node cluster with the real kubectl: the default local-path class (WaitForFirstConsumer), data surviving pod re-creation and a node restart, Delete and Retain reclaim, and pvc-protection.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor, run} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `st${process.pid % 100000}`
@@ -66,7 +66,16 @@ describe('storage (end to end)', function () {
     dir = await mkdtemp(join(tmpdir(), 'skiff-st-'))
     kubeconfig = join(dir, 'config')
     k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
+    // As createSharedCluster, but the Ingress ports are left to the engine: another cluster may take 80/443 between
+    // the free-port check and the container start.
+    const config = join(dir, 'cluster.yaml')
+    await writeFile(config, 'apiVersion: skiff.dev/v1alpha1\nkind: Cluster\nnodes:\n  - role: control-plane\n  - role: worker\n  - role: worker\nnetworking:\n  ingressHTTPPort: 0\n  ingressHTTPSPort: 0\n')
+    const built = await run('scripts/build-busybox-image.sh', [IMAGE])
+    assert.equal(built.code, 0, built.stderr)
+    const res = await skiff(['cluster', 'create', name, '--config', config, '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
+    assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
+    const loaded = await skiff(['image', 'load', IMAGE, '--name', name])
+    assert.equal(loaded.code, 0, loaded.stderr)
   })
 
   after(async () => {
@@ -113,7 +122,12 @@ describe('storage (end to end)', function () {
     assert.deepEqual(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0], {key: 'kubernetes.io/hostname', operator: 'In', values: [nodeName]})
     assert.equal(pv.spec.claimRef.name, 'data')
     assert.match(await ok(['get', 'pvc', 'data']), new RegExp(`^data\\s+Bound\\s+${volumeName}\\s+64Mi\\s+RWO\\s+standard\\s+<unset>`, 'm'))
-    assert.match(await ok(['describe', 'pvc', 'data']), /ProvisioningSucceeded/)
+    assert.match(await ok(['describe', 'pvc', 'data']), /ProvisioningSucceeded\s+.*Successfully provisioned volume pvc-/)
+    const described = await ok(['describe', 'pv', volumeName])
+    assert.match(described, /^StorageClass:\s+standard$/m)
+    assert.match(described, /^Status:\s+Bound$/m)
+    assert.match(described, /^Claim:\s+default\/data$/m)
+    assert.match(described, new RegExp(`Term 0:\\s+kubernetes.io/hostname in \\[${nodeName}\\]`))
     // The data is on the node's disk, where the PV says.
     await waitFor('file on the node', async () => (await run('docker', ['exec', nodeName, 'cat', `${pv.spec.hostPath.path}/f`])).stdout.trim() === token, 30_000)
   })
@@ -125,11 +139,17 @@ describe('storage (end to end)', function () {
     assert.equal(p.spec.nodeName, nodeName, 'the volume pins the pod to its node')
     await waitFor('reader log', async () => (await k.run(['logs', 'reader'])).stdout.trim() === token, 30_000)
 
+    const startedAt = (c: {status: {containerStatuses?: {state?: {running?: {startedAt?: string}}}[]}}) => c.status.containerStatuses?.[0]?.state?.running?.startedAt
+    const before = startedAt(p) ?? startedAt(await json(['get', 'pod', 'reader']))
+    const nodeStarted = () => execFileSync('docker', ['inspect', '-f', '{{.State.StartedAt}}', nodeName], {encoding: 'utf8'}).trim()
+    const bootBefore = nodeStarted()
     execFileSync('docker', ['restart', '-t', '2', nodeName])
-    await waitFor('node Ready after restart', async () => {
-      const n = await json(['get', 'node', nodeName])
-      return (n.status.conditions ?? []).some((c: {type: string; status: string}) => c.type === 'Ready' && c.status === 'True')
-    }, 180_000)
+    assert.notEqual(nodeStarted(), bootBefore, 'the node container started again')
+    // The node's runtime state is gone with the restart: the agent starts the pod's container anew, on the same directory.
+    await waitFor('reader running again after the restart', async () => {
+      const now = startedAt(await json(['get', 'pod', 'reader']))
+      return now !== undefined && now !== before
+    }, 180_000, 1000)
     await waitFor('the claim still mounted with the data after the restart', async () => {
       const r = await k.run(['exec', 'reader', '--', 'cat', '/data/f'])
       return r.code === 0 && r.stdout.trim() === token

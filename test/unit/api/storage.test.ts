@@ -129,3 +129,36 @@ describe('StorageClass', () => {
     ])
   })
 })
+
+describe('storage kinds over protobuf', () => {
+  // Minimal protobuf writers: length-delimited fields are all these messages need.
+  const varint = (n: number) => {
+    const out: number[] = []
+    do {
+      let b = n & 0x7f
+      n >>>= 7
+      if (n > 0) b |= 0x80
+      out.push(b)
+    } while (n > 0)
+    return Buffer.from(out)
+  }
+  const ld = (no: number, body: Buffer | string) => {
+    const b = typeof body === 'string' ? Buffer.from(body) : body
+    return Buffer.concat([varint((no << 3) | 2), varint(b.length), b])
+  }
+  const envelope = (apiVersion: string, kind: string, raw: Buffer) => Buffer.concat([Buffer.from('k8s\0', 'binary'), ld(1, Buffer.concat([ld(1, apiVersion), ld(2, kind)])), ld(2, raw)])
+
+  it('decodes a PersistentVolumeClaim and a hostPath PersistentVolume as client-go encodes them', async () => {
+    const {decodeProtobufObject} = await import('../../../src/apiserver/protobuf/index.js')
+    const storage = ld(2, ld(1, '1Gi'))
+    const claimSpec = Buffer.concat([ld(1, 'ReadWriteOnce'), ld(2, ld(2, Buffer.concat([ld(1, 'storage'), storage]))), ld(5, 'standard')])
+    const claimBody = Buffer.concat([ld(1, ld(1, 'c')), ld(2, claimSpec)])
+    assert.deepEqual(decodeProtobufObject(envelope('v1', 'PersistentVolumeClaim', claimBody)), {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name: 'c'},
+      spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage: '1Gi'}}, storageClassName: 'standard'},
+    })
+    const volumeSpec = Buffer.concat([ld(1, Buffer.concat([ld(1, 'storage'), storage])), ld(2, ld(3, ld(1, '/data'))), ld(3, 'ReadWriteOnce'), ld(6, 'manual')])
+    const decoded = decodeProtobufObject(envelope('v1', 'PersistentVolume', Buffer.concat([ld(1, ld(1, 'pv1')), ld(2, volumeSpec)])))
+    assert.deepEqual(decoded.spec, {capacity: {storage: '1Gi'}, hostPath: {path: '/data'}, accessModes: ['ReadWriteOnce'], storageClassName: 'manual'})
+  })
+})

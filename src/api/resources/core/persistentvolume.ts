@@ -5,6 +5,7 @@ import {forbidden, invalid, notSupported, required} from '../../validation/error
 import {isDNS1123Subdomain} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
+import {B, MSS, S, specStatusMessage} from '../shared/protobuf.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
 import {validateAccessModes, validateStorageQuantity} from '../shared/storage-validation.js'
@@ -108,6 +109,24 @@ export const persistentVolume = defineResource('', 'v1', 'PersistentVolume', {
     },
   },
   patch: builtinPatch,
+  // k8s.io/api core/v1 generated.proto; of the volume sources only the ones a local cluster can serve are decoded.
+  protobuf: {
+    PersistentVolume: specStatusMessage('PersistentVolumeSpec', 'PersistentVolumeStatus'),
+    PersistentVolumeSpec: {
+      1: ['capacity', 'map<string,Quantity>'], 2: ['', 'PersistentVolumeSource', 'i'], 3: ['accessModes', S, 'r'], 4: ['claimRef', 'ObjectReference'],
+      5: ['persistentVolumeReclaimPolicy', S], 6: ['storageClassName', S], 7: ['mountOptions', S, 'r'], 8: ['volumeMode', S, 'k'],
+      9: ['nodeAffinity', 'VolumeNodeAffinity'], 10: ['volumeAttributesClassName', S, 'k'],
+    },
+    PersistentVolumeSource: {3: ['hostPath', 'HostPathVolumeSource'], 5: ['nfs', 'NFSVolumeSource'], 20: ['local', 'LocalVolumeSource'], 22: ['csi', 'CSIPersistentVolumeSource']},
+    NFSVolumeSource: {1: ['server', S], 2: ['path', S], 3: ['readOnly', B]},
+    LocalVolumeSource: {1: ['path', S], 2: ['fsType', S, 'k']},
+    CSIPersistentVolumeSource: {1: ['driver', S], 2: ['volumeHandle', S], 3: ['readOnly', B], 4: ['fsType', S], 5: ['volumeAttributes', MSS]},
+    VolumeNodeAffinity: {1: ['required', 'NodeSelector']},
+    NodeSelector: {1: ['nodeSelectorTerms', 'NodeSelectorTerm', 'r']},
+    NodeSelectorTerm: {1: ['matchExpressions', 'NodeSelectorRequirement', 'r'], 2: ['matchFields', 'NodeSelectorRequirement', 'r']},
+    NodeSelectorRequirement: {1: ['key', S], 2: ['operator', S], 3: ['values', S, 'r']},
+    PersistentVolumeStatus: {1: ['phase', S], 2: ['message', S], 3: ['reason', S], 4: ['lastPhaseTransitionTime', 'Time']},
+  },
   strategy: {
     // The PVProtection admission plugin: a PV is not removed while a claim is bound to it.
     prepareForCreate(obj) {

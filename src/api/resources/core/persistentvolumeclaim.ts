@@ -6,6 +6,7 @@ import {isDNS1123Subdomain} from '../../validation/names.js'
 import {defineResource, statusSubresource, type AllocationEnv} from '../def.js'
 import {validateLabelSelector} from '../shared/checks.js'
 import {builtinPatch} from '../shared/patch.js'
+import {S, specStatusMessage} from '../shared/protobuf.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
 import {validateAccessModes, validateStorageQuantity} from '../shared/storage-validation.js'
@@ -97,6 +98,19 @@ export const persistentVolumeClaim = defineResource('', 'v1', 'PersistentVolumeC
     },
   },
   patch: builtinPatch,
+  protobuf: {
+    PersistentVolumeClaim: specStatusMessage('PersistentVolumeClaimSpec', 'PersistentVolumeClaimStatus'),
+    PersistentVolumeClaimSpec: {
+      1: ['accessModes', S, 'r'], 2: ['resources', 'VolumeResourceRequirements'], 3: ['volumeName', S], 4: ['selector', 'LabelSelector'],
+      5: ['storageClassName', S, 'k'], 6: ['volumeMode', S, 'k'], 7: ['dataSource', 'TypedLocalObjectReference'], 8: ['dataSourceRef', 'TypedObjectReference'],
+      9: ['volumeAttributesClassName', S, 'k'],
+    },
+    VolumeResourceRequirements: {1: ['limits', 'map<string,Quantity>'], 2: ['requests', 'map<string,Quantity>']},
+    TypedLocalObjectReference: {1: ['apiGroup', S, 'k'], 2: ['kind', S, 'k'], 3: ['name', S, 'k']},
+    TypedObjectReference: {1: ['apiGroup', S, 'k'], 2: ['kind', S], 3: ['name', S], 4: ['namespace', S, 'k']},
+    PersistentVolumeClaimStatus: {1: ['phase', S], 2: ['accessModes', S, 'r'], 3: ['capacity', 'map<string,Quantity>'], 4: ['conditions', 'PersistentVolumeClaimCondition', 'r']},
+    PersistentVolumeClaimCondition: {1: ['type', S], 2: ['status', S], 3: ['lastProbeTime', 'Time'], 4: ['lastTransitionTime', 'Time'], 5: ['reason', S], 6: ['message', S]},
+  },
   strategy: {
     // StorageObjectInUseProtection: a claim is not removed while a pod uses it.
     prepareForCreate(obj) {

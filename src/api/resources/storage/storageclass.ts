@@ -5,6 +5,7 @@ import {forbidden, invalid, notSupported, required, tooLong} from '../../validat
 import {FIELD_IMMUTABLE_MSG, isQualifiedName} from '../../validation/names.js'
 import {defineResource} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
+import {B, MSS, S} from '../shared/protobuf.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
 import {age, AGE, col, name, NAME} from '../shared/table.js'
 
@@ -84,4 +85,12 @@ export const storageClass = defineResource('storage.k8s.io', 'v1', 'StorageClass
     },
   },
   patch: builtinPatch,
+  protobuf: {
+    StorageClass: {
+      1: ['metadata', 'ObjectMeta'], 2: ['provisioner', S], 3: ['parameters', MSS], 4: ['reclaimPolicy', S, 'k'], 5: ['mountOptions', S, 'r'],
+      6: ['allowVolumeExpansion', B, 'k'], 7: ['volumeBindingMode', S, 'k'], 8: ['allowedTopologies', 'TopologySelectorTerm', 'r'],
+    },
+    TopologySelectorTerm: {1: ['matchLabelExpressions', 'TopologySelectorLabelRequirement', 'r']},
+    TopologySelectorLabelRequirement: {1: ['key', S], 2: ['values', S, 'r']},
+  },
 })
