@@ -171,7 +171,20 @@ export class StatefulSetController implements Controller {
       target: (p) => ({version: 'v1', resource: 'pods', namespace, name: p.metadata.name}),
     })) as Pod[]
     const pods = owned.filter((p) => isMemberOf(set, p))
-    const revisions = ownedRevisions(this.opts.revisions.list(), set)
+    // Revisions left by an orphaning delete of an earlier set of this name are adopted too, so history continues.
+    const revisionCandidates = this.opts.revisions.list().filter((r) => r.metadata.namespace === namespace)
+    await claimObjects({
+      client: this.opts.client,
+      owner: set,
+      ref: newControllerRef(set, STS_API, STS_KIND),
+      selector,
+      candidates: revisionCandidates,
+      target: (r) => ({group: 'apps', version: 'v1', resource: 'controllerrevisions', namespace, name: r.metadata.name}),
+    })
+    // claimObjects throws unless every adoption went through, so the matching orphans are ours now.
+    const ref = newControllerRef(set, STS_API, STS_KIND)
+    const adopted = revisionCandidates.filter((r) => !set.metadata.deletionTimestamp && !r.metadata.deletionTimestamp && !controllerRef(r) && selectorMatches(selector, r.metadata.labels)).map((r) => ({...r, metadata: {...r.metadata, ownerReferences: [...(r.metadata.ownerReferences ?? []), ref]}}))
+    const revisions = ownedRevisions([...revisionCandidates, ...adopted], set)
     const {current, update, collisionCount} = await getRevisions(this.opts.client, set, revisions)
     const plan = planSync(set, pods, {currentSet: applyRevision(set, current), updateSet: applyRevision(set, update), currentName: current.metadata.name!, updateName: update.metadata.name!, collisionCount}, this.clock.now())
     const err = await this.execute(key, set, plan)

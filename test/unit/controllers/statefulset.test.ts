@@ -232,6 +232,17 @@ describe('StatefulSetController', () => {
     assert.deepEqual(calls().slice(1), [`delete ${PODS}/web-0`, STATUS])
   })
 
+  it('adopts an orphaned revision of its template instead of storing a new one', async () => {
+    const set = statefulSet(1)
+    const stored = storedRevision(set)
+    const orphan = {...stored, metadata: {...stored.metadata, ownerReferences: []}}
+    const {ctl, actions, calls} = setup(set, [], [orphan])
+    await ctl.sync(KEY)
+    assert.deepEqual(calls(), [`patch:merge /apis/apps/v1/namespaces/default/controllerrevisions/${stored.metadata.name}`, `create ${PODS}`, STATUS])
+    assert.equal(actions[0].body.metadata.ownerReferences[0].uid, 'uid-sts')
+    assert.equal(actions[1].body.metadata.labels['controller-revision-hash'], stored.metadata.name)
+  })
+
   it('trims revisions beyond revisionHistoryLimit that no pod uses', async () => {
     const revs = [1, 2, 3].map((i) => storedRevision(statefulSet(1, {}, `nginx:${i}`), i))
     const set = {...statefulSet(1, {revisionHistoryLimit: 0}, 'nginx:3'), status: {currentRevision: revs[2].metadata.name}}
