@@ -10,6 +10,7 @@ import {newReplicaSetController} from './replicaset/controller.js'
 import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
 import {newPersistentVolumeBinder} from './volume/binder.js'
+import {newEphemeralVolumeController} from './volume/ephemeral.js'
 import {newPVCProtectionController, newPVProtectionController} from './volume/protection.js'
 import {newLocalPathProvisioner} from './volume/provisioner.js'
 
@@ -28,4 +29,5 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   'local-path-provisioner': newLocalPathProvisioner,
   'pvc-protection': newPVCProtectionController,
   'pv-protection': newPVProtectionController,
+  'ephemeral-volume': newEphemeralVolumeController,
 }

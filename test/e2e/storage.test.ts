@@ -170,6 +170,41 @@ describe('storage (end to end)', function () {
     await waitFor('directory removed on the node', async () => (await run('docker', ['exec', nodeName, 'test', '-e', path])).code !== 0, 30_000)
   })
 
+  it('gives a generic ephemeral volume its own claim and volume, and removes both with the pod', async () => {
+    const manifest = `apiVersion: v1
+kind: Pod
+metadata: {name: eph}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${IMAGE}
+      imagePullPolicy: IfNotPresent
+      command: ["sh", "-c", "echo scratch > /scratch/f && sleep 3600"]
+      volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes:
+    - name: scratch
+      ephemeral:
+        volumeClaimTemplate:
+          spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}
+`
+    try {
+      await ok(['apply', '-f', '-'], manifest)
+      const p = await running('eph')
+      const pvc = await json(['get', 'pvc', 'eph-scratch'])
+      assert.equal(pvc.status.phase, 'Bound')
+      assert.equal(pvc.spec.storageClassName, 'standard')
+      assert.equal(pvc.metadata.ownerReferences[0].uid, p.metadata.uid)
+      const volume = pvc.spec.volumeName
+      await waitFor('ephemeral file written', async () => (await k.run(['exec', 'eph', '--', 'cat', '/scratch/f'])).stdout.trim() === 'scratch', 30_000)
+      await ok(['delete', 'pod', 'eph', '--wait=true'])
+      await gone('ephemeral claim', ['pvc', 'eph-scratch'])
+      await gone('ephemeral volume', ['pv', volume])
+    } finally {
+      await k.run(['delete', 'pod', 'eph', '--ignore-not-found', '--wait=false'])
+    }
+  })
+
   it('binds a static hostPath volume of class manual (the smallest that fits) and keeps it Released after the claim goes (Retain)', async () => {
     try {
       await ok(['apply', '-f', '-'], `${staticPV('manual-big', '1Gi')}---\n${staticPV('manual-small', '100Mi')}`)

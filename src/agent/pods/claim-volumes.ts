@@ -14,10 +14,16 @@ export interface ClaimMount {
   hostPathType?: string
 }
 
-/** The volume behind a claim, or a ConfigError the pod waits on (reported as FailedMount, retried when claims change). */
-export function resolveClaim(lookup: ClaimLookup, namespace: string, claimName: string): ClaimMount {
+/**
+ * The volume behind a claim, or a ConfigError the pod waits on (reported as FailedMount, retried when claims change).
+ * `owner` is set for a generic ephemeral volume, whose claim must have been made for this very pod.
+ */
+export function resolveClaim(lookup: ClaimLookup, namespace: string, claimName: string, owner?: {name: string; uid: string}): ClaimMount {
   const pvc = lookup.claim(namespace, claimName)
   if (!pvc) throw new ConfigError(`persistentvolumeclaim "${claimName}" not found`)
+  if (owner && !(pvc.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === owner.uid)) {
+    throw new ConfigError(`PVC ${namespace}/${claimName} was not created for pod ${namespace}/${owner.name} (pod is not owner)`)
+  }
   if (pvc.metadata.deletionTimestamp) throw new ConfigError(`error processing PVC ${namespace}/${claimName}: PVC is being deleted`)
   const volumeName = pvc.spec?.volumeName
   if (!volumeName || pvc.status?.phase !== 'Bound') throw new ConfigError(`error processing PVC ${namespace}/${claimName}: PVC is not bound`)

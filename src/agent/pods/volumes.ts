@@ -187,9 +187,12 @@ export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLooku
       out.set(v.name, await prepareHostPath(v.hostPath))
       continue
     }
-    if (v.persistentVolumeClaim) {
+    if (v.persistentVolumeClaim || v.ephemeral) {
       if (!lookup.claim || !lookup.volume) throw new ConfigError(`volume "${v.name}": persistentVolumeClaim volumes are not supported by this agent`)
-      const mount = resolveClaim({claim: lookup.claim, volume: lookup.volume}, pod.metadata.namespace ?? 'default', v.persistentVolumeClaim.claimName)
+      // A generic ephemeral volume is the claim its controller made for this pod: <pod>-<volume>.
+      const claimName = v.persistentVolumeClaim?.claimName ?? `${pod.metadata.name}-${v.name}`
+      const owner = v.ephemeral ? {name: String(pod.metadata.name), uid} : undefined
+      const mount = resolveClaim({claim: lookup.claim, volume: lookup.volume}, pod.metadata.namespace ?? 'default', claimName, owner)
       out.set(v.name, await prepareHostPath({path: mount.path, type: mount.hostPathType}))
       continue
     }

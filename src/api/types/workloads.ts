@@ -185,6 +185,8 @@ export interface Volume {
   downwardAPI?: {items?: DownwardAPIVolumeFile[]; defaultMode?: number}
   projected?: {sources?: VolumeProjection[]; defaultMode?: number}
   persistentVolumeClaim?: {claimName: string; readOnly?: boolean}
+  /** A generic ephemeral volume: a claim made from the template for this pod (named <pod>-<volume>). */
+  ephemeral?: {volumeClaimTemplate?: {metadata?: ObjectMeta; spec?: Record<string, unknown>}}
 }
 
 export interface Toleration {

@@ -15,6 +15,8 @@ export interface ProvisionerOptions {
   claims: Lister<PersistentVolumeClaim>
   volumes: Lister<PersistentVolume>
   classes: Lister
+  /** Nodes: a volume whose node is gone has no agent left to clean it up. */
+  nodes?: Lister
   recorder: Recorder
   /** The provisioner name classes use to ask for this one. */
   provisioner?: string
@@ -68,19 +70,22 @@ export class LocalPathProvisioner implements Controller {
     this.queue = new WorkQueue({clock: opts.clock ?? realClock})
     const enqueue = (c: PersistentVolumeClaim) => this.queue.add(objectKey(c))
     opts.claims.addHandlers({onAdd: enqueue, onUpdate: (_o, c) => enqueue(c)})
+    const orphan = (pv: PersistentVolume) => pv.metadata.deletionTimestamp && this.queue.add(`volume:${pv.metadata.name}`)
+    opts.volumes.addHandlers({onAdd: orphan, onUpdate: (_o, pv) => orphan(pv)})
   }
 
   async run(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
-    for (const l of [this.opts.claims, this.opts.volumes, this.opts.classes]) if (!(await l.waitForSync(signal))) return
+    for (const l of [this.opts.claims, this.opts.volumes, this.opts.classes, ...(this.opts.nodes ? [this.opts.nodes] : [])]) if (!(await l.waitForSync(signal))) return
     await processQueue(this.queue, (key) => this.sync(key), {
       workers: 2,
       onError: (key, err) => isConflict(err) || isNotFound(err) || this.log(`sync ${key} failed (will retry): ${messageOf(err)}`),
     })
   }
 
-  /** Provisions a volume for the claim if it is ours to provision and has none yet. */
+  /** Provisions a volume for the claim if it is ours to provision and has none yet (`volume:` keys: see releaseOrphan). */
   async sync(key: string): Promise<void> {
+    if (key.startsWith('volume:')) return this.releaseOrphan(key.slice('volume:'.length))
     const pvc = this.opts.claims.get(key)
     if (!pvc || pvc.metadata.deletionTimestamp || pvc.spec?.volumeName || pvc.status?.phase === 'Bound') return
     const cls = this.opts.classes.get(storageClassOf(pvc))
@@ -110,6 +115,22 @@ export class LocalPathProvisioner implements Controller {
     this.event(pvc, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${name}`)
   }
 
+  /**
+   * A deleted volume of a node that no longer exists keeps its cleanup finalizer forever (the node's agent removes
+   * it): the data went with the node, so the finalizer is dropped here.
+   */
+  private async releaseOrphan(name: string): Promise<void> {
+    const pv = this.opts.volumes.get(name)
+    const nodes = this.opts.nodes
+    if (!pv?.metadata.deletionTimestamp || !nodes || pv.metadata.annotations?.[StorageAnnotations.provisionedBy] !== this.provisioner) return
+    const fin = pv.metadata.finalizers ?? []
+    if (!fin.includes(StorageFinalizers.localPathCleanup) || fin.includes(StorageFinalizers.pvProtection)) return
+    const node = pv.metadata.annotations?.[StorageAnnotations.selectedNode]
+    if (!node || nodes.get(node)) return
+    const finalizers = fin.filter((f) => f !== StorageFinalizers.localPathCleanup)
+    await this.opts.client.patch({...PV, name}, {metadata: {finalizers, resourceVersion: pv.metadata.resourceVersion}}, 'merge')
+  }
+
   private event(pvc: PersistentVolumeClaim, type: 'Normal' | 'Warning', reason: string, message: string): void {
     this.opts.recorder.record(typed(pvc, 'v1', 'PersistentVolumeClaim'), type, reason, reason, message)
   }
@@ -122,6 +143,7 @@ export function newLocalPathProvisioner(ctx: ControllerContext): LocalPathProvis
     claims: ctx.informers.informer({version: 'v1', resource: 'persistentvolumeclaims'}),
     volumes: ctx.informers.informer(PV),
     classes: ctx.informers.informer({group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses'}),
+    nodes: ctx.informers.informer({version: 'v1', resource: 'nodes'}),
     recorder: newRecorder(ctx.client, `${LOCAL_PATH_PROVISIONER}`, ctx.clock, ctx.log),
     clock: ctx.clock,
     log: ctx.log,

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
 import {PersistentVolumeBinder} from '../../../src/controllers/volume/binder.js'
+import {EphemeralVolumeController} from '../../../src/controllers/volume/ephemeral.js'
 import {findMatchingVolume} from '../../../src/controllers/volume/match.js'
 import {PVCProtectionController, PVProtectionController} from '../../../src/controllers/volume/protection.js'
 import {LocalPathProvisioner} from '../../../src/controllers/volume/provisioner.js'
@@ -200,5 +201,54 @@ describe('pvc and pv protection', () => {
       await pvCtl.sync('v')
       assert.equal(rec.actions.length, want, phase)
     }
+  })
+})
+
+describe('ephemeral volume controller', () => {
+  const ephemeralPod = () => {
+    const p = pod('app')
+    return {...p, spec: {...p.spec, volumes: [{name: 'scratch', ephemeral: {volumeClaimTemplate: {metadata: {labels: {type: 'scratch'}}, spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage: '1Gi'}}}}}}]}}
+  }
+  it('creates <pod>-<volume> from the template, owned by the pod', async () => {
+    const {client, actions} = recordingClient()
+    const ctl = new EphemeralVolumeController({client, pods: new FakeLister([ephemeralPod()]), claims: new FakeLister([]) as never, recorder: recordingRecorder()})
+    await ctl.sync('default/app')
+    assert.deepEqual(actions.map((a) => [a.verb, a.path, a.body]), [[
+      'create', '/api/v1/namespaces/default/persistentvolumeclaims',
+      {
+        apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+        metadata: {name: 'app-scratch', namespace: 'default', labels: {type: 'scratch'}, ownerReferences: [{apiVersion: 'v1', kind: 'Pod', name: 'app', uid: 'uid-app', controller: true, blockOwnerDeletion: true}]},
+        spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage: '1Gi'}}},
+      },
+    ]])
+  })
+  it('leaves an existing claim alone, and warns when the pod does not own it', async () => {
+    const owned = {...pvc('app-scratch'), metadata: {...pvc('app-scratch').metadata, ownerReferences: [{apiVersion: 'v1', kind: 'Pod', name: 'app', uid: 'uid-app', controller: true}]}}
+    for (const [claim, events] of [[owned, []], [pvc('app-scratch'), ['Warning FailedBinding PVC default/app-scratch was not created for the pod']]] as const) {
+      const {client, actions} = recordingClient()
+      const recorder = recordingRecorder()
+      const ctl = new EphemeralVolumeController({client, pods: new FakeLister([ephemeralPod()]), claims: new FakeLister([claim]) as never, recorder})
+      await ctl.sync('default/app')
+      assert.deepEqual(actions, [])
+      assert.deepEqual(recorder.events, events)
+    }
+  })
+})
+
+describe('local-path provisioner: volumes of vanished nodes', () => {
+  const deleting = (node: string, finalizers: string[]) => ({
+    ...pv('pvc-1', '1Gi'),
+    metadata: {name: 'pvc-1', resourceVersion: '7', deletionTimestamp: '2024-01-01T00:00:00Z', finalizers, annotations: {'pv.kubernetes.io/provisioned-by': 'skiff.io/local-path', 'volume.kubernetes.io/selected-node': node}},
+  })
+  const run = async (vol: KubeObject) => {
+    const {client, actions} = recordingClient()
+    const ctl = new LocalPathProvisioner({client, recorder: recordingRecorder(), claims: new FakeLister([]) as never, volumes: new FakeLister([vol]) as never, classes: new FakeLister([]), nodes: new FakeLister([node('w1')])})
+    await ctl.sync('volume:pvc-1')
+    return actions.map((a) => [a.verb, a.path, a.body])
+  }
+  it('drops the cleanup finalizer only when the node is gone and nothing protects the volume', async () => {
+    assert.deepEqual(await run(deleting('w9', ['skiff.io/local-path-cleanup'])), [['patch:merge', '/api/v1/persistentvolumes/pvc-1', {metadata: {finalizers: [], resourceVersion: '7'}}]])
+    assert.deepEqual(await run(deleting('w1', ['skiff.io/local-path-cleanup'])), [], 'its agent cleans up')
+    assert.deepEqual(await run(deleting('w9', ['skiff.io/local-path-cleanup', 'kubernetes.io/pv-protection'])), [])
   })
 })
