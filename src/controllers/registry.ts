@@ -14,6 +14,7 @@ import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
 import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
+import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
 import {newPersistentVolumeBinder} from './volume/binder.js'
 import {newEphemeralVolumeController} from './volume/ephemeral.js'
@@ -29,6 +30,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   deployment: newDeploymentController,
   daemonset: newDaemonSetController,
   disruption: newDisruptionController,
+  statefulset: newStatefulSetController,
   garbagecollector: newGarbageCollector,
   podgc: newPodGCController,
   namespace: newNamespaceController,

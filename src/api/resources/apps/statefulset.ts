@@ -1,8 +1,8 @@
 // StatefulSet (apps/v1): ordered pods with stable names; defaults, spec validation and its frozen-fields update rule.
 import type {LabelSelector} from '../../selectors.js'
 import type {KubeObject, ObjectMeta, StatusCause} from '../../types.js'
-import type {PodTemplateSpec} from '../../types/workloads.js'
-import {forbidden, notSupported} from '../../validation/errors.js'
+import type {Condition, PodTemplateSpec} from '../../types/workloads.js'
+import {duplicate, forbidden, invalid, notSupported, required} from '../../validation/errors.js'
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
 import {nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
@@ -11,7 +11,7 @@ import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME} from
 import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
 
 /** A PersistentVolumeClaim template of a StatefulSet. */
-interface ClaimTemplate {
+export interface ClaimTemplate {
   apiVersion?: string
   kind?: string
   metadata?: ObjectMeta
@@ -31,11 +31,26 @@ export interface StatefulSetSpec {
   minReadySeconds?: number
   persistentVolumeClaimRetentionPolicy?: {whenDeleted?: string; whenScaled?: string}
   volumeClaimTemplates?: ClaimTemplate[]
+  ordinals?: {start?: number}
+}
+
+/** What the StatefulSet controller reports (apps/v1 StatefulSetStatus). */
+export interface StatefulSetStatus {
+  observedGeneration?: number
+  replicas?: number
+  readyReplicas?: number
+  currentReplicas?: number
+  updatedReplicas?: number
+  currentRevision?: string
+  updateRevision?: string
+  collisionCount?: number
+  availableReplicas?: number
+  conditions?: Condition[]
 }
 
 export interface StatefulSet extends KubeObject {
   spec?: StatefulSetSpec
-  status?: {replicas?: number; readyReplicas?: number}
+  status?: StatefulSetStatus
 }
 
 function defaultStatefulSet(obj: KubeObject): void {
@@ -68,8 +83,55 @@ function validateStatefulSetSpec(spec: StatefulSetSpec): StatusCause[] {
   causes.push(...nonNegative(us.rollingUpdate?.partition, 'spec.updateStrategy.rollingUpdate.partition'))
   causes.push(...nonNegative(spec.replicas, 'spec.replicas'))
   causes.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'))
+  causes.push(...nonNegative(spec.ordinals?.start, 'spec.ordinals.start'))
+  causes.push(...validateMaxUnavailable(us.rollingUpdate?.maxUnavailable))
+  causes.push(...validateRetention(spec.persistentVolumeClaimRetentionPolicy))
+  causes.push(...validateClaimTemplates(spec.volumeClaimTemplates))
   causes.push(...validateSelectorRequired(spec, 'statefulset'))
-  causes.push(...validateReplicatedTemplate(spec.template, spec.selector, 'spec.template'))
+  causes.push(...validateReplicatedTemplate(withClaimVolumes(spec), spec.selector, 'spec.template'))
+  return causes
+}
+
+// Containers mount claim templates by name, and each pod gets a volume of that name (replacing a template volume
+// with the same name), so the template is checked as the pods will have it.
+function withClaimVolumes(spec: StatefulSetSpec): PodTemplateSpec | undefined {
+  const names = new Set((spec.volumeClaimTemplates ?? []).map((t) => t.metadata?.name).filter((n): n is string => !!n))
+  if (!spec.template?.spec || names.size === 0) return spec.template
+  const volumes = [...(spec.template.spec.volumes ?? []).filter((v) => !names.has(v.name)), ...[...names].map((n) => ({name: n, persistentVolumeClaim: {claimName: n}}))]
+  return {...spec.template, spec: {...spec.template.spec, volumes}}
+}
+
+// maxUnavailable is an int >= 1 or a percentage above 0% (ValidateStatefulSetUpdateStrategy).
+function validateMaxUnavailable(v: number | string | undefined): StatusCause[] {
+  const field = 'spec.updateStrategy.rollingUpdate.maxUnavailable'
+  if (v === undefined) return []
+  if (typeof v === 'number') return v < 1 ? [invalid(field, v, 'must be greater than 0')] : []
+  const m = /^(\d+)%$/.exec(v)
+  if (!m) return [invalid(field, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")]
+  if (Number(m[1]) === 0) return [invalid(field, v, 'must be greater than 0')]
+  if (Number(m[1]) > 100) return [invalid(field, v, 'must not be greater than 100%')]
+  return []
+}
+
+function validateRetention(p: StatefulSetSpec['persistentVolumeClaimRetentionPolicy']): StatusCause[] {
+  const causes: StatusCause[] = []
+  for (const f of ['whenDeleted', 'whenScaled'] as const) {
+    const v = p?.[f]
+    if (v !== undefined && !['Retain', 'Delete'].includes(v)) causes.push(notSupported(`spec.persistentVolumeClaimRetentionPolicy.${f}`, v, ['Retain', 'Delete']))
+  }
+  return causes
+}
+
+// Each template becomes a volume named after it, so names must be present and distinct.
+function validateClaimTemplates(templates: ClaimTemplate[] | undefined): StatusCause[] {
+  const causes: StatusCause[] = []
+  const seen = new Set<string>()
+  ;(templates ?? []).forEach((t, i) => {
+    const n = t.metadata?.name
+    if (!n) causes.push(required(`spec.volumeClaimTemplates[${i}].metadata.name`, 'name or generateName is required'))
+    else if (seen.has(n)) causes.push(duplicate(`spec.volumeClaimTemplates[${i}].metadata.name`, n))
+    else seen.add(n)
+  })
   return causes
 }
 
