@@ -3,8 +3,8 @@ import {goLabelSelector} from '../../validation/errors.js'
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
 import {immutable, nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
-import {AGE, age, col, CONTAINERS, containerCells, formatLabelSelector, IMAGES, int, name, NAME, SELECTOR} from '../shared/table.js'
-import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
+import {formatLabelSelector} from '../shared/table.js'
+import {replicaTable, validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
 
 export const replicaSet = defineResource('apps', 'v1', 'ReplicaSet', {
   shortNames: ['rs'],
@@ -27,22 +27,7 @@ export const replicaSet = defineResource('apps', 'v1', 'ReplicaSet', {
     ]
   },
   validateUpdate: (obj, old) => immutable(obj.spec?.selector, old.spec?.selector, 'spec.selector', goLabelSelector),
-  table: {
-    columns: [
-      NAME,
-      col('Desired', 'integer', 0, 'Replicas is the number of desired replicas.'),
-      col('Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'),
-      col('Ready', 'integer', 0, 'The number of ready replicas for this replica set.'),
-      AGE,
-      CONTAINERS,
-      IMAGES,
-      SELECTOR,
-    ],
-    row(o, now) {
-      const [c, i] = containerCells(o.spec?.template?.spec?.containers)
-      return [name(o), int(o.spec?.replicas), int(o.status?.replicas), int(o.status?.readyReplicas), age(o, now), c, i, formatLabelSelector(o.spec?.selector)]
-    },
-  },
+  table: replicaTable({desired: 'Replicas is the number of desired replicas.', ready: 'The number of ready replicas for this replica set.'}, (o) => formatLabelSelector(o.spec?.selector)),
   patch: workloadPatch,
   strategy: {deleteReturnsObject: true},
 })

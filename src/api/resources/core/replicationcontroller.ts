@@ -5,8 +5,8 @@ import {validateLabels} from '../../validation/meta.js'
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
 import {nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
-import {AGE, age, col, CONTAINERS, containerCells, formatLabels, IMAGES, int, name, NAME, SELECTOR} from '../shared/table.js'
-import {validateReplicatedTemplate, workloadPatch} from '../shared/workload.js'
+import {formatLabels} from '../shared/table.js'
+import {replicaTable, validateReplicatedTemplate, workloadPatch} from '../shared/workload.js'
 
 type LabelMap = Record<string, string>
 
@@ -41,22 +41,7 @@ export const replicationController = defineResource('', 'v1', 'ReplicationContro
   fields: ['spec', 'status'],
   default: defaultReplicationController,
   validate: validateReplicationController,
-  table: {
-    columns: [
-      NAME,
-      col('Desired', 'integer', 0, 'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.'),
-      col('Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'),
-      col('Ready', 'integer', 0, 'The number of ready replicas for this replication controller.'),
-      AGE,
-      CONTAINERS,
-      IMAGES,
-      SELECTOR,
-    ],
-    row(o, now) {
-      const [c, i] = containerCells(o.spec?.template?.spec?.containers)
-      return [name(o), int(o.spec?.replicas), int(o.status?.replicas), int(o.status?.readyReplicas), age(o, now), c, i, formatLabels(o.spec?.selector)]
-    },
-  },
+  table: replicaTable({desired: 'Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.', ready: 'The number of ready replicas for this replication controller.'}, (o) => formatLabels(o.spec?.selector)),
   patch: workloadPatch,
   strategy: {deleteReturnsObject: true},
 })

@@ -1,11 +1,13 @@
 // What the replicated workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet) share: template and selector rules, patch shape.
-import type {StatusCause} from '../../types.js'
+import type {KubeObject, StatusCause} from '../../types.js'
+import type {TableDef} from '../def.js'
 import type {PodTemplateSpec} from '../../types/workloads.js'
 import {goLabelSelector, goStringMap, invalid, notSupported, required} from '../../validation/errors.js'
 import {selectorIsEmpty, type LabelSelector} from '../../selectors.js'
 import {selectorMismatch, validateLabelSelector} from './checks.js'
 import {conditionsStatusPatch, kindPatch, podTemplateSpecPatch} from './patch.js'
 import {validatePodTemplateSpec} from './pod-spec-validation.js'
+import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME, SELECTOR} from './table.js'
 
 /** ValidatePodTemplateSpecForReplicaSet (shared by Deployments, ReplicaSets, StatefulSets, DaemonSets). */
 export function validateReplicatedTemplate(template: PodTemplateSpec | undefined, selector: LabelSelector | undefined, path: string): StatusCause[] {
@@ -34,3 +36,23 @@ export function validateSelectorRequired(spec: {selector?: LabelSelector}, kindW
 
 /** Workloads merge their pod template by container name and their status conditions by type. */
 export const workloadPatch = kindPatch({spec: {type: {template: {type: podTemplateSpecPatch}}}, status: {type: conditionsStatusPatch}})
+
+/** The printer of ReplicaSets and ReplicationControllers: desired, current and ready replicas, then the template and selector. */
+export function replicaTable(docs: {desired: string; ready: string}, selector: (o: KubeObject) => string): TableDef {
+  return {
+    columns: [
+      NAME,
+      col('Desired', 'integer', 0, docs.desired),
+      col('Current', 'integer', 0, 'Replicas is the most recently observed number of replicas.'),
+      col('Ready', 'integer', 0, docs.ready),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      SELECTOR,
+    ],
+    row(o, now) {
+      const [c, i] = containerCells(o.spec?.template?.spec?.containers)
+      return [name(o), int(o.spec?.replicas), int(o.status?.replicas), int(o.status?.readyReplicas), age(o, now), c, i, selector(o)]
+    },
+  }
+}
