@@ -258,7 +258,12 @@ describe('SpdyConnection over TCP', () => {
     server.on('stream', (s: SpdyStream) => (s.headers.streamtype === 'cut' ? s.write('half') : s.end('complete')))
     const [cut, finished] = [client.openStream({streamtype: 'cut'}), client.openStream({streamtype: 'finished'})]
     const cutResult = outcome(cut)
-    await Promise.all([cut.replied, finished.replied, sleep(50)]) // let the data and the FIN arrive
+    let cutData = ''
+    cut.on('data', (c: Buffer) => (cutData += c))
+    await Promise.all([cut.replied, finished.replied])
+    // Wait for the cut stream's data and the finished stream's FIN (Node marks a pushed end in its readable state), however loaded the machine.
+    const finEnded = () => (finished as unknown as {_readableState: {ended: boolean}})._readableState.ended
+    for (let i = 0; i < 500 && !(cutData === 'half' && finEnded()); i++) await sleep(10)
     await Promise.all([once(client, 'close'), serverSocket.destroy()])
     const {data, ended, error} = await cutResult
     assert.deepEqual([client.closed, data, ended, error instanceof SpdyStreamError], [true, 'half', false, true]) // cut short: an error
