@@ -1,8 +1,9 @@
 // Carrying out a StatefulSet sync's pod actions against the API, with the events Kubernetes records for each.
 import type {StatefulSet} from '../../api/resources/apps/statefulset.js'
+import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import {isAlreadyExists, isNotFound} from '../../client/errors.js'
-import type {ControllerClient} from '../types.js'
+import type {ControllerClient, Lister} from '../types.js'
 import {messageOf} from '../util/errors.js'
 import type {Recorder} from '../util/events.js'
 import {ensureClaims, reconcileClaimOwners} from './claims.js'
@@ -16,6 +17,7 @@ export class PodActions {
   constructor(
     private readonly client: ControllerClient,
     private readonly recorder: Recorder,
+    private readonly claimCache: Lister<KubeObject>,
   ) {}
 
   /** Runs one action; throws what failed (after recording a Warning event for it). */
@@ -91,6 +93,6 @@ export class PodActions {
       }
       this.event(set, 'update', pod)
     }
-    if (needsRetentionCheck(set)) await reconcileClaimOwners(this.client, set, pod)
+    if (needsRetentionCheck(set)) await reconcileClaimOwners(this.client, this.claimCache, set, pod)
   }
 }

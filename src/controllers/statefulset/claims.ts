@@ -3,7 +3,7 @@ import type {StatefulSet} from '../../api/resources/apps/statefulset.js'
 import type {KubeObject, OwnerReference} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import {isAlreadyExists, isNotFound} from '../../client/errors.js'
-import type {ControllerClient} from '../types.js'
+import type {ControllerClient, Lister} from '../types.js'
 import {newControllerRef} from '../util/owners.js'
 import {STS_API, STS_KIND, claimName, endOrdinal, parseOrdinal, podName, startOrdinal} from './identity.js'
 
@@ -77,20 +77,15 @@ export async function ensureClaims(client: ControllerClient, set: StatefulSet, p
   }
 }
 
-/** Brings the owner references of a pod's claims in line with the retention policy (claims not found are skipped). */
-export async function reconcileClaimOwners(client: ControllerClient, set: StatefulSet, pod: Pod): Promise<void> {
+/** Brings the owner references of a pod's claims in line with the retention policy (claims not in the cache are skipped). */
+export async function reconcileClaimOwners(client: ControllerClient, claims: Lister<KubeObject>, set: StatefulSet, pod: Pod): Promise<void> {
   const {ordinal} = parseOrdinal(pod.metadata.name)
   for (const want of podClaims(set, ordinal)) {
-    const target = {...CLAIMS, namespace: set.metadata.namespace, name: want.metadata.name}
-    let claim: KubeObject
-    try {
-      claim = await client.get<KubeObject>(target)
-    } catch (err: unknown) {
-      if (isNotFound(err)) continue
-      throw err
-    }
+    // Every sync of a set with a Delete policy looks at each pod's claims: read them from the shared cache, not the API.
+    const claim = claims.get(`${set.metadata.namespace}/${want.metadata.name}`)
+    if (!claim) continue
     const refs = wantedClaimRefs(claim, set, pod)
     if (sameRefs(refs, claim.metadata.ownerReferences ?? [])) continue
-    await client.patch(target, {metadata: {resourceVersion: claim.metadata.resourceVersion, ownerReferences: refs}}, 'merge')
+    await client.patch({...CLAIMS, namespace: set.metadata.namespace, name: want.metadata.name}, {metadata: {resourceVersion: claim.metadata.resourceVersion, ownerReferences: refs}}, 'merge')
   }
 }

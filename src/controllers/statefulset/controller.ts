@@ -1,6 +1,7 @@
 // StatefulSet controller: stable, ordered pods with their own claims, rolled through ControllerRevisions by partition.
 import {isDeepStrictEqual} from 'node:util'
 import type {StatefulSet, StatefulSetStatus} from '../../api/resources/apps/statefulset.js'
+import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import {type Clock, realClock} from '../../api/clock.js'
 import {selectorIsEmpty, selectorMatches} from '../../api/selectors.js'
@@ -25,6 +26,8 @@ export interface StatefulSetControllerOptions {
   statefulSets: Lister<StatefulSet>
   pods: Lister<Pod>
   revisions: Lister<ControllerRevision>
+  /** The claims of the sets' pods (shared with the volume controllers). */
+  claims: Lister<KubeObject>
   recorder: Recorder
   clock?: Clock
   log?: (msg: string) => void
@@ -68,7 +71,7 @@ export class StatefulSetController implements Controller {
     this.queue = new WorkQueue({clock: this.clock})
     this.creations = new Expectations(this.clock)
     this.deletions = new Expectations(this.clock)
-    this.actions = new PodActions(opts.client, opts.recorder)
+    this.actions = new PodActions(opts.client, opts.recorder, opts.claims)
     const enqueue = (set: StatefulSet) => this.queue.add(objectKey(set))
     opts.statefulSets.addHandlers({
       onAdd: enqueue,
@@ -246,13 +249,14 @@ export class StatefulSetController implements Controller {
   }
 }
 
-/** Registry entry: the controller over the manager's shared StatefulSet, Pod and ControllerRevision informers. */
+/** Registry entry: the controller over the manager's shared StatefulSet, Pod, ControllerRevision and claim informers. */
 export function newStatefulSetController(ctx: ControllerContext): StatefulSetController {
   return new StatefulSetController({
     client: ctx.client,
     statefulSets: ctx.informers.informer({group: 'apps', version: 'v1', resource: 'statefulsets'}),
     pods: ctx.informers.informer({version: 'v1', resource: 'pods'}),
     revisions: ctx.informers.informer({group: 'apps', version: 'v1', resource: 'controllerrevisions'}),
+    claims: ctx.informers.informer({version: 'v1', resource: 'persistentvolumeclaims'}),
     recorder: newRecorder(ctx.client, 'statefulset-controller', ctx.clock, ctx.log),
     clock: ctx.clock,
     log: ctx.log,

@@ -50,7 +50,7 @@ function setup(set: any, pods: KubeObject[] = [], revisions: KubeObject[] = []) 
   const revl = new FakeLister(revisions)
   const {client, actions} = recordingClient()
   const recorder = recordingRecorder()
-  const ctl = new StatefulSetController({client, statefulSets: sets, pods: podl, revisions: revl, recorder, clock})
+  const ctl = new StatefulSetController({client, statefulSets: sets, pods: podl, revisions: revl, claims: new FakeLister(), recorder, clock})
   const calls = () => actions.map((a) => `${a.verb} ${a.path}`)
   return {ctl, actions, recorder, podl, revl, calls, clock}
 }
@@ -267,11 +267,8 @@ describe('StatefulSetController claim retention', () => {
     const rev = storedRevision(set)
     const claim = (n: number) => ({apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name: `data-web-${n}`, namespace: 'default', resourceVersion: '7', uid: `uid-c${n}`}})
     const pods = [0, 1].map((i) => readyPod(set, i, rev))
-    const {client, actions} = recordingClient({get: (path) => {
-      const m = /persistentvolumeclaims\/data-web-(\d)$/.exec(path)
-      return m ? claim(Number(m[1])) : undefined
-    }})
-    const ctl = new StatefulSetController({client, statefulSets: new FakeLister([set]), pods: new FakeLister(pods), revisions: new FakeLister([rev]), recorder: recordingRecorder(), clock: new FakeClock(T0)})
+    const {client, actions} = recordingClient()
+    const ctl = new StatefulSetController({client, statefulSets: new FakeLister([set]), pods: new FakeLister(pods), revisions: new FakeLister([rev]), claims: new FakeLister([claim(0), claim(1)]), recorder: recordingRecorder(), clock: new FakeClock(T0)})
     await ctl.sync(KEY)
     const writes = actions.filter((a) => a.verb !== 'get')
     assert.deepEqual(writes.map((a) => `${a.verb} ${a.path}`), ['patch:merge /api/v1/namespaces/default/persistentvolumeclaims/data-web-1', `delete ${PODS}/web-1`, STATUS])
@@ -286,7 +283,7 @@ describe('StatefulSetController stale claims', () => {
     const stale = {apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name: 'data-web-0', namespace: 'default', ownerReferences: [{apiVersion: 'v1', kind: 'Pod', name: 'web-0', uid: 'uid-old', controller: true}]}}
     const {client, actions} = recordingClient({get: (path) => (path.endsWith('/data-web-0') ? stale : undefined)})
     const recorder = recordingRecorder()
-    const ctl = new StatefulSetController({client, statefulSets: new FakeLister([set]), pods: new FakeLister(), revisions: new FakeLister([rev]), recorder, clock: new FakeClock(T0)})
+    const ctl = new StatefulSetController({client, statefulSets: new FakeLister([set]), pods: new FakeLister(), revisions: new FakeLister([rev]), claims: new FakeLister(), recorder, clock: new FakeClock(T0)})
     await assert.rejects(ctl.sync(KEY), /still belongs to a deleted pod/)
     assert.equal(actions.filter((a) => a.verb === 'create').length, 0)
     assert.equal(ctl.creations.satisfied(KEY), true, 'a failed creation is not waited for')
