@@ -3,6 +3,8 @@ import type {ResourceDef, ResourceRegistry} from '../api/registry.js'
 import {apiVersionOf} from '../api/registry.js'
 import type {KubeObject} from '../api/types.js'
 import {objectKey, resourcePrefix, type Store, type StoredObject, StoreError} from '../store/index.js'
+import type {AdmissionPlugin} from './admission/index.js'
+import type {Authorizer} from './authz/index.js'
 import type {Deps} from './deps.js'
 import {ApiError, errors} from './errors.js'
 
@@ -13,6 +15,10 @@ export interface ServerContext {
   now: () => Date
   /** The ranges allocating kinds hand values out from (see allocate.ts). */
   allocation: {serviceCIDR: string; nodePortRange: {min: number; max: number}; random: () => number}
+  /** Decides every request after authentication (allow-all unless the server is given one). */
+  authorizer: Authorizer
+  /** The admission plugins every create, update and delete passes through, in order. */
+  admission: AdmissionPlugin<ServerContext>[]
 }
 
 /** Storage key of an object of `def`. */

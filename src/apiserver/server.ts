@@ -4,7 +4,9 @@ import type {Duplex} from 'node:stream'
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
-import {createAuthenticator, type TokenAuthenticator} from './authn.js'
+import type {AdmissionPlugin} from './admission/index.js'
+import {createAuthenticator, type TokenAuthenticator, type UserInfo} from './authn.js'
+import {allowAll, attributesOf, type Authorizer, forbidden} from './authz/index.js'
 import {readBody} from './body.js'
 import type {ServerContext} from './context.js'
 import {loadDeps} from './deps.js'
@@ -43,6 +45,10 @@ export interface ApiServerOptions {
    * accept as the kube-apiserver identity (see src/agent/server).
    */
   agentClient?: {cert: string; key: string}
+  /** Decides each authenticated request (default: allow all, for in-process tests). */
+  authorizer?: Authorizer
+  /** Admission plugins, in order; they get the server context on each call. */
+  admission?: AdmissionPlugin<ServerContext>[]
 }
 
 /** Builds the request listener and its context (without listening). */
@@ -54,10 +60,17 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
 }> {
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
-  const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation}
+  const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
+    authorizer: opts.authorizer ?? allowAll, admission: opts.admission ?? []}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry)}
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken, ctx.now)
   const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}
+
+  async function authorize(user: UserInfo, method: string, routed: ReturnType<typeof route>): Promise<void> {
+    const attrs = attributesOf(user, method, routed)
+    const d = await ctx.authorizer.authorize(attrs)
+    if (d.decision !== 'allow') throw forbidden(attrs, d.reason)
+  }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/'
@@ -66,6 +79,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     const user = await authenticate(req)
     if (!user && !anonymous) throw errors.unauthorized()
     const routed = route(req.method ?? 'GET', url, registry)
+    if (!anonymous) await authorize(user!, req.method ?? 'GET', routed)
     if (routed.kind === 'endpoint') return serveEndpoint(routed, req, res, caches)
     if (routed.subresource === 'log' && routed.def.kind === 'Pod' && routed.def.group === '') {
       return servePodLog(ctx, agentTls, user!, parseStreamPath(url)!, req, res)
@@ -80,6 +94,9 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     if (!user) throw errors.unauthorized()
     const r = parseStreamPath(req.url ?? '/')
     if (!r || r.subresource === 'log') throw errors.badRequest(`upgrade is not supported on ${(req.url ?? '/').split('?')[0]}`)
+    // exec, attach and portforward are asked as create on the subresource, whatever the method (as Kubernetes does).
+    const routed = route('POST', req.url ?? '/', registry)
+    await authorize(user, 'POST', routed)
     await proxyUpgrade(ctx, agentTls, user, r, req, socket, head)
   }
 

@@ -9,6 +9,8 @@ import {timestamp} from '../objects.js'
 import {listObjects} from './read.js'
 import {finalized} from './write.js'
 import type {HandlerInput, HandlerResult} from './types.js'
+import {admitValidating} from '../admission/index.js'
+import type {UserInfo} from '../authn.js'
 
 /** The DeleteOptions a delete (or an eviction) honours. */
 export interface DeleteOptions {
@@ -29,11 +31,14 @@ function options(input: HandlerInput): DeleteOptions {
 }
 
 /** Deletes (or starts deleting) one object; returns its final or current state. */
-export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<{obj: KubeObject; gone: boolean}> {
+export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, user: UserInfo): Promise<{obj: KubeObject; gone: boolean}> {
   for (let attempt = 0; ; attempt++) {
     const stored = await getOrNotFound(ctx, def, namespace, name)
     const obj = toApiObject(def, structuredClone(stored))
     const md = obj.metadata
+    if (attempt === 0 && ctx.admission.length > 0) {
+      await admitValidating(ctx.admission, {operation: 'DELETE', def, namespace, name, oldObject: structuredClone(obj), user, dryRun: !!opts.dryRun?.includes('All'), options: opts}, ctx)
+    }
     if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {
       throw errors.conflictPrecondition(def, name, `UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${md.uid}`)
     }
@@ -105,7 +110,7 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
 /** DELETE on an item. */
 export async function remove(input: HandlerInput): Promise<HandlerResult> {
   const {ctx, r} = input
-  const {obj, gone} = await deleteObject(ctx, r.def, r.namespace, r.name!, options(input))
+  const {obj, gone} = await deleteObject(ctx, r.def, r.namespace, r.name!, options(input), input.user)
   if (!gone || r.def.strategy?.deleteReturnsObject) return {code: 200, body: obj}
   return {code: 200, body: {
     kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
@@ -121,7 +126,7 @@ export async function removeCollection(input: HandlerInput): Promise<HandlerResu
   const out: KubeObject[] = []
   for (const item of items) {
     try {
-      out.push((await deleteObject(ctx, r.def, item.metadata.namespace, item.metadata.name!, opts)).obj)
+      out.push((await deleteObject(ctx, r.def, item.metadata.namespace, item.metadata.name!, opts, input.user)).obj)
     } catch (err) {
       if ((err as {code?: number}).code !== 404) throw err
     }

@@ -9,6 +9,7 @@ import {ApiError, errors} from '../errors.js'
 import {timestamp} from '../objects.js'
 import {deleteObject, type DeleteOptions} from './delete.js'
 import type {HandlerInput, HandlerResult} from './types.js'
+import type {UserInfo} from '../authn.js'
 
 /** Status cause type of a budget refusing an eviction. */
 export const DISRUPTION_BUDGET_CAUSE = 'DisruptionBudget'
@@ -107,7 +108,7 @@ async function checkAndDecrement(ctx: ServerContext, stored: StoredObject, podNa
 }
 
 /** Marks the pod DisruptionTarget (reason EvictionByEvictionAPI) and deletes it with the caller's options. */
-async function markAndDelete(ctx: ServerContext, podDef: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<void> {
+async function markAndDelete(ctx: ServerContext, podDef: ResourceDef, namespace: string | undefined, name: string, opts: DeleteOptions, user: UserInfo): Promise<void> {
   const dry = opts.dryRun?.includes('All')
   if (!dry) {
     for (let attempt = 0; ; attempt++) {
@@ -131,7 +132,7 @@ async function markAndDelete(ctx: ServerContext, podDef: ResourceDef, namespace:
       }
     }
   }
-  await deleteObject(ctx, podDef, namespace, name, opts)
+  await deleteObject(ctx, podDef, namespace, name, opts, user)
 }
 
 /** POST .../pods/<name>/eviction with a policy/v1 (or v1beta1) Eviction body. */
@@ -157,7 +158,7 @@ export async function eviction(input: HandlerInput): Promise<HandlerResult> {
     const enforce = pod.status?.phase === 'Pending' && !pod.metadata.deletionTimestamp && !original.preconditions?.resourceVersion
     const opts = enforce ? {...original, preconditions: {...original.preconditions, resourceVersion: String(stored.modRevision)}} : original
     try {
-      await markAndDelete(ctx, podDef, r.namespace, name, opts)
+      await markAndDelete(ctx, podDef, r.namespace, name, opts, input.user)
       return {code: 201, body: success}
     } catch (err) {
       if (isConflict(err) && attempt < ATTEMPTS) continue
@@ -197,6 +198,6 @@ export async function eviction(input: HandlerInput): Promise<HandlerResult> {
       }
     }
   }
-  await markAndDelete(ctx, podDef, r.namespace, name, opts)
+  await markAndDelete(ctx, podDef, r.namespace, name, opts, input.user)
   return {code: 201, body: success}
 }

@@ -11,6 +11,8 @@ import {checkTypeMeta, prepareCreate, prepareUpdate, recordManager, unchanged} f
 import {addWarning} from '../respond.js'
 import {allocateAndWrite} from '../allocate.js'
 import type {HandlerInput, HandlerResult} from './types.js'
+import {admitMutating, admitValidating, type AdmissionAttributes} from '../admission/index.js'
+import type {UserInfo} from '../authn.js'
 
 const patchTypes = new Set<string>(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'])
 
@@ -30,12 +32,12 @@ export async function create(input: HandlerInput): Promise<HandlerResult> {
   if (obj === undefined) throw errors.badRequest('the request body is empty')
   checkTypeMeta(r.def, obj)
   for (const w of checkFields(r.def, obj, r.query.get('fieldValidation'))) addWarning(res, w)
-  const created = await createObject(ctx, r.def, obj, r.namespace, r.query)
+  const created = await createObject(ctx, r.def, obj, r.namespace, r.query, 'Update', input.user)
   return {code: 201, body: created}
 }
 
 /** Creates `obj` (already type-checked) in `namespace`; shared by POST and server-side apply. */
-export async function createObject(ctx: ServerContext, def: ResourceDef, obj: KubeObject, namespace: string | undefined, q: URLSearchParams, operation: 'Update' | 'Apply' = 'Update'): Promise<KubeObject> {
+export async function createObject(ctx: ServerContext, def: ResourceDef, obj: KubeObject, namespace: string | undefined, q: URLSearchParams, operation: 'Update' | 'Apply', user: UserInfo): Promise<KubeObject> {
   const md = obj.metadata
   if (def.namespaced) {
     if (md.namespace && namespace && md.namespace !== namespace) {
@@ -58,7 +60,10 @@ export async function createObject(ctx: ServerContext, def: ResourceDef, obj: Ku
   const now = ctx.now()
   prepareCreate(def, obj, now)
   ctx.deps.applyDefaults(def, obj)
+  const attrs: AdmissionAttributes = {operation: 'CREATE', def, namespace: md.namespace, name: md.name ?? '', object: obj, user, dryRun: isDryRun(q)}
+  await admitMutating(ctx.admission, attrs, ctx)
   validate(ctx, def, obj)
+  await admitValidating(ctx.admission, attrs, ctx)
   recordManager(obj, def, q.get('fieldManager') ?? defaultManager(q), operation, now)
   return allocateAndWrite(ctx, def, obj, undefined, async () => {
     if (isDryRun(q)) return obj
@@ -122,7 +127,7 @@ export async function update(input: HandlerInput): Promise<HandlerResult> {
     const old = stored.value
     const next = prepareUpdate(def, structuredClone(obj), old, part)
     ctx.deps.applyDefaults(def, next)
-    validate(ctx, def, next, old)
+    await admitUpdate(ctx, input, next, old, () => validate(ctx, def, next, old))
     recordManager(next, def, r.query.get('fieldManager'), 'Update', ctx.now(), r.subresource)
     try {
       const write = () => writeUpdate(ctx, def, old, stored.modRevision, next, r.query)
@@ -159,7 +164,7 @@ export async function patch(input: HandlerInput): Promise<HandlerResult> {
       fresh.metadata.name ??= r.name
       if (fresh.metadata.name !== r.name) throw errors.badRequest('the name of the object does not match the name on the URL')
       for (const w of checkFields(def, fresh, r.query.get('fieldValidation'))) addWarning(input.res, w)
-      const created = await createObject(ctx, def, fresh, r.namespace, r.query, 'Apply')
+      const created = await createObject(ctx, def, fresh, r.namespace, r.query, 'Apply', input.user)
       return {code: 201, body: created}
     }
     const current = toApiObject(def, structuredClone(stored))
@@ -170,7 +175,7 @@ export async function patch(input: HandlerInput): Promise<HandlerResult> {
     if (wanted && wanted !== String(stored.modRevision)) throw errors.conflict(def.resource, def.group, r.name!)
     const next = prepareUpdate(def, patched, stored.value, part)
     ctx.deps.applyDefaults(def, next)
-    validate(ctx, def, next, stored.value)
+    await admitUpdate(ctx, input, next, stored.value, () => validate(ctx, def, next, stored.value))
     recordManager(next, def, manager, apply ? 'Apply' : 'Update', ctx.now(), r.subresource)
     try {
       const write = () => writeUpdate(ctx, def, stored.value, stored.modRevision, next, r.query)
@@ -181,6 +186,18 @@ export async function patch(input: HandlerInput): Promise<HandlerResult> {
       throw storeFailure(err, def, r.name!)
     }
   }
+}
+
+/** An update through admission: mutating plugins, the kind's validation, then validating plugins. */
+async function admitUpdate(ctx: ServerContext, input: HandlerInput, next: KubeObject, old: KubeObject, validateKind: () => void): Promise<void> {
+  const r = input.r
+  const attrs: AdmissionAttributes = {
+    operation: 'UPDATE', def: r.def, namespace: r.namespace, name: r.name!, subresource: r.subresource,
+    object: next, oldObject: old, user: input.user, dryRun: isDryRun(r.query),
+  }
+  await admitMutating(ctx.admission, attrs, ctx)
+  validateKind()
+  await admitValidating(ctx.admission, attrs, ctx)
 }
 
 function runPatch(ctx: ServerContext, current: KubeObject, body: unknown, type: PatchContentType, gvk: {group: string; version: string; kind: string}, manager: string | null, force: boolean): KubeObject {
