@@ -65,3 +65,6 @@ export const isAlreadyExists = (err: unknown): boolean => hasCode(err, 409) && (
 export const isConflict = (err: unknown): boolean => hasCode(err, 409) && (err as ApiError).reason !== 'AlreadyExists'
 /** True when err is a 410 Gone/Expired (resourceVersion too old). */
 export const isGone = (err: unknown): boolean => hasCode(err, 410)
+
+/** True when err is a 403 Forbidden (e.g. a create in a terminating namespace). */
+export const isForbidden = (err: unknown): boolean => hasCode(err, 403)

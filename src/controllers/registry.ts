@@ -13,6 +13,7 @@ import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
+import {newServiceAccountsController} from './serviceaccount/controller.js'
 import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
@@ -34,6 +35,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   garbagecollector: newGarbageCollector,
   podgc: newPodGCController,
   namespace: newNamespaceController,
+  serviceaccount: newServiceAccountsController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
   job: newJobController,

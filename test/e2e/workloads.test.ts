@@ -318,6 +318,12 @@ spec:
     assert.equal((await k.run(['delete', 'deploy', 'web'])).code, 0)
     await waitFor('rs and pods gone', async () => (await json(['get', 'rs', '-l', 'app=web'])).items.length === 0 && (await pods('app=web')).length === 0, 90_000)
     assert.equal((await k.run(['create', 'namespace', 'scratch'])).code, 0)
+    // Every namespace gets its default ServiceAccount, and gets it back when it is deleted.
+    const defaultSA = async () => (await k.run(['-n', 'scratch', 'get', 'sa', 'default', '-o', 'jsonpath={.metadata.uid}'])).stdout.trim()
+    await waitFor('the default ServiceAccount in scratch', async () => (await defaultSA()) !== '', 20_000)
+    const firstUID = await defaultSA()
+    assert.equal((await k.run(['-n', 'scratch', 'delete', 'sa', 'default'])).code, 0)
+    await waitFor('the default ServiceAccount recreated', async () => !['', firstUID].includes(await defaultSA()), 20_000)
     assert.equal((await k.run(['-n', 'scratch', 'apply', '-f', '-'], deployment('tmp', 1, IMAGE))).code, 0)
     await waitFor('tmp running', async () => (await json(['-n', 'scratch', 'get', 'pods'])).items.some(running), 60_000)
     assert.equal((await k.run(['delete', 'namespace', 'scratch', '--timeout=120s'])).code, 0)
