@@ -1,6 +1,7 @@
 // Starts an apiserver over a given store with a fresh test CA, and makes authenticated HTTPS requests to it.
 import https from 'node:https'
 import {startApiServer} from '../../src/apiserver/index.js'
+import type {ApiServerOptions} from '../../src/apiserver/server.js'
 import type {Store} from '../../src/store/index.js'
 import {createTestCa, type TestCert} from './pki.js'
 import {waitFor} from './wait.js'
@@ -15,11 +16,12 @@ export interface TestServer {
   close(): Promise<void>
 }
 
-export async function startTestServer(store: Store): Promise<TestServer> {
+/** `extra` adds server options (an authorizer, admission plugins) to the defaults. */
+export async function startTestServer(store: Store, extra: Partial<ApiServerOptions> = {}): Promise<TestServer> {
   const ca = await createTestCa()
   const serving = await ca.sign('CN=localhost', {server: true})
   const admin = await ca.sign('CN=admin,O=system:masters')
-  const server = await startApiServer({store, port: 0, tls: {...serving, ca: ca.cert}})
+  const server = await startApiServer({store, port: 0, tls: {...serving, ca: ca.cert}, ...extra})
   const agent = new https.Agent({ca: ca.cert, cert: admin.cert, key: admin.key, keepAlive: true})
   const anonAgent = new https.Agent({ca: ca.cert})
   return {
