@@ -329,5 +329,8 @@ spec:
     assert.equal((await k.run(['delete', 'namespace', 'scratch', '--timeout=120s'])).code, 0)
     const gone = await k.run(['get', 'namespace', 'scratch'])
     assert.match(gone.stderr, /NotFound/)
+    const immortal = await k.run(['delete', 'namespace', 'kube-system'])
+    assert.notEqual(immortal.code, 0)
+    assert.match(immortal.stderr, /namespaces "kube-system" is forbidden: this namespace may not be deleted/)
   })
 })

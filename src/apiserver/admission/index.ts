@@ -1,3 +1,4 @@
-// The admission chain: plugin shapes and the two phases.
+// The admission chain: plugin shapes, the two phases, and the built-in plugins.
 export * from './types.js'
 export * from './chain.js'
+export {namespaceLifecycle} from './namespace-lifecycle.js'

@@ -36,7 +36,7 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
     const stored = await getOrNotFound(ctx, def, namespace, name)
     const obj = toApiObject(def, structuredClone(stored))
     const md = obj.metadata
-    if (attempt === 0 && ctx.admission.length > 0) {
+    if (attempt === 0) {
       await admitValidating(ctx.admission, {operation: 'DELETE', def, namespace, name, oldObject: structuredClone(obj), user, dryRun: !!opts.dryRun?.includes('All'), options: opts}, ctx)
     }
     if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {

@@ -16,7 +16,7 @@ describe('apiserver authorization and admission seams', () => {
     {name: 'no-bad', validate: (a) => {
       if (a.object?.data?.bad) throw new ApiError(403, 'Forbidden', `configmaps "${a.name}" is forbidden: bad data`)
     }},
-    {name: 'record-deletes', operations: ['DELETE'], validate: (a) => void deletes.push(`${a.namespace}/${a.name} by ${a.user.name}`)},
+    {name: 'record-deletes', operations: ['DELETE'], validate: (a) => void deletes.push(`${a.def.resource} ${a.namespace ?? ''}/${a.name} by ${a.user.name}`)},
   ]
   before(async () => { s = await startTestServer(new MemoryStore(), {authorizer, admission}) })
   after(async () => s?.close())
@@ -40,8 +40,18 @@ describe('apiserver authorization and admission seams', () => {
     assert.equal((await s.request('GET', '/api/v1/namespaces/default/configmaps/b')).status, 404, 'nothing was stored')
   })
 
-  it('a delete passes validating admission with the user', async () => {
+  it('refuses deleting default, kube-system and kube-public as Kubernetes does (NamespaceLifecycle)', async () => {
+    for (const ns of ['default', 'kube-system', 'kube-public']) {
+      const r = await s.request('DELETE', `/api/v1/namespaces/${ns}`)
+      assert.equal(r.status, 403, ns)
+      assert.equal(r.json.message, `namespaces "${ns}" is forbidden: this namespace may not be deleted`)
+    }
+    assert.equal((await s.request('POST', '/api/v1/namespaces', {body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name: 'scratch'}}})).status, 201)
+    assert.equal((await s.request('DELETE', '/api/v1/namespaces/scratch')).status, 200, 'another namespace deletes')
+  })
+
+  it('a delete passes validating admission with the user (a refused one stops the chain before later plugins)', async () => {
     assert.equal((await s.request('DELETE', '/api/v1/namespaces/default/configmaps/c')).status, 200)
-    assert.deepEqual(deletes, ['default/c by admin'])
+    assert.deepEqual(deletes, ['namespaces /scratch', 'configmaps default/c'].map((d) => `${d} by admin`))
   })
 })
