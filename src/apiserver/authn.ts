@@ -9,6 +9,9 @@ export interface UserInfo {
   groups: string[]
 }
 
+/** The group of every authenticated user. */
+export const AUTHENTICATED_GROUP = 'system:authenticated'
+
 /** Resolves a bearer token to a user, or undefined when it is not valid. */
 export type TokenAuthenticator = (token: string) => Promise<UserInfo | undefined> | UserInfo | undefined
 
@@ -46,9 +49,17 @@ export function createAuthenticator(caPem: string, tokens?: TokenAuthenticator, 
   /** Returns the request's user, or undefined when it carries no valid credential. */
   return async function authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
     const certUser = fromCertificate(req)
-    if (certUser) return certUser
+    if (certUser) return authenticated(certUser)
     const auth = req.headers.authorization
-    if (tokens && auth?.startsWith('Bearer ')) return (await tokens(auth.slice(7).trim())) ?? undefined
+    if (tokens && auth?.startsWith('Bearer ')) {
+      const tokenUser = await tokens(auth.slice(7).trim())
+      return tokenUser ? authenticated(tokenUser) : undefined
+    }
     return undefined
   }
+}
+
+/** Every authenticated user is also in system:authenticated, as Kubernetes adds it (RBAC's discovery roles bind it). */
+export function authenticated(user: UserInfo): UserInfo {
+  return user.groups.includes(AUTHENTICATED_GROUP) ? user : {...user, groups: [...user.groups, AUTHENTICATED_GROUP]}
 }

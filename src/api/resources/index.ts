@@ -8,6 +8,7 @@ import {cronJob} from './batch/cronjob.js'
 import {job} from './batch/job.js'
 import {lease} from './coordination/lease.js'
 import {binding} from './core/binding.js'
+import {selfSubjectReview} from './authentication/selfsubjectreview.js'
 import {configMap} from './core/configmap.js'
 import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
@@ -62,4 +63,5 @@ export const builtinResources: ResourceDef[] = [
   networkPolicy,
   podDisruptionBudget,
   storageClass,
+  selfSubjectReview,
 ]

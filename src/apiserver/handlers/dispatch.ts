@@ -6,6 +6,7 @@ import {remove, removeCollection} from './delete.js'
 import {watch} from './watch.js'
 import {binding, scale} from './subresources.js'
 import {eviction} from './eviction.js'
+import {selfSubjectReview} from './reviews.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** Runs the handler for `input.r`. */
@@ -30,6 +31,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
       throw errors.notFoundPath()
   }
   if (r.def.kind === 'Binding' && r.verb === 'create') return binding(input)
+  if (r.def.kind === 'SelfSubjectReview' && r.def.group === 'authentication.k8s.io') return selfSubjectReview(input)
   switch (r.verb) {
     case 'get': return get(input)
     case 'list': return list(input)

@@ -54,4 +54,11 @@ describe('apiserver authorization and admission seams', () => {
     assert.equal((await s.request('DELETE', '/api/v1/namespaces/default/configmaps/c')).status, 200)
     assert.deepEqual(deletes, ['namespaces /scratch', 'configmaps default/c'].map((d) => `${d} by admin`))
   })
+
+  it('SelfSubjectReview answers the caller\'s name and groups, system:authenticated included, and stores nothing', async () => {
+    const r = await s.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', {body: {apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview'}})
+    assert.equal(r.status, 201)
+    assert.deepEqual(r.json.status.userInfo, {username: 'admin', groups: ['system:masters', 'system:authenticated']})
+    assert.equal((await s.request('GET', '/apis/authentication.k8s.io/v1/selfsubjectreviews')).status, 405)
+  })
 })

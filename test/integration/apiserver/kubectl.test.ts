@@ -48,6 +48,14 @@ current-context: t
     assert.match(await kubectl('get', 'ns'), /kube-system\s+Active/)
   })
 
+  it('auth whoami shows the certificate\'s user and groups', async () => {
+    const who = await kubectl('auth', 'whoami')
+    assert.match(who, /Username\s+admin/)
+    assert.match(who, /Groups\s+\[system:masters system:authenticated\]/)
+    const asJson = JSON.parse(await kubectl('auth', 'whoami', '-o', 'json'))
+    assert.equal(asJson.status.userInfo.username, 'admin')
+  })
+
   it('services get a cluster IP and node ports; a taken address is refused with 422; apply keeps what was allocated', async () => {
     await kubectl('create', 'service', 'nodeport', 'web', '--tcp=80:8080')
     const web = JSON.parse(await kubectl('get', 'svc', 'web', '-o', 'json'))
