@@ -37,7 +37,7 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
     const obj = toApiObject(def, structuredClone(stored))
     const md = obj.metadata
     if (attempt === 0) {
-      await admitValidating(ctx.admission, {operation: 'DELETE', def, namespace, name, oldObject: structuredClone(obj), user, dryRun: !!opts.dryRun?.includes('All'), options: opts}, ctx)
+      await admitValidating(ctx.admission, {operation: 'DELETE', def, namespace, name, oldObject: obj, user, dryRun: !!opts.dryRun?.includes('All'), options: opts}, ctx)
     }
     if (opts.preconditions?.uid && opts.preconditions.uid !== md.uid) {
       throw errors.conflictPrecondition(def, name, `UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${md.uid}`)
