@@ -66,6 +66,8 @@ export const NodeFiles = {
   controllerKey: '/etc/skiff/pki/controller.key',
   /** Only on control-plane nodes: an admin kubeconfig (like kind's /etc/kubernetes/admin.conf), for `skiff cluster kubeconfig`. */
   adminKubeconfig: '/etc/skiff/admin.conf',
+  /** Only on control-plane nodes: the apiserver's EncryptionConfiguration (Secrets under a per-cluster AES-GCM key). */
+  encryptionConfig: '/etc/skiff/pki/encryption-config.yaml',
   /** Only on control-plane nodes: the host's Docker socket (bind-mounted), for the cloud controller. */
   hostDockerSocket: '/skiff-host/docker.sock',
   /** etcd's data directory on control-plane nodes. */

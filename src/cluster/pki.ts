@@ -2,6 +2,7 @@
 import 'reflect-metadata'
 import * as x509 from '@peculiar/x509'
 import {webcrypto} from 'node:crypto'
+import {defaultEncryptionConfig} from './encryption-config.js'
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto)
 
@@ -100,6 +101,8 @@ export interface ClusterPKI {
   admin: KeyPair
   controller: KeyPair
   nodes: Record<string, KeyPair>
+  /** The apiserver's EncryptionConfiguration YAML, with a fresh 32-byte AES-GCM key for Secrets. */
+  encryptionConfig: string
 }
 
 /** Generates the CA, the apiserver serving cert, the admin and controller client certs, and one client cert per node. */
@@ -129,5 +132,5 @@ export async function createClusterPKI(opts: {
   ])
   const nodes: Record<string, KeyPair> = {}
   opts.nodeNames.forEach((n, i) => (nodes[n] = nodeCerts[i]))
-  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, nodes}
+  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, nodes, encryptionConfig: defaultEncryptionConfig()}
 }

@@ -24,7 +24,7 @@ import {IngressController} from '../ingress/index.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 
 import {startScheduler} from '../scheduler/index.js'
-import {EtcdStore, type Store} from '../store/index.js'
+import {EtcdStore, loadEncryptionConfig, type Store} from '../store/index.js'
 import {type Log, componentLogger, rssMiB} from './log.js'
 
 /** A role of a node container. */
@@ -37,6 +37,8 @@ export interface RunNodeOptions {
   /** Directory holding ca.crt, apiserver.crt, node.crt, ... (NodeFiles.pkiDir). */
   pkiDir?: string
   etcdEndpoint?: string
+  /** The EncryptionConfiguration file of the apiserver's store (NodeFiles.encryptionConfig). */
+  encryptionConfig?: string
   apiServerPort?: number
   apiServerHost?: string
   /** The store of the apiserver (an EtcdStore on etcdEndpoint by default). */
@@ -163,7 +165,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       const endpoint = opts.etcdEndpoint ?? `http://127.0.0.1:${NodePorts.etcdClient}`
       await waitForHttpOk(`${endpoint}/health`, {signal, clock, pollMs: opts.pollMs ?? 50, log: log('etcd')})
       log('etcd')(`healthy after ${clock.now() - t0} ms`)
-      store = new EtcdStore({hosts: [endpoint]})
+      // Secrets encrypted at rest under the cluster's EncryptionConfiguration (absent on clusters made before it).
+      store = new EtcdStore({hosts: [endpoint]}, loadEncryptionConfig(opts.encryptionConfig ?? NodeFiles.encryptionConfig))
     }
     const server = await startApiServer({
       store,

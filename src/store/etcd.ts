@@ -5,6 +5,7 @@ import {
   decodeContinue, encodeContinue, encodeValue, type ListOptions, type ListPage, type Store, type StoreEvent,
   type StoredObject, StoreError, type WatchHandlers,
 } from './types.js'
+import type {ValueTransformer} from './encryption.js'
 
 interface RawKv {
   key: Buffer
@@ -19,15 +20,48 @@ export class EtcdStore implements Store {
   // process uses a store; esbuild turns this import into a lazy require in the node bundle.
   private readonly clientP: Promise<Etcd3>
 
-  constructor(opts: IOptions | {hosts: string | string[]}) {
+  /** Values pass through `transformer` (encryption at rest) on the way to and from etcd, watches included. */
+  constructor(opts: IOptions | {hosts: string | string[]}, private readonly transformer?: ValueTransformer) {
     this.clientP = import('etcd3').then((m) => new m.Etcd3(opts as IOptions))
+  }
+
+  private encode(key: string, value: KubeObject): Buffer | string {
+    const text = encodeValue(value)
+    return this.transformer ? this.transformer.toStorage(key, Buffer.from(text)) : text
+  }
+
+  private decode(key: Buffer, value: Buffer): KubeObject {
+    const plain = this.transformer ? this.transformer.fromStorage(key.toString(), value) : value
+    return JSON.parse(plain.toString()) as KubeObject
+  }
+
+  private toStored(kv: RawKv): StoredObject {
+    return {key: kv.key.toString(), value: this.decode(kv.key, kv.value), modRevision: Number(kv.mod_revision), createRevision: Number(kv.create_revision)}
+  }
+
+  private toEvent(ev: {type: string; kv: RawKv; prev_kv?: RawKv}): StoreEvent {
+    const key = ev.kv.key.toString()
+    const revision = Number(ev.kv.mod_revision)
+    if (ev.type === 'Delete') {
+      // A deleted kv carries the deletion revision in mod_revision; its value is in prev_kv.
+      const value = ev.prev_kv ? this.decode(ev.prev_kv.key, ev.prev_kv.value) : {metadata: {}}
+      return {type: 'delete', key, value, revision, created: false}
+    }
+    return {
+      type: 'put',
+      key,
+      value: this.decode(ev.kv.key, ev.kv.value),
+      prev: ev.prev_kv ? this.decode(ev.prev_kv.key, ev.prev_kv.value) : undefined,
+      revision,
+      created: ev.kv.create_revision === ev.kv.mod_revision,
+    }
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
     const client = await this.clientP
     const res = await client.get(key).exec()
     const kv = res.kvs[0] as unknown as RawKv | undefined
-    return kv && toStored(kv)
+    return kv && this.toStored(kv)
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
@@ -49,7 +83,7 @@ export class EtcdStore implements Store {
       if (/compacted/.test(String(err))) throw new StoreError('Expired', 'the continue token has expired; list again')
       throw err
     }
-    const items = (res.kvs as unknown as RawKv[]).map(toStored)
+    const items = (res.kvs as unknown as RawKv[]).map((kv) => this.toStored(kv))
     const rev = revision ?? Number(res.header.revision)
     const more = res.more
     const remaining = Number(res.count) - items.length
@@ -63,7 +97,7 @@ export class EtcdStore implements Store {
 
   async create(key: string, value: KubeObject): Promise<number> {
     const client = await this.clientP
-    const res = await client.if(key, 'Create', '==', 0).then(client.put(key).value(encodeValue(value))).commit()
+    const res = await client.if(key, 'Create', '==', 0).then(client.put(key).value(this.encode(key, value))).commit()
     if (!res.succeeded) throw new StoreError('AlreadyExists', `key ${key} already exists`)
     return Number(res.header.revision)
   }
@@ -71,7 +105,7 @@ export class EtcdStore implements Store {
   async update(key: string, value: KubeObject, expectedRevision: number): Promise<number> {
     const client = await this.clientP
     const res = await client.if(key, 'Mod', '==', expectedRevision)
-      .then(client.put(key).value(encodeValue(value)))
+      .then(client.put(key).value(this.encode(key, value)))
       .else(client.get(key))
       .commit()
     if (res.succeeded) return Number(res.header.revision)
@@ -85,7 +119,7 @@ export class EtcdStore implements Store {
     if (!res.succeeded) throw this.failure(key, res.responses[0]?.response_range?.kvs?.[0] as unknown as RawKv | undefined)
     const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0] as unknown as RawKv | undefined
     if (!prev) throw new StoreError('NotFound', `key ${key} not found`)
-    return {revision: Number(res.header.revision), prev: toStored(prev)}
+    return {revision: Number(res.header.revision), prev: this.toStored(prev)}
   }
 
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): () => void {
@@ -115,7 +149,15 @@ export class EtcdStore implements Store {
         w.on('data', res => {
           if (cancelled) return
           for (const ev of res.events as unknown as Array<{type: string; kv: RawKv; prev_kv?: RawKv}>) {
-            handlers.onEvent(toEvent(ev))
+            let event: StoreEvent
+            try {
+              event = this.toEvent(ev)
+            } catch (err) {
+              // An undecryptable value ends the watch loudly rather than skipping an event.
+              fail(err)
+              return
+            }
+            handlers.onEvent(event)
           }
         })
         w.on('error', fail)
@@ -148,33 +190,6 @@ export class EtcdStore implements Store {
   private failure(key: string, current: RawKv | undefined): StoreError {
     if (!current) return new StoreError('NotFound', `key ${key} not found`)
     return new StoreError('Conflict', `key ${key} was modified`, Number(current.mod_revision))
-  }
-}
-
-function toStored(kv: RawKv): StoredObject {
-  return {
-    key: kv.key.toString(),
-    value: JSON.parse(kv.value.toString()) as KubeObject,
-    modRevision: Number(kv.mod_revision),
-    createRevision: Number(kv.create_revision),
-  }
-}
-
-function toEvent(ev: {type: string; kv: RawKv; prev_kv?: RawKv}): StoreEvent {
-  const key = ev.kv.key.toString()
-  const revision = Number(ev.kv.mod_revision)
-  if (ev.type === 'Delete') {
-    // A deleted kv carries the deletion revision in mod_revision; its value is in prev_kv.
-    const value = ev.prev_kv ? JSON.parse(ev.prev_kv.value.toString()) as KubeObject : {metadata: {}}
-    return {type: 'delete', key, value, revision, created: false}
-  }
-  return {
-    type: 'put',
-    key,
-    value: JSON.parse(ev.kv.value.toString()) as KubeObject,
-    prev: ev.prev_kv ? JSON.parse(ev.prev_kv.value.toString()) as KubeObject : undefined,
-    revision,
-    created: ev.kv.create_revision === ev.kv.mod_revision,
   }
 }
 

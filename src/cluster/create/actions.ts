@@ -131,6 +131,7 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
       [NodeFiles.apiServerKey]: pki.apiServer.key,
       [NodeFiles.controllerCert]: pki.controller.cert,
       [NodeFiles.controllerKey]: pki.controller.key,
+      [NodeFiles.encryptionConfig]: pki.encryptionConfig,
       // Lets `skiff cluster kubeconfig` recover the credentials later.
       [NodeFiles.adminKubeconfig]: yaml.dump(buildKubeconfig(plan.name, `https://127.0.0.1:${NodePorts.apiServer}`, pki.ca.cert, pki.admin.cert, pki.admin.key)),
     })
