@@ -6,6 +6,7 @@ import yaml from 'js-yaml'
 import type {KubeObject} from '../../../src/api/types.js'
 import {defaultEncryptionConfig} from '../../../src/cluster/encryption-config.js'
 import {EtcdStore, parseEncryptionConfig, type StoreEvent} from '../../../src/store/index.js'
+import {startTestServer} from '../../helpers/apiserver.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
 
 const secret = (name: string, password: string): KubeObject => ({apiVersion: 'v1', kind: 'Secret', metadata: {name, namespace: 'default'}, data: {password}} as KubeObject)
@@ -103,5 +104,27 @@ describe('encryption at rest on a real etcd', function () {
     await open(defaultEncryptionConfig(key1)).create('/registry/core/secrets/default/x', secret('x', 'eA=='))
     const stranger = open(defaultEncryptionConfig(randomBytes(32), 'other'))
     await assert.rejects(stranger.get('/registry/core/secrets/default/x'), /cannot decrypt .*no provider for k8s:enc:aesgcm:v1:key1/)
+  })
+
+  it('through the apiserver: a Secret created over the API is ciphertext in etcd and reads and watches back in plain', async () => {
+    const store = open(defaultEncryptionConfig(key1))
+    const server = await startTestServer(store)
+    try {
+      const watch = server.stream('/api/v1/namespaces/default/secrets?watch=true')
+      const created = await server.request('POST', '/api/v1/namespaces/default/secrets', {body: {apiVersion: 'v1', kind: 'Secret', metadata: {name: 'api'}, stringData: {password: 'hunter2'}}})
+      assert.equal(created.status, 201, created.text)
+      const stored = await raw.get('/registry/core/secrets/default/api').buffer()
+      assert.ok(stored)
+      assert.equal(stored.subarray(0, 23).toString(), 'k8s:enc:aesgcm:v1:key1:')
+      assert.ok(!stored.includes(Buffer.from(Buffer.from('hunter2').toString('base64'))))
+      const got = await server.request('GET', '/api/v1/namespaces/default/secrets/api')
+      assert.equal(Buffer.from(got.json.data.password, 'base64').toString(), 'hunter2')
+      const [ev] = await watch.next(1)
+      watch.close()
+      assert.equal(ev.type, 'ADDED')
+      assert.equal(Buffer.from(ev.object.data.password, 'base64').toString(), 'hunter2')
+    } finally {
+      await server.close()
+    }
   })
 })
