@@ -88,7 +88,8 @@ export async function packFiles(files: Record<string, string>): Promise<NodeJS.R
     for (const [path, content] of Object.entries(files)) {
       const rel = path.replace(/^\/+/, '')
       await mkdir(join(dir, dirname(rel)), {recursive: true})
-      await writeFile(join(dir, rel), content, {mode: /\.key$/.test(rel) ? 0o600 : 0o644})
+      // Private keys and the encryption config (it holds the key of Secrets at rest) are for root only.
+      await writeFile(join(dir, rel), content, {mode: /\.key$|encryption-config\.yaml$/.test(rel) ? 0o600 : 0o644})
       rels.push(rel)
     }
     const packed = tar.c({cwd: dir, portable: true}, rels) as unknown as Readable
