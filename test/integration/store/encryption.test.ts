@@ -106,6 +106,24 @@ describe('encryption at rest on a real etcd', function () {
     await assert.rejects(stranger.get('/registry/core/secrets/default/x'), /cannot decrypt .*no provider for k8s:enc:aesgcm:v1:key1/)
   })
 
+  it('ends a watch with an error instead of skipping an event it cannot decrypt', async () => {
+    const writer = open(defaultEncryptionConfig(key1))
+    const reader = open(defaultEncryptionConfig(randomBytes(32), 'other'))
+    const errors: Error[] = []
+    const events: StoreEvent[] = []
+    const cancel = reader.watch('/registry/core/secrets/', await reader.currentRevision(), {onEvent: (e) => events.push(e), onError: (e) => errors.push(e)})
+    try {
+      await writer.create('/registry/core/secrets/default/x', secret('x', 'eA=='))
+      const deadline = Date.now() + 10_000
+      while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    } finally {
+      cancel()
+    }
+    assert.deepEqual(events, [])
+    assert.equal(errors.length, 1)
+    assert.match(errors[0].message, /cannot decrypt \/registry\/core\/secrets\/default\/x/)
+  })
+
   it('through the apiserver: a Secret created over the API is ciphertext in etcd and reads and watches back in plain', async () => {
     const store = open(defaultEncryptionConfig(key1))
     const server = await startTestServer(store)
