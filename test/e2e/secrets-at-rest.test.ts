@@ -1,11 +1,13 @@
 // End to end: Secrets are encrypted at rest in a real cluster's etcd (etcdctl in the control-plane node) and read back through kubectl.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {NodeFiles} from '../../src/api/contract.js'
 import {deleteClusterHard, kubectlFor, skiff} from '../helpers/cli.js'
+import {waitFor} from '../helpers/wait.js'
 
 const name = `enc${process.pid % 100000}`
 const cp = `${name}-control-plane`
@@ -51,5 +53,33 @@ describe('Secrets encrypted at rest (end to end)', function () {
     const raw = dockerExec(['etcdctl', 'get', '--print-value-only', '/registry/core/configmaps/default/plain'])
     assert.ok(raw.includes(Buffer.from('visible-value')))
     assert.equal(dockerExec(['stat', '-c', '%a', NodeFiles.encryptionConfig]).toString().trim(), '600')
+  })
+
+  it('after a key rotation (new key first, old second, control plane restarted) old Secrets read and new ones use the new key', async () => {
+    const current = dockerExec(['cat', NodeFiles.encryptionConfig]).toString()
+    const key1 = /secret: (\S+)/.exec(current)?.[1]
+    assert.ok(key1, current)
+    const rotated = `apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - aesgcm:
+          keys:
+            - {name: key2, secret: ${randomBytes(32).toString('base64')}}
+            - {name: key1, secret: ${key1}}
+      - identity: {}
+`
+    execFileSync('docker', ['exec', '-i', cp, 'sh', '-c', `cat > ${NodeFiles.encryptionConfig}`], {input: rotated})
+    execFileSync('docker', ['restart', cp])
+    const old = await waitFor('the old Secret through the restarted apiserver', async () => {
+      const r = await k.run(['get', 'secret', 'db', '-o', 'jsonpath={.data.password}'])
+      return r.code === 0 && r.stdout
+    }, 180_000, 1000)
+    assert.equal(Buffer.from(old, 'base64').toString(), 'hunter2-at-rest')
+    const created = await k.run(['create', 'secret', 'generic', 'fresh', '--from-literal=k=v'])
+    assert.equal(created.code, 0, created.stderr)
+    const raw = dockerExec(['etcdctl', 'get', '--print-value-only', '/registry/core/secrets/default/fresh'])
+    assert.equal(raw.subarray(0, 23).toString(), 'k8s:enc:aesgcm:v1:key2:')
   })
 })
