@@ -56,6 +56,7 @@ describe('CRD schema validation', () => {
   })
 
   it('words type errors as Kubernetes does', () => {
+    assert.equal(schema.validate(crontab({cronSpec: '* * * * *', replicas: 'x'}))[0].reason, 'FieldValueTypeInvalid')
     assert.deepEqual(messages({cronSpec: '* * * * *', replicas: 'three'}), [
       'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
     ])
@@ -100,7 +101,7 @@ describe('CRD schema validation', () => {
     assert.equal(m[0].reason, 'FieldValueDuplicate')
     assert.equal(m[0].field, 'spec.ports[1]')
     assert.deepEqual(messages({cronSpec: '* * * * *', ports: [{port: 1}]}), ['spec.ports[0].name: Required value'])
-    assert.deepEqual(messages({cronSpec: '* * * * *', labels: {a: ''}}), ['spec.labels[a]: Invalid value: "": spec.labels[a] in body should be at least 1 chars long'])
+    assert.deepEqual(messages({cronSpec: '* * * * *', labels: {a: ''}}), ['spec.labels.a: Invalid value: "": spec.labels.a in body should be at least 1 chars long'])
   })
 
   it('handles nullable and embedded resources', () => {

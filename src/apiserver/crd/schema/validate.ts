@@ -36,7 +36,8 @@ function formatOk(format: string, v: string): boolean {
 
 function typeErr(path: string, want: string, v: unknown): StatusCause {
   const got = jsonType(v)
-  return invalid(path, got, `${path} in body must be of type ${want}: ${formatValue(got)}`)
+  // field.TypeInvalid: the reason differs from Invalid, the message reads the same.
+  return {...invalid(path, got, `${path} in body must be of type ${want}: ${formatValue(got)}`), reason: 'FieldValueTypeInvalid'}
 }
 
 function typeMatches(type: string, v: unknown): boolean {
@@ -145,16 +146,18 @@ function validateObject(s: Schema, v: Record<string, unknown>, path: string, out
   const n = Object.keys(v).length
   const max = num(s, 'maxProperties')
   const min = num(s, 'minProperties')
-  if (max !== undefined && n > max) out.push(tooMany(path, n, max))
-  if (min !== undefined && n < min) out.push(invalid(path, n, `${path} in body should have at least ${min} properties`))
-  for (const r of strs(s, 'required')) if (!(r in v)) out.push(required(child(path, r)))
+  // kube-openapi stops at a property-count error without looking inside the object.
+  if (min !== undefined && n < min) return void out.push(invalid(path, n, `${path} in body should have at least ${min} properties`))
+  if (max !== undefined && n > max) return void out.push(tooMany(path, n, max))
   const ps = props(s)
   const addl = s.additionalProperties
   for (const [k, val] of Object.entries(v)) {
     const p = ps[k]
     if (p) validateValue(p, val, child(path, k), out)
-    else if (isObj(addl)) validateValue(addl, val, `${path}[${k}]`, out)
+    // Values of additionalProperties are named with a dot, as kube-openapi names them (spec.labels.a).
+    else if (isObj(addl)) validateValue(addl, val, child(path, k), out)
   }
+  for (const r of strs(s, 'required')) if (!(r in v)) out.push(required(child(path, r)))
   if (s['x-kubernetes-embedded-resource'] === true) {
     if (typeof v.apiVersion !== 'string' || v.apiVersion === '') out.push(required(child(path, 'apiVersion'), 'must not be empty'))
     if (typeof v.kind !== 'string' || v.kind === '') out.push(required(child(path, 'kind'), 'must not be empty'))
