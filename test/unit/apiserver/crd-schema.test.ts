@@ -118,13 +118,13 @@ describe('CRD schema validation', () => {
 describe('CRD schema CEL rules', () => {
   it('evaluates rules with self and reports the message at the rule\'s path', () => {
     const c = schema.validate(crontab({cronSpec: '* * * * *', replicas: 8, maxReplicas: 5}))
-    assert.deepEqual(c, [{reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": replicas should be smaller than or equal to maxReplicas'}])
+    assert.deepEqual(c, [{reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: replicas should be smaller than or equal to maxReplicas'}])
   })
 
   it('skips transition rules on create and enforces them on update, with fieldPath', () => {
     assert.deepEqual(messages({cronSpec: '* * * * *', image: 'a', replicas: 1, maxReplicas: 1}), [])
     assert.deepEqual(messages({cronSpec: '* * * * *', image: 'b', replicas: 1, maxReplicas: 1}, {cronSpec: '* * * * *', image: 'a', replicas: 1, maxReplicas: 1}), [
-      'spec.image: Invalid value: "object": image is immutable',
+      'spec.image: Invalid value: image is immutable',
     ])
   })
 
@@ -144,8 +144,8 @@ describe('CRD schema CEL rules', () => {
       },
     })
     assert.deepEqual(s.validate({spec: {size: 1, name: 'abcd'}}), [
-      {reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": size 1 is too small'},
-      {reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": failed rule: self.name.startsWith("x")'},
+      {reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: size 1 is too small'},
+      {reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: failed rule: self.name.startsWith("x")'},
       {reason: 'FieldValueForbidden', field: 'spec', message: 'Forbidden: name too long'},
     ])
     assert.deepEqual(s.validate({spec: {size: 5, name: 'xy'}}), [])
@@ -164,7 +164,7 @@ describe('CRD schema CEL rules', () => {
       },
     })
     const old = {items: [{name: 'a', v: 5}]}
-    assert.deepEqual(s.validate({items: [{name: 'b', v: 1}, {name: 'a', v: 4}]}, old).map((c) => `${c.field}: ${c.message}`), ['items[1]: Invalid value: "object": v may not decrease'])
+    assert.deepEqual(s.validate({items: [{name: 'b', v: 1}, {name: 'a', v: 4}]}, old).map((c) => `${c.field}: ${c.message}`), ['items[1]: Invalid value: v may not decrease'])
     assert.deepEqual(s.validate({items: [{name: 'a', v: 200}]}).map((c) => c.field), ['items[0]'])
   })
 
@@ -172,7 +172,16 @@ describe('CRD schema CEL rules', () => {
     const c = schema.validate(crontab({cronSpec: '* * * * *', maxReplicas: 3}))
     assert.equal(c.length, 1)
     assert.equal(c[0].field, 'spec')
-    assert.match(c[0].message, /^Invalid value: "object": .*replicas.* evaluating rule: self.replicas <= self.maxReplicas$/)
+    // Kubernetes names the rule by its message when it has one.
+    assert.equal(c[0].message, 'Invalid value: "object": no such key: replicas evaluating rule: replicas should be smaller than or equal to maxReplicas')
+  })
+
+  it('shows scalar values and honours the Duplicate reason', () => {
+    const s = compileSchema({type: 'object', properties: {n: {type: 'integer', 'x-kubernetes-validations': [{rule: 'self % 2 == 0', message: 'must be even'}]}, t: {type: 'string', 'x-kubernetes-validations': [{rule: 'self != "x"', reason: 'FieldValueDuplicate'}]}}})
+    assert.deepEqual(s.validate({n: 3, t: 'x'}), [
+      {reason: 'FieldValueInvalid', field: 'n', message: 'Invalid value: 3: must be even'},
+      {reason: 'FieldValueDuplicate', field: 't', message: 'Duplicate value: "x"'},
+    ])
   })
 
   it('throws when compiling a schema whose rule does not parse', () => {

@@ -1,6 +1,7 @@
 // x-kubernetes-validations: CEL rules compiled once per schema and evaluated with self (and oldSelf for transition rules).
 import {parse} from '@marcbachmann/cel-js'
 import type {StatusCause} from '../../../api/types.js'
+import {formatValue, invalid} from '../../../api/validation/errors.js'
 import {child, isObj, jsonType, props, type Schema, strs, sub} from './props.js'
 
 type Program = ReturnType<typeof parse>
@@ -58,45 +59,64 @@ export function toCel(s: Schema | undefined, v: unknown): unknown {
   return v
 }
 
-const PREFIX: Record<string, string> = {
-  FieldValueInvalid: 'Invalid value',
-  FieldValueForbidden: 'Forbidden',
-  FieldValueRequired: 'Required value',
-  FieldValueDuplicate: 'Duplicate value',
+/** The message of a rule that failed or could not be evaluated: its message, else the rule itself. */
+function ruleErrorString(r: Rule): string {
+  return (r.message ?? '').trim() || r.rule.trim()
 }
 
-/** Evaluates the rules of one schema node against a value; appends causes worded as Kubernetes words them. */
+/** The error for a rule that evaluated to false, by its reason (field errors' wording; objects and arrays omit the value). */
+function failure(r: Rule, field: string, type: string, v: unknown, detail: string): StatusCause {
+  const omit = type === 'object' || type === 'array'
+  const shown = omit ? '' : `${formatValue(v)}`
+  switch (r.reason) {
+    case 'FieldValueForbidden':
+      return {reason: r.reason, field, message: `Forbidden: ${detail}`}
+    case 'FieldValueRequired':
+      return {reason: r.reason, field, message: `Required value: ${detail}`}
+    case 'FieldValueDuplicate':
+      return {reason: r.reason, field, message: omit ? 'Duplicate value' : `Duplicate value: ${shown}`}
+    default:
+      return {reason: 'FieldValueInvalid', field, message: omit ? `Invalid value: ${detail}` : `Invalid value: ${shown}: ${detail}`}
+  }
+}
+
+/** Evaluates the rules of one schema node against a value; appends causes worded as the apiextensions apiserver words them. */
 export function evalRules(rules: Rule[], s: Schema, v: unknown, old: unknown, hasOld: boolean, path: string, out: StatusCause[]): void {
   const self = toCel(s, v)
   const oldSelf = hasOld ? toCel(s, old) : undefined
+  const type = typeof s.type === 'string' ? s.type : jsonType(v)
   for (const r of rules) {
+    // Transition rules only apply to updates where an old value correlates.
     if (r.transition && !hasOld) continue
     const ctx: Record<string, unknown> = {self}
     if (hasOld) ctx.oldSelf = oldSelf
-    const field = r.fieldPath ? child(path, r.fieldPath.replace(/^\./, '')) : path
     let result: unknown
     try {
       result = r.program(ctx)
     } catch (e) {
-      out.push({reason: 'FieldValueInvalid', field, message: `Invalid value: "${jsonType(v)}": ${(e as Error).message.split('\n')[0]} evaluating rule: ${r.rule}`})
+      // Runtime errors (no such key, division by zero, ...) are reported at the rule's own path with the schema type.
+      const err = lowerFirst((e as Error).message.split('\n')[0])
+      out.push(invalid(path, type, `${err} evaluating rule: ${ruleErrorString(r)}`))
       continue
     }
     if (result === true) continue
-    let msg = r.message ?? `failed rule: ${r.rule}`
+    let detail = r.message?.trim() || `failed rule: ${r.rule.trim()}`
     if (r.messageProgram) {
       try {
         const m = r.messageProgram(ctx)
-        if (typeof m === 'string' && m.trim() !== '') msg = m
+        // A messageExpression must give a non-empty single-line string; otherwise the static message is used.
+        if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) detail = m.trim()
       } catch {
-        // Kubernetes falls back to the static message (or the rule) when messageExpression fails.
+        // Kubernetes logs the failure and falls back to the static message.
       }
     }
-    const t = typeof s.type === 'string' ? s.type : jsonType(v)
-    const reason = r.reason && PREFIX[r.reason] ? r.reason : 'FieldValueInvalid'
-    const prefix = PREFIX[reason]
-    const message = reason === 'FieldValueInvalid' ? `${prefix}: "${t}": ${msg}` : `${prefix}: ${msg}`
-    out.push({reason, field, message})
+    const field = r.fieldPath ? child(path, r.fieldPath.replace(/^\./, '')) : path
+    out.push(failure(r, field, type, v, detail))
   }
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1)
 }
 
 /** The list-map keys of an array schema, for correlating old and new items of transition rules. */
