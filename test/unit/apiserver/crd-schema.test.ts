@@ -43,6 +43,8 @@ function crontab(spec: Record<string, unknown>): Record<string, unknown> {
   return {apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: {name: 'c'}, spec}
 }
 
+const BLOCKED = '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation'
+
 /** Defaults then validates, in the apiserver's order (defaults apply when the object is decoded). */
 function messages(spec: Record<string, unknown>, old?: Record<string, unknown>): string[] {
   const obj = crontab(spec)
@@ -59,12 +61,15 @@ describe('CRD schema validation', () => {
     assert.equal(schema.validate(crontab({cronSpec: '* * * * *', replicas: 'x'}))[0].reason, 'FieldValueTypeInvalid')
     assert.deepEqual(messages({cronSpec: '* * * * *', replicas: 'three'}), [
       'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+      BLOCKED,
     ])
     assert.deepEqual(messages({cronSpec: '* * * * *', replicas: 1.5}), [
       'spec.replicas: Invalid value: "number": spec.replicas in body must be of type integer: "number"',
+      BLOCKED,
     ])
     assert.deepEqual(messages({cronSpec: '* * * * *', port: true}), [
       'spec.port: Invalid value: "boolean": spec.port in body must be of type integer,string: "boolean"',
+      BLOCKED,
     ])
   })
 
@@ -76,7 +81,7 @@ describe('CRD schema validation', () => {
     assert.ok(m.includes('spec.replicas: Invalid value: 0: spec.replicas in body should be greater than or equal to 1'), m.join('\n'))
     assert.ok(m.some((s) => s.startsWith('spec.image: Too long: may not be')), m.join('\n'))
     assert.ok(m.includes('spec.startAt: Invalid value: "yesterday": spec.startAt in body must be of type date-time: "yesterday"'), m.join('\n'))
-    assert.deepEqual(messages({cronSpec: '* * * * *', replicas: 11}), ['spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10'])
+    assert.deepEqual(messages({cronSpec: '* * * * *', replicas: 11, maxReplicas: 20}), ['spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10'])
   })
 
   it('checks exclusive bounds, int32 and object/array sizes', () => {
@@ -89,14 +94,14 @@ describe('CRD schema validation', () => {
     ])
     assert.deepEqual(s.validate({n: 1}).map((c) => c.message), ['Invalid value: 1: n in body should be less than 1'])
     assert.deepEqual(messages({cronSpec: '* * * * *', ports: [{name: 'a', port: 2 ** 31}]}), ['spec.ports[0].port: Invalid value: 2147483648: spec.ports[0].port in body must be of type int32: 2147483648'])
-    const tooMany = schema.validate(crontab({cronSpec: '* * * * *', tags: ['a', 'b', 'c', 'd'], labels: {a: 'x', b: 'y', c: 'z'}}))
+    const tooMany = schema.validate(crontab({cronSpec: '* * * * *', replicas: 1, maxReplicas: 1, tags: ['a', 'b', 'c', 'd'], labels: {a: 'x', b: 'y', c: 'z'}}))
     assert.deepEqual(tooMany.map((c) => c.reason), ['FieldValueTooMany', 'FieldValueTooMany'])
     assert.deepEqual(tooMany.map((c) => c.field), ['spec.tags', 'spec.labels'])
   })
 
   it('rejects duplicates in sets and list-map keys, and validates additionalProperties values', () => {
     assert.deepEqual(messages({cronSpec: '* * * * *', tags: ['a', 'a']}), ['spec.tags[1]: Duplicate value: "a"'])
-    const m = schema.validate(crontab({cronSpec: '* * * * *', ports: [{name: 'http', port: 80}, {name: 'http', port: 81}]}))
+    const m = schema.validate(crontab({cronSpec: '* * * * *', replicas: 1, maxReplicas: 1, ports: [{name: 'http', port: 80}, {name: 'http', port: 81}]}))
     assert.equal(m.length, 1)
     assert.equal(m[0].reason, 'FieldValueDuplicate')
     assert.equal(m[0].field, 'spec.ports[1]')
@@ -106,7 +111,7 @@ describe('CRD schema validation', () => {
 
   it('handles nullable and embedded resources', () => {
     assert.deepEqual(messages({cronSpec: '* * * * *', note: null}), [])
-    assert.deepEqual(messages({cronSpec: '* * * * *', image: null}), ['spec.image: Invalid value: "null": spec.image in body must be of type string: "null"'])
+    assert.deepEqual(messages({cronSpec: '* * * * *', image: null}), ['spec.image: Invalid value: "null": spec.image in body must be of type string: "null"', BLOCKED])
     assert.deepEqual(messages({cronSpec: '* * * * *', template: {spec: {}}}), [
       'spec.template.apiVersion: Required value: must not be empty',
       'spec.template.kind: Required value: must not be empty',
@@ -174,6 +179,16 @@ describe('CRD schema CEL rules', () => {
     assert.equal(c[0].field, 'spec')
     // Kubernetes names the rule by its message when it has one.
     assert.equal(c[0].message, 'Invalid value: "object": no such key: replicas evaluating rule: replicas should be smaller than or equal to maxReplicas')
+  })
+
+  it('runs rules beside other schema errors, but not after type or enum errors', () => {
+    const both = messages({cronSpec: 'nope', replicas: 8, maxReplicas: 5})
+    assert.equal(both.length, 2)
+    assert.ok(both.includes('spec: Invalid value: replicas should be smaller than or equal to maxReplicas'), both.join('\n'))
+    assert.deepEqual(messages({cronSpec: '* * * * *', replicas: 'x', maxReplicas: 5}), [
+      'spec.replicas: Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+      '<nil>: Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    ])
   })
 
   it('shows scalar values and honours the Duplicate reason', () => {

@@ -58,6 +58,8 @@ function walkRules(rules: Map<Schema, Rule[]>, s: Schema, v: unknown, old: unkno
   }
 }
 
+const BLOCKED = 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation'
+
 /** Compiles a version's schema; throws on rules that do not compile (the CRD's own validation reports those first). */
 export function compileSchema(schema: JSONSchemaProps): CompiledSchema {
   const rules = new Map<Schema, Rule[]>()
@@ -71,7 +73,13 @@ export function compileSchema(schema: JSONSchemaProps): CompiledSchema {
       const {metadata: _m, ...rest} = obj
       void _m
       validateValue(schema, rest, '', out)
-      if (out.length === 0) walkRules(rules, schema, obj, old, old !== undefined, '', out)
+      if (rules.size === 0) return out
+      // As the apiextensions apiserver does: type and enum errors block the CEL rules (their input would be mistyped).
+      if (out.some((c) => c.reason === 'FieldValueTypeInvalid' || c.reason === 'FieldValueNotSupported')) {
+        out.push({reason: 'FieldValueInvalid', field: '<nil>', message: `Invalid value: "null": ${BLOCKED}`})
+      } else {
+        walkRules(rules, schema, obj, old, old !== undefined, '', out)
+      }
       return out
     },
   }
