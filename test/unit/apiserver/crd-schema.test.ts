@@ -242,11 +242,27 @@ describe('CRD structural schema check', () => {
     const c = validateSchema({type: 'object', properties: {spec: {properties: {a: {type: 'strin'}, b: {type: 'array'}, c: {type: 'string', $ref: '#/x'}}}}}, path)
     assert.deepEqual(c.map((x) => `${x.field}: ${x.message}`), [
       `${path}.properties[spec].type: Required value: must not be empty for specified object fields`,
-      `${path}.properties[spec].properties[a].type: Unsupported value: "strin": supported values: "string", "integer", "number", "boolean", "array", "object"`,
+      `${path}.properties[spec].properties[a].type: Unsupported value: "strin": supported values: "array", "boolean", "integer", "number", "object", "string"`,
       `${path}.properties[spec].properties[b].items: Required value: must be specified`,
-      `${path}.properties[spec].properties[c].$ref: Forbidden: not allowed in a structural schema`,
+      `${path}.properties[spec].properties[c].$ref: Forbidden: $ref is not supported`,
     ])
-    assert.deepEqual(validateSchema({type: 'string'}, path).map((x) => x.field), [`${path}.type`])
+    assert.deepEqual(validateSchema({type: 'string'}, path).map((x) => `${x.field}: ${x.message}`), [`${path}.type: Invalid value: "string": must be object at the root`])
+    assert.deepEqual(validateSchema({properties: {a: {type: 'array', items: {}}}}, path).map((x) => `${x.field}: ${x.message}`), [
+      `${path}.type: Required value: must not be empty at the root`,
+      `${path}.properties[a].items.type: Required value: must not be empty for specified array items`,
+    ])
+  })
+
+  it('checks embedded resources, root metadata and patterns', () => {
+    const c = validateSchema({type: 'object', properties: {metadata: {type: 'object', properties: {labels: {type: 'object'}}}, e: {'x-kubernetes-embedded-resource': true}, p: {type: 'string', pattern: '('}}}, path)
+    assert.deepEqual(c.map((x) => x.field), [
+      `${path}.properties[metadata]`,
+      `${path}.properties[e].type`,
+      `${path}.properties[e].properties`,
+      `${path}.properties[p].pattern`,
+    ])
+    assert.equal(c[1].message, 'Required value: must be object if x-kubernetes-embedded-resource is true')
+    assert.deepEqual(validateSchema({type: 'object', properties: {metadata: {type: 'object', properties: {name: {type: 'string'}}}}}, path), [])
   })
 
   it('reports CEL rules that do not compile and bad list types', () => {

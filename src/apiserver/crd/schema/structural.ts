@@ -14,17 +14,58 @@ const ALLOWED = new Set([
   'x-kubernetes-validations',
 ])
 
-function check(s: Schema, path: string, out: StatusCause[], root: boolean): void {
-  for (const k of Object.keys(s)) if (!ALLOWED.has(k)) out.push(forbidden(child(path, k), 'not allowed in a structural schema'))
+type Level = 'root' | 'item' | 'field'
+
+const EMPTY_TYPE: Record<Level, string> = {
+  root: 'must not be empty at the root',
+  item: 'must not be empty for specified array items',
+  field: 'must not be empty for specified object fields',
+}
+
+function check(s: Schema, path: string, out: StatusCause[], lvl: Level): void {
+  for (const k of Object.keys(s)) {
+    if (ALLOWED.has(k)) continue
+    out.push(forbidden(child(path, k), k === '$ref' ? '$ref is not supported' : 'not allowed in a structural schema'))
+  }
   const type = s.type
   const intOrString = s['x-kubernetes-int-or-string'] === true
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true
-  if (type === undefined || type === '') {
-    if (!intOrString && !preserve) out.push(required(child(path, 'type'), 'must not be empty for specified object fields'))
-  } else if (typeof type !== 'string' || !TYPES.includes(type)) {
-    out.push(notSupported(child(path, 'type'), type, TYPES))
+  const embedded = s['x-kubernetes-embedded-resource'] === true
+  if (type !== undefined && (typeof type !== 'string' || (type !== '' && !TYPES.includes(type)))) {
+    out.push(notSupported(child(path, 'type'), type, [...TYPES].sort()))
   }
-  if (root && type !== undefined && type !== 'object') out.push(invalid(child(path, 'type'), type, 'must be object at the root'))
+  if (embedded && type !== 'object') {
+    if (!type) out.push(required(child(path, 'type'), 'must be object if x-kubernetes-embedded-resource is true'))
+    else out.push(invalid(child(path, 'type'), type, 'must be object if x-kubernetes-embedded-resource is true'))
+  } else if (!type && !intOrString && !preserve) {
+    out.push(required(child(path, 'type'), EMPTY_TYPE[lvl]))
+  }
+  if (embedded && s.additionalProperties !== undefined) out.push(forbidden(child(path, 'additionalProperties'), 'must not be used if x-kubernetes-embedded-resource is set'))
+  if (lvl === 'root' && type && type !== 'object') out.push(invalid(child(path, 'type'), type, 'must be object at the root'))
+  if (lvl === 'root' && s.additionalProperties !== undefined) out.push(forbidden(child(path, 'additionalProperties'), 'must not be used at the root'))
+  if (intOrString && preserve) out.push(invalid(child(path, 'x-kubernetes-preserve-unknown-fields'), true, 'must be false if x-kubernetes-int-or-string is true'))
+  if (intOrString && embedded) out.push(invalid(child(path, 'x-kubernetes-embedded-resource'), true, 'must be false if x-kubernetes-int-or-string is true'))
+  if (embedded && !preserve && Object.keys(props(s)).length === 0) {
+    out.push(required(child(path, 'properties'), 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'))
+  }
+  if (typeof s.pattern === 'string') {
+    try {
+      new RegExp(s.pattern, 'u')
+    } catch (e) {
+      out.push(invalid(child(path, 'pattern'), s.pattern, `must be a valid regular expression, but isn't: ${(e as Error).message}`))
+    }
+  }
+  if (lvl === 'root') {
+    const meta = props(s).metadata
+    // Only name and generateName may be specified for the root metadata; the rest is the apiserver's.
+    if (meta) {
+      const keys = Object.keys(props(meta))
+      const extra = Object.keys(meta).filter((k) => !['type', 'properties'].includes(k))
+      if (keys.some((k) => k !== 'name' && k !== 'generateName') || extra.length) {
+        out.push(forbidden(`${child(path, 'properties')}[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'))
+      }
+    }
+  }
   if (s.uniqueItems === true) out.push(forbidden(child(path, 'uniqueItems'), 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'))
   if (isObj(s.additionalProperties) && isObj(s.properties)) {
     out.push(forbidden(child(path, 'additionalProperties'), 'additionalProperties and properties are mutual exclusive'))
@@ -48,15 +89,15 @@ function check(s: Schema, path: string, out: StatusCause[], root: boolean): void
       out.push(invalid(child(f, 'rule'), r.rule, `compilation failed: ${(e as Error).message.split('\n')[0]}`))
     }
   })
-  for (const [k, p] of Object.entries(props(s))) check(p, `${child(path, 'properties')}[${k}]`, out, false)
+  for (const [k, p] of Object.entries(props(s))) check(p, `${child(path, 'properties')}[${k}]`, out, 'field')
   const items = sub(s, 'items')
-  if (items) check(items, child(path, 'items'), out, false)
+  if (items) check(items, child(path, 'items'), out, 'item')
   const addl = sub(s, 'additionalProperties')
-  if (addl) check(addl, child(path, 'additionalProperties'), out, false)
+  if (addl) check(addl, child(path, 'additionalProperties'), out, 'field')
 }
 
 export function checkStructural(s: Schema, path: string): StatusCause[] {
   const out: StatusCause[] = []
-  check(s, path, out, true)
+  check(s, path, out, 'root')
   return out
 }
