@@ -191,6 +191,12 @@ describe('CRD schema CEL rules', () => {
     ])
   })
 
+  it('names root rules <nil> and sees metadata', () => {
+    const s = compileSchema({type: 'object', 'x-kubernetes-validations': [{rule: 'self.metadata.name.startsWith("a")', message: 'name must start with a'}]})
+    assert.deepEqual(s.validate({metadata: {name: 'b'}}), [{reason: 'FieldValueInvalid', field: '<nil>', message: 'Invalid value: name must start with a'}])
+    assert.deepEqual(s.validate({metadata: {name: 'abc'}}), [])
+  })
+
   it('shows scalar values and honours the Duplicate reason', () => {
     const s = compileSchema({type: 'object', properties: {n: {type: 'integer', 'x-kubernetes-validations': [{rule: 'self % 2 == 0', message: 'must be even'}]}, t: {type: 'string', 'x-kubernetes-validations': [{rule: 'self != "x"', reason: 'FieldValueDuplicate'}]}}})
     assert.deepEqual(s.validate({n: 3, t: 'x'}), [
@@ -215,6 +221,13 @@ describe('CRD schema defaulting and pruning', () => {
     s.applyDefaults(p)
     s.applyDefaults(p)
     assert.deepEqual(p, {spec: {replicas: 3, ports: [{protocol: 'TCP'}, {protocol: 'UDP'}]}})
+  })
+
+  it('replaces a null with the default unless the field is nullable', () => {
+    const s = compileSchema({type: 'object', properties: {a: {type: 'string', default: 'x'}, b: {type: 'string', nullable: true, default: 'y'}}})
+    const o: Record<string, unknown> = {a: null, b: null}
+    s.applyDefaults(o)
+    assert.deepEqual(o, {a: 'x', b: null})
   })
 
   it('defaults the CronTab replicas', () => {

@@ -79,6 +79,8 @@ export function compileSchema(schema: JSONSchemaProps): CompiledSchema {
         out.push({reason: 'FieldValueInvalid', field: '<nil>', message: `Invalid value: "null": ${BLOCKED}`})
       } else {
         walkRules(rules, schema, obj, old, old !== undefined, '', out)
+        // Rules at the root have no field path; Kubernetes prints the nil path as <nil>.
+        for (const c of out) if (c.field === '') c.field = '<nil>'
       }
       return out
     },

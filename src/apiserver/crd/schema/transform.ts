@@ -1,5 +1,5 @@
 // Defaulting and pruning of custom objects, walking the structural schema as the apiextensions apiserver does.
-import {child, isObj, props, type Schema, sub} from './props.js'
+import {isObj, props, type Schema, sub} from './props.js'
 
 /** Fields every object keeps at the root and in embedded resources, whatever the schema says. */
 const META_KEYS = ['apiVersion', 'kind', 'metadata']
@@ -8,7 +8,7 @@ function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T)
 }
 
-/** Fills absent properties that have a `default`, then descends (defaults of defaults apply too). */
+/** Fills absent properties (and nulls of non-nullable ones) that have a `default`, then descends (defaults of defaults apply too). */
 export function applyDefaults(s: Schema, v: unknown): void {
   if (Array.isArray(v)) {
     const items = sub(s, 'items')
@@ -18,7 +18,8 @@ export function applyDefaults(s: Schema, v: unknown): void {
   if (!isObj(v)) return
   const ps = props(s)
   for (const [k, p] of Object.entries(ps)) {
-    if (!(k in v) && p.default !== undefined) v[k] = clone(p.default)
+    const unset = !(k in v) || (v[k] === null && p.nullable !== true)
+    if (unset && p.default !== undefined) v[k] = clone(p.default)
     if (k in v) applyDefaults(p, v[k])
   }
   const addl = sub(s, 'additionalProperties')
@@ -26,11 +27,10 @@ export function applyDefaults(s: Schema, v: unknown): void {
 }
 
 /** Deletes fields the schema does not specify, unless x-kubernetes-preserve-unknown-fields keeps them. */
-export function prune(s: Schema, v: unknown, isRoot: boolean, path = ''): void {
-  void child
+export function prune(s: Schema, v: unknown, isRoot: boolean): void {
   if (Array.isArray(v)) {
     const items = sub(s, 'items')
-    if (items) for (const e of v) prune(items, e, false, path)
+    if (items) for (const e of v) prune(items, e, false)
     return
   }
   if (!isObj(v)) return
