@@ -197,6 +197,12 @@ describe('CRD schema CEL rules', () => {
     assert.deepEqual(s.validate({metadata: {name: 'abc'}}), [])
   })
 
+  it('gives date-time strings to CEL as timestamps', () => {
+    const s = compileSchema({type: 'object', properties: {at: {type: 'string', format: 'date-time', 'x-kubernetes-validations': [{rule: 'self > timestamp("2020-01-01T00:00:00Z")', message: 'too early'}]}}})
+    assert.deepEqual(s.validate({at: '2026-12-03T12:00:00Z'}), [])
+    assert.deepEqual(s.validate({at: '2019-12-03T12:00:00Z'}), [{reason: 'FieldValueInvalid', field: 'at', message: 'Invalid value: "2019-12-03T12:00:00Z": too early'}])
+  })
+
   it('shows scalar values and honours the Duplicate reason', () => {
     const s = compileSchema({type: 'object', properties: {n: {type: 'integer', 'x-kubernetes-validations': [{rule: 'self % 2 == 0', message: 'must be even'}]}, t: {type: 'string', 'x-kubernetes-validations': [{rule: 'self != "x"', reason: 'FieldValueDuplicate'}]}}})
     assert.deepEqual(s.validate({n: 3, t: 'x'}), [

@@ -41,12 +41,20 @@ export function rulesOf(s: Schema): RawRule[] {
   return Array.isArray(v) ? v.filter(isObj) : []
 }
 
-/** Converts a JSON value for CEL: integers become int (bigint) so arithmetic and comparisons with int literals type-check. */
+/**
+ * Converts a JSON value for CEL: integers become int (bigint) so arithmetic and comparisons with int literals
+ * type-check; date and date-time strings become timestamps.
+ */
 export function toCel(s: Schema | undefined, v: unknown): unknown {
   if (typeof v === 'number') {
     const t = s?.type
     if (Number.isInteger(v) && (t === 'integer' || s?.['x-kubernetes-int-or-string'] === true || t === undefined)) return BigInt(v)
     return v
+  }
+  // Strings of format date and date-time are timestamps in Kubernetes' CEL environment.
+  if (typeof v === 'string' && (s?.format === 'date-time' || s?.format === 'date')) {
+    const d = new Date(v)
+    return Number.isNaN(d.getTime()) ? v : d
   }
   if (Array.isArray(v)) return v.map((e) => toCel(s ? sub(s, 'items') : undefined, e))
   if (isObj(v)) {
