@@ -105,6 +105,7 @@ describe('CRD schema validation', () => {
     assert.equal(m.length, 1)
     assert.equal(m[0].reason, 'FieldValueDuplicate')
     assert.equal(m[0].field, 'spec.ports[1]')
+    assert.equal(m[0].message, 'Duplicate value: map[string]interface {}{"name":"http"}')
     assert.deepEqual(messages({cronSpec: '* * * * *', ports: [{port: 1}]}), ['spec.ports[0].name: Required value'])
     assert.deepEqual(messages({cronSpec: '* * * * *', labels: {a: ''}}), ['spec.labels.a: Invalid value: "": spec.labels.a in body should be at least 1 chars long'])
   })

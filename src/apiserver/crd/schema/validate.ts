@@ -1,6 +1,6 @@
 // OpenAPI v3 value validation of custom objects against a structural schema, worded as kube-openapi's validator words it.
 import type {StatusCause} from '../../../api/types.js'
-import {duplicate, formatValue, invalid, notSupported, required, tooLong, tooMany} from '../../../api/validation/errors.js'
+import {duplicate, formatValue, GoValue, invalid, notSupported, required, tooLong, tooMany} from '../../../api/validation/errors.js'
 import {child, isObj, jsonType, num, props, type Schema, strs, sub} from './props.js'
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/
@@ -132,10 +132,19 @@ function validateArray(s: Schema, v: unknown[], path: string, out: StatusCause[]
       const key: Record<string, unknown> = {}
       for (const k of keys) key[k] = e[k] ?? defaultOf(items, k)
       const ks = JSON.stringify(key)
-      if (seen.has(ks)) out.push(duplicate(`${path}[${i}]`, key))
+      if (seen.has(ks)) out.push(duplicate(`${path}[${i}]`, goKeyMap(key)))
       seen.add(ks)
     })
   }
+}
+
+/** %#v of the map of list-map keys Kubernetes reports for a duplicate: `map[string]interface {}{"name":"http"}`. */
+function goKeyMap(key: Record<string, unknown>): GoValue {
+  const body = Object.keys(key)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${typeof key[k] === 'string' ? JSON.stringify(key[k]) : String(key[k])}`)
+    .join(', ')
+  return new GoValue(`map[string]interface {}{${body}}`)
 }
 
 function defaultOf(items: Schema | undefined, key: string): unknown {
