@@ -285,6 +285,14 @@ describe('CRD structural schema check', () => {
     assert.deepEqual(validateSchema({type: 'object', properties: {metadata: {type: 'object', properties: {name: {type: 'string'}}}}}, path), [])
   })
 
+  it('reports defaults that do not validate against their schema', () => {
+    const c = validateSchema({type: 'object', properties: {n: {type: 'integer', default: 'x'}, o: {type: 'object', required: ['a'], properties: {a: {type: 'string'}}, default: {}}}}, path)
+    assert.deepEqual(c.map((x) => `${x.field}: ${x.message}`), [
+      `${path}.properties[n].default: Invalid value: "string":  in body must be of type integer: "string"`,
+      `${path}.properties[o].default.a: Required value`,
+    ])
+  })
+
   it('reports CEL rules that do not compile and bad list types', () => {
     const c = validateSchema({type: 'object', 'x-kubernetes-validations': [{rule: 'self.a <='}, {rule: 'true'}], properties: {l: {type: 'array', items: {type: 'string'}, 'x-kubernetes-list-type': 'map'}}}, path)
     assert.equal(c.length, 2)

@@ -3,6 +3,7 @@ import type {StatusCause} from '../../../api/types.js'
 import {forbidden, invalid, notSupported, required} from '../../../api/validation/errors.js'
 import {compileRule, rulesOf} from './cel.js'
 import {child, isObj, props, type Schema, sub} from './props.js'
+import {validateValue} from './validate.js'
 
 const TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object']
 const ALLOWED = new Set([
@@ -65,6 +66,13 @@ function check(s: Schema, path: string, out: StatusCause[], lvl: Level): void {
         out.push(forbidden(`${child(path, 'properties')}[metadata]`, 'must not specify anything other than name and generateName, but metadata is implicitly specified'))
       }
     }
+  }
+  if (s.default !== undefined && s.default !== null) {
+    // A default must itself be valid against its schema; errors are named relative to the default, as Kubernetes names them.
+    const errs: StatusCause[] = []
+    validateValue(s, s.default, '', errs)
+    const at = child(path, 'default')
+    for (const e of errs) out.push({...e, field: e.field ? `${at}.${e.field}` : at})
   }
   if (s.uniqueItems === true) out.push(forbidden(child(path, 'uniqueItems'), 'uniqueItems cannot be set to true since the runtime complexity becomes quadratic'))
   if (isObj(s.additionalProperties) && isObj(s.properties)) {
