@@ -9,7 +9,10 @@ import {validateValue} from './validate.js'
 /** An openAPIV3Schema of a CRD version (JSONSchemaProps), as stored in the CRD. */
 export type JSONSchemaProps = Record<string, unknown>
 
-/** A compiled schema of one CRD version. */
+/**
+ * A compiled schema of one CRD version. The apiextensions apiserver's order on every write (create, update, patch):
+ * prune, then applyDefaults (when the object is decoded), then validate with the stored object as `old` on updates.
+ */
 export interface CompiledSchema {
   /** Drops, in place, fields the schema does not specify (unless x-kubernetes-preserve-unknown-fields). */
   prune(obj: Record<string, unknown>): void
