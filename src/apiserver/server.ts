@@ -19,6 +19,7 @@ import {OpenApiCache} from './openapi.js'
 import {sendError, sendJson} from './respond.js'
 import {route} from './route.js'
 import {serviceAccountAuthenticator} from './serviceaccount/tokenrequest.js'
+import {oidcDocuments} from './serviceaccount/oidc.js'
 import type {ServiceAccountTokens} from './serviceaccount/tokens.js'
 
 /** The service range Kubernetes and skiff default to. */
@@ -66,7 +67,8 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
     authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
-  const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry)}
+  const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
+    documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken ?? serviceAccountAuthenticator(ctx), ctx.now)
   const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}
 

@@ -1,6 +1,6 @@
 // Service-account JWTs as Kubernetes issues them: signed (ES256) with the cluster key, verified back to a live ServiceAccount.
 import {createHash, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto'
-import {SignJWT, exportJWK, jwtVerify, type JWK} from 'jose'
+import {SignJWT, jwtVerify, type JWK} from 'jose'
 import type {UserInfo} from '../authn.js'
 
 /** The issuer Kubernetes' default service-account-issuer names. */
@@ -98,7 +98,12 @@ export class ServiceAccountTokens {
 
   /** The public key as a JWK Set (/openid/v1/jwks). */
   async jwks(): Promise<{keys: JWK[]}> {
-    const jwk = await exportJWK(this.pub)
-    return {keys: [{...jwk, use: 'sig', kid: this.keyId, alg: 'ES256'}]}
+    return this.jwksSync()
+  }
+
+  /** The same, without awaiting (node exports JWKs synchronously). */
+  jwksSync(): {keys: JWK[]} {
+    const {kty, crv, x, y} = this.pub.export({format: 'jwk'})
+    return {keys: [{use: 'sig', kty, crv, kid: this.keyId, alg: 'ES256', x, y}]}
   }
 }

@@ -6,7 +6,7 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {decodeJwt} from 'jose'
+import {createLocalJWKSet, decodeJwt, jwtVerify} from 'jose'
 import {ServiceAccountTokens} from '../../../src/apiserver/serviceaccount/tokens.js'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
@@ -100,5 +100,21 @@ current-context: t
     assert.equal((await review({})).status, 422)
     const listed = await server.request('GET', '/apis/authentication.k8s.io/v1/tokenreviews')
     assert.equal(listed.status, 405)
+  })
+
+  it('serves the OIDC discovery document and a JWKS that verifies issued tokens', async () => {
+    const config = await server.request('GET', '/.well-known/openid-configuration')
+    assert.equal(config.status, 200, config.text)
+    assert.equal(config.json.issuer, 'https://kubernetes.default.svc.cluster.local')
+    assert.equal(config.json.jwks_uri, 'https://kubernetes.default.svc.cluster.local/openid/v1/jwks')
+    assert.deepEqual(config.json.id_token_signing_alg_values_supported, ['ES256'])
+    const jwks = await server.request('GET', '/openid/v1/jwks')
+    assert.equal(jwks.status, 200)
+    assert.match(String(jwks.headers['content-type']), /application\/jwk-set\+json/)
+    const token = (await kubectl('create', 'token', 'robot', '-n', 't')).trim()
+    const {payload, protectedHeader} = await jwtVerify(token, createLocalJWKSet(jwks.json))
+    assert.equal(payload.sub, 'system:serviceaccount:t:robot')
+    assert.equal(protectedHeader.kid, jwks.json.keys[0].kid)
+    assert.equal((await server.request('GET', '/openid/v1/jwks', {anonymous: true})).status, 401)
   })
 })
