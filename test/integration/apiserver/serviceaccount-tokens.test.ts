@@ -117,4 +117,15 @@ current-context: t
     assert.equal(protectedHeader.kid, jwks.json.keys[0].kid)
     assert.equal((await server.request('GET', '/openid/v1/jwks', {anonymous: true})).status, 401)
   })
+
+  it('a token bound to a pod names it in its claims and stops working once the pod is deleted', async () => {
+    await kubectl('run', 'web', '-n', 't', '--image', 'busybox', '--restart', 'Never')
+    const token = (await kubectl('create', 'token', 'robot', '-n', 't', '--bound-object-kind', 'Pod', '--bound-object-name', 'web')).trim()
+    const claims = decodeJwt(token)['kubernetes.io'] as {pod?: {name: string}}
+    assert.equal(claims.pod?.name, 'web')
+    assert.match(await kubectlWith('bare', '--token', token, 'auth', 'whoami'), /system:serviceaccount:t:robot/)
+    await kubectl('delete', 'pod', 'web', '-n', 't', '--grace-period', '0', '--force')
+    assert.match(await failure(kubectlWith('bare', '--token', token, 'auth', 'whoami')), /Unauthorized|must be logged in/)
+    assert.match(await failure(kubectl('create', 'token', 'robot', '-n', 't', '--bound-object-kind', 'Pod', '--bound-object-name', 'gone')), /pods "gone" not found/)
+  })
 })
