@@ -7,6 +7,7 @@ import type {AdmissionPlugin} from './admission/index.js'
 import type {Authorizer} from './authz/index.js'
 import type {Deps} from './deps.js'
 import {ApiError, errors} from './errors.js'
+import type {ServiceAccountTokens} from './serviceaccount/tokens.js'
 
 export interface ServerContext {
   store: Store
@@ -19,6 +20,8 @@ export interface ServerContext {
   authorizer: Authorizer
   /** The admission plugins every create, update and delete passes through, in order. */
   admission: AdmissionPlugin<ServerContext>[]
+  /** Issues TokenRequest tokens and verifies them, when the server has a signing key. */
+  serviceAccountTokens?: ServiceAccountTokens
 }
 
 /** Storage key of an object of `def`. */

@@ -5,6 +5,7 @@ import {aggregatedContentType, wantsAggregated} from './discovery.js'
 import {errors} from './errors.js'
 import type {OpenApiCache} from './openapi.js'
 import type {EndpointRequest} from './route.js'
+import type {StaticDocument} from './serviceaccount/oidc.js'
 
 export const versionInfo = {
   major: '1', minor: '32', gitVersion: 'v1.32.4-skiff', gitCommit: '0000000000000000000000000000000000000000',
@@ -25,7 +26,7 @@ function send(res: ServerResponse, code: number, body: string, type = 'applicati
 }
 
 /** Answers a fixed endpoint or throws 404. */
-export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: ServerResponse, caches: {discovery: DiscoveryCache; openapi: OpenApiCache}): void {
+export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: ServerResponse, caches: {discovery: DiscoveryCache; openapi: OpenApiCache; documents?: Record<string, StaticDocument>}): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '')
   const path = e.path.replace(/\/+$/, '') || '/'
   if (path === '/version') return send(res, 200, versionJson)
@@ -51,6 +52,8 @@ export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: Ser
     const doc = caches.openapi.get(path.slice('/openapi/v3/'.length))
     if (doc) return send(res, 200, doc)
   }
+  const served = caches.documents?.[path]
+  if (served) return send(res, 200, served.body, served.type)
   // /openapi/v2 included: kubectl expects protobuf there and copes with a 404, not with JSON.
   throw errors.notFoundPath()
 }

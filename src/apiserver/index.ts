@@ -1,3 +1,4 @@
 // The apiserver entry point: start an HTTPS Kubernetes API over a Store.
 export {startApiServer, type RunningApiServer} from './start.js'
 export {DEFAULT_SERVICE_CIDR, type ApiServerOptions} from './server.js'
+export {ServiceAccountTokens} from './serviceaccount/tokens.js'

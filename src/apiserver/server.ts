@@ -18,6 +18,9 @@ import {type AgentTls, parseStreamPath, proxyUpgrade, rejectUpgrade, servePodLog
 import {OpenApiCache} from './openapi.js'
 import {sendError, sendJson} from './respond.js'
 import {route} from './route.js'
+import {serviceAccountAuthenticator} from './serviceaccount/tokenrequest.js'
+import {oidcDocuments} from './serviceaccount/oidc.js'
+import type {ServiceAccountTokens} from './serviceaccount/tokens.js'
 
 /** The service range Kubernetes and skiff default to. */
 export const DEFAULT_SERVICE_CIDR = ClusterDefaults.serviceCIDR
@@ -32,6 +35,8 @@ export interface ApiServerOptions {
   registry?: ResourceRegistry
   /** Bearer token authentication (service account tokens), when available. */
   authenticateToken?: TokenAuthenticator
+  /** Service-account token issuing (TokenRequest) and authentication, when given. */
+  serviceAccountTokens?: ServiceAccountTokens
   /** The service range cluster IPs come from (default 10.96.0.0/16); its first address is the `kubernetes` Service's. */
   serviceCIDR?: string
   /** Where pods reach this apiserver (the node address and port): the `kubernetes` Service's endpoints. */
@@ -61,9 +66,10 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
-    authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, ...(opts.admission ?? [])]}
-  const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry)}
-  const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken, ctx.now)
+    authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
+  const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
+    documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
+  const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken ?? serviceAccountAuthenticator(ctx), ctx.now)
   const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}
 
   async function authorize(user: UserInfo, method: string, routed: ReturnType<typeof route>): Promise<void> {

@@ -1,6 +1,6 @@
 // What runs inside a node container: etcd wait + apiserver + controllers + agent on a control plane, the agent on a worker.
 import * as http from 'node:http'
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {NodeAgent} from '../agent/agent.js'
 import {startAgentServer} from '../agent/server/index.js'
@@ -10,7 +10,7 @@ import {CriClient} from '../agent/cri/client.js'
 import {CriStreamRuntime} from '../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
 import {applyRoutes} from '../agent/routes.js'
-import {startApiServer} from '../apiserver/index.js'
+import {ServiceAccountTokens, startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
 import {poll} from '../api/poll.js'
@@ -174,6 +174,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
       serviceCIDR: clusterRanges(env).serviceCIDR,
+      // The cluster CA key signs service-account tokens (ECDSA P-256: ES256), when the node has it.
+      ...(existsSync(join(pki, 'ca.key')) ? {serviceAccountTokens: ServiceAccountTokens.fromPem(pem('ca.key'))} : {}),
       ...(agentConfig.nodeIP ? {advertise: {address: agentConfig.nodeIP, port: NodePorts.apiServer}} : {}),
     })
     apiLog(`listening on :${server.port} after ${clock.now() - t0} ms`)

@@ -9,6 +9,7 @@ import {job} from './batch/job.js'
 import {lease} from './coordination/lease.js'
 import {binding} from './core/binding.js'
 import {selfSubjectReview} from './authentication/selfsubjectreview.js'
+import {tokenReview} from './authentication/tokenreview.js'
 import {configMap} from './core/configmap.js'
 import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
@@ -64,4 +65,5 @@ export const builtinResources: ResourceDef[] = [
   podDisruptionBudget,
   storageClass,
   selfSubjectReview,
+  tokenReview,
 ]

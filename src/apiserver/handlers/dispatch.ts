@@ -6,6 +6,8 @@ import {remove, removeCollection} from './delete.js'
 import {watch} from './watch.js'
 import {binding, scale} from './subresources.js'
 import {eviction} from './eviction.js'
+import {tokenRequest} from '../serviceaccount/tokenrequest.js'
+import {tokenReview} from '../serviceaccount/tokenreview.js'
 import {selfSubjectReview} from './reviews.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
@@ -24,6 +26,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
       if (r.verb === 'create') return binding(input)
       throw errors.methodNotAllowed(r.verb)
     case 'eviction': return eviction(input)
+    case 'token': return tokenRequest(input)
     case 'finalize':
       if (r.verb === 'update') return update({...input, r: {...r, subresource: undefined}})
       throw errors.methodNotAllowed(r.verb)
@@ -32,6 +35,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
   }
   if (r.def.kind === 'Binding' && r.verb === 'create') return binding(input)
   if (r.def.kind === 'SelfSubjectReview' && r.def.group === 'authentication.k8s.io') return selfSubjectReview(input)
+  if (r.def.kind === 'TokenReview' && r.def.group === 'authentication.k8s.io') return tokenReview(input)
   switch (r.verb) {
     case 'get': return get(input)
     case 'list': return list(input)

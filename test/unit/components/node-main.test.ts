@@ -1,6 +1,8 @@
 // In-process control plane: apiserver (MemoryStore) + controller manager + agent with a fake runtime probe; the node turns Ready,
 // its lease is renewed, a silent node goes Unknown, and the agent restores its own Ready.
 import assert from 'node:assert/strict'
+import {createPublicKey} from 'node:crypto'
+import https from 'node:https'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -32,6 +34,7 @@ describe('control-plane node components (in-process)', function () {
     dir = await mkdtemp(join(tmpdir(), 'skiff-node-'))
     const files: Record<string, string> = {
       'ca.crt': pki.ca.cert,
+      'ca.key': pki.ca.key,
       'apiserver.crt': pki.apiServer.cert,
       'apiserver.key': pki.apiServer.key,
       'node.crt': pki.nodes[NAME].cert,
@@ -144,6 +147,20 @@ describe('control-plane node components (in-process)', function () {
     const conditions = n.status.conditions.map((c: any) => (c.type === 'Ready' ? {...c, status: 'Unknown', reason: 'NodeStatusUnknown'} : c))
     await admin.update({version: 'v1', resource: 'nodes', name: NAME, subresource: 'status'}, {...n, status: {...n.status, conditions}})
     await waitFor('Ready again', async () => cond(await admin.get({version: 'v1', resource: 'nodes', name: NAME}), 'Ready')?.status === 'True', 3000, 50)
+  })
+
+  it('signs service-account tokens with the cluster CA key, published in /openid/v1/jwks', async () => {
+    const {port} = admin.server
+    const text = await new Promise<string>((resolve, reject) => {
+      https.get({host: '127.0.0.1', port, path: '/openid/v1/jwks', ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key}, (res) => {
+        let body = ''
+        res.on('data', (d) => { body += d })
+        res.on('end', () => resolve(body))
+      }).on('error', reject)
+    })
+    const caJwk = createPublicKey(pki.ca.key).export({format: 'jwk'})
+    const [key] = JSON.parse(text).keys
+    assert.deepEqual({x: key.x, y: key.y, alg: key.alg}, {x: caJwk.x, y: caJwk.y, alg: 'ES256'})
   })
 
   it('takes the service range from the node environment, or the default', () => {
