@@ -28,6 +28,8 @@ import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
 import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
+import {clusterRoleBinding, roleBinding} from './rbac/bindings.js'
+import {clusterRole, role} from './rbac/roles.js'
 import {storageClass} from './storage/storageclass.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
@@ -64,4 +66,5 @@ export const builtinResources: ResourceDef[] = [
   podDisruptionBudget,
   storageClass,
   selfSubjectReview,
+  clusterRoleBinding, clusterRole, roleBinding, role,
 ]
