@@ -9,6 +9,7 @@ import {job} from './batch/job.js'
 import {lease} from './coordination/lease.js'
 import {binding} from './core/binding.js'
 import {selfSubjectReview} from './authentication/selfsubjectreview.js'
+import {selfSubjectRulesReview} from './authorization/selfsubjectrulesreview.js'
 import {configMap} from './core/configmap.js'
 import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
@@ -67,4 +68,5 @@ export const builtinResources: ResourceDef[] = [
   storageClass,
   selfSubjectReview,
   clusterRoleBinding, clusterRole, roleBinding, role,
+  selfSubjectRulesReview,
 ]

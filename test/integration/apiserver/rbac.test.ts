@@ -136,4 +136,14 @@ current-context: t
     assert.match(err, /roleRef\.kind: Unsupported value: "Role": supported values: "ClusterRole"/)
     assert.match(err, /subjects\[0\]\.kind: Unsupported value: "Robot"/)
   })
+
+  it('kubectl auth can-i --list shows the rules held in the namespace (SelfSubjectRulesReview)', async () => {
+    const list = await as('viewer')('auth', 'can-i', '--list', '-n', 'team')
+    assert.match(list, /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs/)
+    assert.match(list, /configmaps\s+\[\]\s+\[\]\s+\[get list\]/)
+    assert.match(list, /selfsubjectrulesreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/)
+    assert.match(list, /\[\/api\/\*\]\s+\[\]\s+\[get\]/)
+    assert.doesNotMatch(await as('viewer')('auth', 'can-i', '--list', '-n', 'default'), /configmaps/)
+    assert.match(await admin('auth', 'can-i', '--list', '-n', 'default'), /\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/)
+  })
 })

@@ -14,10 +14,14 @@ export const SYSTEM_MASTERS = 'system:masters'
 
 export const privilegedGroupAuthorizer: Authorizer = {
   authorize: (a) => (a.user.groups.includes(SYSTEM_MASTERS) ? {decision: 'allow'} : {decision: 'noOpinion'}),
+  rulesFor: (user) => ({
+    rules: user.groups.includes(SYSTEM_MASTERS) ? [{verbs: ['*'], apiGroups: ['*'], resources: ['*']}, {verbs: ['*'], nonResourceURLs: ['*']}] : [],
+    incomplete: false, errors: [],
+  }),
 }
 
 /** TEMPORARY: nodes may do anything until the Node authorizer replaces this (one line to swap in the wiring). */
-export const allowNodesUntilNodeAuthorizer: Authorizer = {authorize: (a) => ({decision: a.user.groups.includes('system:nodes') ? 'allow' : 'noOpinion'})}
+export const allowNodesUntilNodeAuthorizer: Authorizer = {authorize: (a) => ({decision: a.user.groups.includes('system:nodes') ? 'allow' : 'noOpinion'}), rulesFor: () => ({rules: [], incomplete: false, errors: []})}
 
 /** An RBAC authorizer over `store`'s Roles and bindings; `resolver` is for rules reviews and escalation checks. */
 export interface RbacAuthorizer extends Authorizer {
@@ -36,6 +40,11 @@ export function createRbacAuthorizer(store: Store): RbacAuthorizer {
 export function authorizerOver(resolver: RuleResolver, ready: Promise<void> = Promise.resolve(), close = (): void => undefined): RbacAuthorizer {
   return {
     resolver, ready, close,
+    async rulesFor(user, namespace) {
+      await ready
+      const {rules, errors} = resolver.rulesFor(user, namespace)
+      return {rules, errors, incomplete: errors.length > 0}
+    },
     async authorize(a) {
       await ready
       let allowedBy: string | undefined
