@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {unionAuthorizer} from '../../../src/apiserver/authz/index.js'
-import {createRbacAuthorizer, privilegedGroupAuthorizer, type RbacAuthorizer} from '../../../src/apiserver/authz/rbac/index.js'
+import {createRbacAuthorizer, privilegedGroupAuthorizer, rbacEscalationCheck, type RbacAuthorizer} from '../../../src/apiserver/authz/rbac/index.js'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
 import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
@@ -51,10 +51,12 @@ current-context: t
     etcd = await startEtcd()
     store = new EtcdStore({hosts: etcd.endpoint})
     rbac = createRbacAuthorizer(store)
-    server = await startTestServer(store, {authorizer: unionAuthorizer([privilegedGroupAuthorizer, rbac])})
+    const authorizer = unionAuthorizer([privilegedGroupAuthorizer, rbac])
+    server = await startTestServer(store, {authorizer, admission: [rbacEscalationCheck(authorizer, rbac.resolver)]})
     dir = await mkdtemp(join(tmpdir(), 'skiff-rbac-'))
     await kubeconfig('admin', server.admin)
     await kubeconfig('viewer', await server.issue('CN=vera,O=viewers'))
+    await kubeconfig('alice', await server.issue('CN=alice'))
     await kubeconfig('nobody', await server.issue('CN=nobody'))
     await kubeconfig('kubeadm', await server.issue('CN=kubernetes-admin,O=kubeadm:cluster-admins'))
   })
@@ -145,5 +147,17 @@ current-context: t
     assert.match(list, /\[\/api\/\*\]\s+\[\]\s+\[get\]/)
     assert.doesNotMatch(await as('viewer')('auth', 'can-i', '--list', '-n', 'default'), /configmaps/)
     assert.match(await admin('auth', 'can-i', '--list', '-n', 'default'), /\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/)
+  })
+
+  it('escalation: a namespace admin may grant what she holds, not more (Kubernetes\' wording), nor bind cluster-admin', async () => {
+    await admin('create', 'rolebinding', 'alice-admin', '-n', 'team', '--clusterrole=admin', '--user=alice')
+    const alice = as('alice')
+    await waitFor('RBAC cache', async () => (await alice('get', 'roles', '-n', 'team').then(() => true, () => false)), 10_000)
+    await alice('create', 'role', 'pod-reader', '-n', 'team', '--verb=get', '--resource=pods')
+    const err = await fails('alice')('create', 'role', 'secret-killer', '-n', 'team', '--verb=delete', '--resource=nodes')
+    assert.match(err, /roles\.rbac\.authorization\.k8s\.io "secret-killer" is forbidden: user "alice" \(groups=\["system:authenticated"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["delete"\]\}/)
+    await alice('create', 'rolebinding', 'vera-view', '-n', 'team', '--clusterrole=view', '--user=vera')
+    const bind = await fails('alice')('create', 'rolebinding', 'vera-root', '-n', 'team', '--clusterrole=cluster-admin', '--user=vera')
+    assert.match(bind, /rolebindings\.rbac\.authorization\.k8s\.io "vera-root" is forbidden: user "alice" .* is attempting to grant RBAC permissions not currently held/)
   })
 })

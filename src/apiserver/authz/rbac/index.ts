@@ -58,3 +58,4 @@ export function authorizerOver(resolver: RuleResolver, ready: Promise<void> = Pr
     },
   }
 }
+export {compactRule, rbacEscalationCheck, uncoveredRules} from './escalation.js'

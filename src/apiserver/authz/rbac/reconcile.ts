@@ -10,7 +10,11 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 /** Adds to `have` the entries of `want` it lacks; returns whether anything was added. */
 function addMissing<T>(have: T[], want: T[]): boolean {
   let changed = false
-  for (const w of want) if (!have.some((h) => same(h, w))) (have.push(w), (changed = true))
+  for (const w of want) {
+    if (have.some((h) => same(h, w))) continue
+    have.push(w)
+    changed = true
+  }
   return changed
 }
 
@@ -22,14 +26,21 @@ function reconciled(stored: KubeObject, want: KubeObject): KubeObject | undefine
   for (const field of ['labels', 'annotations'] as const) {
     const w = want.metadata[field] ?? {}
     const h = {...next.metadata[field]}
-    for (const [k, v] of Object.entries(w)) if (h[k] === undefined) (h[k] = v, (changed = true))
+    for (const [k, v] of Object.entries(w)) {
+      if (h[k] !== undefined) continue
+      h[k] = v
+      changed = true
+    }
     if (Object.keys(h).length) next.metadata[field] = h
   }
   if (want.kind === 'ClusterRole') {
     const rules = Array.isArray(next.rules) ? (next.rules as unknown[]) : []
     changed = addMissing(rules, (want.rules as unknown[]) ?? []) || changed
     next.rules = rules
-    if (want.aggregationRule && !same(next.aggregationRule, want.aggregationRule)) (next.aggregationRule = want.aggregationRule, (changed = true))
+    if (want.aggregationRule && !same(next.aggregationRule, want.aggregationRule)) {
+      next.aggregationRule = want.aggregationRule
+      changed = true
+    }
   } else {
     const subjects = Array.isArray(next.subjects) ? (next.subjects as unknown[]) : []
     changed = addMissing(subjects, (want.subjects as unknown[]) ?? []) || changed
