@@ -5,6 +5,7 @@ import {addressIn} from '../api/net/cidr.js'
 import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
 import {INGRESS_CLASS, INGRESS_CONTROLLER} from '../api/contract.js'
+import {reconcileBootstrapPolicy} from './authz/rbac/reconcile.js'
 import {DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER, StorageAnnotations} from '../api/storage.js'
 
 /** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
@@ -62,6 +63,7 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
       if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err
     }
   }
+  await reconcileBootstrapPolicy(ctx)
   if (advertise) await reconcileKubernetesEndpoints(ctx, advertise)
 }
 

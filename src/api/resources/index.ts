@@ -10,6 +10,7 @@ import {lease} from './coordination/lease.js'
 import {binding} from './core/binding.js'
 import {selfSubjectReview} from './authentication/selfsubjectreview.js'
 import {tokenReview} from './authentication/tokenreview.js'
+import {selfSubjectRulesReview} from './authorization/selfsubjectrulesreview.js'
 import {configMap} from './core/configmap.js'
 import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
@@ -29,6 +30,8 @@ import {ingress} from './networking/ingress.js'
 import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
 import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
+import {clusterRoleBinding, roleBinding} from './rbac/bindings.js'
+import {clusterRole, role} from './rbac/roles.js'
 import {storageClass} from './storage/storageclass.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
@@ -66,4 +69,6 @@ export const builtinResources: ResourceDef[] = [
   storageClass,
   selfSubjectReview,
   tokenReview,
+  clusterRoleBinding, clusterRole, roleBinding, role,
+  selfSubjectRulesReview,
 ]

@@ -23,6 +23,24 @@ export type Decision = {decision: 'allow' | 'deny' | 'noOpinion'; reason?: strin
 /** An authorizer (RBAC, Node, ...). */
 export interface Authorizer {
   authorize(attrs: AuthorizationAttributes): Promise<Decision> | Decision
+  /** The rules this authorizer grants `user` in `namespace` (SelfSubjectRulesReview); absent when it cannot list them. */
+  rulesFor?(user: UserInfo, namespace: string): Promise<RulesResult> | RulesResult
+}
+
+/** A rule as SelfSubjectRulesReview reports it (RBAC's PolicyRule shape). */
+export interface GrantedRule {
+  verbs?: string[]
+  apiGroups?: string[]
+  resources?: string[]
+  resourceNames?: string[]
+  nonResourceURLs?: string[]
+}
+
+/** Granted rules; `incomplete` when some authorizer could not say, with the errors met. */
+export interface RulesResult {
+  rules: GrantedRule[]
+  incomplete: boolean
+  errors: string[]
 }
 
 /** Allows everything: the server's default until a real authorizer is configured (in-process tests). */
@@ -39,6 +57,20 @@ export function unionAuthorizer(list: Authorizer[]): Authorizer {
         if (d.reason) reasons.push(d.reason)
       }
       return {decision: 'noOpinion', reason: reasons.join(', ') || undefined}
+    },
+    async rulesFor(user, namespace) {
+      const out: RulesResult = {rules: [], incomplete: false, errors: []}
+      for (const a of list) {
+        if (!a.rulesFor) {
+          out.incomplete = true
+          continue
+        }
+        const r = await a.rulesFor(user, namespace)
+        out.rules.push(...r.rules)
+        out.errors.push(...r.errors)
+        out.incomplete ||= r.incomplete
+      }
+      return out
     },
   }
 }

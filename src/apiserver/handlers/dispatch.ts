@@ -9,6 +9,7 @@ import {eviction} from './eviction.js'
 import {tokenRequest} from '../serviceaccount/tokenrequest.js'
 import {tokenReview} from '../serviceaccount/tokenreview.js'
 import {selfSubjectReview} from './reviews.js'
+import {selfSubjectRulesReview} from './rulesreview.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** Runs the handler for `input.r`. */
@@ -36,6 +37,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
   if (r.def.kind === 'Binding' && r.verb === 'create') return binding(input)
   if (r.def.kind === 'SelfSubjectReview' && r.def.group === 'authentication.k8s.io') return selfSubjectReview(input)
   if (r.def.kind === 'TokenReview' && r.def.group === 'authentication.k8s.io') return tokenReview(input)
+  if (r.def.kind === 'SelfSubjectRulesReview' && r.def.group === 'authorization.k8s.io') return selfSubjectRulesReview(input)
   switch (r.verb) {
     case 'get': return get(input)
     case 'list': return list(input)
