@@ -1,12 +1,12 @@
-// End to end: Secrets are encrypted at rest in a real cluster's etcd (etcdctl in the control-plane node) and read back through kubectl.
+// End to end: identity and access in a real cluster: service-account tokens under RBAC from the host, and Secrets encrypted at rest in etcd.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {NodeFiles} from '../../src/api/contract.js'
-import {deleteClusterHard, kubectlFor, skiff} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `enc${process.pid % 100000}`
@@ -16,7 +16,7 @@ function dockerExec(args: string[]): Buffer {
   return execFileSync('docker', ['exec', cp, ...args])
 }
 
-describe('Secrets encrypted at rest (end to end)', function () {
+describe('identity and access (end to end)', function () {
   this.timeout(900_000)
   let dir: string
   let kubeconfig: string
@@ -53,6 +53,41 @@ describe('Secrets encrypted at rest (end to end)', function () {
     const raw = dockerExec(['etcdctl', 'get', '--print-value-only', '/registry/core/configmaps/default/plain'])
     assert.ok(raw.includes(Buffer.from('visible-value')))
     assert.equal(dockerExec(['stat', '-c', '%a', NodeFiles.encryptionConfig]).toString().trim(), '600')
+  })
+
+  it('a token from kubectl create token works from the host under RBAC: a Role allows listing pods, secrets are 403 as Kubernetes words it', async () => {
+    for (const args of [
+      ['create', 'namespace', 't'],
+      ['create', 'serviceaccount', 'robot', '-n', 't'],
+      ['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods', '-n', 't'],
+      ['create', 'rolebinding', 'robot-reads-pods', '--role=pod-reader', '--serviceaccount=t:robot', '-n', 't'],
+    ]) {
+      const r = await k.run(args)
+      assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`)
+    }
+    const token = await k.run(['create', 'token', 'robot', '-n', 't', '--duration', '10m'])
+    assert.equal(token.code, 0, token.stderr)
+    assert.equal(token.stdout.trim().split('.').length, 3, 'a JWT')
+    // Only the token: a kubeconfig with the server and CA and no client certificate.
+    const server = (await k.run(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'])).stdout.trim()
+    const caData = (await k.run(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}'])).stdout.trim()
+    const caFile = join(dir, 'ca.crt')
+    await writeFile(caFile, Buffer.from(caData, 'base64'))
+    const asRobot = (args: string[]) => run('kubectl', ['--kubeconfig', '/dev/null', '--server', server, '--certificate-authority', caFile, '--token', token.stdout.trim(), ...args], {timeoutMs: 60_000})
+    const pods = await asRobot(['get', 'pods', '-n', 't', '-o', 'json'])
+    assert.equal(pods.code, 0, pods.stderr)
+    assert.equal(JSON.parse(pods.stdout).kind, 'List')
+    const secrets = await asRobot(['get', 'secrets', '-n', 't'])
+    assert.notEqual(secrets.code, 0)
+    assert.match(secrets.stderr, /secrets is forbidden: User "system:serviceaccount:t:robot" cannot list resource "secrets" in API group "" in the namespace "t"/)
+    const whoami = await asRobot(['auth', 'whoami', '-o', 'json'])
+    assert.equal(whoami.code, 0, whoami.stderr)
+    const info = JSON.parse(whoami.stdout).status.userInfo
+    assert.equal(info.username, 'system:serviceaccount:t:robot')
+    assert.ok(info.groups.includes('system:serviceaccounts:t'))
+    const bogus = await run('kubectl', ['--kubeconfig', '/dev/null', '--server', server, '--certificate-authority', caFile, '--token', 'not-a-token', 'get', 'pods', '-n', 't'], {timeoutMs: 60_000})
+    assert.notEqual(bogus.code, 0)
+    assert.match(bogus.stderr, /Unauthorized|must be logged in/)
   })
 
   it('after a key rotation (new key first, old second, control plane restarted) old Secrets read and new ones use the new key', async () => {
