@@ -1,0 +1,39 @@
+// PodSecurity admission: a namespace's pod-security.kubernetes.io/enforce label refuses pods that break its level.
+import type {KubeObject} from '../../../api/types.js'
+import type {ServerContext} from '../../context.js'
+import {keyOf} from '../../context.js'
+import {ApiError} from '../../errors.js'
+import type {AdmissionAttributes, AdmissionPlugin} from '../types.js'
+import {type Level, type PodSpecLike, violations} from './checks.js'
+
+const LABEL = 'pod-security.kubernetes.io/'
+const LEVELS = new Set<string>(['privileged', 'baseline', 'restricted'])
+
+/** The namespace's enforced level and version label ("latest" unless set), or undefined when it enforces nothing. */
+export function enforcedLevel(ns: KubeObject | undefined): {level: Level; version: string} | undefined {
+  const labels = ns?.metadata.labels ?? {}
+  const level = labels[`${LABEL}enforce`]
+  if (!level || !LEVELS.has(level)) return undefined
+  return {level: level as Level, version: labels[`${LABEL}enforce-version`] ?? 'latest'}
+}
+
+/** Kubernetes' refusal: `pods "x" is forbidden: violates PodSecurity "restricted:latest": a, b`. */
+export function podSecurityForbidden(name: string, level: string, version: string, vs: string[]): ApiError {
+  return new ApiError(403, 'Forbidden', `pods "${name}" is forbidden: violates PodSecurity "${level}:${version}": ${vs.join(', ')}`, {name, group: '', kind: 'pods'})
+}
+
+/** Pods only, on create and on updates (Kubernetes skips updates that change only metadata; so does this). */
+async function validate(a: AdmissionAttributes, ctx: ServerContext): Promise<void> {
+  if (a.def.group !== '' || a.def.resource !== 'pods' || a.subresource || !a.namespace || !a.object) return
+  const spec = (a.object as KubeObject & {spec?: PodSpecLike}).spec ?? {}
+  if (a.operation === 'UPDATE' && JSON.stringify(spec) === JSON.stringify((a.oldObject as (KubeObject & {spec?: unknown}) | undefined)?.spec)) return
+  const nsDef = ctx.registry.lookup('', 'v1', 'namespaces')
+  if (!nsDef) return
+  const ns = (await ctx.store.get(keyOf(nsDef, undefined, a.namespace)))?.value
+  const enforce = enforcedLevel(ns)
+  if (!enforce) return
+  const vs = violations(enforce.level, spec)
+  if (vs.length) throw podSecurityForbidden(a.name || a.object.metadata.generateName || '', enforce.level, enforce.version, vs)
+}
+
+export const podSecurity: AdmissionPlugin<ServerContext> = {name: 'PodSecurity', operations: ['CREATE', 'UPDATE'], validate}
