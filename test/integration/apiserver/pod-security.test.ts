@@ -77,4 +77,19 @@ spec:
 `)
     assert.match(await kubectl('create', '-f', open), /pod\/x created/)
   })
+
+  it('warn mode admits the pod and kubectl prints the would-violate warning', async () => {
+    await kubectl('create', 'namespace', 'warned')
+    await kubectl('label', 'namespace', 'warned', 'pod-security.kubernetes.io/warn=baseline')
+    const file = join(dir, 'warned.yaml')
+    await writeFile(file, `apiVersion: v1
+kind: Pod
+metadata: {name: x, namespace: warned}
+spec:
+  containers: [{name: c, image: busybox, securityContext: {privileged: true}}]
+`)
+    const {stdout, stderr} = await run('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), 'create', '-f', file])
+    assert.match(stdout, /pod\/x created/)
+    assert.match(stderr, /Warning: would violate PodSecurity "baseline:latest": privileged \(container "c" must not set securityContext\.privileged=true\)/)
+  })
 })

@@ -9,12 +9,17 @@ import {type Level, type PodSpecLike, violations} from './checks.js'
 const LABEL = 'pod-security.kubernetes.io/'
 const LEVELS = new Set<string>(['privileged', 'baseline', 'restricted'])
 
+/** The level a namespace's `mode` label (enforce, warn, audit) names, with its version ("latest" unless set). */
+export function modeLevel(ns: KubeObject | undefined, mode: 'enforce' | 'warn'): {level: Level; version: string} | undefined {
+  const labels = ns?.metadata.labels ?? {}
+  const level = labels[`${LABEL}${mode}`]
+  if (!level || !LEVELS.has(level)) return undefined
+  return {level: level as Level, version: labels[`${LABEL}${mode}-version`] ?? 'latest'}
+}
+
 /** The namespace's enforced level and version label ("latest" unless set), or undefined when it enforces nothing. */
 export function enforcedLevel(ns: KubeObject | undefined): {level: Level; version: string} | undefined {
-  const labels = ns?.metadata.labels ?? {}
-  const level = labels[`${LABEL}enforce`]
-  if (!level || !LEVELS.has(level)) return undefined
-  return {level: level as Level, version: labels[`${LABEL}enforce-version`] ?? 'latest'}
+  return modeLevel(ns, 'enforce')
 }
 
 /** Kubernetes' refusal: `pods "x" is forbidden: violates PodSecurity "restricted:latest": a, b`. */
@@ -30,6 +35,10 @@ async function validate(a: AdmissionAttributes, ctx: ServerContext): Promise<voi
   const nsDef = ctx.registry.lookup('', 'v1', 'namespaces')
   if (!nsDef) return
   const ns = (await ctx.store.get(keyOf(nsDef, undefined, a.namespace)))?.value
+  // warn mode: the same text kubectl prints as `Warning: would violate PodSecurity "restricted:latest": ...`.
+  const warn = modeLevel(ns, 'warn')
+  const wv = warn ? violations(warn.level, spec) : []
+  if (warn && wv.length && a.warn) a.warn(`would violate PodSecurity "${warn.level}:${warn.version}": ${wv.join(', ')}`)
   const enforce = enforcedLevel(ns)
   if (!enforce) return
   const vs = violations(enforce.level, spec)
