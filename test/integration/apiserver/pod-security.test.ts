@@ -91,5 +91,9 @@ spec:
     const {stdout, stderr} = await run('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), 'create', '-f', file])
     assert.match(stdout, /pod\/x created/)
     assert.match(stderr, /Warning: would violate PodSecurity "baseline:latest": privileged \(container "c" must not set securityContext\.privileged=true\)/)
+    // A Deployment's template is only warned about, even where enforce is set.
+    const dep = await run('kubectl', ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), 'create', 'deployment', 'd', '-n', 'locked', '--image', 'busybox'])
+    assert.match(dep.stdout, /deployment.apps\/d created/)
+    assert.match(dep.stderr, /Warning: would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/)
   })
 })
