@@ -2,3 +2,4 @@
 export * from './types.js'
 export * from './chain.js'
 export {namespaceLifecycle} from './namespace-lifecycle.js'
+export {podSecurity} from './pod-security/plugin.js'

@@ -21,6 +21,8 @@ export interface AdmissionAttributes {
   dryRun: boolean
   /** The operation's options (CreateOptions, UpdateOptions, DeleteOptions), for webhooks. */
   options?: unknown
+  /** Sends a Warning header with the response, when the caller has one (PodSecurity's warn mode). */
+  warn?: (text: string) => void
 }
 
 /**

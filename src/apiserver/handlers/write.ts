@@ -32,12 +32,12 @@ export async function create(input: HandlerInput): Promise<HandlerResult> {
   if (obj === undefined) throw errors.badRequest('the request body is empty')
   checkTypeMeta(r.def, obj)
   for (const w of checkFields(r.def, obj, r.query.get('fieldValidation'))) addWarning(res, w)
-  const created = await createObject(ctx, r.def, obj, r.namespace, r.query, 'Update', input.user)
+  const created = await createObject(ctx, r.def, obj, r.namespace, r.query, 'Update', input.user, w => addWarning(res, w))
   return {code: 201, body: created}
 }
 
 /** Creates `obj` (already type-checked) in `namespace`; shared by POST and server-side apply. */
-export async function createObject(ctx: ServerContext, def: ResourceDef, obj: KubeObject, namespace: string | undefined, q: URLSearchParams, operation: 'Update' | 'Apply', user: UserInfo): Promise<KubeObject> {
+export async function createObject(ctx: ServerContext, def: ResourceDef, obj: KubeObject, namespace: string | undefined, q: URLSearchParams, operation: 'Update' | 'Apply', user: UserInfo, warn?: (text: string) => void): Promise<KubeObject> {
   const md = obj.metadata
   if (def.namespaced) {
     if (md.namespace && namespace && md.namespace !== namespace) {
@@ -60,7 +60,7 @@ export async function createObject(ctx: ServerContext, def: ResourceDef, obj: Ku
   const now = ctx.now()
   prepareCreate(def, obj, now)
   ctx.deps.applyDefaults(def, obj)
-  const attrs: AdmissionAttributes = {operation: 'CREATE', def, namespace: md.namespace, name: md.name ?? '', object: obj, user, dryRun: isDryRun(q)}
+  const attrs: AdmissionAttributes = {operation: 'CREATE', def, namespace: md.namespace, name: md.name ?? '', object: obj, user, dryRun: isDryRun(q), warn}
   await admitMutating(ctx.admission, attrs, ctx)
   validate(ctx, def, obj)
   await admitValidating(ctx.admission, attrs, ctx)
@@ -193,7 +193,7 @@ async function admitUpdate(ctx: ServerContext, input: HandlerInput, next: KubeOb
   const r = input.r
   const attrs: AdmissionAttributes = {
     operation: 'UPDATE', def: r.def, namespace: r.namespace, name: r.name!, subresource: r.subresource,
-    object: next, oldObject: old, user: input.user, dryRun: isDryRun(r.query),
+    object: next, oldObject: old, user: input.user, dryRun: isDryRun(r.query), warn: w => addWarning(input.res, w),
   }
   await admitMutating(ctx.admission, attrs, ctx)
   validateKind()
