@@ -9,6 +9,9 @@ import {job} from './batch/job.js'
 import {lease} from './coordination/lease.js'
 import {binding} from './core/binding.js'
 import {selfSubjectReview} from './authentication/selfsubjectreview.js'
+import {subjectAccessReview} from './authorization/subjectaccessreview.js'
+import {selfSubjectAccessReview} from './authorization/selfsubjectaccessreview.js'
+import {localSubjectAccessReview} from './authorization/localsubjectaccessreview.js'
 import {configMap} from './core/configmap.js'
 import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
@@ -64,4 +67,7 @@ export const builtinResources: ResourceDef[] = [
   podDisruptionBudget,
   storageClass,
   selfSubjectReview,
+  subjectAccessReview,
+  selfSubjectAccessReview,
+  localSubjectAccessReview,
 ]

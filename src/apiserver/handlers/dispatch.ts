@@ -7,6 +7,7 @@ import {watch} from './watch.js'
 import {binding, scale} from './subresources.js'
 import {eviction} from './eviction.js'
 import {selfSubjectReview} from './reviews.js'
+import {accessReview} from './accessreviews.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** Runs the handler for `input.r`. */
@@ -32,6 +33,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
   }
   if (r.def.kind === 'Binding' && r.verb === 'create') return binding(input)
   if (r.def.kind === 'SelfSubjectReview' && r.def.group === 'authentication.k8s.io') return selfSubjectReview(input)
+  if (r.def.group === 'authorization.k8s.io' && r.def.kind.endsWith('SubjectAccessReview')) return accessReview(input)
   switch (r.verb) {
     case 'get': return get(input)
     case 'list': return list(input)
