@@ -11,6 +11,9 @@ import {binding} from './core/binding.js'
 import {selfSubjectReview} from './authentication/selfsubjectreview.js'
 import {tokenReview} from './authentication/tokenreview.js'
 import {selfSubjectRulesReview} from './authorization/selfsubjectrulesreview.js'
+import {subjectAccessReview} from './authorization/subjectaccessreview.js'
+import {selfSubjectAccessReview} from './authorization/selfsubjectaccessreview.js'
+import {localSubjectAccessReview} from './authorization/localsubjectaccessreview.js'
 import {configMap} from './core/configmap.js'
 import {endpoints} from './core/endpoints.js'
 import {event} from './core/event.js'
@@ -71,4 +74,7 @@ export const builtinResources: ResourceDef[] = [
   tokenReview,
   clusterRoleBinding, clusterRole, roleBinding, role,
   selfSubjectRulesReview,
+  subjectAccessReview,
+  selfSubjectAccessReview,
+  localSubjectAccessReview,
 ]

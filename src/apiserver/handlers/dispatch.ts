@@ -10,6 +10,7 @@ import {tokenRequest} from '../serviceaccount/tokenrequest.js'
 import {tokenReview} from '../serviceaccount/tokenreview.js'
 import {selfSubjectReview} from './reviews.js'
 import {selfSubjectRulesReview} from './rulesreview.js'
+import {accessReview} from './accessreviews.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** Runs the handler for `input.r`. */
@@ -38,6 +39,7 @@ export function dispatch(input: HandlerInput): Promise<HandlerResult> {
   if (r.def.kind === 'SelfSubjectReview' && r.def.group === 'authentication.k8s.io') return selfSubjectReview(input)
   if (r.def.kind === 'TokenReview' && r.def.group === 'authentication.k8s.io') return tokenReview(input)
   if (r.def.kind === 'SelfSubjectRulesReview' && r.def.group === 'authorization.k8s.io') return selfSubjectRulesReview(input)
+  if (r.def.group === 'authorization.k8s.io' && r.def.kind.endsWith('SubjectAccessReview')) return accessReview(input)
   switch (r.verb) {
     case 'get': return get(input)
     case 'list': return list(input)
