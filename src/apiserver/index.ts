@@ -2,3 +2,4 @@
 export {startApiServer, type RunningApiServer} from './start.js'
 export {DEFAULT_SERVICE_CIDR, type ApiServerOptions} from './server.js'
 export {ServiceAccountTokens} from './serviceaccount/tokens.js'
+export {clusterAccess, type ClusterAccess} from './authz/cluster.js'

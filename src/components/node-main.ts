@@ -10,7 +10,7 @@ import {CriClient} from '../agent/cri/client.js'
 import {CriStreamRuntime} from '../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
 import {applyRoutes} from '../agent/routes.js'
-import {ServiceAccountTokens, startApiServer} from '../apiserver/index.js'
+import {clusterAccess, ServiceAccountTokens, startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
 import {poll} from '../api/poll.js'
@@ -168,8 +168,12 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       // Secrets encrypted at rest under the cluster's EncryptionConfiguration (absent on clusters made before it).
       store = new EtcdStore({hosts: [endpoint]}, loadEncryptionConfig(opts.encryptionConfig ?? NodeFiles.encryptionConfig))
     }
+    // RBAC for users and service accounts; the admin and the control plane's components are in system:masters.
+    const access = clusterAccess(store)
     const server = await startApiServer({
       store,
+      authorizer: access.authorizer,
+      admission: access.admission,
       port: opts.apiServerPort ?? NodePorts.apiServer,
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
@@ -182,6 +186,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     const storeToClose = store
     closers.push(async () => {
       await server.close()
+      access.close()
       if (!opts.store) await storeToClose.close()
     })
 
