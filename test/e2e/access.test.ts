@@ -80,6 +80,12 @@ describe('identity and access (end to end)', function () {
     const secrets = await asRobot(['get', 'secrets', '-n', 't'])
     assert.notEqual(secrets.code, 0)
     assert.match(secrets.stderr, /secrets is forbidden: User "system:serviceaccount:t:robot" cannot list resource "secrets" in API group "" in the namespace "t"/)
+    // kubectl auth can-i asks a SelfSubjectAccessReview, which RBAC answers for the token's service account.
+    const canList = await asRobot(['auth', 'can-i', 'list', 'pods', '-n', 't'])
+    assert.equal(canList.stdout.trim(), 'yes', canList.stderr)
+    const canDelete = await asRobot(['auth', 'can-i', 'delete', 'pods', '-n', 't'])
+    assert.equal(canDelete.code, 1)
+    assert.match(canDelete.stdout, /^no/)
     const whoami = await asRobot(['auth', 'whoami', '-o', 'json'])
     assert.equal(whoami.code, 0, whoami.stderr)
     const info = JSON.parse(whoami.stdout).status.userInfo
