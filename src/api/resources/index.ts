@@ -29,6 +29,7 @@ import {ingressClass} from './networking/ingressclass.js'
 import {networkPolicy} from './networking/networkpolicy.js'
 import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
 import {storageClass} from './storage/storageclass.js'
+import {customResourceDefinition} from './apiextensions/customresourcedefinition.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -64,4 +65,5 @@ export const builtinResources: ResourceDef[] = [
   podDisruptionBudget,
   storageClass,
   selfSubjectReview,
+  customResourceDefinition,
 ]
