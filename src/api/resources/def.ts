@@ -109,6 +109,8 @@ export interface ResourceDef {
   /** Protobuf message schemas; the one named after the kind (or a subresource's kind) decodes request bodies. */
   protobuf?: Record<string, MessageSchema>
   strategy?: Strategy
+  /** An OpenAPI v3 schema of the kind, published for kubectl explain (custom resources: the CRD version's schema). */
+  openapiSchema?: Record<string, unknown>
 }
 
 /** The subresource every kind with a separately written status has. */

@@ -59,7 +59,8 @@ export function resourcesOf(crd: KubeObject): ResourceDef[] {
     if (sub.status) subresources.push(statusSubresource)
     if (sub.scale) subresources.push(scaleSubresource)
     const columns = Array.isArray(v.additionalPrinterColumns) ? (v.additionalPrinterColumns as PrinterColumn[]) : undefined
-    const schema = safeCompile(rec(v.schema).openAPIV3Schema)
+    const openAPIV3Schema = rec(v.schema).openAPIV3Schema
+    const schema = safeCompile(openAPIV3Schema)
     return defineResource(group, version, names.kind, {
       resource: names.plural,
       singular: names.singular,
@@ -69,6 +70,7 @@ export function resourcesOf(crd: KubeObject): ResourceDef[] {
       verbs: allVerbs,
       subresources,
       listKind: names.listKind,
+      ...(openAPIV3Schema && typeof openAPIV3Schema === 'object' ? {openapiSchema: openAPIV3Schema as Rec} : {}),
       default(obj: KubeObject) {
         if (!schema) return
         schema.prune(body(obj))
