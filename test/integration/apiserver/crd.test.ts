@@ -38,6 +38,13 @@ spec:
               cronSpec: {type: string}
               image: {type: string}
               replicas: {type: integer}
+          status:
+            type: object
+            properties:
+              replicas: {type: integer}
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
     additionalPrinterColumns:
     - name: Spec
       type: string
@@ -133,6 +140,13 @@ current-context: t
     const ct = JSON.parse(await kubectl('get', 'crontab', 'my-new-cron-object', '-o', 'json'))
     assert.equal(ct.spec.image, 'my-awesome-cron-image')
     assert.equal(ct.apiVersion, 'stable.example.com/v1')
+    // status and scale subresources: the main resource ignores status, scale writes spec.replicas.
+    await kubectl('patch', 'ct', 'my-new-cron-object', '--type=merge', '-p', '{"status":{"replicas":9}}')
+    assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).status, undefined)
+    await kubectl('patch', 'ct', 'my-new-cron-object', '--subresource=status', '--type=merge', '-p', '{"status":{"replicas":2}}')
+    assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).status.replicas, 2)
+    assert.match(await kubectl('scale', 'ct', 'my-new-cron-object', '--replicas=3'), /scaled/)
+    assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).spec.replicas, 3)
     assert.match(await kubectl('delete', 'ct', 'my-new-cron-object'), /deleted/)
     assert.match(await kubectlFails('get', 'ct', 'my-new-cron-object'), /NotFound|not found/)
   })
