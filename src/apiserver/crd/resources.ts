@@ -1,5 +1,5 @@
 // The ResourceDefs a CustomResourceDefinition serves: one per served version, with its printer columns and schema.
-import {allVerbs, defineResource, scaleSubresource, statusSubresource, type ResourceDef, type SubresourceDef} from '../../api/resources/def.js'
+import {allVerbs, defineResource, scaleSubresource, statusSubresource, type ResourceDef, type ScalePaths, type SubresourceDef} from '../../api/resources/def.js'
 import {genericColumns, genericRow, type PrinterColumn} from '../../api/resources/generic-table.js'
 import type {KubeObject} from '../../api/types.js'
 import {compileSchema, type CompiledSchema, type JSONSchemaProps} from './schema/index.js'
@@ -46,6 +46,11 @@ function body(obj: KubeObject): Rec {
   return obj as unknown as Rec
 }
 
+function scalePathsOf(s: Rec): ScalePaths {
+  return {specReplicasPath: String(s.specReplicasPath ?? '.spec.replicas'), statusReplicasPath: String(s.statusReplicasPath ?? '.status.replicas'),
+    ...(typeof s.labelSelectorPath === 'string' ? {labelSelectorPath: s.labelSelectorPath} : {})}
+}
+
 /** One ResourceDef per served version of `crd`. */
 export function resourcesOf(crd: KubeObject): ResourceDef[] {
   const spec = rec(crd.spec)
@@ -70,6 +75,7 @@ export function resourcesOf(crd: KubeObject): ResourceDef[] {
       verbs: allVerbs,
       subresources,
       listKind: names.listKind,
+      ...(sub.scale ? {scalePaths: scalePathsOf(rec(sub.scale))} : {}),
       ...(openAPIV3Schema && typeof openAPIV3Schema === 'object' ? {openapiSchema: openAPIV3Schema as Rec} : {}),
       default(obj: KubeObject) {
         if (!schema) return

@@ -42,9 +42,10 @@ spec:
             type: object
             properties:
               replicas: {type: integer}
+              labelSelector: {type: string}
     subresources:
       status: {}
-      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.labelSelector}
     additionalPrinterColumns:
     - name: Spec
       type: string
@@ -143,7 +144,9 @@ current-context: t
     // status and scale subresources: the main resource ignores status, scale writes spec.replicas.
     await kubectl('patch', 'ct', 'my-new-cron-object', '--type=merge', '-p', '{"status":{"replicas":9}}')
     assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).status, undefined)
-    await kubectl('patch', 'ct', 'my-new-cron-object', '--subresource=status', '--type=merge', '-p', '{"status":{"replicas":2}}')
+    await kubectl('patch', 'ct', 'my-new-cron-object', '--subresource=status', '--type=merge', '-p', '{"status":{"replicas":2,"labelSelector":"app=cron"}}')
+    const scale = JSON.parse(await kubectl('get', '--raw', '/apis/stable.example.com/v1/namespaces/default/crontabs/my-new-cron-object/scale'))
+    assert.deepEqual([scale.kind, scale.spec, scale.status], ['Scale', {replicas: 2}, {replicas: 2, selector: 'app=cron'}])
     assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).status.replicas, 2)
     assert.match(await kubectl('scale', 'ct', 'my-new-cron-object', '--replicas=3'), /scaled/)
     assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).spec.replicas, 3)

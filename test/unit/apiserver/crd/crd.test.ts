@@ -88,3 +88,15 @@ describe('resources a CRD serves', () => {
     assert.deepEqual(d.table!.columns.map(c => c.name), ['Name', 'Age'])
   })
 })
+
+describe('custom resource scale paths', () => {
+  it('reads and writes replicas where the CRD says', async () => {
+    const {customScale, writePath} = await import('../../../../src/apiserver/crd/scale.js')
+    const obj = {apiVersion: 'x.io/v1', kind: 'X', metadata: {name: 'a'}, status: {count: 4, sel: 'a=b'}} as KubeObject
+    const paths = {specReplicasPath: '.spec.size.wanted', statusReplicasPath: '.status.count', labelSelectorPath: '.status.sel'}
+    assert.deepEqual(customScale(obj, paths), {replicas: 0, statusReplicas: 4, selector: 'a=b'})
+    writePath(obj, paths.specReplicasPath, 5)
+    assert.deepEqual(obj.spec, {size: {wanted: 5}})
+    assert.equal(customScale(obj, paths).replicas, 5)
+  })
+})
