@@ -20,6 +20,7 @@ export class OpenApiCache {
       for (const version of this.registry.versions(group)) {
         const prefix = group ? `apis/${group}/${version}` : `api/${version}`
         const paths: Record<string, unknown> = {}
+        const schemas: Record<string, unknown> = {}
         for (const d of this.registry.all().filter(r => r.group === group && r.version === version)) {
           const path = `/${prefix}/${d.namespaced ? 'namespaces/{namespace}/' : ''}${d.resource}/{name}`
           const op = `patch${group ? pascal(group.split('.')[0]) : 'Core'}${pascal(version)}${d.namespaced ? 'Namespaced' : ''}${d.kind}`
@@ -28,8 +29,10 @@ export class OpenApiCache {
             'x-kubernetes-group-version-kind': {group, version, kind: d.kind},
             parameters: [{name: 'fieldValidation', in: 'query', schema: {type: 'string'}}],
           }}
+          // kubectl explain finds a kind's schema by its x-kubernetes-group-version-kind.
+          if (d.openapiSchema) schemas[`${group.split('.').reverse().join('.')}.${version}.${d.kind}`] = {...d.openapiSchema, 'x-kubernetes-group-version-kind': [{group, version, kind: d.kind}]}
         }
-        docs.set(prefix, JSON.stringify({openapi: '3.0.0', info: {title: 'Kubernetes', version: 'v1.32.0'}, paths, components: {schemas: {}}}))
+        docs.set(prefix, JSON.stringify({openapi: '3.0.0', info: {title: 'Kubernetes', version: 'v1.32.0'}, paths, components: {schemas}}))
       }
     }
     return docs

@@ -2,6 +2,7 @@
 import https from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {bootstrap} from './bootstrap.js'
+import {startCrdController} from './crd/controller.js'
 import {type ApiServerOptions, createHandler} from './server.js'
 
 
@@ -15,6 +16,8 @@ export interface RunningApiServer {
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const {ctx, handle, upgrade} = await createHandler(opts)
   await bootstrap(ctx, opts.advertise)
+  // Stored CRDs are served before the first request is accepted.
+  const crds = await startCrdController(ctx)
   // requestCert without rejectUnauthorized: the handler verifies the chain so that token and
   // anonymous health requests still reach it.
   const server = https.createServer({cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false}, handle)
@@ -28,6 +31,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   return {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>(resolve => {
+      crds.stop()
       server.close(() => resolve())
       // Watches are long-lived: end them so close() does not wait for clients.
       server.closeAllConnections()

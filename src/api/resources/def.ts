@@ -109,6 +109,17 @@ export interface ResourceDef {
   /** Protobuf message schemas; the one named after the kind (or a subresource's kind) decodes request bodies. */
   protobuf?: Record<string, MessageSchema>
   strategy?: Strategy
+  /** Where a custom resource's scale subresource reads and writes replicas (built-ins use spec.replicas). */
+  scalePaths?: ScalePaths
+  /** An OpenAPI v3 schema of the kind, published for kubectl explain (custom resources: the CRD version's schema). */
+  openapiSchema?: Record<string, unknown>
+}
+
+/** A CRD version's subresources.scale. */
+export interface ScalePaths {
+  specReplicasPath: string
+  statusReplicasPath: string
+  labelSelectorPath?: string
 }
 
 /** The subresource every kind with a separately written status has. */

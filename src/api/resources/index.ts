@@ -36,6 +36,7 @@ import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
 import {clusterRoleBinding, roleBinding} from './rbac/bindings.js'
 import {clusterRole, role} from './rbac/roles.js'
 import {storageClass} from './storage/storageclass.js'
+import {customResourceDefinition} from './apiextensions/customresourcedefinition.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -77,4 +78,5 @@ export const builtinResources: ResourceDef[] = [
   subjectAccessReview,
   selfSubjectAccessReview,
   localSubjectAccessReview,
+  customResourceDefinition,
 ]

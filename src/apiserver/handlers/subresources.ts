@@ -5,14 +5,20 @@ import {StoreError} from '../../store/index.js'
 import {selectorString} from '../../api/selectors.js'
 import {decodeBody, mediaType} from '../body.js'
 import {getOrNotFound, type ServerContext, storeFailure, toApiObject} from '../context.js'
+import {customScale, writePath} from '../crd/scale.js'
 import {ApiError, errors} from '../errors.js'
 import {prepareUpdate, recordManager} from '../objects.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 
 /** The Scale view of a workload. */
-export function toScale(obj: KubeObject): KubeObject {
+export function toScale(obj: KubeObject, def?: ResourceDef): KubeObject {
   const md = obj.metadata
+  if (def?.scalePaths) {
+    const c = customScale(obj, def.scalePaths)
+    return {kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: {name: md.name, namespace: md.namespace, uid: md.uid, resourceVersion: md.resourceVersion, creationTimestamp: md.creationTimestamp},
+      spec: {replicas: c.replicas}, status: {replicas: c.statusReplicas, selector: c.selector}}
+  }
   // A ReplicationController's selector is a plain label map; the Scale reports it in selector syntax all the same.
   const selector = obj.kind === 'ReplicationController' ? {matchLabels: obj.spec?.selector} : obj.spec?.selector
   return {
@@ -31,7 +37,10 @@ async function writeReplicas(ctx: ServerContext, def: ResourceDef, r: HandlerInp
     const stored = await getOrNotFound(ctx, def, r.namespace, r.name!)
     if (wantedRv && wantedRv !== String(stored.modRevision)) throw errors.conflict(def.resource, def.group, r.name!)
     const old = stored.value
-    const next = prepareUpdate(def, {...structuredClone(old), spec: {...old.spec, replicas}}, old, 'main')
+    const wanted = structuredClone(old)
+    if (def.scalePaths) writePath(wanted, def.scalePaths.specReplicasPath, replicas)
+    else wanted.spec = {...old.spec, replicas}
+    const next = prepareUpdate(def, wanted, old, 'main')
     recordManager(next, def, r.query.get('fieldManager'), 'Update', ctx.now(), 'scale')
     if (r.query.getAll('dryRun').includes('All')) return toApiObject(def, {value: next, modRevision: stored.modRevision})
     try {
@@ -48,15 +57,15 @@ async function writeReplicas(ctx: ServerContext, def: ResourceDef, r: HandlerInp
 export async function scale(input: HandlerInput): Promise<HandlerResult> {
   const {ctx, r} = input
   const def = r.def
-  if (r.verb === 'get') return {code: 200, body: toScale(toApiObject(def, await getOrNotFound(ctx, def, r.namespace, r.name!)))}
+  if (r.verb === 'get') return {code: 200, body: toScale(toApiObject(def, await getOrNotFound(ctx, def, r.namespace, r.name!)), def)}
   if (r.verb === 'update') {
     const body = decodeBody(input.raw, mediaType(input.req), ctx.deps) as KubeObject | undefined
     if (!body) throw errors.badRequest('the request body is empty')
-    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, body.spec?.replicas, body.metadata?.resourceVersion))}
+    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, body.spec?.replicas, body.metadata?.resourceVersion), def)}
   }
   if (r.verb === 'patch') {
     // Patch the Scale view, then write its replicas back.
-    const current = toScale(toApiObject(def, await getOrNotFound(ctx, def, r.namespace, r.name!)))
+    const current = toScale(toApiObject(def, await getOrNotFound(ctx, def, r.namespace, r.name!)), def)
     const type = mediaType(input.req)
     const scaleDef = {...def, group: 'autoscaling', version: 'v1', kind: 'Scale'}
     const body = decodeBody(input.raw, type, ctx.deps)
@@ -68,7 +77,7 @@ export async function scale(input: HandlerInput): Promise<HandlerResult> {
       throw new ApiError(e.code ?? 422, e.code === 415 ? 'UnsupportedMediaType' : 'Invalid', e.message ?? String(err))
     }
     const rv = patched.metadata?.resourceVersion !== current.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined
-    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, patched.spec?.replicas, rv))}
+    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, patched.spec?.replicas, rv), def)}
   }
   throw errors.methodNotAllowed(r.verb)
 }
