@@ -139,7 +139,13 @@ export class EtcdStore implements Store {
           ? new StoreError('Expired', `too old resource version: ${fromRevision}`)
           : new StoreError('Unavailable', `watch failed: ${text}`)))
     }
-    this.clientP.then((client) => client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision + 1)).create())
+    // A watch from a compacted revision is refused before it reaches etcd: etcd answers such a create with
+    // "created and canceled", which leaves the etcd3 client's queue of pending creates stuck, and every later watch
+    // on the shared stream then waits forever. A range read at the revision costs one round trip per watch.
+    this.clientP.then(async (client) => {
+      if (fromRevision > 0) await client.get('\0').revision(String(fromRevision)).exec()
+      return client.watch().prefix(prefix).withPreviousKV().startRevision(String(fromRevision + 1)).create()
+    })
       .then(w => {
         watcher = w
         if (cancelled) {
