@@ -1,5 +1,6 @@
 // Starts an apiserver over a given store with a fresh test CA, and makes authenticated HTTPS requests to it.
 import https from 'node:https'
+import {writeFile} from 'node:fs/promises'
 import {startApiServer} from '../../src/apiserver/index.js'
 import type {ApiServerOptions} from '../../src/apiserver/server.js'
 import type {Store} from '../../src/store/index.js'
@@ -80,4 +81,16 @@ export async function startTestServer(store: Store, extra: Partial<ApiServerOpti
       await server.close()
     },
   }
+}
+
+/** Writes a kubeconfig at `path` for kubectl against `server` as `user` (default the admin certificate). */
+export async function writeKubeconfig(path: string, server: TestServer, user: TestCert = server.admin): Promise<void> {
+  const b64 = (s: string) => Buffer.from(s).toString('base64')
+  await writeFile(path, `apiVersion: v1
+kind: Config
+clusters: [{name: t, cluster: {server: "https://127.0.0.1:${server.port}", certificate-authority-data: ${b64(server.ca)}}}]
+users: [{name: t, user: {client-certificate-data: ${b64(user.cert)}, client-key-data: ${b64(user.key)}}}]
+contexts: [{name: t, context: {cluster: t, user: t}}]
+current-context: t
+`)
 }

@@ -8,7 +8,7 @@ import {promisify} from 'node:util'
 import {EtcdStore} from '../../../src/store/index.js'
 import type {Authorizer} from '../../../src/apiserver/authz/types.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
-import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
+import {startTestServer, writeKubeconfig, type TestServer} from '../../helpers/apiserver.js'
 
 const run = promisify(execFile)
 
@@ -42,14 +42,7 @@ describe('access reviews (authorization.k8s.io/v1)', function () {
     store = new EtcdStore({hosts: etcd.endpoint})
     server = await startTestServer(store, {authorizer: testAuthorizer})
     dir = await mkdtemp(join(tmpdir(), 'skiff-sar-'))
-    const b64 = (s: string) => Buffer.from(s).toString('base64')
-    await writeFile(join(dir, 'config'), `apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "https://127.0.0.1:${server.port}", certificate-authority-data: ${b64(server.ca)}}}]
-users: [{name: t, user: {client-certificate-data: ${b64(server.admin.cert)}, client-key-data: ${b64(server.admin.key)}}}]
-contexts: [{name: t, context: {cluster: t, user: t}}]
-current-context: t
-`)
+    await writeKubeconfig(join(dir, 'config'), server)
   })
   after(async () => {
     await server?.close()

@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
-import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
+import {startTestServer, writeKubeconfig, type TestServer} from '../../helpers/apiserver.js'
 import {waitFor} from '../../helpers/wait.js'
 
 const run = promisify(execFile)
@@ -37,7 +37,10 @@ spec:
             properties:
               cronSpec: {type: string}
               image: {type: string}
-              replicas: {type: integer}
+              replicas: {type: integer, minimum: 1, maximum: 10}
+            x-kubernetes-validations:
+            - rule: "self.cronSpec.size() > 0"
+              message: cronSpec must not be empty
           status:
             type: object
             properties:
@@ -88,14 +91,7 @@ describe('CustomResourceDefinitions (etcd, kubectl)', function () {
     store = new EtcdStore({hosts: etcd.endpoint})
     server = await startTestServer(store)
     dir = await mkdtemp(join(tmpdir(), 'skiff-crd-'))
-    const b64 = (s: string) => Buffer.from(s).toString('base64')
-    await writeFile(join(dir, 'config'), `apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "https://127.0.0.1:${server.port}", certificate-authority-data: ${b64(server.ca)}}}]
-users: [{name: t, user: {client-certificate-data: ${b64(server.admin.cert)}, client-key-data: ${b64(server.admin.key)}}}]
-contexts: [{name: t, context: {cluster: t, user: t}}]
-current-context: t
-`)
+    await writeKubeconfig(join(dir, 'config'), server)
     await writeFile(join(dir, 'crd.yaml'), CRD)
     await writeFile(join(dir, 'crontab.yaml'), CRONTAB)
   })
@@ -152,6 +148,26 @@ current-context: t
     assert.equal(JSON.parse(await kubectl('get', 'ct', 'my-new-cron-object', '-o', 'json')).spec.replicas, 3)
     assert.match(await kubectl('delete', 'ct', 'my-new-cron-object'), /deleted/)
     assert.match(await kubectlFails('get', 'ct', 'my-new-cron-object'), /NotFound|not found/)
+  })
+
+  it('custom objects are validated against the schema and its CEL rules, and unknown fields are pruned', async () => {
+    const obj = (spec: string) => `apiVersion: stable.example.com/v1
+kind: CronTab
+metadata: {name: checked}
+spec: ${spec}
+`
+    await writeFile(join(dir, 'bad.yaml'), obj('{cronSpec: "* * * * */5", replicas: "three"}'))
+    const typed = await run('kubectl', ['--kubeconfig', join(dir, 'config'), 'apply', '-f', join(dir, 'bad.yaml')]).then(() => '', (e) => String(e.stderr))
+    assert.match(typed, /spec\.replicas: Invalid value: "string": spec\.replicas in body must be of type integer: "string"/)
+    await writeFile(join(dir, 'bad.yaml'), obj('{cronSpec: "", replicas: 3}'))
+    const rule = await run('kubectl', ['--kubeconfig', join(dir, 'config'), 'apply', '-f', join(dir, 'bad.yaml')]).then(() => '', (e) => String(e.stderr))
+    assert.match(rule, /spec: Invalid value: .*cronSpec must not be empty/)
+    await writeFile(join(dir, 'ok.yaml'), obj('{cronSpec: "* * * * */5", replicas: 3, unknownField: 1}'))
+    await run('kubectl', ['--kubeconfig', join(dir, 'config'), 'apply', '--validate=false', '-f', join(dir, 'ok.yaml')])
+    const got = JSON.parse((await run('kubectl', ['--kubeconfig', join(dir, 'config'), 'get', 'crontab', 'checked', '-o', 'json'])).stdout)
+    assert.equal(got.spec.replicas, 3)
+    assert.equal(got.spec.unknownField, undefined)
+    await run('kubectl', ['--kubeconfig', join(dir, 'config'), 'delete', 'crontab', 'checked'])
   })
 
   it('deleting the CRD deletes its objects and stops serving it', async () => {

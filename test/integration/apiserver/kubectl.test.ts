@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
-import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
+import {startTestServer, writeKubeconfig, type TestServer} from '../../helpers/apiserver.js'
 import {waitFor} from '../../helpers/wait.js'
 
 const run = promisify(execFile)
@@ -25,14 +25,7 @@ describe('kubectl against the apiserver (etcd)', function () {
     store = new EtcdStore({hosts: etcd.endpoint})
     server = await startTestServer(store)
     dir = await mkdtemp(join(tmpdir(), 'skiff-kubectl-'))
-    const b64 = (s: string) => Buffer.from(s).toString('base64')
-    await writeFile(join(dir, 'config'), `apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "https://127.0.0.1:${server.port}", certificate-authority-data: ${b64(server.ca)}}}]
-users: [{name: t, user: {client-certificate-data: ${b64(server.admin.cert)}, client-key-data: ${b64(server.admin.key)}}}]
-contexts: [{name: t, context: {cluster: t, user: t}}]
-current-context: t
-`)
+    await writeKubeconfig(join(dir, 'config'), server)
   })
   after(async () => {
     await server?.close()
