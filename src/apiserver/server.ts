@@ -8,6 +8,7 @@ import {type AdmissionPlugin, namespaceLifecycle, podSecurity} from './admission
 import {createAuthenticator, type TokenAuthenticator, type UserInfo} from './authn.js'
 import {allowAll, attributesOf, type Authorizer, forbidden} from './authz/index.js'
 import {readBody} from './body.js'
+import {impersonatedUser} from './impersonation.js'
 import type {ServerContext} from './context.js'
 import {loadDeps} from './deps.js'
 import {DiscoveryCache} from './discovery.js'
@@ -82,8 +83,9 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     const url = req.url ?? '/'
     const path = url.split('?')[0]
     const anonymous = isAnonymousPath(path.replace(/\/+$/, ''))
-    const user = await authenticate(req)
-    if (!user && !anonymous) throw errors.unauthorized()
+    const authUser = await authenticate(req)
+    if (!authUser && !anonymous) throw errors.unauthorized()
+    const user = authUser && await impersonatedUser(req, authUser, ctx.authorizer)
     const routed = route(req.method ?? 'GET', url, registry)
     if (!anonymous) await authorize(user!, req.method ?? 'GET', routed)
     if (routed.kind === 'endpoint') return serveEndpoint(routed, req, res, caches)
@@ -96,8 +98,9 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   }
 
   async function serveUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const user = await authenticate(req)
-    if (!user) throw errors.unauthorized()
+    const authUser = await authenticate(req)
+    if (!authUser) throw errors.unauthorized()
+    const user = await impersonatedUser(req, authUser, ctx.authorizer)
     const r = parseStreamPath(req.url ?? '/')
     if (!r || r.subresource === 'log') throw errors.badRequest(`upgrade is not supported on ${(req.url ?? '/').split('?')[0]}`)
     // exec, attach and portforward are asked as create on the subresource, whatever the method (as Kubernetes does).

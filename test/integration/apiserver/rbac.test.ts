@@ -90,6 +90,22 @@ current-context: t
     assert.match(await as('nobody')('api-versions'), /rbac\.authorization\.k8s\.io\/v1/)
   })
 
+  it('impersonation: an admin asks as a service account (--as) and a group (--as-group); a user without impersonate is refused', async () => {
+    await admin('create', 'namespace', 'imp')
+    await admin('create', 'serviceaccount', 'robot', '-n', 'imp')
+    await admin('create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods', '-n', 'imp')
+    await admin('create', 'rolebinding', 'robot-reads', '--role=pod-reader', '--serviceaccount=imp:robot', '-n', 'imp')
+    assert.equal((await admin('auth', 'can-i', 'list', 'pods', '-n', 'imp', '--as', 'system:serviceaccount:imp:robot')).trim(), 'yes')
+    const no = await fails('admin')('auth', 'can-i', 'delete', 'pods', '-n', 'imp', '--as', 'system:serviceaccount:imp:robot')
+    assert.equal(no, '')
+    const who = JSON.parse(await admin('auth', 'whoami', '--as', 'jane', '--as-group', 'viewers', '-o', 'json')).status.userInfo
+    assert.equal(who.username, 'jane')
+    assert.deepEqual(who.groups, ['viewers', 'system:authenticated'])
+    const refused = await fails('nobody')('get', 'pods', '-n', 'imp', '--as', 'system:serviceaccount:imp:robot')
+    assert.match(refused, /serviceaccounts "robot" is forbidden: User "nobody" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "imp"/)
+    await admin('delete', 'namespace', 'imp', '--wait=false')
+  })
+
   it('kubeadm:cluster-admins members hold cluster-admin without being in system:masters', async () => {
     const kubeadm = as('kubeadm')
     await kubeadm('create', 'namespace', 'kadm')
