@@ -2,17 +2,10 @@
 import {apiVersionOf, type ResourceDef} from '../../api/registry.js'
 import {CRD_CLEANUP_FINALIZER, customResourceDefinition} from '../../api/resources/apiextensions/customresourcedefinition.js'
 import type {KubeObject} from '../../api/types.js'
+import type {Condition} from '../../api/types/workloads.js'
 import {resourcePrefix, StoreError, type StoreEvent} from '../../store/index.js'
 import {keyOf, type ServerContext} from '../context.js'
 import {namesOf, resourcesOf} from './resources.js'
-
-interface Condition {
-  type: string
-  status: string
-  lastTransitionTime?: string
-  reason: string
-  message: string
-}
 
 /** A running CRD controller. */
 export interface CrdController {

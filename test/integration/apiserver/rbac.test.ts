@@ -9,7 +9,7 @@ import {unionAuthorizer} from '../../../src/apiserver/authz/index.js'
 import {createRbacAuthorizer, privilegedGroupAuthorizer, rbacEscalationCheck, type RbacAuthorizer} from '../../../src/apiserver/authz/rbac/index.js'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
-import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
+import {startTestServer, writeKubeconfig, type TestServer} from '../../helpers/apiserver.js'
 import type {TestCert} from '../../helpers/pki.js'
 import {waitFor} from '../../helpers/wait.js'
 
@@ -23,17 +23,8 @@ describe('RBAC with real kubectl (etcd)', function () {
   let server: TestServer
   let dir: string
 
-  const b64 = (s: string) => Buffer.from(s).toString('base64')
-  async function kubeconfig(name: string, cert: TestCert): Promise<string> {
-    const file = join(dir, name)
-    await writeFile(file, `apiVersion: v1
-kind: Config
-clusters: [{name: t, cluster: {server: "https://127.0.0.1:${server.port}", certificate-authority-data: ${b64(server.ca)}}}]
-users: [{name: t, user: {client-certificate-data: ${b64(cert.cert)}, client-key-data: ${b64(cert.key)}}}]
-contexts: [{name: t, context: {cluster: t, user: t}}]
-current-context: t
-`)
-    return file
+  async function kubeconfig(name: string, cert: TestCert): Promise<void> {
+    await writeKubeconfig(join(dir, name), server, cert)
   }
   const as = (config: string) => async (...args: string[]) => (await run('kubectl', ['--request-timeout=5s', '--kubeconfig', join(dir, config), '--cache-dir', join(dir, 'cache'), ...args])).stdout
   /** Runs kubectl expecting failure; returns its stderr. */
