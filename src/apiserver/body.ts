@@ -1,6 +1,7 @@
 // Request bodies: read with a size cap, then decode JSON, YAML or Kubernetes protobuf by Content-Type.
 import type {IncomingMessage} from 'node:http'
 import yaml from 'js-yaml'
+import {depthMessage, exceedsDepth, MAX_DEPTH} from './depth.js'
 import type {Deps} from './deps.js'
 import {ApiError, errors} from './errors.js'
 
@@ -24,28 +25,38 @@ export function mediaType(req: IncomingMessage): string {
   return raw ? raw.split(';')[0].trim().toLowerCase() : 'application/json'
 }
 
-/** Decodes an object body (create, update, delete options). */
+/** Decodes an object body (create, update, delete options); bodies nested past MAX_DEPTH are a 400. */
 export function decodeBody(buf: Buffer, type: string, deps: Deps): unknown {
   if (buf.length === 0) return undefined
+  const [format, value] = decodeAny(buf, type, deps)
+  if (exceedsDepth(value)) throw errors.badRequest(`error decoding ${format}: ${depthMessage()}`)
+  return value
+}
+
+function decodeAny(buf: Buffer, type: string, deps: Deps): [string, unknown] {
   if (type === 'application/vnd.kubernetes.protobuf' || deps.isProtobuf(buf)) {
     try {
-      return deps.decodeProtobufObject(buf)
+      return ['protobuf', deps.decodeProtobufObject(buf)]
     } catch (err) {
       const code = (err as {code?: number}).code
       if (code === 415) throw errors.unsupportedMediaType(type)
       throw errors.badRequest(`unable to decode protobuf body: ${(err as Error).message}`)
     }
   }
-  if (type === 'application/json' || type === '*/*' || type.endsWith('+json')) return parseJson(buf)
+  if (type === 'application/json' || type === '*/*' || type.endsWith('+json')) return ['JSON', parseJson(buf)]
   if (type === 'application/yaml' || type.endsWith('+yaml') || type === 'text/yaml') {
     try {
-      return yaml.load(buf.toString('utf8'))
+      return ['YAML', yaml.load(buf.toString('utf8'), yamlOptions)]
     } catch (err) {
+      if (err instanceof yaml.YAMLException && /nesting exceeded maxDepth/.test(err.message)) throw errors.badRequest(`error decoding YAML: ${depthMessage()}`)
       throw errors.badRequest(`error decoding YAML: ${(err as Error).message}`)
     }
   }
   throw errors.unsupportedMediaType(type)
 }
+
+// js-yaml stops at its own nesting limit (100 unless told; @types/js-yaml does not list the option yet).
+const yamlOptions = {maxDepth: MAX_DEPTH} as yaml.LoadOptions
 
 function parseJson(buf: Buffer): unknown {
   try {

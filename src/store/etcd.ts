@@ -75,12 +75,18 @@ export class EtcdStore implements Store {
       builder = client.getAll().inRange({start: token.start + '\0', end: prefixEnd(prefix)})
       builder.revision(String(revision))
     }
+    else if (opts.revision) {
+      revision = opts.revision
+      builder.revision(String(revision))
+    }
     if (opts.limit && opts.limit > 0) builder.limit(opts.limit)
     let res
     try {
       res = await builder.exec()
     } catch (err) {
-      if (/compacted/.test(String(err))) throw new StoreError('Expired', 'the continue token has expired; list again')
+      if (/compacted/.test(String(err))) {
+        throw new StoreError('Expired', opts.continue ? 'the continue token has expired; list again' : 'The resourceVersion for the provided list is too old.')
+      }
       throw err
     }
     const items = (res.kvs as unknown as RawKv[]).map((kv) => this.toStored(kv))

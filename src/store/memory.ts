@@ -33,7 +33,9 @@ export class MemoryStore implements Store {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListPage> {
-    // Resuming reads current state after the token's key: a memory store keeps no old snapshots.
+    // Resuming reads current state after the token's key: a memory store keeps no old snapshots, so an exact
+    // read of an older revision is answered as if it had been compacted.
+    if (opts.revision !== undefined && opts.revision !== this.revision) throw new StoreError('Expired', 'The resourceVersion for the provided list is too old.')
     const start = opts.continue ? decodeContinue(opts.continue).start : undefined
     const keys = [...this.data.keys()].filter(k => k.startsWith(prefix) && (start === undefined || k > start)).sort()
     const revision = opts.continue ? decodeContinue(opts.continue).rv : this.revision

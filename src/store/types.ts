@@ -34,6 +34,8 @@ export interface ListOptions {
   limit?: number
   /** Token from a previous page's `continue`. */
   continue?: string
+  /** Read the prefix as it was at this revision (resourceVersionMatch=Exact); Expired once compacted. */
+  revision?: number
 }
 
 /** Watch callbacks: events in revision order; `onError` ends the watch (compaction, lost connection). */

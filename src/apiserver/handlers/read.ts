@@ -4,6 +4,7 @@ import type {KubeObject} from '../../api/types.js'
 import {getOrNotFound, prefixOf, type ServerContext, storeFailure, toApiObject} from '../context.js'
 import {combine, fieldSelector, labelSelector, type Selector} from '../selectors.js'
 import {toTable, wantsTable} from '../table.js'
+import {awaitRevision, listAt} from './resourceversion.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 /** GET on an item. */
@@ -26,13 +27,16 @@ export async function listObjects(ctx: ServerContext, def: ResourceDef, namespac
   const selector = requestSelector(q)
   const limit = Number(q.get('limit') ?? 0) || 0
   const prefix = prefixOf(def, namespace)
+  const at = listAt(q)
+  if (at.match !== 'Latest') await awaitRevision(ctx, at.revision)
   const items: KubeObject[] = []
   let token = q.get('continue') ?? undefined
   let revision = 0
   let remaining: number | undefined
   try {
     for (;;) {
-      const page = await ctx.store.list(prefix, {limit: limit > 0 ? limit - items.length : undefined, continue: token})
+      const exact = at.match === 'Exact' && !token ? at.revision : undefined
+      const page = await ctx.store.list(prefix, {limit: limit > 0 ? limit - items.length : undefined, continue: token, revision: exact})
       revision = page.revision
       for (const s of page.items) {
         const obj = toApiObject(def, s)

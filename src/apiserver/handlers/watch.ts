@@ -6,6 +6,7 @@ import {prefixOf, toApiObject} from '../context.js'
 import {errors} from '../errors.js'
 import {wantsTable, toTable} from '../table.js'
 import {listObjects, requestSelector} from './read.js'
+import {awaitRevision, parseResourceVersion} from './resourceversion.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 const bookmarkIntervalMs = 30_000
@@ -33,8 +34,9 @@ export async function watch(input: HandlerInput): Promise<HandlerResult> {
     initial = state.items
     from = state.revision
   } else {
-    from = Number(rvParam)
-    if (!Number.isInteger(from) || from < 0) throw errors.badRequest(`invalid resource version: ${rvParam}`)
+    from = parseResourceVersion(rvParam)!
+    // A revision the store has not reached yet: wait briefly, then 504 "Too large resource version".
+    await awaitRevision(ctx, from)
   }
 
   res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked'})
