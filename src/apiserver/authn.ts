@@ -15,6 +15,15 @@ export const AUTHENTICATED_GROUP = 'system:authenticated'
 /** Resolves a bearer token to a user, or undefined when it is not valid. */
 export type TokenAuthenticator = (token: string) => Promise<UserInfo | undefined> | UserInfo | undefined
 
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
+const ANY_USAGE = '2.5.29.37.0'
+
+/** Whether a certificate may authenticate a client: an extended key usage of clientAuth (or any), or none listed, as Go's verifier accepts. */
+function clientUsage(cert: X509Certificate): boolean {
+  const usages = cert.keyUsage
+  return !usages || usages.length === 0 || usages.includes(CLIENT_AUTH) || usages.includes(ANY_USAGE)
+}
+
 /** Builds an authenticator that trusts client certificates issued by `caPem`. */
 export function createAuthenticator(caPem: string, tokens?: TokenAuthenticator, now: () => Date = () => new Date()) {
   const ca = new X509Certificate(caPem)
@@ -32,7 +41,7 @@ export function createAuthenticator(caPem: string, tokens?: TokenAuthenticator, 
       try {
         const cert = new X509Certificate(peer.raw)
         const t = now().getTime()
-        const valid = cert.checkIssued(ca) && cert.verify(ca.publicKey) &&
+        const valid = cert.checkIssued(ca) && cert.verify(ca.publicKey) && clientUsage(cert) &&
           Date.parse(cert.validFrom) <= t && t <= Date.parse(cert.validTo)
         if (valid) {
           const o = peer.subject?.O

@@ -12,7 +12,7 @@ export interface TestServer {
   ca: string
   admin: TestCert
   /** Issues a client certificate from the server's CA, e.g. 'CN=alice,O=viewers'. */
-  issue(subject: string): Promise<TestCert>
+  issue(subject: string, opts?: {server?: boolean}): Promise<TestCert>
   request(method: string, path: string, opts?: {body?: unknown; headers?: Record<string, string>; anonymous?: boolean; raw?: Buffer}): Promise<{status: number; headers: Record<string, unknown>; text: string; json: any}>
   /** Opens a streaming GET and collects newline-delimited JSON events. */
   stream(path: string, headers?: Record<string, string>): {events: any[]; next(n: number, ms?: number): Promise<any[]>; ended: Promise<void>; close(): void}
@@ -29,7 +29,7 @@ export async function startTestServer(store: Store, extra: Partial<ApiServerOpti
   const anonAgent = new https.Agent({ca: ca.cert})
   return {
     port: server.port, ca: ca.cert, admin,
-    issue: (subject) => ca.sign(subject),
+    issue: (subject, opts) => ca.sign(subject, opts),
     request(method, path, opts = {}) {
       return new Promise((resolve, reject) => {
         const data = opts.raw ?? (opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)))

@@ -1,5 +1,6 @@
 // Hostile and malformed requests against a real apiserver over etcd: each is a 4xx naming the problem, and the store stays usable.
 import assert from 'node:assert/strict'
+import https from 'node:https'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
 import {startTestServer, type TestServer} from '../../helpers/apiserver.js'
@@ -112,6 +113,19 @@ describe('hostile requests (apiserver over etcd)', () => {
     assert.equal(ev.type, 'ERROR')
     assert.equal(ev.object.code, 410)
     assert.equal((await s.request('DELETE', `${cms}/then`)).status, 200)
+  })
+
+  it('a CA-signed certificate for server use only does not authenticate a client', async () => {
+    const serverOnly = await s.issue('CN=impostor,O=system:masters', {server: true})
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request({host: '127.0.0.1', port: s.port, path: '/api/v1/namespaces', ca: s.ca, cert: serverOnly.cert, key: serverOnly.key, agent: false}, (res) => {
+        res.resume()
+        resolve(res.statusCode!)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    assert.equal(status, 401)
   })
 
   it('the server stays ready and every stored object can be read, replaced and deleted', async () => {
