@@ -34,6 +34,8 @@ export interface AgentOptions {
   /** OS facts source (this machine by default). */
   hostInfo?: (nodeName: string) => ReturnType<typeof readHostInfo>
   runtimePollMs?: number
+  /** How often the running agent checks that its runtime still answers (the kubelet: every 5 s). */
+  runtimeCheckMs?: number
   leaseRenewMs?: number
   statusUpdateMs?: number
   /** Applies `ip -batch` route changes; given, the agent keeps routes to every other node's pod range (see routes.ts). */
@@ -61,6 +63,8 @@ export class NodeAgent {
   private lease?: KubeObject
   private statusInFlight?: Promise<void>
   private statusAgain = false
+  /** Set while the container runtime does not answer: the Node is posted not Ready. */
+  private runtimeDown = false
   private readonly ready: Promise<void>
   private markReady!: () => void
 
@@ -113,7 +117,7 @@ export class NodeAgent {
     this.log(`node ${config.nodeName} registered and Ready after ${this.clock.now() - t0} ms (capacity cpu=${this.facts.capacity.cpu} memory=${this.facts.capacity.memory})`)
     this.markReady()
 
-    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.watchOwnNode(signal, podRuntime)]
+    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.runtimeLoop(signal), this.watchOwnNode(signal, podRuntime)]
     if (this.opts.applyRoutes) loops.push(this.syncPodRoutes(signal, this.opts.applyRoutes))
     if (podRuntime) {
       await pauseReady
@@ -205,7 +209,7 @@ export class NodeAgent {
         node = await this.opts.client.get(ref)
       }
       this.nodeUID = node.metadata.uid
-      const status = buildNodeStatus(facts, this.clock.now(), node.status)
+      const status = buildNodeStatus(facts, this.clock.now(), node.status, {runtimeDown: this.runtimeDown})
       try {
         await this.opts.client.update({...ref, subresource: 'status'}, {...node, status})
         return
@@ -286,6 +290,31 @@ export class NodeAgent {
     }
   }
 
+  /** Pings the runtime every few seconds; a change in whether it answers is posted at once as the Ready condition. */
+  private async runtimeLoop(signal: AbortSignal): Promise<void> {
+    const interval = this.opts.runtimeCheckMs ?? 5000
+    while (!signal.aborted) {
+      await this.clock.sleep(interval, signal)
+      if (signal.aborted) return
+      const down = !(await this.runtimeAnswers(Math.min(interval, 5000)))
+      if (down === this.runtimeDown) continue
+      this.runtimeDown = down
+      this.log(down ? 'the container runtime does not answer: posting the node not Ready' : 'the container runtime answers again: posting the node Ready')
+      await this.postStatus().catch((err) => this.log(`status update failed: ${err?.message ?? err}`))
+    }
+  }
+
+  /** Whether the runtime answers a ping within timeoutMs (a hung socket counts as down, not as waiting forever). */
+  private async runtimeAnswers(timeoutMs: number): Promise<boolean> {
+    const timer = new AbortController()
+    const timedOut = this.clock.sleep(timeoutMs, timer.signal).then(() => false)
+    try {
+      return await Promise.race([this.opts.runtime.ping().then(() => true, () => false), timedOut])
+    } finally {
+      timer.abort()
+    }
+  }
+
   /** Keeps a route to every other node's pod range, as Nodes come, change address or range, and go. */
   private async syncPodRoutes(signal: AbortSignal, apply: (batch: string) => Promise<void>): Promise<void> {
     const informer = new Informer<Node>(this.opts.client, resourcePath(nodesRef), {clock: this.clock, log: this.log})
@@ -322,7 +351,8 @@ export class NodeAgent {
         this.log(`pod range ${cidr} from the Node: updating the pod network`)
         podRuntime.setPodCIDR(cidr).catch((err) => this.log(`pod network update failed: ${err?.message ?? err}`))
       }
-      if (!needsReadyRestore(node)) return
+      // While the runtime is down, not Ready is the truth: nothing to restore.
+      if (!needsReadyRestore(node) || this.runtimeDown) return
       this.log(`node ${name} was marked not Ready while the agent is running; posting Ready`)
       this.postStatus().catch((err) => this.log(`status update failed: ${err?.message ?? err}`))
     }

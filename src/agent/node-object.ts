@@ -122,13 +122,17 @@ const HEALTHY_CONDITIONS: Omit<Condition, 'lastHeartbeatTime' | 'lastTransitionT
   {type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status'},
 ]
 
+/** The kubelet's Ready condition when its container runtime does not answer. */
+const RUNTIME_DOWN: Omit<Condition, 'lastHeartbeatTime' | 'lastTransitionTime'> = {type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down'}
+
 /**
  * The Node status the agent posts at time nowMs. A condition keeps its lastTransitionTime from previous when its
  * status did not change, as Kubernetes requires for `kubectl describe` and for controllers measuring durations.
  */
-export function buildNodeStatus(f: NodeFacts, nowMs: number, previous?: {conditions?: Condition[]}): Record<string, unknown> {
+export function buildNodeStatus(f: NodeFacts, nowMs: number, previous?: {conditions?: Condition[]}, health: {runtimeDown?: boolean} = {}): Record<string, unknown> {
   const now = kubeTime(nowMs)
-  const conditions = HEALTHY_CONDITIONS.map((c) => {
+  const current = HEALTHY_CONDITIONS.map((c) => (c.type === 'Ready' && health.runtimeDown ? RUNTIME_DOWN : c))
+  const conditions = current.map((c) => {
     const prev = previous?.conditions?.find((p) => p.type === c.type)
     return {...c, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now}
   })

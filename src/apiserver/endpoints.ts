@@ -30,7 +30,6 @@ export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: Ser
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '')
   const path = e.path.replace(/\/+$/, '') || '/'
   if (path === '/version') return send(res, 200, versionJson)
-  if (isAnonymousPath(path)) return send(res, 200, 'ok', 'text/plain; charset=utf-8')
   if (e.discovery) {
     const d = e.discovery
     if (d.legacyRoot || (d.group === undefined && d.version === undefined)) {

@@ -1,6 +1,7 @@
 // The HTTPS server: routing → authentication → body → verb handler → JSON response.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {Duplex} from 'node:stream'
+import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} from './health.js'
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
@@ -63,6 +64,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   handle: (req: IncomingMessage, res: ServerResponse) => void
   /** For the server's 'upgrade' event: exec/attach streams. */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  health: Health
 }> {
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
@@ -70,6 +72,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, podSecurity, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
+  const health = createHealth(opts.store, [...POST_START_HOOKS])
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken ?? serviceAccountAuthenticator(ctx), ctx.now)
   const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}
 
@@ -88,6 +91,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     const user = authUser && await impersonatedUser(req, authUser, ctx.authorizer)
     const routed = route(req.method ?? 'GET', url, registry)
     if (!anonymous) await authorize(user!, req.method ?? 'GET', routed)
+    if (isHealthPath(path)) return serveHealth(health, req, res)
     if (routed.kind === 'endpoint') return serveEndpoint(routed, req, res, caches)
     if (routed.subresource === 'log' && routed.def.kind === 'Pod' && routed.def.group === '') {
       return servePodLog(ctx, agentTls, user!, parseStreamPath(url)!, req, res)
@@ -111,6 +115,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
 
   return {
     ctx,
+    health,
     handle(req, res) {
       serve(req, res).catch(err => sendError(res, err))
     },

@@ -14,10 +14,12 @@ export interface RunningApiServer {
 
 /** Bootstraps the store's system objects and listens on `opts.port` (0 picks a free port). */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const {ctx, handle, upgrade} = await createHandler(opts)
+  const {ctx, handle, upgrade, health} = await createHandler(opts)
   await bootstrap(ctx, opts.advertise)
+  health.hookDone('poststarthook/rbac/bootstrap-roles')
   // Stored CRDs are served before the first request is accepted.
   const crds = await startCrdController(ctx)
+  health.hookDone('poststarthook/start-apiextensions-controllers')
   // requestCert without rejectUnauthorized: the handler verifies the chain so that token and
   // anonymous health requests still reach it.
   const server = https.createServer({cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false}, handle)
@@ -32,6 +34,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>(resolve => {
       crds.stop()
+      health.shuttingDown()
       server.close(() => resolve())
       // Watches are long-lived: end them so close() does not wait for clients.
       server.closeAllConnections()

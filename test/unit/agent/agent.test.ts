@@ -162,6 +162,28 @@ describe('NodeAgent', () => {
     assert.equal(api.objects.get(LEASE)!.metadata.ownerReferences![0].uid, 'old-uid')
   })
 
+  it('posts not Ready with KubeletNotReady while the runtime does not answer (a hung ping counts), and Ready when it is back', async () => {
+    const api = fakeApi()
+    let mode: 'up' | 'down' | 'hung' = 'up'
+    const agent = start(api, {
+      ping: () => (mode === 'up' ? Promise.resolve() : mode === 'down' ? Promise.reject(new Error('connection refused')) : new Promise<void>(() => {})),
+      version: async () => 'containerd://1.6.20',
+    })
+    await agent.registered()
+    const ready = () => api.objects.get('/api/v1/nodes/w1')!.status.conditions.find((c: any) => c.type === 'Ready')
+    mode = 'hung'
+    await clock.advance(5000)
+    await clock.advance(5000)
+    assert.deepEqual([ready().status, ready().reason, ready().message], ['False', 'KubeletNotReady', 'container runtime is down'])
+    const since = ready().lastTransitionTime
+    mode = 'down'
+    await clock.advance(5000)
+    assert.equal(ready().lastTransitionTime, since, 'still down: no new transition')
+    mode = 'up'
+    await clock.advance(5000)
+    assert.deepEqual([ready().status, ready().reason], ['True', 'KubeletReady'])
+  })
+
   it('posts status again every 60 s', async () => {
     const api = fakeApi()
     const agent = start(api)
