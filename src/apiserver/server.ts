@@ -1,6 +1,7 @@
 // The HTTPS server: routing → authentication → body → verb handler → JSON response.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {Duplex} from 'node:stream'
+import {InflightLimiter, isLongRunning} from './inflight.js'
 import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} from './health.js'
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
@@ -52,6 +53,8 @@ export interface ApiServerOptions {
    * accept as the kube-apiserver identity (see src/agent/server).
    */
   agentClient?: {cert: string; key: string}
+  /** Requests in flight beyond which the server answers 429 (default: kube-apiserver's 400 read-only, 200 mutating). */
+  maxInflight?: {readOnly: number; mutating: number}
   /** Decides each authenticated request (default: allow all, for in-process tests). */
   authorizer?: Authorizer
   /** Admission plugins, in order, after the built-in ones; they get the server context on each call. */
@@ -72,6 +75,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, podSecurity, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
+  const inflight = new InflightLimiter(opts.maxInflight)
   const health = createHealth(opts.store, [...POST_START_HOOKS])
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken ?? serviceAccountAuthenticator(ctx), ctx.now)
   const agentTls: AgentTls = {ca: opts.tls.ca, ...(opts.agentClient ?? {cert: opts.tls.cert, key: opts.tls.key})}
@@ -90,6 +94,9 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     if (!authUser && !anonymous) throw errors.unauthorized()
     const user = authUser && await impersonatedUser(req, authUser, ctx.authorizer)
     const routed = route(req.method ?? 'GET', url, registry)
+    if (routed.kind === 'endpoint' || !isLongRunning(req.method ?? 'GET', routed.verb, routed.subresource, routed.query)) {
+      if (!isHealthPath(path)) inflight.admit(req.method ?? 'GET', user, res)
+    }
     if (!anonymous) await authorize(user!, req.method ?? 'GET', routed)
     if (isHealthPath(path)) return serveHealth(health, req, res)
     if (routed.kind === 'endpoint') return serveEndpoint(routed, req, res, caches)
