@@ -8,6 +8,9 @@ import {type Target, toPath, withQuery} from './paths.js'
 import {WatchParser} from './watch-parser.js'
 
 /** Where the apiserver is and who we are to it. PEM strings, not paths. */
+/** Attempts of a request the server answered 429 with Retry-After (client-go's maxRetries). */
+const MAX_RETRIES = 10
+
 export interface ClientConfig {
   /** Base URL, e.g. https://127.0.0.1:6443. */
   server: string
@@ -132,8 +135,24 @@ export class ApiClient {
     return this.request<T>('DELETE', target, {body})
   }
 
-  /** Sends one request and parses the JSON answer (text when opts.accept is text/*); throws ApiError on a non-2xx status. */
-  request<T>(method: string, target: Target, opts: RequestOptions = {}): Promise<T> {
+  /**
+   * Sends a request and parses the JSON answer (text when opts.accept is text/*); throws ApiError on a non-2xx status.
+   * A 429 carrying Retry-After (the server's in-flight bound) was not processed: sent again after the delay, up to 10
+   * times, as client-go does.
+   */
+  async request<T>(method: string, target: Target, opts: RequestOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.requestOnce<T>(method, target, opts)
+      } catch (err) {
+        const retryAfter = err instanceof ApiError ? err.retryAfterSeconds : undefined
+        if (retryAfter === undefined || attempt >= MAX_RETRIES) throw err
+        await new Promise((r) => setTimeout(r, Math.min(retryAfter, 10) * 1000))
+      }
+    }
+  }
+
+  private requestOnce<T>(method: string, target: Target, opts: RequestOptions): Promise<T> {
     const path = withQuery(toPath(target), opts.query)
     let payload: string | undefined
     if (opts.body !== undefined) payload = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body)
@@ -150,7 +169,12 @@ export class ApiClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8')
           const code = res.statusCode ?? 0
-          if (code < 200 || code >= 300) return reject(new ApiError(statusFromResponse(code, text), method, path))
+          if (code < 200 || code >= 300) {
+            const error = new ApiError(statusFromResponse(code, text), method, path)
+            const retryAfter = Number(res.headers['retry-after'])
+            if (code === 429 && Number.isFinite(retryAfter) && retryAfter >= 0) error.retryAfterSeconds = retryAfter
+            return reject(error)
+          }
           if (!text) return resolve(undefined as T)
           // A caller that asked for text (e.g. /readyz's "ok") gets the text.
           if (headers.Accept.startsWith('text/')) return resolve(text as T)

@@ -4,6 +4,8 @@ import type {Status} from '../api/types.js'
 /** A failed API request, carrying the Status object the server sent (or one synthesized from the response). */
 export class ApiError extends Error {
   readonly status: Status
+  /** Seconds the server asked to wait before sending the request again (a 429's Retry-After). */
+  retryAfterSeconds?: number
 
   constructor(status: Status, readonly method?: string, readonly path?: string) {
     super(status.message || `${status.code} ${status.reason ?? 'Error'}`)

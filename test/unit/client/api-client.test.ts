@@ -36,6 +36,19 @@ describe('ApiClient', function () {
         if (req.url === '/api/v1/nodes' && req.method === 'POST') return json(409, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 409, reason: 'AlreadyExists', message: 'nodes "n1" already exists'})
         if (req.url === '/api/v1/nodes/n1/status' && req.method === 'PUT') return json(409, {kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 409, reason: 'Conflict', message: 'the object has been modified'})
         if (req.url === '/api/v1/nodes/n1' && req.method === 'PATCH') return json(200, JSON.parse(body))
+        if (req.url === '/api/v1/namespaces/busy') {
+          // Busy twice (the server's in-flight bound), then served: the client must wait Retry-After and send again.
+          const tries = seen.filter((x) => x.url === req.url).length
+          if (tries <= 2) {
+            res.writeHead(429, {'Content-Type': 'application/json', 'Retry-After': '0'})
+            return res.end(JSON.stringify({kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.'}))
+          }
+          return json(200, {kind: 'Namespace', apiVersion: 'v1', metadata: {name: 'busy'}})
+        }
+        if (req.url === '/api/v1/namespaces/always-busy') {
+          res.writeHead(429, {'Content-Type': 'application/json', 'Retry-After': '0'})
+          return res.end(JSON.stringify({kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', code: 429, reason: 'TooManyRequests', message: 'Too many requests, please try again later.'}))
+        }
         if (req.url === '/plain') {
           res.writeHead(404, {'Content-Type': 'text/plain'})
           return res.end('404 page not found\n')
@@ -85,6 +98,14 @@ describe('ApiClient', function () {
     await assert.rejects(c.update('/api/v1/nodes/n1/status', {metadata: {name: 'n1'}}), (err: unknown) => isConflict(err))
     await assert.rejects(c.get('/plain'), (err: unknown) => err instanceof ApiError && err.code === 404 && err.reason === 'NotFound' && err.message === '404 page not found')
     c.close()
+  })
+
+  it('sends a request again after a 429 with Retry-After, and gives up after 10 attempts', async () => {
+    const got = await client().get({version: 'v1', resource: 'namespaces', name: 'busy'})
+    assert.equal(got.metadata.name, 'busy')
+    assert.equal(seen.filter((x) => x.url === '/api/v1/namespaces/busy').length, 3)
+    await assert.rejects(client().get({version: 'v1', resource: 'namespaces', name: 'always-busy'}), (err: ApiError) => err.code === 429)
+    assert.equal(seen.filter((x) => x.url === '/api/v1/namespaces/always-busy').length, 10)
   })
 
   it('sends patches with the content type of their kind', async () => {
