@@ -1,4 +1,4 @@
-// ServiceAccount admission: a new pod runs as an existing ServiceAccount (default: `default`) and, unless automount is off, mounts a kube-api-access projected volume.
+// ServiceAccount admission: a new pod runs as an existing ServiceAccount (default: `default`), takes its pull secrets, and unless automount is off mounts a kube-api-access projected volume.
 import type {KubeObject} from '../../api/types.js'
 import type {Container, Pod, Volume} from '../../api/types/workloads.js'
 import type {ServerContext} from '../context.js'
@@ -115,6 +115,10 @@ export function serviceAccountAdmission(opts: ServiceAccountAdmissionOptions = {
       const sa = await lookup(ctx, a.namespace, spec.serviceAccountName)
       if (!sa) throw forbidden(a, `error looking up service account ${a.namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`)
       if (shouldAutomount(sa, pod)) mountServiceAccountToken(pod, random)
+      // A pod naming no pull secrets gets its ServiceAccount's.
+      const pullSecrets = (sa as {imagePullSecrets?: {name?: string}[]}).imagePullSecrets ?? []
+      const own = spec.imagePullSecrets as unknown[] | undefined
+      if ((!own || own.length === 0) && pullSecrets.length > 0) spec.imagePullSecrets = pullSecrets.map((r) => ({name: r.name}))
     },
   }
 }

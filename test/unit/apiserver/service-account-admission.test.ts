@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {ResourceRegistry} from '../../../src/api/registry.js'
 import type {KubeObject} from '../../../src/api/types.js'
-import type {Pod} from '../../../src/api/types/workloads.js'
+import type {Pod, PodSpec} from '../../../src/api/types/workloads.js'
 import type {AdmissionAttributes} from '../../../src/apiserver/admission/index.js'
 import {DEFAULT_API_TOKEN_MOUNT_PATH, serviceAccountAdmission} from '../../../src/apiserver/admission/service-account.js'
 import {keyOf, type ServerContext} from '../../../src/apiserver/context.js'
@@ -20,10 +20,10 @@ async function setup(accounts: KubeObject[]) {
   const ctx = {registry, store} as unknown as ServerContext
   let n = 0
   const plugin = serviceAccountAdmission({defaultAttempts: 2, retryMs: 1, random: () => ((n++ * 7) % 27) / 27})
-  const admit = async (pod: Pod) => {
+  const admit = async (pod: Pod): Promise<Pod & {spec: PodSpec}> => {
     const attrs: AdmissionAttributes = {operation: 'CREATE', def: podsDef, namespace: 't', name: pod.metadata.name ?? '', object: pod, user: {name: 'admin', groups: []}, dryRun: false}
     await plugin.mutate!(attrs, ctx)
-    return pod
+    return pod as Pod & {spec: PodSpec}
   }
   return {admit, store}
 }
@@ -72,6 +72,12 @@ describe('ServiceAccount admission', () => {
     assert.equal(saOff.spec.volumes, undefined)
     const podOn = await admit(pod({serviceAccountName: 'quiet', automountServiceAccountToken: true}))
     assert.equal(podOn.spec.volumes?.length, 1)
+  })
+
+  it('gives a pod without pull secrets its ServiceAccount\'s, and keeps a pod\'s own', async () => {
+    const {admit} = await setup([sa('puller', {imagePullSecrets: [{name: 'regcred'}]})])
+    assert.deepEqual((await admit(pod({serviceAccountName: 'puller'}))).spec.imagePullSecrets, [{name: 'regcred'}])
+    assert.deepEqual((await admit(pod({serviceAccountName: 'puller', imagePullSecrets: [{name: 'mine'}]}))).spec.imagePullSecrets, [{name: 'mine'}])
   })
 
   it('skips containers with something at the mount path, reuses an existing kube-api-access volume, and leaves mirror pods alone', async () => {

@@ -31,7 +31,7 @@ describe('service environment variables', () => {
 
   it('come first in the container environment: the container\'s own variables override them and may refer to them', () => {
     const p = pod({containers: [{name: 'c', image: 'x', env: [{name: 'KUBERNETES_SERVICE_PORT', value: '1'}, {name: 'API', value: 'https://$(KUBERNETES_SERVICE_HOST)'}]}]})
-    const env = resolveEnv(p, p.spec.containers[0], {configMap: () => undefined, secret: () => undefined, services: () => all}, {})
+    const env = resolveEnv(p, p.spec!.containers[0], {configMap: () => undefined, secret: () => undefined, services: () => all}, {})
     assert.equal(env.get('KUBERNETES_SERVICE_PORT'), '1')
     assert.equal(env.get('API'), 'https://10.96.0.1')
     assert.equal(env.get('MY_WEB_SERVICE_HOST'), '10.96.0.20')
