@@ -86,12 +86,12 @@ export class PodTokens {
         boundObjectRef: {kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name, uid: pod.metadata.uid},
       },
     }
+    // The life is counted from when it was asked for to the expiry the server gave (which may be longer than asked).
+    const issuedAt = this.clock.now()
     const answer = await this.request(ns, sa, body)
     const status = (answer.status ?? {}) as {token?: string; expirationTimestamp?: string}
     if (!status.token) throw new Error(`TokenRequest for ${ns}/${sa} returned no token`)
-    const expiresAt = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : this.clock.now() + seconds * 1000
-    // As the kubelet does: the token's life is the seconds asked for, ending at the expiry the server gave.
-    const granted = Number((answer.spec as {expirationSeconds?: number} | undefined)?.expirationSeconds ?? seconds)
-    return {token: status.token, issuedAt: expiresAt - granted * 1000, expiresAt}
+    const expiresAt = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : issuedAt + seconds * 1000
+    return {token: status.token, issuedAt, expiresAt}
   }
 }
