@@ -75,7 +75,9 @@ export function mountServiceAccountToken(pod: Pod, random: () => number = Math.r
 }
 
 function forbidden(a: AdmissionAttributes, detail: string): ApiError {
-  const name = a.object?.metadata.name ?? a.name
+  // A generateName pod has no name yet: Kubernetes quotes the prefix (`pods "web-7c5d-" is forbidden: ...`).
+  const md = a.object?.metadata
+  const name = md?.name || a.name || md?.generateName || ''
   const message = name ? `pods "${name}" is forbidden: ${detail}` : `pods is forbidden: ${detail}`
   return new ApiError(403, 'Forbidden', message, {name, group: '', kind: 'pods'})
 }

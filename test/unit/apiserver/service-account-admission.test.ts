@@ -58,6 +58,7 @@ describe('ServiceAccount admission', () => {
       assert.equal(err.message, 'pods "p" is forbidden: error looking up service account t/ghost: serviceaccount "ghost" not found')
       return true
     })
+    await assert.rejects(admit(pod({serviceAccountName: 'ghost'}, {name: undefined, generateName: 'web-7c5d-'})), /pods "web-7c5d-" is forbidden: error looking up service account t\/ghost/)
     // A namespace whose default account is not made yet (after the retries) is refused the same way.
     const empty = await setup([])
     await assert.rejects(empty.admit(pod()), /error looking up service account t\/default: serviceaccount "default" not found/)
