@@ -10,7 +10,7 @@ import {CriClient} from '../agent/cri/client.js'
 import {CriStreamRuntime} from '../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../agent/pods/cri-runtime.js'
 import {applyRoutes} from '../agent/routes.js'
-import {clusterAccess, ServiceAccountTokens, startApiServer} from '../apiserver/index.js'
+import {clusterAccess, serviceAccountAdmission, ServiceAccountTokens, startApiServer} from '../apiserver/index.js'
 import {ApiClient} from '../client/api-client.js'
 import {type Clock, realClock} from '../api/clock.js'
 import {poll} from '../api/poll.js'
@@ -173,7 +173,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     const server = await startApiServer({
       store,
       authorizer: access.authorizer,
-      admission: access.admission,
+      // ServiceAccount admission first: later plugins see the pod with its token volume, as in Kubernetes' order.
+      admission: [serviceAccountAdmission(), ...access.admission],
       port: opts.apiServerPort ?? NodePorts.apiServer,
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
@@ -191,7 +192,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     })
 
     const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager'})
-    const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager')})
+    const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager'), rootCA: ca})
     // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
     const scheduler = await startScheduler(cmClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
     tasks.push(manager.run(signal))

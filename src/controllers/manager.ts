@@ -18,6 +18,8 @@ export interface ManagerOptions {
   enabled?: string[]
   /** Informers to share with other loops of the process (the scheduler); the manager starts them in run(). */
   informers?: InformerFactory
+  /** The cluster CA certificate (PEM) for the root-ca-cert-publisher. */
+  rootCA?: string
 }
 
 /** Runs a set of controllers sharing informers. */
@@ -29,7 +31,7 @@ export class ControllerManager {
     const log = opts.log ?? (() => {})
     const clock = opts.clock ?? realClock
     const informers = opts.informers ?? new InformerFactory(opts.client, {clock, log})
-    this.ctx = {client: opts.client, informers, clock, env: opts.env ?? process.env, log}
+    this.ctx = {client: opts.client, informers, clock, env: opts.env ?? process.env, log, rootCA: opts.rootCA}
     const registry = opts.controllers ?? defaultControllers
     const names = opts.enabled ?? Object.keys(registry)
     this.controllers = names.map((name) => {

@@ -13,6 +13,7 @@ import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
+import {newRootCACertPublisher} from './rootcacert/controller.js'
 import {newServiceAccountsController} from './serviceaccount/controller.js'
 import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import {newStatefulSetController} from './statefulset/controller.js'
@@ -36,6 +37,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   podgc: newPodGCController,
   namespace: newNamespaceController,
   serviceaccount: newServiceAccountsController,
+  'root-ca-cert-publisher': newRootCACertPublisher,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
   job: newJobController,

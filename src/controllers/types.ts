@@ -23,6 +23,8 @@ export interface ControllerContext {
   clock: Clock
   env: NodeJS.ProcessEnv
   log: (msg: string) => void
+  /** The cluster CA certificate (PEM), published to every namespace as kube-root-ca.crt; absent in some tests. */
+  rootCA?: string
 }
 
 /** One control loop. run() returns when signal aborts. */

@@ -1,5 +1,7 @@
 // Container environment from a pod spec: envFrom, env values with $(VAR) expansion, ConfigMap/Secret keys, fieldRef and resourceFieldRef.
 import type {ClaimLookup} from './claim-volumes.js'
+import type {Service} from '../../api/resources/core/service.js'
+import {podServices, serviceEnv} from './service-env.js'
 import {quantityNumber} from '../../api/quantity.js'
 import type {Container, KeySelector, Pod, ResourceFieldSelector} from '../../api/types/workloads.js'
 
@@ -7,6 +9,8 @@ import type {Container, KeySelector, Pod, ResourceFieldSelector} from '../../api
 export interface ObjectLookup extends Partial<ClaimLookup> {
   configMap(namespace: string, name: string): Record<string, string> | undefined
   secret(namespace: string, name: string): Record<string, string> | undefined
+  /** Every Service the agent knows of, for the service environment variables (none when absent). */
+  services?(): Service[]
 }
 
 /** A container cannot be configured (missing ConfigMap, key...): the kubelet's CreateContainerConfigError. */
@@ -125,7 +129,8 @@ function keyRefValue(lookup: ObjectLookup, ns: string, kind: 'ConfigMap' | 'Secr
 /** The container's environment as ordered name/value pairs; throws ConfigError for what the kubelet reports as CreateContainerConfigError. */
 export function resolveEnv(pod: Pod, container: Container, lookup: ObjectLookup, facts: PodRuntimeFacts): Map<string, string> {
   const ns = pod.metadata?.namespace ?? 'default'
-  const vars = new Map<string, string>()
+  // Service variables come first: the container's own envFrom and env override them, and $(VAR) may refer to them.
+  const vars = serviceEnv(podServices(pod, lookup.services?.() ?? []))
   for (const src of container.envFrom ?? []) {
     const prefix = src.prefix ?? ''
     let data: Record<string, string> | undefined

@@ -10,6 +10,7 @@ import type {ProbeExecutor} from './probes.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest} from './runtime.js'
 import type {WaitingReason} from './status.js'
 import type {ClusterDNS} from './dns.js'
+import type {TokenProvider} from './volumes.js'
 
 /** Records an Event about a pod (the agent's EventRecorder bound to source kubelet). */
 export type PodEventFn = (pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string) => void
@@ -35,6 +36,8 @@ export interface WorkerDeps {
   ensurePause?: () => Promise<void>
   /** Cluster DNS, for the pods' resolv.conf; absent, the runtime's default applies. */
   dns?: ClusterDNS
+  /** Service-account tokens for projected volumes; absent, token sources are left out. */
+  tokens?: TokenProvider
   /** Records a startup milestone of this worker's pod (see startup-trace.ts); the first of each name counts. */
   trace?: (name: string) => void
   log: (msg: string) => void

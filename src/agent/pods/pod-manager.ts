@@ -10,11 +10,13 @@ import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {Backoff} from './backoff.js'
 import type {ObjectLookup} from './env.js'
 import type {PersistentVolume, PersistentVolumeClaim} from '../../api/storage.js'
+import type {Service} from '../../api/resources/core/service.js'
 import type {ClusterDNS} from './dns.js'
 import {PodWorker} from './pod-worker.js'
 import {StartupTrace} from './startup-trace.js'
 import {probeExecutor} from './probes.js'
 import type {ContainerRuntime} from './runtime.js'
+import {PodTokens} from './tokens.js'
 import {DEFAULT_PODS_ROOT} from './volumes.js'
 import {errorText} from '../errors.js'
 
@@ -66,8 +68,9 @@ export function podReferences(pod: Pod): {configMaps: Set<string>; secrets: Set<
 }
 
 /** Reads ConfigMaps and Secrets (secret values decoded), and claims and volumes when given, from informer caches. */
-export function informerLookup(configMaps: Informer, secrets: Informer, claims?: Informer, volumes?: Informer): ObjectLookup {
+export function informerLookup(configMaps: Informer, secrets: Informer, claims?: Informer, volumes?: Informer, services?: Informer): ObjectLookup {
   return {
+    ...(services ? {services: () => services.list() as Service[]} : {}),
     ...(claims && volumes
       ? {
           claim: (ns: string, name: string) => claims.get(`${ns}/${name}`) as PersistentVolumeClaim | undefined,
@@ -108,6 +111,9 @@ export class PodManager {
   private readonly secretInformer: Informer
   private readonly claimInformer: Informer
   private readonly volumeInformer: Informer
+  private readonly serviceInformer: Informer
+  /** Tokens of the pods' kube-api-access (and other token) volumes, asked of the API as this node. */
+  private readonly tokens: PodTokens
 
   constructor(private readonly opts: PodManagerOptions) {
     this.clock = opts.clock ?? realClock
@@ -121,6 +127,8 @@ export class PodManager {
     this.secretInformer = new Informer(opts.client, {version: 'v1', resource: 'secrets'}, infOpts)
     this.claimInformer = new Informer(opts.client, {version: 'v1', resource: 'persistentvolumeclaims'}, infOpts)
     this.volumeInformer = new Informer(opts.client, {version: 'v1', resource: 'persistentvolumes'}, infOpts)
+    this.serviceInformer = new Informer(opts.client, {version: 'v1', resource: 'services'}, infOpts)
+    this.tokens = new PodTokens((namespace, name, body) => opts.client.create({version: 'v1', resource: 'serviceaccounts', namespace, name, subresource: 'token'}, body), this.clock)
   }
 
   /** Runs until signal aborts. */
@@ -154,11 +162,13 @@ export class PodManager {
       for (const [uid, pod] of this.pods) if ((pod.spec?.volumes ?? []).some((v: {persistentVolumeClaim?: unknown}) => v.persistentVolumeClaim)) this.queue.add(uid)
     }
     for (const inf of [this.claimInformer, this.volumeInformer]) inf.addHandlers({onAdd: claimChanged, onUpdate: claimChanged})
-    const informers = [this.podInformer, this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer].map((i) => i.run(signal))
+    const all = [this.podInformer, this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer, this.serviceInformer]
+    const informers = all.map((i) => i.run(signal))
     runtime.watch((uid) => this.queue.add(uid), signal)
     signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
 
-    await Promise.all([this.podInformer, this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer].map((i) => i.waitForSync(signal)))
+    // Services too: a pod started before they are known would miss its service variables for good.
+    await Promise.all(all.map((i) => i.waitForSync(signal)))
     if (signal.aborted) return
     await pauseReady
     // Containers of pods that are no longer bound here (deleted while the agent was down) are queued too, and removed.
@@ -224,7 +234,7 @@ export class PodManager {
     return new PodWorker(uid, {
       runtime,
       clock: this.clock,
-      lookup: informerLookup(this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer),
+      lookup: informerLookup(this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer, this.serviceInformer),
       nodeName: this.opts.nodeName,
       nodeIP: this.opts.nodeIP,
       podsRoot: this.opts.podsRoot ?? DEFAULT_PODS_ROOT,
@@ -259,6 +269,7 @@ export class PodManager {
       probe: probeExecutor((id, cmd, timeoutMs) => runtime.exec(id, cmd, timeoutMs)),
       ensurePause: this.opts.ensurePause,
       dns: this.opts.dns,
+      tokens: this.tokens,
       trace: (name) => this.trace.mark(uid, name),
       log: this.log,
     })

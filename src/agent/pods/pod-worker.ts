@@ -103,7 +103,10 @@ export class PodWorker {
     const facts: PodRuntimeFacts = {podIP: spec.hostNetwork ? d.nodeIP : sandbox.info?.ip, hostIP: d.nodeIP}
     let volumes: Map<string, string>
     try {
-      volumes = await prepareVolumes(pod, d.podsRoot, d.lookup, facts)
+      volumes = await prepareVolumes(pod, d.podsRoot, d.lookup, facts, d.tokens)
+      // Come back when a token is due for renewal, so the file is rewritten then (not only at the next resync).
+      const renew = d.tokens?.nextRefresh?.(this.uid)
+      if (renew !== undefined) delays.push(Math.max(1000, renew - d.clock.now()))
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err
       const vol = /volume "([^"]+)"/.exec(err.message)?.[1] ?? failingVolume(pod, err.message)
@@ -270,6 +273,7 @@ export class PodWorker {
     await Promise.all(list.filter((c) => c.type !== 'sandbox').map((c) => d.runtime.remove(c.id)))
     await Promise.all(list.filter((c) => c.type === 'sandbox').map((c) => d.runtime.remove(c.id)))
     await removePodDir(d.podsRoot, this.uid).catch((err) => d.log(`removing pod dir of ${this.uid}: ${err?.message ?? err}`))
+    d.tokens?.forget?.(this.uid)
     d.restartBackoff.resetPrefix(`${this.uid}/`)
     d.pullBackoff.resetPrefix(`${this.uid}/`)
   }
@@ -282,6 +286,7 @@ export class PodWorker {
 
 /** The volume a ConfigError message is about, found by the ConfigMap or Secret name it quotes. */
 function failingVolume(pod: Pod, message: string): string {
+  if (message.startsWith('failed to fetch token')) return pod.spec?.volumes?.find((v) => v.projected?.sources?.some((s) => s.serviceAccountToken))?.name ?? ''
   for (const v of pod.spec?.volumes ?? []) {
     const names = [v.configMap?.name, v.secret?.secretName, ...(v.projected?.sources ?? []).map((s) => s.configMap?.name ?? s.secret?.name)]
     if (names.some((n) => n && message.includes(`"${n}"`))) return v.name

@@ -1,8 +1,8 @@
-// Pod volumes on the node's filesystem: emptyDir, hostPath, and configMap/secret/downwardAPI/projected files written atomically (a ..data symlink swap, as the kubelet does) so updates land in place.
+// Pod volumes on the node's filesystem: emptyDir, hostPath, and configMap/secret/downwardAPI/projected (incl. service-account token) files written atomically (a ..data symlink swap, as the kubelet does) so updates land in place.
 import {existsSync} from 'node:fs'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type {DownwardAPIVolumeFile, KeyToPath, Pod, Volume} from '../../api/types/workloads.js'
+import type {DownwardAPIVolumeFile, KeyToPath, Pod, Volume, VolumeProjection} from '../../api/types/workloads.js'
 import {resolveClaim} from './claim-volumes.js'
 import {ConfigError, type ObjectLookup, type PodRuntimeFacts, podFieldValue, resourceFieldValue} from './env.js'
 
@@ -47,8 +47,41 @@ function keyFiles(kind: 'ConfigMap' | 'Secret', src: KeySource, data: Record<str
   return out
 }
 
-/** The files a configMap/secret/downwardAPI/projected volume holds; undefined for other volume types. Throws ConfigError for missing objects. */
-export function projectVolume(pod: Pod, volume: Volume, lookup: ObjectLookup, facts: PodRuntimeFacts): ProjectedFile[] | undefined {
+/** Where projected serviceAccountToken sources get their tokens (PodTokens; see tokens.ts). */
+export interface TokenProvider {
+  token(pod: Pod, volume: string, src: NonNullable<VolumeProjection['serviceAccountToken']>): Promise<string>
+  /** When the pod's earliest token is due for renewal (epoch ms). */
+  nextRefresh?(podUID: string): number | undefined
+  /** Drops a removed pod's tokens. */
+  forget?(podUID: string): void
+}
+
+/** Key of a projected volume's source in the token map projectVolume reads. */
+function tokenKey(volume: string, index: number): string {
+  return `${volume}/${index}`
+}
+
+/** Fetches the tokens of the volume's serviceAccountToken sources (ConfigError when the API refuses, as a FailedMount). */
+async function volumeTokens(pod: Pod, volume: Volume, provider: TokenProvider | undefined): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  const sources = volume.projected?.sources ?? []
+  for (let i = 0; i < sources.length; i++) {
+    const src = sources[i].serviceAccountToken
+    if (!src || !provider) continue
+    try {
+      out.set(tokenKey(volume.name, i), await provider.token(pod, volume.name, src))
+    } catch (err) {
+      throw new ConfigError(`failed to fetch token: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+  return out
+}
+
+/**
+ * The files a configMap/secret/downwardAPI/projected volume holds; undefined for other volume types. Throws ConfigError
+ * for missing objects. Token sources take their token from `tokens` (fetched beforehand; left out when absent).
+ */
+export function projectVolume(pod: Pod, volume: Volume, lookup: ObjectLookup, facts: PodRuntimeFacts, tokens: Map<string, string> = new Map()): ProjectedFile[] | undefined {
   const ns = pod.metadata?.namespace ?? 'default'
   const cmFiles = (src: KeySource, defaultMode: number): ProjectedFile[] => {
     const cm = lookup.configMap(ns, src.name ?? '')
@@ -83,11 +116,15 @@ export function projectVolume(pod: Pod, volume: Volume, lookup: ObjectLookup, fa
   if (volume.projected) {
     const mode = volume.projected.defaultMode ?? 0o644
     const out: ProjectedFile[] = []
-    for (const s of volume.projected.sources ?? []) {
+    const sources = volume.projected.sources ?? []
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i]
+      const token = tokens.get(tokenKey(volume.name, i))
       if (s.configMap) out.push(...cmFiles(s.configMap, mode))
       else if (s.secret) out.push(...secretFiles(s.secret, s.secret.name ?? '', mode))
       else if (s.downwardAPI) out.push(...downwardFiles(s.downwardAPI, mode))
-      // serviceAccountToken and clusterTrustBundle sources need APIs skiff does not serve yet: left out.
+      else if (s.serviceAccountToken && token !== undefined) out.push({path: s.serviceAccountToken.path, data: Buffer.from(token, 'utf8'), mode})
+      // clusterTrustBundle sources need an API skiff does not serve yet: left out.
     }
     return out
   }
@@ -178,7 +215,7 @@ export async function writeAtomic(dir: string, files: ProjectedFile[], now = new
  * Prepares every volume of pod under root and returns volume name → host path. Idempotent; projected volumes are
  * rewritten only when changed. Claims resolve to their bound volume's directory (which outlives the pod).
  */
-export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLookup, facts: PodRuntimeFacts): Promise<Map<string, string>> {
+export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLookup, facts: PodRuntimeFacts, tokens?: TokenProvider): Promise<Map<string, string>> {
   const uid = pod.metadata.uid ?? ''
   const out = new Map<string, string>()
   for (const v of pod.spec?.volumes ?? []) {
@@ -196,7 +233,7 @@ export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLooku
       out.set(v.name, await prepareHostPath({path: mount.path, type: mount.hostPathType}))
       continue
     }
-    const files = projectVolume(pod, v, lookup, facts)
+    const files = projectVolume(pod, v, lookup, facts, v.projected ? await volumeTokens(pod, v, tokens) : undefined)
     if (files) {
       await writeAtomic(dir, files)
     } else if (v.emptyDir) {

@@ -209,6 +209,10 @@ export interface PodSpec {
   nodeName?: string
   nodeSelector?: Record<string, string>
   serviceAccountName?: string
+  /** Deprecated mirror of serviceAccountName. */
+  serviceAccount?: string
+  automountServiceAccountToken?: boolean
+  ephemeralContainers?: Container[]
   hostNetwork?: boolean
   hostname?: string
   subdomain?: string

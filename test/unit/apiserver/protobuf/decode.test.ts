@@ -94,6 +94,23 @@ describe('protobuf decoding', () => {
     assert.deepEqual(decodeMessage(vi(3, -5), 'ServicePort'), {port: -5})
   })
 
+  it('decodes a kube-api-access projected volume (token, configMap and downwardAPI sources)', () => {
+    const token = ld(4, Buffer.concat([vi(2, 3607), ld(3, 'token')]))
+    const cm = ld(3, Buffer.concat([ld(1, ld(1, 'kube-root-ca.crt')), ld(2, Buffer.concat([ld(1, 'ca.crt'), ld(2, 'ca.crt')]))]))
+    const dw = ld(2, ld(1, Buffer.concat([ld(1, 'namespace'), ld(2, Buffer.concat([ld(1, 'v1'), ld(2, 'metadata.namespace')]))])))
+    const source = ld(26, Buffer.concat([ld(1, token), ld(1, cm), ld(1, dw), vi(2, 420)]))
+    assert.deepEqual(decodeMessage(Buffer.concat([ld(1, 'kube-api-access-abcde'), ld(2, source)]), 'Volume'), {
+      name: 'kube-api-access-abcde',
+      projected: {defaultMode: 420, sources: [
+        {serviceAccountToken: {path: 'token', expirationSeconds: 3607}},
+        {configMap: {name: 'kube-root-ca.crt', items: [{key: 'ca.crt', path: 'ca.crt'}]}},
+        {downwardAPI: {items: [{path: 'namespace', fieldRef: {apiVersion: 'v1', fieldPath: 'metadata.namespace'}}]}},
+      ]},
+    })
+    const downward = ld(16, Buffer.concat([ld(1, Buffer.concat([ld(1, 'labels'), ld(2, ld(2, 'metadata.labels'))])), vi(2, 0o600)]))
+    assert.deepEqual(decodeMessage(Buffer.concat([ld(1, 'info'), ld(2, downward)]), 'Volume'), {name: 'info', downwardAPI: {items: [{path: 'labels', fieldRef: {fieldPath: 'metadata.labels'}}], defaultMode: 0o600}})
+  })
+
   it('decodes an Eviction as kubectl drain sends it', () => {
     const raw = Buffer.concat([ld(1, Buffer.concat([ld(1, 'web-1'), ld(3, 'default')])), ld(2, Buffer.concat([vi(1, 0), ld(5, 'All')]))])
     assert.deepEqual(decodeProtobufObject(envelope('policy/v1', 'Eviction', raw)), {
