@@ -293,10 +293,13 @@ export class NodeAgent {
   /** Pings the runtime every few seconds; a change in whether it answers is posted at once as the Ready condition. */
   private async runtimeLoop(signal: AbortSignal): Promise<void> {
     const interval = this.opts.runtimeCheckMs ?? 5000
+    let failures = 0
     while (!signal.aborted) {
       await this.clock.sleep(interval, signal)
       if (signal.aborted) return
-      const down = !(await this.runtimeAnswers(Math.min(interval, 5000)))
+      failures = (await this.runtimeAnswers(Math.min(interval, 5000))) ? 0 : failures + 1
+      // Two misses in a row: one slow answer on a loaded machine must not taint the node and evict its pods.
+      const down = failures >= 2
       if (down === this.runtimeDown) continue
       this.runtimeDown = down
       this.log(down ? 'the container runtime does not answer: posting the node not Ready' : 'the container runtime answers again: posting the node Ready')

@@ -15,6 +15,7 @@ import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
 import {newRootCACertPublisher} from './rootcacert/controller.js'
 import {newServiceAccountsController} from './serviceaccount/controller.js'
+import {newTaintEvictionController} from './tainteviction/controller.js'
 import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
@@ -38,6 +39,7 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   namespace: newNamespaceController,
   serviceaccount: newServiceAccountsController,
   'root-ca-cert-publisher': newRootCACertPublisher,
+  'taint-eviction-controller': newTaintEvictionController,
   endpoints: newEndpointsController,
   endpointslice: newEndpointSliceController,
   job: newJobController,

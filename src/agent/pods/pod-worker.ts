@@ -1,5 +1,5 @@
 // One pod's sync loop: observe the runtime, decide with planPodSync, carry the plan out (sandbox, init, app), then report status and events.
-import type {Container, Pod} from '../../api/types/workloads.js'
+import type {Container, Pod, PodStatus} from '../../api/types/workloads.js'
 import {sandboxRequest} from './container-config.js'
 import {podDNS} from './dns.js'
 import {ConfigError, type PodRuntimeFacts} from './env.js'
@@ -35,6 +35,8 @@ export class PodWorker {
   /** Containers killed for a spec change, which restart without back-off. */
   private readonly respawnAtOnce = new Set<string>()
   private lastStatus = ''
+  /** The pod's resourceVersion when lastStatus was written: a newer one that differs means someone else wrote status. */
+  private lastStatusBase = ''
   private terminating?: Promise<void>
   /** Last pod object seen, for cleanup after the pod vanished from the API. */
   pod?: Pod
@@ -218,12 +220,17 @@ export class PodWorker {
     const status = computePodStatus(pod, view)
     const text = canonical(status)
     if (delays.length > 0) d.requeue(this.uid, Math.min(...delays) + 50)
-    if (text === this.lastStatus || text === canonical(pod.status)) {
+    // Same as what we wrote: already stored, or on its way. Someone else's write over ours (the node lifecycle
+    // controller marking the pod not Ready while the node was unreachable) shows as a newer pod whose phase or
+    // condition statuses differ from ours: put ours back. Formatting differences alone never cause a write.
+    const overwritten = pod.metadata.resourceVersion !== this.lastStatusBase && statusesDiffer(status, pod.status)
+    if (text === canonical(pod.status) || (text === this.lastStatus && !overwritten)) {
       this.lastStatus = text
       return
     }
     await d.writeStatus(pod, status)
     this.lastStatus = text
+    this.lastStatusBase = pod.metadata.resourceVersion ?? ''
   }
 
   /** Stops every probe worker of the pod. */
@@ -292,4 +299,12 @@ function failingVolume(pod: Pod, message: string): string {
     if (names.some((n) => n && message.includes(`"${n}"`))) return v.name
   }
   return ''
+}
+
+/** Whether two pod statuses disagree on the phase or on any condition's status (what readiness depends on). */
+function statusesDiffer(a: PodStatus, b: PodStatus | undefined): boolean {
+  if (a.phase !== b?.phase) return true
+  const of = (st: PodStatus | undefined) => new Map((st?.conditions ?? []).map((c) => [c.type, c.status]))
+  const [x, y] = [of(a), of(b)]
+  return x.size !== y.size || [...x].some(([type, status]) => y.get(type) !== status)
 }

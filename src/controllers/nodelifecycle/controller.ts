@@ -1,8 +1,9 @@
 // Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them; cordoned nodes carry the unschedulable taint.
 import type {KubeObject} from '../../api/types.js'
 import type {Lease, Node, NodeCondition, Taint} from '../../api/types/cluster.js'
+import type {Condition, Pod} from '../../api/types/workloads.js'
 import {type Clock, realClock} from '../../api/clock.js'
-import {isConflict} from '../../client/errors.js'
+import {isConflict, isNotFound} from '../../client/errors.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {NodeEnv} from '../../api/contract.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
@@ -53,19 +54,40 @@ export function unknownConditions(node: Node, nowMs: number): NodeCondition[] | 
   return changed ? out : undefined
 }
 
-/** The taints with both unreachable taints added; undefined when both are present. */
-export function withUnreachableTaints(node: Node, nowMs: number): Taint[] | undefined {
+/** Taint key for nodes whose agent reports Ready=False (its runtime is down, say). */
+export const NOT_READY_TAINT_KEY = 'node.kubernetes.io/not-ready'
+const HEALTH_TAINT_KEYS = [UNREACHABLE_TAINT_KEY, NOT_READY_TAINT_KEY]
+
+/**
+ * The taints for a node in health state `key` (unreachable or not-ready): NoSchedule and NoExecute of that key (the
+ * NoExecute one stamped with timeAdded, from which tolerationSeconds count), the other health key's taints gone.
+ * Undefined when the taints are already so.
+ */
+export function withHealthTaints(node: Node, nowMs: number, key: string = UNREACHABLE_TAINT_KEY): Taint[] | undefined {
   const taints = node.spec?.taints ?? []
-  const missing = ['NoSchedule', 'NoExecute'].filter((effect) => !taints.some((t) => t.key === UNREACHABLE_TAINT_KEY && t.effect === effect))
-  if (missing.length === 0) return undefined
-  return [...taints, ...missing.map((effect) => (effect === 'NoExecute' ? {key: UNREACHABLE_TAINT_KEY, effect, timeAdded: kubeTime(nowMs)} : {key: UNREACHABLE_TAINT_KEY, effect}))]
+  const kept = taints.filter((t) => !HEALTH_TAINT_KEYS.includes(t.key) || t.key === key)
+  const missing = ['NoSchedule', 'NoExecute'].filter((effect) => !kept.some((t) => t.key === key && t.effect === effect))
+  if (missing.length === 0 && kept.length === taints.length) return undefined
+  return [...kept, ...missing.map((effect) => (effect === 'NoExecute' ? {key, effect, timeAdded: kubeTime(nowMs)} : {key, effect}))]
 }
 
-/** The taints without the unreachable ones; undefined when there are none to remove. */
+/** The taints with both unreachable taints added; undefined when both are present. */
+export function withUnreachableTaints(node: Node, nowMs: number): Taint[] | undefined {
+  return withHealthTaints(node, nowMs, UNREACHABLE_TAINT_KEY)
+}
+
+/** The taints without the unreachable and not-ready ones; undefined when there are none to remove. */
 export function withoutUnreachableTaints(node: Node): Taint[] | undefined {
   const taints = node.spec?.taints ?? []
-  const kept = taints.filter((t) => t.key !== UNREACHABLE_TAINT_KEY)
+  const kept = taints.filter((t) => !HEALTH_TAINT_KEYS.includes(t.key))
   return kept.length === taints.length ? undefined : kept
+}
+
+/** A pod's conditions with Ready turned False (MarkPodsNotReady), or undefined when it is not True. */
+export function notReadyConditions(pod: Pod, nowMs: number): Condition[] | undefined {
+  const conditions = pod.status?.conditions ?? []
+  if (!conditions.some((c) => c.type === 'Ready' && c.status === 'True')) return undefined
+  return conditions.map((c) => (c.type === 'Ready' ? {...c, status: 'False', lastTransitionTime: kubeTime(nowMs)} : c))
 }
 
 const readyStatus = (node: Node) => node.status?.conditions?.find((c) => c.type === 'Ready')?.status
@@ -75,6 +97,8 @@ export interface NodeLifecycleOptions {
   client: ControllerClient
   nodes: Lister<Node>
   leases: Lister<Lease>
+  /** Given, the pods of a node that stops answering are marked not Ready, so Services stop sending them traffic. */
+  pods?: Lister<Pod>
   clock?: Clock
   gracePeriodMs?: number
   log?: (msg: string) => void
@@ -148,6 +172,15 @@ export class NodeLifecycleController implements Controller {
     }
     // Look again when the grace period would run out; a renewal before then re-enqueues earlier anyway.
     this.queue.addAfter(name, this.grace - silentFor)
+    if (readyStatus(node) === 'False') {
+      // The agent is alive but says it is not Ready (its runtime is down): not-ready taints, its pods not Ready.
+      const taints = withHealthTaints(node, now, NOT_READY_TAINT_KEY)
+      if (taints) {
+        this.log(`node ${name} reports not Ready; tainting it ${NOT_READY_TAINT_KEY}`)
+        await this.opts.client.update({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints}})
+      }
+      await this.markPodsNotReady(name, now)
+    }
     // The agent posts Ready=True itself when it comes back; only then do the taints go.
     if (readyStatus(node) === 'True') {
       const taints = withoutUnreachableTaints(node)
@@ -171,6 +204,20 @@ export class NodeLifecycleController implements Controller {
       await this.opts.client.update({version: 'v1', resource: 'nodes', name, subresource: 'status'}, {...current, status: {...current.status, conditions: fresh}})
     }
     this.log(`node ${name}: no heartbeat for ${Math.round(silentFor / 1000)}s; marked it Unknown and unreachable`)
+    await this.markPodsNotReady(name, now)
+  }
+
+  /** Turns the Ready condition of every pod on the node False: their endpoints drop them until the agent says otherwise. */
+  private async markPodsNotReady(nodeName: string, now: number): Promise<void> {
+    for (const pod of this.opts.pods?.list() ?? []) {
+      if (pod.spec?.nodeName !== nodeName) continue
+      const conditions = notReadyConditions(pod, now)
+      if (!conditions) continue
+      const ref = {version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name!, subresource: 'status'}
+      await this.opts.client.patch(ref, {metadata: {uid: pod.metadata.uid}, status: {conditions}}, 'merge').catch((err: unknown) => {
+        if (!isNotFound(err) && !isConflict(err)) throw err
+      })
+    }
   }
 }
 
@@ -180,6 +227,7 @@ export function newNodeLifecycleController(ctx: ControllerContext): NodeLifecycl
     client: ctx.client,
     nodes: ctx.informers.informer({version: 'v1', resource: 'nodes'}),
     leases: ctx.informers.informer({group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: LEASE_NAMESPACE}),
+    pods: ctx.informers.informer({version: 'v1', resource: 'pods'}),
     clock: ctx.clock,
     gracePeriodMs: gracePeriodMs(ctx.env),
     log: ctx.log,

@@ -162,7 +162,7 @@ describe('NodeAgent', () => {
     assert.equal(api.objects.get(LEASE)!.metadata.ownerReferences![0].uid, 'old-uid')
   })
 
-  it('posts not Ready with KubeletNotReady while the runtime does not answer (a hung ping counts), and Ready when it is back', async () => {
+  it('posts not Ready with KubeletNotReady once the runtime misses two checks (a hung ping counts), and Ready when it is back', async () => {
     const api = fakeApi()
     let mode: 'up' | 'down' | 'hung' = 'up'
     const agent = start(api, {
@@ -172,12 +172,13 @@ describe('NodeAgent', () => {
     await agent.registered()
     const ready = () => api.objects.get('/api/v1/nodes/w1')!.status.conditions.find((c: any) => c.type === 'Ready')
     mode = 'hung'
-    await clock.advance(5000)
+    for (let i = 0; i < 3; i++) await clock.advance(5000)
+    assert.equal(ready().status, 'True', 'one miss is not enough')
     await clock.advance(5000)
     assert.deepEqual([ready().status, ready().reason, ready().message], ['False', 'KubeletNotReady', 'container runtime is down'])
     const since = ready().lastTransitionTime
     mode = 'down'
-    await clock.advance(5000)
+    await clock.advance(10_000)
     assert.equal(ready().lastTransitionTime, since, 'still down: no new transition')
     mode = 'up'
     await clock.advance(5000)

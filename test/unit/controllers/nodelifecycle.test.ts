@@ -5,7 +5,7 @@ import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
 import {toPath} from '../../../src/client/paths.js'
 import {NodeLifecycleController, gracePeriodMs} from '../../../src/controllers/nodelifecycle/controller.js'
 import type {ControllerClient} from '../../../src/controllers/types.js'
-import {FakeLister} from './fakes.js'
+import {FakeLister, iso} from './fakes.js'
 
 
 /** Records writes; updates echo the object back (with a bumped resourceVersion) and land in the fake cache, as a watch would. */
@@ -131,6 +131,33 @@ describe('NodeLifecycleController', () => {
     // Idempotent: another sync of the same state writes nothing.
     await ctl.sync('n1')
     assert.equal(actions.length, 2)
+  })
+
+  it('marks the pods of an unreachable node not Ready, and taints a node reporting Ready=False not-ready', async () => {
+    const pods = new FakeLister()
+    const patches: {path: string; body: any}[] = []
+    const rec = recordingClient(nodes)
+    const client = {...rec.client, patch: async (target: any, body: any) => void patches.push({path: toPath(target), body})} as unknown as ControllerClient
+    const withPods = new NodeLifecycleController({client, nodes, leases, pods, clock, gracePeriodMs: 40_000})
+    const ready = {type: 'Ready', status: 'True', lastTransitionTime: iso(T0)}
+    pods.set({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'a', namespace: 'default', uid: 'uid-a'}, spec: {nodeName: 'n1'}, status: {conditions: [ready]}})
+    pods.set({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'b', namespace: 'default', uid: 'uid-b'}, spec: {nodeName: 'n2'}, status: {conditions: [ready]}})
+    nodes.set(readyNode('n1', T0))
+    leases.set(lease('n1', T0))
+    await withPods.sync('n1')
+    await clock.advance(40_000)
+    await withPods.sync('n1')
+    assert.deepEqual(patches.map((p) => p.path), ['/api/v1/namespaces/default/pods/a/status'])
+    assert.deepEqual(patches[0].body, {metadata: {uid: 'uid-a'}, status: {conditions: [{type: 'Ready', status: 'False', lastTransitionTime: iso(T0 + 40_000)}]}})
+
+    const notReady = readyNode('n2', T0 + 40_000)
+    notReady.status.conditions[1] = {...notReady.status.conditions[1], status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down'}
+    nodes.set(notReady)
+    leases.set(lease('n2', T0 + 40_000))
+    await withPods.sync('n2')
+    const taints = nodes.get('n2')!.spec.taints
+    assert.deepEqual(taints, [{key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule'}, {key: 'node.kubernetes.io/not-ready', effect: 'NoExecute', timeAdded: iso(T0 + 40_000)}])
+    assert.deepEqual(patches.map((p) => p.path).slice(1), ['/api/v1/namespaces/default/pods/b/status'])
   })
 
   it('removes the taints once the lease is renewed and the agent reports Ready again', async () => {
