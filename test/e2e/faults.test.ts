@@ -1,0 +1,127 @@
+// End to end: faults a user hits. A worker that stops answering: its pods turn not Ready, are evicted once their toleration runs out, come back elsewhere, and are cleaned up when it returns.
+import assert from 'node:assert/strict'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {ensureBusyboxImage} from '../helpers/images.js'
+import {waitFor} from '../helpers/wait.js'
+
+const name = `flt${process.pid % 100000}`
+const IMAGE = 'skiff/busybox:test'
+const TOLERATION_SECONDS = 10
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      tolerations:
+        - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: ${TOLERATION_SECONDS}}
+        - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: ${TOLERATION_SECONDS}}
+      containers:
+        - name: app
+          image: ${IMAGE}
+          imagePullPolicy: IfNotPresent
+          command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+          readinessProbe: {exec: {command: ["true"]}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+`
+
+describe('faults (end to end)', function () {
+  this.timeout(900_000)
+  let dir: string
+  let kubeconfig: string
+  let k: ReturnType<typeof kubectlFor>
+  let paused: string | undefined
+
+  const webPods = async () => (await k.json(['get', 'pods', '-l', 'app=web'])).items as any[]
+  const isReady = (p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+
+  before(async () => {
+    await ensureBusyboxImage(IMAGE)
+    dir = await mkdtemp(join(tmpdir(), 'skiff-faults-'))
+    kubeconfig = join(dir, 'config')
+    k = kubectlFor(kubeconfig, join(dir, 'cache'))
+    // Short node-failure timings, as the config allows for tests: a node is unreachable after 6 s of silence.
+    const config = join(dir, 'cluster.yaml')
+    await writeFile(config, 'apiVersion: skiff.dev/v1alpha1\nkind: Cluster\nnodeGracePeriodSeconds: 6\n')
+    const res = await skiff(['cluster', 'create', name, '--config', config, '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 880_000})
+    assert.equal(res.code, 0, `cluster create failed:\n${res.stdout}\n${res.stderr}`)
+    const loaded = await skiff(['image', 'load', IMAGE, '--name', name])
+    assert.equal(loaded.code, 0, loaded.stderr)
+  })
+
+  after(async () => {
+    if (paused) await run('docker', ['unpause', paused])
+    await deleteClusterHard(name, kubeconfig)
+    if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('a stopped worker: pods not Ready and out of the endpoints, evicted after their toleration, replaced on the other worker, cleaned up on return', async () => {
+    const applied = await k.run(['apply', '-f', '-'], deployment)
+    assert.equal(applied.code, 0, applied.stderr)
+    const before = await waitFor('4 ready web pods', async () => {
+      const ps = (await webPods()).filter(isReady)
+      return ps.length === 4 && ps
+    }, 180_000, 500)
+    const victim = before[0].spec.nodeName as string
+    const onVictim = before.filter((p) => p.spec.nodeName === victim).map((p) => p.metadata.name as string)
+    const container = victim
+    const paused0 = await run('docker', ['pause', container])
+    assert.equal(paused0.code, 0, paused0.stderr)
+    paused = container
+    const t0 = Date.now()
+
+    await waitFor(`node ${victim} Unknown and its pods not Ready`, async () => {
+      const node = await k.json(['get', 'node', victim])
+      const ready = node.status.conditions.find((c: any) => c.type === 'Ready')
+      const ps = (await webPods()).filter((p) => onVictim.includes(p.metadata.name))
+      return ready.status === 'Unknown' && ps.every((p) => !isReady(p))
+    }, 60_000, 500)
+    const notReadyAt = Date.now() - t0
+    const ep = await k.json(['get', 'endpoints', 'web'])
+    const ready = (ep.subsets ?? []).flatMap((s: any) => s.addresses ?? []).map((a: any) => a.targetRef?.name)
+    for (const n of onVictim) assert.ok(!ready.includes(n), `${n} must have left the ready endpoints: ${JSON.stringify(ep.subsets)}`)
+
+    const node = await k.json(['get', 'node', victim])
+    const keys = (node.spec.taints ?? []).map((t: any) => `${t.key}:${t.effect}`)
+    assert.ok(keys.includes('node.kubernetes.io/unreachable:NoExecute'), keys.join(','))
+
+    await waitFor('the stopped worker\'s pods evicted (Terminating) and 4 ready replicas elsewhere', async () => {
+      const ps = await webPods()
+      const old = ps.filter((p) => onVictim.includes(p.metadata.name))
+      const fresh = ps.filter((p) => !p.metadata.deletionTimestamp && isReady(p))
+      return old.every((p) => p.metadata.deletionTimestamp) && fresh.length === 4 && fresh.every((p) => p.spec.nodeName !== victim)
+    }, 120_000, 500)
+    const evictedAt = Date.now() - t0
+    const evicted = (await webPods()).find((p) => onVictim.includes(p.metadata.name))
+    if (evicted) {
+      const cond = (evicted.status.conditions ?? []).find((c: any) => c.type === 'DisruptionTarget')
+      assert.equal(cond?.reason, 'DeletionByTaintManager')
+    }
+    assert.ok(evictedAt >= TOLERATION_SECONDS * 1000, `evicted after ${evictedAt} ms, before the ${TOLERATION_SECONDS} s toleration`)
+
+    assert.equal((await run('docker', ['unpause', container])).code, 0)
+    paused = undefined
+    await waitFor('the returned worker Ready again, untainted, and its evicted pods gone', async () => {
+      const n = await k.json(['get', 'node', victim])
+      const r = n.status.conditions.find((c: any) => c.type === 'Ready')
+      const taints = (n.spec.taints ?? []).filter((t: any) => t.key.startsWith('node.kubernetes.io/'))
+      const left = (await webPods()).filter((p) => onVictim.includes(p.metadata.name))
+      return r.status === 'True' && taints.length === 0 && left.length === 0
+    }, 120_000, 500)
+    console.log(`      node failure: pods not Ready after ${(notReadyAt / 1000).toFixed(1)} s, evicted and replaced after ${(evictedAt / 1000).toFixed(1)} s (grace 6 s, toleration ${TOLERATION_SECONDS} s)`)
+  })
+})
