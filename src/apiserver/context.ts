@@ -8,6 +8,7 @@ import type {Authorizer} from './authz/index.js'
 import type {Deps} from './deps.js'
 import {ApiError, errors} from './errors.js'
 import type {ServiceAccountTokens} from './serviceaccount/tokens.js'
+import type {WatchCache} from './watchcache.js'
 
 export interface ServerContext {
   store: Store
@@ -22,6 +23,8 @@ export interface ServerContext {
   admission: AdmissionPlugin<ServerContext>[]
   /** Issues TokenRequest tokens and verifies them, when the server has a signing key. */
   serviceAccountTokens?: ServiceAccountTokens
+  /** Serves client watches from one store watch per resource (absent: each client watch is a store watch). */
+  watchCache?: Pick<WatchCache, 'watch'>
 }
 
 /** Storage key of an object of `def`. */

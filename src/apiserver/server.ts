@@ -1,6 +1,7 @@
 // The HTTPS server: routing → authentication → body → verb handler → JSON response.
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import type {Duplex} from 'node:stream'
+import {WatchCache} from './watchcache.js'
 import {InflightLimiter, isLongRunning} from './inflight.js'
 import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} from './health.js'
 import {ClusterDefaults} from '../api/contract.js'
@@ -72,7 +73,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
-    authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, podSecurity, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
+    authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission: [namespaceLifecycle, podSecurity, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
   const inflight = new InflightLimiter(opts.maxInflight)

@@ -4,6 +4,8 @@ import type {AddressInfo} from 'node:net'
 import {bootstrap} from './bootstrap.js'
 import {startCrdController} from './crd/controller.js'
 import {type ApiServerOptions, createHandler} from './server.js'
+import {WatchCache} from './watchcache.js'
+import {startCompaction} from './compaction.js'
 
 
 /** A running apiserver. */
@@ -20,6 +22,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
   // Stored CRDs are served before the first request is accepted.
   const crds = await startCrdController(ctx)
   health.hookDone('poststarthook/start-apiextensions-controllers')
+  const stopCompaction = startCompaction(opts.store)
   // requestCert without rejectUnauthorized: the handler verifies the chain so that token and
   // anonymous health requests still reach it.
   const server = https.createServer({cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false}, handle)
@@ -35,6 +38,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     close: () => new Promise<void>(resolve => {
       crds.stop()
       health.shuttingDown()
+      stopCompaction()
+      if (ctx.watchCache instanceof WatchCache) ctx.watchCache.close()
       server.close(() => resolve())
       // Watches are long-lived: end them so close() does not wait for clients.
       server.closeAllConnections()

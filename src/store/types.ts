@@ -60,6 +60,8 @@ export interface Store {
   /** Streams changes under `prefix` with revision > `fromRevision`; returns a cancel function. */
   watch(prefix: string, fromRevision: number, handlers: WatchHandlers): () => void
   currentRevision(): Promise<number>
+  /** Drops history up to `revision` (etcd compaction); watches from before it get 'Expired'. */
+  compact?(revision: number): Promise<void> | void
   close(): Promise<void>
 }
 

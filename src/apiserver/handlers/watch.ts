@@ -87,7 +87,7 @@ export async function watch(input: HandlerInput): Promise<HandlerResult> {
     if (matches) send({type: prevMatched || (!selector && !ev.created) ? 'MODIFIED' : 'ADDED', object: obj})
     else if (prevMatched) send({type: 'DELETED', object: obj})
   }
-  cancel = ctx.store.watch(prefixOf(def, r.namespace), from, {
+  cancel = (ctx.watchCache ?? ctx.store).watch(prefixOf(def, r.namespace), from, {
     onEvent,
     onError: err => {
       const status = err.code === 'Expired'

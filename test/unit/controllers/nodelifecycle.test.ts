@@ -5,7 +5,7 @@ import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
 import {toPath} from '../../../src/client/paths.js'
 import {NodeLifecycleController, gracePeriodMs} from '../../../src/controllers/nodelifecycle/controller.js'
 import type {ControllerClient} from '../../../src/controllers/types.js'
-import {FakeLister, iso} from './fakes.js'
+import {FakeLister} from './fakes.js'
 
 
 /** Records writes; updates echo the object back (with a bumped resourceVersion) and land in the fake cache, as a watch would. */
