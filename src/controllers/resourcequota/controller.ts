@@ -43,13 +43,24 @@ export class ResourceQuotaController implements Controller {
     const enqueue = (q: ResourceQuota) => this.queue.add(objectKey(q))
     opts.quotas.addHandlers({
       onAdd: enqueue,
-      // Its own status writes come back as updates too; those change nothing and sync to a no-op.
-      onUpdate: (_o, n) => enqueue(n),
+      // Status changes are this controller's and admission's own writes: only a new spec.hard asks for a recount.
+      // Recounting on every charge would race admission with a cache that may not hold the pod just admitted yet.
+      onUpdate: (o, n) => isDeepStrictEqual(o.spec?.hard ?? {}, n.spec?.hard ?? {}) || enqueue(n),
       onDelete: () => {},
     })
-    for (const lister of Object.values(opts.listers)) {
+    // Creates are charged by admission; what frees quota is a deletion or a change of usage (a pod finishing,
+    // a service changing type), as Kubernetes' replenishment controllers watch for.
+    for (const [kind, lister] of Object.entries(opts.listers)) {
+      const [group, resource] = kind.split('/')
+      const ev = evaluatorFor(group, resource)
       const changed = (o: KubeObject) => this.namespaceChanged(o.metadata.namespace)
-      lister.addHandlers({onAdd: changed, onUpdate: (_o, n) => changed(n), onDelete: changed})
+      lister.addHandlers({
+        onUpdate: (o, n) => {
+          const now = new Date(this.clock.now())
+          if (!isDeepStrictEqual(ev.usage(o, now), ev.usage(n, now))) changed(n)
+        },
+        onDelete: changed,
+      })
     }
   }
 

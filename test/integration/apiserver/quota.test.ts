@@ -71,6 +71,19 @@ describe('ResourceQuota, LimitRanger and DefaultTolerationSeconds with kubectl (
     assert.equal(await used('team', 'two'), '2')
   })
 
+  it('a burst of concurrent creates takes exactly the quota\'s slots (each charge is a compare-and-swap in etcd)', async () => {
+    await kubectl('create', 'namespace', 'burst')
+    await kubectl('create', 'quota', 'three', '-n', 'burst', '--hard=pods=3')
+    await waitFor('quota status', async () => (await used('burst', 'three')) === '0', 20_000, 100)
+    const results = await Promise.allSettled(['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((p) => kubectl('run', p, '-n', 'burst', '--image=busybox', '--restart=Never')))
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    assert.equal(refused.length, 3, JSON.stringify(results))
+    for (const r of refused) assert.match(String(r.reason.stderr), /exceeded quota: three, requested: pods=1, used: pods=3, limited: pods=3/)
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', 'burst', '-o', 'json')).items
+    assert.equal(pods.length, 3)
+    assert.equal(await used('burst', 'three'), '3')
+  })
+
   it('a compute quota asks for explicit limits in Kubernetes\' words', async () => {
     await kubectl('create', 'namespace', 'sized')
     await kubectl('create', 'quota', 'compute', '-n', 'sized', '--hard=limits.cpu=1,limits.memory=1Gi')

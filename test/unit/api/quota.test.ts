@@ -93,6 +93,8 @@ describe('ResourceQuota and LimitRange kinds', () => {
     assert.ok(text.includes('spec.hard[pods]: Invalid value: "-1": must be greater than or equal to 0'), text.join('\n'))
     assert.ok(text.some((t) => t.startsWith('spec.hard[cpu]: Invalid value: "lots"')), text.join('\n'))
     assert.ok(text.some((t) => t.startsWith('spec.scopes[0]: Unsupported value: "Sometimes"')), text.join('\n'))
+    const more = validateObject(quotas, {apiVersion: 'v1', kind: 'ResourceQuota', metadata: {name: 'q', namespace: 't'}, spec: {hard: {pods: '1.5', widgets: '1', 'count/widgets.example.com': '2', 'requests.cpu': '500m'}}})
+    assert.deepEqual(more.map((c) => `${c.field}: ${c.message}`), ['spec.hard[pods]: Invalid value: "1.5": must be an integer', 'spec.hard[widgets]: Invalid value: "widgets": must be a standard resource for quota'])
   })
 
   it('prints used/hard split into request and limit columns as kubectl get quota shows them', () => {

@@ -15,26 +15,36 @@ export type {ResourceQuota} from '../../quota/evaluators.js'
 export const QUOTA_SCOPES = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity']
 const SELECTOR_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist']
 
-/** Every value of a ResourceList is a quantity of at least zero and every name a qualified name. */
-export function validateResourceList(list: Record<string, unknown> | undefined, path: string): StatusCause[] {
+/** Object counts: their quota values must be whole numbers (IsIntegerResourceName). */
+const INTEGER_RESOURCES = new Set(['pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers'])
+/** The names a quota may use without a domain (IsStandardQuotaResourceName). */
+const STANDARD_QUOTA_RESOURCES = new Set([...INTEGER_RESOURCES, 'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage'])
+const isInteger = (name: string) => INTEGER_RESOURCES.has(name) || name.startsWith('count/')
+const isStandardQuotaName = (name: string) => name.includes('/') || STANDARD_QUOTA_RESOURCES.has(name) || /^(requests\.)?hugepages-/.test(name)
+
+/** Every value of a ResourceList is a quantity of at least zero and every name a qualified name; quota lists also check names and integers. */
+export function validateResourceList(list: Record<string, unknown> | undefined, path: string, quota = false): StatusCause[] {
   const causes: StatusCause[] = []
   for (const [k, v] of Object.entries(list ?? {})) {
-    for (const m of isQualifiedName(k)) causes.push(invalid(`${path}[${k}]`, k, m))
+    const at = `${path}[${k}]`
+    for (const m of isQualifiedName(k)) causes.push(invalid(at, k, m))
+    if (quota && !isStandardQuotaName(k)) causes.push(invalid(at, k, 'must be a standard resource for quota'))
     let amount: bigint | undefined
     try {
       amount = milli(v as string)
     } catch {
-      causes.push(invalid(`${path}[${k}]`, v, 'must be a valid quantity'))
+      causes.push(invalid(at, v, 'must be a valid quantity'))
       continue
     }
-    if (amount < 0n) causes.push(invalid(`${path}[${k}]`, v, IS_NEGATIVE_MSG))
+    if (amount < 0n) causes.push(invalid(at, v, IS_NEGATIVE_MSG))
+    if (quota && isInteger(k) && amount % 1000n !== 0n) causes.push(invalid(at, v, 'must be an integer'))
   }
   return causes
 }
 
 function validate(obj: KubeObject): StatusCause[] {
   const q = obj as ResourceQuota
-  const causes = [...validateResourceList(q.spec?.hard, 'spec.hard'), ...validateResourceList(q.status?.hard, 'status.hard'), ...validateResourceList(q.status?.used, 'status.used')]
+  const causes = [...validateResourceList(q.spec?.hard, 'spec.hard', true), ...validateResourceList(q.status?.hard, 'status.hard', true), ...validateResourceList(q.status?.used, 'status.used', true)]
   ;(q.spec?.scopes ?? []).forEach((s, i) => {
     if (!QUOTA_SCOPES.includes(s)) causes.push(notSupported(`spec.scopes[${i}]`, s, QUOTA_SCOPES))
   })
