@@ -28,7 +28,7 @@ export function countName(group: string, resource: string): string {
 const ONE = 1000n
 
 interface ServiceLike extends KubeObject {
-  spec?: {type?: string; ports?: unknown[]}
+  spec?: {type?: string; ports?: unknown[]; allocateLoadBalancerNodePorts?: boolean}
 }
 interface ClaimLike extends KubeObject {
   spec?: {resources?: {requests?: Record<string, unknown>}; storageClassName?: string}
@@ -40,7 +40,8 @@ function serviceUsage(svc: ServiceLike): Amounts {
   return new Map([
     ['services', ONE], ['count/services', ONE],
     ['services.loadbalancers', type === 'LoadBalancer' ? ONE : 0n],
-    ['services.nodeports', type === 'NodePort' || type === 'LoadBalancer' ? BigInt(ports) * ONE : 0n],
+    // A load balancer asked not to allocate node ports holds none (allocateLoadBalancerNodePorts: false).
+    ['services.nodeports', type === 'NodePort' || (type === 'LoadBalancer' && svc.spec?.allocateLoadBalancerNodePorts !== false) ? BigInt(ports) * ONE : 0n],
   ])
 }
 

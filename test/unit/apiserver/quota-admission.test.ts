@@ -125,6 +125,25 @@ describe('LimitRanger admission', () => {
   })
 })
 
+describe('LimitRanger and ResourceQuota on claims', () => {
+  const claimDef = registry.lookup('', 'v1', 'persistentvolumeclaims')!
+  const claim = (name: string, storage: string): AdmissionAttributes => ({operation: 'CREATE', def: claimDef, namespace: 't', name, user, dryRun: false,
+    object: {apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: {name, namespace: 't'}, spec: {accessModes: ['ReadWriteOnce'], resources: {requests: {storage}}}}})
+
+  it('bounds a claim\'s requested storage and charges requests.storage', async () => {
+    const ctx = context()
+    await ctx.store.create(objectKey('', 'limitranges', 't', 'lr'), {apiVersion: 'v1', kind: 'LimitRange', metadata: {name: 'lr', namespace: 't'}, spec: {limits: [{type: 'PersistentVolumeClaim', min: {storage: '1Gi'}, max: {storage: '10Gi'}}]}})
+    assert.equal((await refusal(limitRanger.validate!(claim('big', '20Gi'), ctx) as Promise<void>)).message, 'persistentvolumeclaims "big" is forbidden: maximum storage usage per PersistentVolumeClaim is 10Gi, but request is 20Gi.')
+    assert.equal((await refusal(limitRanger.validate!(claim('small', '500Mi'), ctx) as Promise<void>)).message, 'persistentvolumeclaims "small" is forbidden: minimum storage usage per PersistentVolumeClaim is 1Gi, but request is 500Mi.')
+    await limitRanger.validate!(claim('fine', '5Gi'), ctx)
+    await putQuota(ctx, 'disk', {'requests.storage': '8Gi', persistentvolumeclaims: '5'}, {'requests.storage': '0', persistentvolumeclaims: '0'})
+    await resourceQuotaAdmission.validate!(claim('fine', '5Gi'), ctx)
+    assert.deepEqual(await used(ctx, 'disk'), {'requests.storage': '5Gi', persistentvolumeclaims: '1'})
+    assert.equal((await refusal(resourceQuotaAdmission.validate!(claim('more', '4Gi'), ctx) as Promise<void>)).message,
+      'persistentvolumeclaims "more" is forbidden: exceeded quota: disk, requested: requests.storage=4Gi, used: requests.storage=5Gi, limited: requests.storage=8Gi')
+  })
+})
+
 describe('DefaultTolerationSeconds admission', () => {
   it('adds not-ready and unreachable NoExecute tolerations for 300 s unless the pod already tolerates them', () => {
     const p = pod('p')
