@@ -8,7 +8,7 @@ import {isConflict, isNotFound} from '../../client/errors.js'
 import {objectKey} from '../../client/paths.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
-import {type ApiResource, discoverResources} from '../util/discovery.js'
+import {type ApiResource, discoverResources, supports} from '../util/discovery.js'
 import {messageOf} from '../util/errors.js'
 
 /** How often every quota is recounted even without events (catches kinds without an informer here). */
@@ -21,8 +21,10 @@ const kindKey = (group: string, resource: string) => `${group}/${resource}`
 export interface ResourceQuotaControllerOptions {
   client: ControllerClient
   quotas: Lister<ResourceQuota>
-  /** Informers of the commonly quota'd kinds, by `group/resource`; other kinds are listed through the API. */
+  /** Informers of the commonly quota'd kinds, by `group/resource`. */
   listers: Record<string, Lister>
+  /** Makes a shared informer for another kind a quota counts (count/<resource>.<group>). */
+  informerFor?: (group: string, version: string, resource: string) => Lister
   clock?: Clock
   log?: (msg: string) => void
   resyncMs?: number
@@ -35,6 +37,8 @@ export class ResourceQuotaController implements Controller {
   private readonly clock: Clock
   private readonly log: (msg: string) => void
   private discovered?: {at: number; resources: ApiResource[]}
+  private readonly listers = new Map<string, Lister>()
+  private signal?: AbortSignal
 
   constructor(private readonly opts: ResourceQuotaControllerOptions) {
     this.clock = opts.clock ?? realClock
@@ -48,20 +52,25 @@ export class ResourceQuotaController implements Controller {
       onUpdate: (o, n) => isDeepStrictEqual(o.spec?.hard ?? {}, n.spec?.hard ?? {}) || enqueue(n),
       onDelete: () => {},
     })
-    // Creates are charged by admission; what frees quota is a deletion or a change of usage (a pod finishing,
-    // a service changing type), as Kubernetes' replenishment controllers watch for.
-    for (const [kind, lister] of Object.entries(opts.listers)) {
-      const [group, resource] = kind.split('/')
-      const ev = evaluatorFor(group, resource)
-      const changed = (o: KubeObject) => this.namespaceChanged(o.metadata.namespace)
-      lister.addHandlers({
-        onUpdate: (o, n) => {
-          const now = new Date(this.clock.now())
-          if (!isDeepStrictEqual(ev.usage(o, now), ev.usage(n, now))) changed(n)
-        },
-        onDelete: changed,
-      })
-    }
+    for (const [kind, lister] of Object.entries(opts.listers)) this.watchKind(kind, lister)
+  }
+
+  /**
+   * Creates are charged by admission; what frees quota is a deletion or a change of usage (a pod finishing, a
+   * service changing type), as Kubernetes' replenishment controllers watch for.
+   */
+  private watchKind(kind: string, lister: Lister): void {
+    this.listers.set(kind, lister)
+    const [group, resource] = kind.split('/')
+    const ev = evaluatorFor(group, resource)
+    const changed = (o: KubeObject) => this.namespaceChanged(o.metadata.namespace)
+    lister.addHandlers({
+      onUpdate: (o, n) => {
+        const now = new Date(this.clock.now())
+        if (!isDeepStrictEqual(ev.usage(o, now), ev.usage(n, now))) changed(n)
+      },
+      onDelete: changed,
+    })
   }
 
   private namespaceChanged(namespace: string | undefined): void {
@@ -70,6 +79,7 @@ export class ResourceQuotaController implements Controller {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    this.signal = signal
     signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
     for (const l of [this.opts.quotas, ...Object.values(this.opts.listers)]) if (!(await l.waitForSync(signal))) return
     const resync = setInterval(() => {
@@ -80,15 +90,30 @@ export class ResourceQuotaController implements Controller {
     await processQueue(this.queue, (key) => this.sync(key), {workers: 2, onError})
   }
 
-  /** The objects of one kind in a namespace: from the informer cache when there is one, else listed. */
-  private async objects(group: string, resource: string, namespace: string): Promise<KubeObject[] | undefined> {
-    const lister = this.opts.listers[kindKey(group, resource)]
-    if (lister) return lister.list().filter((o) => o.metadata.namespace === namespace)
+  /** The served, namespaced, listable resource behind a count/<resource>.<group> name (discovery, cached a minute). */
+  private async discover(group: string, resource: string): Promise<ApiResource | undefined> {
     const now = this.clock.now()
     if (!this.discovered || now - this.discovered.at > DISCOVERY_TTL_MS) this.discovered = {at: now, resources: await discoverResources(this.opts.client)}
-    const found = this.discovered.resources.find((r) => r.group === group && r.resource === resource && r.namespaced && r.verbs.includes('list'))
-    if (!found) return undefined
-    return (await this.opts.client.list({group, version: found.version, resource, namespace})).items
+    return this.discovered.resources.find((r) => r.group === group && r.resource === resource && r.namespaced && supports(r, 'list', 'watch'))
+  }
+
+  /**
+   * The objects of one kind in a namespace, from an informer cache: the common kinds have one from the start, any
+   * other kind a quota counts gets one when first needed (Kubernetes' quota monitors), so its deletions free quota
+   * at once too. Without an informer factory (tests) other kinds are listed through the API.
+   */
+  private async objects(group: string, resource: string, namespace: string): Promise<KubeObject[] | undefined> {
+    const kind = kindKey(group, resource)
+    let lister = this.listers.get(kind)
+    if (!lister) {
+      const found = await this.discover(group, resource)
+      if (!found) return undefined
+      if (!this.opts.informerFor) return (await this.opts.client.list({group, version: found.version, resource, namespace})).items
+      lister = this.opts.informerFor(group, found.version, resource)
+      this.watchKind(kind, lister)
+    }
+    if (!(await lister.waitForSync(this.signal))) return undefined
+    return lister.list().filter((o) => o.metadata.namespace === namespace)
   }
 
   /** The usage of every name of `hard` in the quota's namespace (zero for names nothing is charged for). */
@@ -133,6 +158,7 @@ export function newResourceQuotaController(ctx: ControllerContext): ResourceQuot
     client: ctx.client,
     quotas: inf('', 'resourcequotas') as unknown as Lister<ResourceQuota>,
     listers,
+    informerFor: (group, version, resource) => ctx.informers.informer({group, version, resource}),
     clock: ctx.clock,
     log: ctx.log,
   })

@@ -84,6 +84,20 @@ describe('ResourceQuota, LimitRanger and DefaultTolerationSeconds with kubectl (
     assert.equal(await used('burst', 'three'), '3')
   })
 
+  it('counts any kind by count/<resource>.<group>; deleting one frees it as soon as the controller sees it', async () => {
+    await kubectl('create', 'namespace', 'apps')
+    await kubectl('create', 'quota', 'one-deploy', '-n', 'apps', '--hard=count/deployments.apps=1')
+    const deploys = () => kubectl('get', 'quota', 'one-deploy', '-n', 'apps', '-o', 'jsonpath={.status.used.count/deployments\\.apps}')
+    await waitFor('quota status', async () => (await deploys()) === '0', 20_000, 100)
+    await kubectl('create', 'deployment', 'web', '-n', 'apps', '--image=busybox')
+    const err = await fails('create', 'deployment', 'api', '-n', 'apps', '--image=busybox')
+    assert.match(err, /deployments.apps "api" is forbidden: exceeded quota: one-deploy, requested: count\/deployments.apps=1, used: count\/deployments.apps=1, limited: count\/deployments.apps=1/)
+    await kubectl('delete', 'deployment', 'web', '-n', 'apps')
+    // Well within the 30 s full resync: the deletion itself triggers the recount.
+    await waitFor('deployment freed', async () => (await deploys()) === '0', 10_000, 100)
+    assert.match(await kubectl('create', 'deployment', 'api', '-n', 'apps', '--image=busybox'), /deployment.apps\/api created/)
+  })
+
   it('a compute quota asks for explicit limits in Kubernetes\' words', async () => {
     await kubectl('create', 'namespace', 'sized')
     await kubectl('create', 'quota', 'compute', '-n', 'sized', '--hard=limits.cpu=1,limits.memory=1Gi')
