@@ -2,7 +2,7 @@
 import {fromAmounts, milli, toAmounts} from '../../quota/amounts.js'
 import type {ResourceQuota} from '../../quota/evaluators.js'
 import type {KubeObject, StatusCause} from '../../types.js'
-import {invalid, notSupported, required} from '../../validation/errors.js'
+import {GoValue, invalid, notSupported, required} from '../../validation/errors.js'
 import {IS_NEGATIVE_MSG, isQualifiedName} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
@@ -42,12 +42,32 @@ export function validateResourceList(list: Record<string, unknown> | undefined, 
   return causes
 }
 
+/** The standard names a pod-only scope may limit (IsResourceQuotaScopeValidForResource). */
+const POD_SCOPE_RESOURCES = new Set(['pods', 'cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'])
+const scopeFits = (scope: string, name: string) => (scope === 'BestEffort' || scope === 'CrossNamespacePodAffinity' ? name === 'pods' : POD_SCOPE_RESOURCES.has(name))
+
+/** ValidateResourceQuotaScopes: known scopes, fitting the standard names in hard, and no contradicting pairs. */
+function validateScopes(scopes: string[], hard: string[]): StatusCause[] {
+  if (scopes.length === 0) return []
+  // Kubernetes prints the whole Go slice as the value.
+  const value = new GoValue(`[]core.ResourceQuotaScope{${scopes.map((x) => JSON.stringify(x)).join(', ')}}`)
+  const causes: StatusCause[] = []
+  for (const scope of scopes) {
+    if (!QUOTA_SCOPES.includes(scope)) causes.push(invalid('spec.scopes', value, 'unsupported scope'))
+    for (const name of [...hard].sort()) {
+      if (STANDARD_QUOTA_RESOURCES.has(name) && !scopeFits(scope, name)) causes.push(invalid('spec.scopes', value, 'unsupported scope applied to resource'))
+    }
+  }
+  for (const [a, b] of [['BestEffort', 'NotBestEffort'], ['Terminating', 'NotTerminating']]) {
+    if (scopes.includes(a) && scopes.includes(b)) causes.push(invalid('spec.scopes', value, 'conflicting scopes'))
+  }
+  return causes
+}
+
 function validate(obj: KubeObject): StatusCause[] {
   const q = obj as ResourceQuota
   const causes = [...validateResourceList(q.spec?.hard, 'spec.hard', true), ...validateResourceList(q.status?.hard, 'status.hard', true), ...validateResourceList(q.status?.used, 'status.used', true)]
-  ;(q.spec?.scopes ?? []).forEach((s, i) => {
-    if (!QUOTA_SCOPES.includes(s)) causes.push(notSupported(`spec.scopes[${i}]`, s, QUOTA_SCOPES))
-  })
+  causes.push(...validateScopes(q.spec?.scopes ?? [], Object.keys(q.spec?.hard ?? {})))
   ;(q.spec?.scopeSelector?.matchExpressions ?? []).forEach((e, i) => {
     const p = `spec.scopeSelector.matchExpressions[${i}]`
     if (!QUOTA_SCOPES.includes(e.scopeName)) causes.push(notSupported(`${p}.scopeName`, e.scopeName, QUOTA_SCOPES))
