@@ -74,7 +74,7 @@ const BINARY: [bigint, string][] = [[1024n ** 6n, 'Ei'], [1024n ** 5n, 'Pi'], [1
 const DECIMAL: [bigint, string][] = [[10n ** 18n, 'E'], [10n ** 15n, 'P'], [10n ** 12n, 'T'], [10n ** 9n, 'G'], [10n ** 6n, 'M'], [10n ** 3n, 'k']]
 
 /**
- * The canonical text of an amount (Quantity.String): "500m", "2", "1k", "128Mi". Memory and storage sums that are
+ * The canonical text of an amount (Quantity.String): "500m", "2", "1k", "128Mi". Memory, storage and huge page sums that are
  * whole binary multiples print with binary suffixes, as quantities of BinarySI format do; everything else is decimal.
  */
 export function formatAmount(m: bigint, name = ''): string {
@@ -82,7 +82,7 @@ export function formatAmount(m: bigint, name = ''): string {
   if (m % 1000n !== 0n) return `${m}m`
   const v = m / 1000n
   if (v === 0n) return '0'
-  if (/memory|storage/.test(name)) {
+  if (/memory|storage|hugepages/.test(name)) {
     for (const [unit, suffix] of BINARY) if (v % unit === 0n) return `${v / unit}${suffix}`
   }
   for (const [unit, suffix] of DECIMAL) if (v % unit === 0n) return `${v / unit}${suffix}`

@@ -2,7 +2,7 @@
 import type {Pod} from '../types/workloads.js'
 import type {KubeObject} from '../types.js'
 import {type Amounts, toAmounts} from './amounts.js'
-import {isBestEffort, isTerminating, POD_RESOURCES, podUsage} from './pods.js'
+import {isBestEffort, isTerminating, podMatches, POD_RESOURCES, podUsage} from './pods.js'
 
 /** The quota side of one resource: the names it can be charged for and an object's usage under them. */
 export interface QuotaEvaluator {
@@ -62,7 +62,7 @@ function claimUsage(pvc: ClaimLike): Amounts {
 /** The evaluator of a resource: pods, services and claims have their own; every other kind is an object count. */
 export function evaluatorFor(group: string, resource: string): QuotaEvaluator {
   if (group === '' && resource === 'pods') {
-    return {group, resource, chargesUpdates: false, matches: (n) => POD_RESOURCES.has(n), usage: (o, now) => podUsage(o as Pod, now)}
+    return {group, resource, chargesUpdates: false, matches: podMatches, usage: (o, now) => podUsage(o as Pod, now)}
   }
   if (group === '' && resource === 'services') {
     const names = new Set(['services', 'count/services', 'services.loadbalancers', 'services.nodeports'])
@@ -89,7 +89,7 @@ export function resourceOfName(name: string): {group: string; resource: string} 
     const dot = rest.indexOf('.')
     return dot < 0 ? {group: '', resource: rest} : {group: rest.slice(dot + 1), resource: rest.slice(0, dot)}
   }
-  if (POD_RESOURCES.has(name) || name.startsWith('requests.') && !name.startsWith('requests.storage') || name.startsWith('limits.')) return {group: '', resource: 'pods'}
+  if (podMatches(name) || POD_RESOURCES.has(name)) return {group: '', resource: 'pods'}
   if (name.startsWith('services')) return {group: '', resource: 'services'}
   if (name === 'persistentvolumeclaims' || name === 'requests.storage' || name.includes(STORAGE_CLASS_SUFFIX)) return {group: '', resource: 'persistentvolumeclaims'}
   if (LEGACY_COUNTS[name]) return {group: '', resource: name}

@@ -23,7 +23,28 @@ export function computeUsage(requests: Amounts, limits: Amounts): Amounts {
     const lim = limits.get(r)
     if (lim !== undefined) out.set(`limits.${r}`, lim)
   }
+  for (const [r, req] of requests) {
+    // Huge pages count under both names; extended resources (example.com/gpu) only as requests.<name>.
+    if (r.startsWith('hugepages-')) {
+      out.set(r, req)
+      out.set(`requests.${r}`, req)
+    } else if (isExtendedResource(r)) out.set(`requests.${r}`, req)
+  }
   return out
+}
+
+/** A resource with a domain outside kubernetes.io (IsExtendedResourceName), e.g. nvidia.com/gpu. */
+function isExtendedResource(name: string): boolean {
+  const slash = name.indexOf('/')
+  if (slash < 0 || name.startsWith('requests.')) return false
+  const domain = name.slice(0, slash)
+  return domain !== 'kubernetes.io' && !domain.endsWith('.kubernetes.io')
+}
+
+/** Whether a quota name is one a pod is charged for: the fixed names, huge pages, and requests of extended resources. */
+export function podMatches(name: string): boolean {
+  if (POD_RESOURCES.has(name) || name.startsWith('hugepages-') || name.startsWith('requests.hugepages-')) return true
+  return name.startsWith('requests.') && isExtendedResource(name.slice('requests.'.length))
 }
 
 /** A pod's effective requests or limits: the sum over its containers, or its largest init container when larger, plus overhead. */

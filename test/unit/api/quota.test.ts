@@ -47,6 +47,14 @@ describe('quota evaluators', () => {
     assert.equal(prettyPrint(u), 'count/pods=1,cpu=2,limits.cpu=1500m,limits.memory=256Mi,memory=128Mi,pods=1,requests.cpu=2,requests.memory=128Mi')
   })
 
+  it('charges huge pages under both names and extended resources as requests.<name>', () => {
+    const p = pod({containers: [{name: 'c', image: 'x', resources: {requests: {'hugepages-2Mi': '4Mi', 'example.com/gpu': '1'}, limits: {'hugepages-2Mi': '4Mi', 'example.com/gpu': '1'}}}]})
+    assert.equal(prettyPrint(podUsage(p, now)), 'count/pods=1,hugepages-2Mi=4Mi,pods=1,requests.example.com/gpu=1,requests.hugepages-2Mi=4Mi')
+    const pods = evaluatorFor('', 'pods')
+    assert.ok(pods.matches('requests.example.com/gpu') && pods.matches('requests.hugepages-2Mi') && !pods.matches('requests.storage'))
+    assert.deepEqual(resourceOfName('requests.example.com/gpu'), {group: '', resource: 'pods'})
+  })
+
   it('charges a finished pod only its object count', () => {
     assert.equal(prettyPrint(podUsage(pod(spec, {phase: 'Succeeded'}), now)), 'count/pods=1')
     assert.equal(prettyPrint(podUsage(pod(spec, {phase: 'Failed'}), now)), 'count/pods=1')
