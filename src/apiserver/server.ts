@@ -7,7 +7,7 @@ import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} 
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
-import {type AdmissionPlugin, namespaceLifecycle, podSecurity} from './admission/index.js'
+import {type AdmissionPlugin, defaultTolerationSeconds, limitRanger, namespaceLifecycle, podSecurity, resourceQuotaAdmission} from './admission/index.js'
 import {createAuthenticator, type TokenAuthenticator, type UserInfo} from './authn.js'
 import {allowAll, attributesOf, type Authorizer, forbidden} from './authz/index.js'
 import {readBody} from './body.js'
@@ -73,7 +73,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
-    authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission: [namespaceLifecycle, podSecurity, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
+    authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission: [namespaceLifecycle, limitRanger, podSecurity, defaultTolerationSeconds, ...(opts.admission ?? []), resourceQuotaAdmission], serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
   const inflight = new InflightLimiter(opts.maxInflight)

@@ -13,6 +13,7 @@ import {newNodeLifecycleController} from './nodelifecycle/controller.js'
 import {newPodGCController} from './podgc/controller.js'
 import {newReplicaSetController} from './replicaset/controller.js'
 import {newReplicationControllerController} from './replicaset/replicationcontroller.js'
+import {newResourceQuotaController} from './resourcequota/controller.js'
 import {newRootCACertPublisher} from './rootcacert/controller.js'
 import {newServiceAccountsController} from './serviceaccount/controller.js'
 import {newTaintEvictionController} from './tainteviction/controller.js'
@@ -50,4 +51,5 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   'pvc-protection': newPVCProtectionController,
   'pv-protection': newPVProtectionController,
   'ephemeral-volume': newEphemeralVolumeController,
+  resourcequota: newResourceQuotaController,
 }

@@ -23,6 +23,8 @@ import {persistentVolume} from './core/persistentvolume.js'
 import {persistentVolumeClaim} from './core/persistentvolumeclaim.js'
 import {pod} from './core/pod.js'
 import {replicationController} from './core/replicationcontroller.js'
+import {limitRange} from './core/limitrange.js'
+import {resourceQuota} from './core/resourcequota.js'
 import {secret} from './core/secret.js'
 import {service} from './core/service.js'
 import {serviceAccount} from './core/serviceaccount.js'
@@ -56,6 +58,8 @@ export const builtinResources: ResourceDef[] = [
   persistentVolumeClaim,
   event,
   replicationController,
+  resourceQuota,
+  limitRange,
   lease,
   deployment,
   replicaSet,
