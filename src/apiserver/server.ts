@@ -4,7 +4,7 @@ import type {Duplex} from 'node:stream'
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
-import {type AdmissionPlugin, namespaceLifecycle, podSecurity} from './admission/index.js'
+import {type AdmissionPlugin, namespaceLifecycle, podSecurity, policyAdmission, webhookAdmission} from './admission/index.js'
 import {createAuthenticator, type TokenAuthenticator, type UserInfo} from './authn.js'
 import {allowAll, attributesOf, type Authorizer, forbidden} from './authz/index.js'
 import {readBody} from './body.js'
@@ -63,11 +63,17 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   handle: (req: IncomingMessage, res: ServerResponse) => void
   /** For the server's 'upgrade' event: exec/attach streams. */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
+  /** Ends the admission plugins' watches. */
+  stop: () => void
 }> {
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
+  // Kubernetes' order: ValidatingAdmissionPolicy, then the webhooks, last of each phase (the mutating webhook is the last mutation).
+  const policies = policyAdmission()
+  const webhooks = webhookAdmission()
+  const admission = [namespaceLifecycle, podSecurity, ...(opts.admission ?? []), policies.plugin, webhooks.mutating, webhooks.validating]
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
-    authorizer: opts.authorizer ?? allowAll, admission: [namespaceLifecycle, podSecurity, ...(opts.admission ?? [])], serviceAccountTokens: opts.serviceAccountTokens}
+    authorizer: opts.authorizer ?? allowAll, admission, serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
   const authenticate = createAuthenticator(opts.tls.ca, opts.authenticateToken ?? serviceAccountAuthenticator(ctx), ctx.now)
@@ -111,6 +117,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
 
   return {
     ctx,
+    stop: () => { policies.close(); webhooks.close() },
     handle(req, res) {
       serve(req, res).catch(err => sendError(res, err))
     },

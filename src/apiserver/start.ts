@@ -14,7 +14,7 @@ export interface RunningApiServer {
 
 /** Bootstraps the store's system objects and listens on `opts.port` (0 picks a free port). */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const {ctx, handle, upgrade} = await createHandler(opts)
+  const {ctx, handle, upgrade, stop} = await createHandler(opts)
   await bootstrap(ctx, opts.advertise)
   // Stored CRDs are served before the first request is accepted.
   const crds = await startCrdController(ctx)
@@ -32,6 +32,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>(resolve => {
       crds.stop()
+      stop()
       server.close(() => resolve())
       // Watches are long-lived: end them so close() does not wait for clients.
       server.closeAllConnections()
