@@ -96,7 +96,8 @@ function describe(err: NodeJS.ErrnoException & {reason?: string}, t: Target): st
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
-    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY': return 'tls: failed to verify certificate: x509: certificate signed by unknown authority'
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_SIGNATURE_FAILURE': return 'tls: failed to verify certificate: x509: certificate signed by unknown authority'
     case 'CERT_HAS_EXPIRED': return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid'
     default: return err.message
   }
