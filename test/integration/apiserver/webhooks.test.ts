@@ -43,6 +43,12 @@ async function startWebhook(cert: {cert: string; key: string}): Promise<{port: n
         const patch = labels ? [{op: 'add', path: '/metadata/labels/mutated', value: 'true'}] : [{op: 'add', path: '/metadata/labels', value: {mutated: 'true'}}]
         return answer({allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64')})
       }
+      // Reinvocation: A marks what it saw; B adds a label after A, so A (IfNeeded) is called again and sees it.
+      if (path === '/mutate-a' || path === '/mutate-b') {
+        const [key, value] = path === '/mutate-b' ? ['b', '1'] : labels?.b ? ['a-saw-b', 'true'] : ['a', '1']
+        const patch = [{op: 'add', path: `/metadata/labels/${key}`, value}]
+        return answer({allowed: true, patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(patch)).toString('base64')})
+      }
       if (path === '/slow') return void setTimeout(() => answer({allowed: true}), 3000)
       res.statusCode = 404
       res.end()
@@ -169,6 +175,30 @@ webhooks:
     await kubectl('label', 'configmap', 'mutated', 'mutated-', 'extra=1')
     const again = JSON.parse((await kubectl('get', 'configmap', 'mutated', '-o', 'json')).stdout)
     assert.deepEqual(again.metadata.labels, {mutate: 'please', mutated: 'true', extra: '1'})
+  })
+
+  it('reinvocationPolicy IfNeeded calls a mutating webhook again when a later one changed the object', async () => {
+    const base = `https://127.0.0.1:${webhook.port}`
+    await apply('reinvoke.yaml', `apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: a-first}
+webhooks:
+${hook('a.skiff.test', `${base}/mutate-a`, ca.cert, '  reinvocationPolicy: IfNeeded\n  objectSelector: {matchLabels: {reinvoke: "yes"}}')}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: {name: b-second}
+webhooks:
+${hook('b.skiff.test', `${base}/mutate-b`, ca.cert, '  objectSelector: {matchLabels: {reinvoke: "yes"}}')}
+`)
+    await writeFile(join(dir, 're.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: reinvoked, labels: {reinvoke: "yes"}}\n')
+    const labels = await waitFor('both mutating webhooks in effect', async () => {
+      await kubectl('delete', 'configmap', 'reinvoked', '--ignore-not-found')
+      await kubectl('apply', '-f', join(dir, 're.yaml'))
+      const cm = JSON.parse((await kubectl('get', 'configmap', 'reinvoked', '-o', 'json')).stdout)
+      return cm.metadata.labels.b ? cm.metadata.labels : undefined
+    }, 10_000)
+    assert.deepEqual(labels, {reinvoke: 'yes', a: '1', b: '1', 'a-saw-b': 'true'})
   })
 
   it('with the webhook down, failurePolicy Ignore lets writes through and Fail refuses them with the call error', async () => {
