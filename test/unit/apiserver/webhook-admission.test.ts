@@ -1,6 +1,7 @@
 // Admission webhooks and policies, pure parts: rule/selector matching, the review sent, refusal wording, kind defaults and validation, CEL policy evaluation.
 import assert from 'node:assert/strict'
 import {ResourceRegistry} from '../../../src/api/registry.js'
+import {decodeMessage} from '../../../src/apiserver/protobuf/index.js'
 import {applyDefaults, validateObject} from '../../../src/api/resources/index.js'
 import type {KubeObject} from '../../../src/api/types.js'
 import {factsOf, namespaceSelectorMatches, objectSelectorMatches, ruleMatches, type RequestFacts} from '../../../src/apiserver/admission/match.js'
@@ -197,5 +198,40 @@ describe('ValidatingAdmissionPolicy evaluation', () => {
     assert.equal(out.length, 1)
     assert.equal(out[0].error, true)
     assert.match(out[0].message, /^expression 'object.spec.missing == 1' resulted in error: /)
+  })
+})
+
+describe('admissionregistration protobuf', () => {
+  const varint = (n: number): Buffer => {
+    const out: number[] = []
+    do {
+      let b = n & 0x7f
+      n >>>= 7
+      if (n > 0) b |= 0x80
+      out.push(b)
+    } while (n > 0)
+    return Buffer.from(out)
+  }
+  const ld = (no: number, body: Buffer | string) => {
+    const b = typeof body === 'string' ? Buffer.from(body) : body
+    return Buffer.concat([varint((no << 3) | 2), varint(b.length), b])
+  }
+  const vi = (no: number, n: number) => Buffer.concat([varint(no << 3), varint(n)])
+
+  it('decodes a ValidatingWebhookConfiguration by generated.proto field numbers (rule inlined, caBundle as base64)', () => {
+    const rule = Buffer.concat([ld(1, ''), ld(2, 'v1'), ld(3, 'pods'), ld(4, 'Namespaced')])
+    const webhook = Buffer.concat([
+      ld(1, 'v.skiff.test'),
+      ld(2, Buffer.concat([ld(1, Buffer.concat([ld(1, 'sys'), ld(2, 'hook'), ld(3, '/v'), vi(4, 8443)])), ld(2, Buffer.from('PEM'))])),
+      ld(3, Buffer.concat([ld(1, 'CREATE'), ld(2, rule)])),
+      ld(4, 'Ignore'), ld(6, 'None'), vi(7, 5), ld(8, 'v1'), ld(9, 'Exact'),
+      ld(10, ld(1, Buffer.concat([ld(1, 'team'), ld(2, 'a')]))),
+    ])
+    const obj = decodeMessage(Buffer.concat([ld(1, ld(1, 'vwc')), ld(2, webhook)]), 'ValidatingWebhookConfiguration')
+    assert.deepEqual(obj, {metadata: {name: 'vwc'}, webhooks: [{
+      name: 'v.skiff.test', clientConfig: {service: {namespace: 'sys', name: 'hook', path: '/v', port: 8443}, caBundle: Buffer.from('PEM').toString('base64')},
+      rules: [{operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], scope: 'Namespaced'}],
+      failurePolicy: 'Ignore', sideEffects: 'None', timeoutSeconds: 5, admissionReviewVersions: ['v1'], matchPolicy: 'Exact', objectSelector: {matchLabels: {team: 'a'}},
+    }]})
   })
 })
