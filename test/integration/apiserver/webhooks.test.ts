@@ -36,7 +36,7 @@ async function startWebhook(cert: {cert: string; key: string}): Promise<{port: n
       }
       const path = (req.url ?? '').split('?')[0]
       if (path === '/validate') {
-        if (labels?.deny === 'yes') return answer({allowed: false, status: {message: 'labels deny=yes are refused'}})
+        if (labels?.deny === 'yes' || labels?.refuse === 'yes') return answer({allowed: false, status: {message: 'labels deny=yes are refused'}})
         return answer({allowed: true, warnings: ['checked by the test webhook']})
       }
       if (path === '/mutate') {
@@ -201,6 +201,24 @@ ${hook('b.skiff.test', `${base}/mutate-b`, ca.cert, '  objectSelector: {matchLab
     assert.deepEqual(labels, {reinvoke: 'yes', a: '1', b: '1', 'a-saw-b': 'true'})
   })
 
+  it('matchConditions (CEL) skip a webhook for the requests they exclude', async () => {
+    await apply('cond.yaml', `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: conditional}
+webhooks:
+${hook('cond.skiff.test', `https://127.0.0.1:${webhook.port}/validate`, ca.cert, `  objectSelector: {matchExpressions: [{key: refuse, operator: Exists}]}
+  matchConditions: [{name: not-exempt, expression: "object.metadata.name != 'exempt'"}]`)}
+`)
+    await writeFile(join(dir, 'refuse.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: refused-too, labels: {refuse: "yes"}}\n')
+    const err = await waitFor('conditional webhook in effect', async () => {
+      const e = await kubectlFails('apply', '-f', join(dir, 'refuse.yaml')).catch(() => '')
+      return e.includes('denied') ? e : undefined
+    }, 10_000)
+    assert.match(err, /admission webhook "cond\.skiff\.test" denied the request: labels deny=yes are refused/)
+    await writeFile(join(dir, 'exempt.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: exempt, labels: {refuse: "yes"}}\n')
+    assert.match((await kubectl('apply', '-f', join(dir, 'exempt.yaml'))).stdout, /configmap\/exempt created/)
+  })
+
   it('with the webhook down, failurePolicy Ignore lets writes through and Fail refuses them with the call error', async () => {
     const port = await deadPort()
     const url = `https://127.0.0.1:${port}/validate`
@@ -292,5 +310,42 @@ spec:
     assert.match(warned.stderr, /Warning: Validation failed for ValidatingAdmissionPolicy 'max-keys' with binding 'max-keys-warn': at most 2 keys, got 3/)
     assert.match((await kubectl('get', 'validatingadmissionpolicybindings')).stdout, /NAME\s+POLICYNAME\s+PARAMREF\s+AGE\nmax-keys-deny\s+max-keys\s+<unset>/)
     assert.match((await kubectl('get', 'validatingadmissionpolicies')).stdout, /NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\nmax-keys\s+1\s+<unset>/)
+  })
+
+  it('a policy reads its params (paramKind ConfigMap, paramRef by name), and a missing param with Deny refuses', async () => {
+    await apply('param-policy.yaml', `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: limited-keys}
+spec:
+  paramKind: {apiVersion: v1, kind: ConfigMap}
+  matchConstraints:
+    resourceRules: [{operations: [CREATE], apiGroups: [""], apiVersions: [v1], resources: [configmaps]}]
+    objectSelector: {matchLabels: {limited: "yes"}}
+  validations:
+  - expression: "size(object.data) <= int(params.data.maxKeys)"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: limited-keys-binding}
+spec:
+  policyName: limited-keys
+  validationActions: [Deny]
+  paramRef: {name: limits, namespace: default, parameterNotFoundAction: Deny}
+`)
+    await writeFile(join(dir, 'limited.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: limited, labels: {limited: "yes"}}\ndata: {a: "1", b: "2"}\n')
+    const missing = await waitFor('param policy in effect', async () => {
+      const e = await kubectlFails('apply', '-f', join(dir, 'limited.yaml')).catch(() => '')
+      return e.includes('limited-keys') ? e : undefined
+    }, 10_000)
+    assert.match(missing, /ValidatingAdmissionPolicy 'limited-keys' with binding 'limited-keys-binding' denied request: failed to configure binding: no params found/)
+    await kubectl('create', 'configmap', 'limits', '--from-literal=maxKeys=1')
+    assert.match(await kubectlFails('apply', '-f', join(dir, 'limited.yaml')),
+      // kubectl prints a 422 with causes as Kubernetes' docs show it: `The configmaps "x" is invalid: : ValidatingAdmissionPolicy ...`.
+      /The configmaps "limited" is invalid: : ValidatingAdmissionPolicy 'limited-keys' with binding 'limited-keys-binding' denied request: failed expression: size\(object\.data\) <= int\(params\.data\.maxKeys\)/)
+    await kubectl('create', 'configmap', 'limits', '--from-literal=maxKeys=2', '--dry-run=client', '-o', 'yaml').then(async (r) => {
+      await writeFile(join(dir, 'limits.yaml'), r.stdout)
+      await kubectl('apply', '-f', join(dir, 'limits.yaml'))
+    })
+    assert.match((await kubectl('apply', '-f', join(dir, 'limited.yaml'))).stdout, /configmap\/limited created/)
   })
 })

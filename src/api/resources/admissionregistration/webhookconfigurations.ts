@@ -1,4 +1,5 @@
 // ValidatingWebhookConfiguration and MutatingWebhookConfiguration (admissionregistration.k8s.io/v1): where admission calls out.
+import {parse} from '@marcbachmann/cel-js'
 import type {KubeObject, StatusCause} from '../../types.js'
 import {invalid, notSupported, required} from '../../validation/errors.js'
 import {isDNS1123Subdomain} from '../../validation/names.js'
@@ -56,7 +57,20 @@ function validateWebhook(w: Webhook, path: string, mutating: boolean): StatusCau
   causes.push(...validateLabelSelector(w.objectSelector, `${path}.objectSelector`))
   causes.push(...validateReviewVersions(w.admissionReviewVersions, `${path}.admissionReviewVersions`))
   causes.push(...validateClientConfig(w.clientConfig, `${path}.clientConfig`))
+  ;(w.matchConditions ?? []).forEach((c, i) => causes.push(...validateMatchCondition(c, `${path}.matchConditions[${i}]`)))
+  causes.push(...uniqueNames(w.matchConditions ?? [], `${path}.matchConditions`))
   return causes
+}
+
+function validateMatchCondition(c: {name?: string; expression?: string}, path: string): StatusCause[] {
+  if (!c.name) return [required(`${path}.name`)]
+  if (!c.expression) return [required(`${path}.expression`)]
+  try {
+    parse(c.expression)
+    return []
+  } catch (e) {
+    return [invalid(`${path}.expression`, c.expression, `compilation failed: ERROR: <input>: ${(e as Error).message.split('\n')[0]}`)]
+  }
 }
 
 const webhooksOf = (o: KubeObject): Webhook[] => ((o as WebhookConfiguration).webhooks ?? [])

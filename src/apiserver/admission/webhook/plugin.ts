@@ -8,7 +8,8 @@ import {KindCache} from '../cache.js'
 import {anyRuleMatches, factsOf, namespaceSelectorMatches, needsNamespaceLabels, objectSelectorMatches, type RequestFacts} from '../match.js'
 import type {AdmissionAttributes, AdmissionPlugin} from '../types.js'
 import {type AdmissionResponse, CallError, callWebhook} from './call.js'
-import {buildReview, deniedError} from './review.js'
+import {buildReview, deniedError, withTypeMeta} from './review.js'
+import {celValue, conditionsHold} from '../policy/evaluate.js'
 
 /** Webhooks are never called for writes of webhook configurations, so a broken webhook cannot lock itself in. */
 const EXEMPT = new Set(['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'])
@@ -28,7 +29,22 @@ async function matches(w: Webhook, a: AdmissionAttributes, f: RequestFacts, nsLa
   if (!anyRuleMatches(w.rules, f)) return false
   if (!objectSelectorMatches(w.objectSelector, a.object, a.oldObject)) return false
   const labels = needsNamespaceLabels(w.namespaceSelector, f) ? await nsLabels() : undefined
-  return namespaceSelectorMatches(w.namespaceSelector, f, a, labels)
+  if (!namespaceSelectorMatches(w.namespaceSelector, f, a, labels)) return false
+  return matchConditions(w, a)
+}
+
+/** matchConditions (CEL over object, oldObject, request): any false skips the webhook; an error obeys failurePolicy. */
+function matchConditions(w: Webhook, a: AdmissionAttributes): boolean {
+  if ((w.matchConditions ?? []).length === 0) return true
+  const {object: _o, oldObject: _old, ...request} = buildReview(a).request
+  const held = conditionsHold({matchConditions: w.matchConditions}, {
+    object: celValue(a.operation === 'DELETE' ? null : withTypeMeta(a, a.object)),
+    oldObject: celValue(a.operation === 'CREATE' ? null : withTypeMeta(a, a.oldObject)),
+    request: celValue(request),
+  })
+  if (!(held instanceof Error)) return held
+  if (w.failurePolicy === 'Ignore') return false
+  throw errors.internal(`failed calling webhook "${w.name}": failed to evaluate match conditions: ${held.message.split('\n')[0]}`)
 }
 
 function hooksOf(cache: KindCache): Webhook[] {
