@@ -36,7 +36,7 @@ async function startWebhook(cert: {cert: string; key: string}): Promise<{port: n
       }
       const path = (req.url ?? '').split('?')[0]
       if (path === '/validate') {
-        if (labels?.deny === 'yes' || labels?.refuse === 'yes') return answer({allowed: false, status: {message: 'labels deny=yes are refused'}})
+        if (labels?.deny === 'yes' || labels?.refuse === 'yes' || labels?.nsdeny === 'yes') return answer({allowed: false, status: {message: 'labels deny=yes are refused'}})
         return answer({allowed: true, warnings: ['checked by the test webhook']})
       }
       if (path === '/mutate') {
@@ -217,6 +217,25 @@ ${hook('cond.skiff.test', `https://127.0.0.1:${webhook.port}/validate`, ca.cert,
     assert.match(err, /admission webhook "cond\.skiff\.test" denied the request: labels deny=yes are refused/)
     await writeFile(join(dir, 'exempt.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: exempt, labels: {refuse: "yes"}}\n')
     assert.match((await kubectl('apply', '-f', join(dir, 'exempt.yaml'))).stdout, /configmap\/exempt created/)
+  })
+
+  it('namespaceSelector limits a webhook to namespaces whose labels match', async () => {
+    await apply('nssel.yaml', `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: by-namespace}
+webhooks:
+${hook('ns.skiff.test', `https://127.0.0.1:${webhook.port}/validate`, ca.cert, `  objectSelector: {matchExpressions: [{key: nsdeny, operator: Exists}]}
+  namespaceSelector: {matchLabels: {hooked: "true"}}`)}
+`)
+    await kubectl('create', 'namespace', 'hooked')
+    await kubectl('label', 'namespace', 'hooked', 'hooked=true')
+    await writeFile(join(dir, 'nsdeny.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nsdeny, labels: {nsdeny: "yes"}}\n')
+    const err = await waitFor('namespace-scoped webhook in effect', async () => {
+      const e = await kubectlFails('-n', 'hooked', 'apply', '-f', join(dir, 'nsdeny.yaml')).catch(() => '')
+      return e.includes('denied') ? e : undefined
+    }, 10_000)
+    assert.match(err, /admission webhook "ns\.skiff\.test" denied the request/)
+    assert.match((await kubectl('-n', 'default', 'apply', '-f', join(dir, 'nsdeny.yaml'))).stdout, /configmap\/nsdeny created/)
   })
 
   it('with the webhook down, failurePolicy Ignore lets writes through and Fail refuses them with the call error', async () => {
