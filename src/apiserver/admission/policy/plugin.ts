@@ -72,9 +72,8 @@ export function policyAdmission(): {plugin: AdmissionPlugin<ServerContext>; clos
     }
     if (bound.length === 0) return
     const f = factsOf(a)
-    let ns: KubeObject | undefined
-    const needNs = f.namespace !== '' && bound.length > 0
-    if (needNs) ns = (await ctx.store.get(objectKey('', 'namespaces', undefined, f.namespace)))?.value
+    // namespaceObject is a variable of every policy: read the namespace once per request that has bindings.
+    const ns = f.namespace !== '' ? (await ctx.store.get(objectKey('', 'namespaces', undefined, f.namespace)))?.value : undefined
     const nsLabels = ns?.metadata.labels ?? {}
     const base = {
       object: celValue(a.operation === 'DELETE' ? null : withTypeMeta(a, a.object)),

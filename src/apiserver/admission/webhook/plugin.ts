@@ -1,5 +1,6 @@
 // MutatingAdmissionWebhook and ValidatingAdmissionWebhook: the configured webhooks that match a write are called and obeyed.
 import {ADMISSION_GROUP, type Webhook, type WebhookConfiguration} from '../../../api/resources/admissionregistration/types.js'
+import {apiVersionOf} from '../../../api/registry.js'
 import type {KubeObject} from '../../../api/types.js'
 import {objectKey, type Store} from '../../../store/index.js'
 import type {ServerContext} from '../../context.js'
@@ -90,7 +91,7 @@ function applyPatch(w: Webhook, a: AdmissionAttributes, ctx: ServerContext, resp
     throw errors.internal(`failed calling webhook "${w.name}": received invalid webhook response: ${(e as Error).message}`)
   }
   const obj = a.object
-  const current = {...obj, apiVersion: obj.apiVersion ?? (a.def.group ? `${a.def.group}/${a.def.version}` : a.def.version), kind: obj.kind ?? a.def.kind}
+  const current = {...obj, apiVersion: obj.apiVersion ?? apiVersionOf(a.def), kind: obj.kind ?? a.def.kind}
   let next: KubeObject
   try {
     next = ctx.deps.applyPatch(structuredClone(current), ops, 'application/json-patch+json', {group: a.def.group, version: a.def.version, kind: a.def.kind})
