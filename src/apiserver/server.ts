@@ -7,7 +7,7 @@ import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} 
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
-import {type AdmissionPlugin, defaultTolerationSeconds, limitRanger, namespaceLifecycle, podSecurity, resourceQuotaAdmission} from './admission/index.js'
+import {type AdmissionPlugin, defaultTolerationSeconds, limitRanger, namespaceLifecycle, podSecurity, policyAdmission, resourceQuotaAdmission, webhookAdmission} from './admission/index.js'
 import {createAuthenticator, type TokenAuthenticator, type UserInfo} from './authn.js'
 import {allowAll, attributesOf, type Authorizer, forbidden} from './authz/index.js'
 import {readBody} from './body.js'
@@ -69,11 +69,18 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   /** For the server's 'upgrade' event: exec/attach streams. */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void
   health: Health
+  /** Ends the admission plugins' watches. */
+  stop: () => void
 }> {
   const registry = opts.registry ?? new ResourceRegistry()
   const allocation = {serviceCIDR: opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR, nodePortRange: opts.nodePortRange ?? {min: 30000, max: 32767}, random: opts.random ?? Math.random}
+  // Kubernetes' order: ValidatingAdmissionPolicy, then the webhooks, last of each phase (the mutating webhook is the last
+  // mutation), and ResourceQuota last of all, so nothing after it can refuse a write it charged.
+  const policies = policyAdmission()
+  const webhooks = webhookAdmission()
+  const admission = [namespaceLifecycle, limitRanger, podSecurity, defaultTolerationSeconds, ...(opts.admission ?? []), policies.plugin, webhooks.mutating, webhooks.validating, resourceQuotaAdmission]
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
-    authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission: [namespaceLifecycle, limitRanger, podSecurity, defaultTolerationSeconds, ...(opts.admission ?? []), resourceQuotaAdmission], serviceAccountTokens: opts.serviceAccountTokens}
+    authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission, serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
   const inflight = new InflightLimiter(opts.maxInflight)
@@ -124,6 +131,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   return {
     ctx,
     health,
+    stop: () => { policies.close(); webhooks.close() },
     handle(req, res) {
       serve(req, res).catch(err => sendError(res, err))
     },

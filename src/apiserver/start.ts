@@ -16,7 +16,7 @@ export interface RunningApiServer {
 
 /** Bootstraps the store's system objects and listens on `opts.port` (0 picks a free port). */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
-  const {ctx, handle, upgrade, health} = await createHandler(opts)
+  const {ctx, handle, upgrade, health, stop} = await createHandler(opts)
   await bootstrap(ctx, opts.advertise)
   health.hookDone('poststarthook/rbac/bootstrap-roles')
   // Stored CRDs are served before the first request is accepted.
@@ -40,6 +40,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<RunningApi
       health.shuttingDown()
       stopCompaction()
       if (ctx.watchCache instanceof WatchCache) ctx.watchCache.close()
+      stop()
       server.close(() => resolve())
       // Watches are long-lived: end them so close() does not wait for clients.
       server.closeAllConnections()

@@ -18,7 +18,7 @@ async function keyPem(key: CryptoKey): Promise<string> {
 }
 
 /** A CA that can sign server and client certificates. */
-export async function createTestCa(): Promise<TestCert & {sign(subject: string, opts?: {server?: boolean; notAfter?: Date}): Promise<TestCert>}> {
+export async function createTestCa(): Promise<TestCert & {sign(subject: string, opts?: {server?: boolean; notAfter?: Date; dns?: string[]}): Promise<TestCert>}> {
   const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']) as unknown as CryptoKeyPair
   const now = new Date(Date.now() - 60_000)
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
@@ -36,7 +36,7 @@ export async function createTestCa(): Promise<TestCert & {sign(subject: string, 
         notAfter: opts.notAfter ?? new Date(Date.now() + 86_400_000), signingKey: keys.privateKey, publicKey: leafKeys.publicKey, signingAlgorithm: alg,
         extensions: [
           new x509.ExtendedKeyUsageExtension([opts.server ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
-          ...(opts.server ? [new x509.SubjectAlternativeNameExtension([{type: 'ip', value: '127.0.0.1'}, {type: 'dns', value: 'localhost'}])] : []),
+          ...(opts.server ? [new x509.SubjectAlternativeNameExtension([{type: 'ip', value: '127.0.0.1'}, {type: 'dns', value: 'localhost'}, ...(opts.dns ?? []).map((value) => ({type: 'dns' as const, value}))])] : []),
         ],
       })
       return {cert: leaf.toString('pem'), key: await keyPem(leafKeys.privateKey)}

@@ -39,6 +39,8 @@ import {clusterRoleBinding, roleBinding} from './rbac/bindings.js'
 import {clusterRole, role} from './rbac/roles.js'
 import {storageClass} from './storage/storageclass.js'
 import {customResourceDefinition} from './apiextensions/customresourcedefinition.js'
+import {mutatingWebhookConfiguration, validatingWebhookConfiguration} from './admissionregistration/webhookconfigurations.js'
+import {validatingAdmissionPolicy, validatingAdmissionPolicyBinding} from './admissionregistration/policies.js'
 
 export type {AllocationEnv, ResourceDef, SubresourceDef, TableColumnDefinition, TableDef, Strategy} from './def.js'
 export {applyDefaults, tableColumns, tableRow, tableRowConditions, validateObject, type KindRef, type PrinterColumn} from './generic.js'
@@ -83,4 +85,5 @@ export const builtinResources: ResourceDef[] = [
   selfSubjectAccessReview,
   localSubjectAccessReview,
   customResourceDefinition,
+  mutatingWebhookConfiguration, validatingWebhookConfiguration, validatingAdmissionPolicy, validatingAdmissionPolicyBinding,
 ]
