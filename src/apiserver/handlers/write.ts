@@ -6,7 +6,7 @@ import {decodeBody, mediaType} from '../body.js'
 import {getOrNotFound, keyOf, type ServerContext, storeFailure, toApiObject} from '../context.js'
 import type {PatchContentType} from '../deps.js'
 import {ApiError, errors} from '../errors.js'
-import {checkFields} from '../fieldvalidation.js'
+import {bodyDuplicates, checkFields} from '../fieldvalidation.js'
 import {checkTypeMeta, prepareCreate, prepareUpdate, recordManager, unchanged} from '../objects.js'
 import {addWarning} from '../respond.js'
 import {allocateAndWrite} from '../allocate.js'
@@ -31,7 +31,8 @@ export async function create(input: HandlerInput): Promise<HandlerResult> {
   const obj = decodeBody(input.raw, mediaType(input.req), ctx.deps) as KubeObject
   if (obj === undefined) throw errors.badRequest('the request body is empty')
   checkTypeMeta(r.def, obj)
-  for (const w of checkFields(r.def, obj, r.query.get('fieldValidation'))) addWarning(res, w)
+  const directive = r.query.get('fieldValidation')
+  for (const w of checkFields(r.def, obj, directive, bodyDuplicates(input.raw, mediaType(input.req), directive))) addWarning(res, w)
   const created = await createObject(ctx, r.def, obj, r.namespace, r.query, 'Update', input.user, w => addWarning(res, w))
   return {code: 201, body: created}
 }
@@ -118,7 +119,8 @@ export async function update(input: HandlerInput): Promise<HandlerResult> {
   if (obj.metadata.name && obj.metadata.name !== r.name) {
     throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${r.name})`)
   }
-  for (const w of checkFields(def, obj, r.query.get('fieldValidation'))) addWarning(res, w)
+  const directive = r.query.get('fieldValidation')
+  for (const w of checkFields(def, obj, directive, bodyDuplicates(input.raw, mediaType(input.req), directive))) addWarning(res, w)
   const wanted = obj.metadata.resourceVersion
   const part = r.subresource === 'status' ? 'status' : 'main'
   for (let attempt = 0; ; attempt++) {

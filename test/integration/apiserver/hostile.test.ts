@@ -49,6 +49,7 @@ describe('hostile requests (apiserver over etcd)', () => {
     {what: 'a name of 100,000 characters', method: 'POST', path: cms, body: configMap('a'.repeat(100_000), ''), status: 422, message: /must be no more than 253 characters/},
     {what: 'a kind that does not match the URL', method: 'POST', path: cms, body: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"k"}}', status: 400, message: /expected "ConfigMap"/},
     {what: 'an unsupported content type', method: 'POST', path: cms, body: 'x', headers: {'Content-Type': 'text/html'}, status: 415, message: /text\/html/},
+    {what: 'a key given twice under fieldValidation=Strict', method: 'POST', path: `${cms}?fieldValidation=Strict`, body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"},"data":{"a":"1","a":"2"}}', status: 400, message: /^strict decoding error: duplicate field "metadata.name", duplicate field "data.a"$/},
     {what: 'a bad label selector', method: 'GET', path: `${cms}?labelSelector=${encodeURIComponent('a in (')}`, status: 400, message: /unable to parse requirement/},
     {what: 'a bad field selector', method: 'GET', path: `${cms}?fieldSelector=foo`, status: 400, message: /invalid field selector/},
     {what: 'a watch from a resourceVersion that is not a number', method: 'GET', path: `${cms}?watch=true&resourceVersion=abc`, status: 400, message: /invalid resource version/},
@@ -69,6 +70,14 @@ describe('hostile requests (apiserver over etcd)', () => {
       assert.match(r.json.message, c.message)
     })
   }
+
+  it('a key given twice under fieldValidation=Warn is stored (the last wins) with a Warning naming it', async () => {
+    const r = await s.request('POST', `${cms}?fieldValidation=Warn`, {raw: Buffer.from('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"twice"},"data":{"a":"1","a":"2"}}'), headers: json})
+    assert.equal(r.status, 201, r.text)
+    assert.equal(r.json.data.a, '2')
+    assert.match(String(r.headers.warning), /duplicate field \\"data.a\\"/)
+    assert.equal((await s.request('DELETE', `${cms}/twice`)).status, 200)
+  })
 
   it('a merge patch cannot deepen an object past the limit one step at a time', async () => {
     const step = JSON.parse(nestedJson(300)) as Record<string, unknown>
