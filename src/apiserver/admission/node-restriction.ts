@@ -1,6 +1,8 @@
 // NodeRestriction admission: a node writes only its own Node object and the pods bound to it, and cannot grant itself restricted labels.
 import type {KubeObject} from '../../api/types.js'
 import {nodeIdentity} from '../authz/node/index.js'
+import type {ServerContext} from '../context.js'
+import {keyOf} from '../context.js'
 import {ApiError} from '../errors.js'
 import type {AdmissionAttributes, AdmissionPlugin} from './types.js'
 
@@ -52,15 +54,28 @@ function admitNode(node: string, a: AdmissionAttributes): void {
   }
 }
 
+/** A node asks tokens only for pods bound to it, bound to that very pod (Kubernetes' wording). */
+async function admitToken(node: string, a: AdmissionAttributes, ctx: ServerContext): Promise<void> {
+  const ref = (a.object?.spec as {boundObjectRef?: {kind?: string; name?: string; uid?: string}} | undefined)?.boundObjectRef
+  if (ref?.kind !== 'Pod') throw forbid(a, 'node requested token not bound to a pod')
+  if (!ref.uid) throw forbid(a, 'node requested token with a pod binding without a uid')
+  const podDef = ctx.registry.lookup('', 'v1', 'pods')
+  const pod = podDef ? (await ctx.store.get(keyOf(podDef, a.namespace, ref.name ?? '')))?.value : undefined
+  if (!pod) throw forbid(a, `node requested token bound to a pod that does not exist: ${ref.name}`)
+  if (pod.metadata.uid !== ref.uid) throw forbid(a, 'the UID in the bound object reference does not match the pod')
+  if (nodeNameOf(pod) !== node) throw forbid(a, 'node requested token bound to a pod scheduled on a different node')
+}
+
 /** Kubernetes' NodeRestriction plugin, for the kinds skiff's agent writes. */
-export const nodeRestriction: AdmissionPlugin = {
+export const nodeRestriction: AdmissionPlugin<ServerContext> = {
   name: 'NodeRestriction',
-  validate(a) {
+  async validate(a, ctx) {
     const node = nodeIdentity(a.user)
     if (node === undefined) return
     if (a.def.group !== '') return
     if (!node) throw forbid(a, `could not determine node from user "${a.user.name}"`)
     if (a.def.resource === 'pods') admitPod(node, a)
     else if (a.def.resource === 'nodes') admitNode(node, a)
+    else if (a.def.resource === 'serviceaccounts' && a.subresource === 'token' && a.operation === 'CREATE') await admitToken(node, a, ctx)
   },
 }

@@ -5,7 +5,9 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+import {generateKeyPairSync} from 'node:crypto'
 import {clusterAccess, type ClusterAccess} from '../../../src/apiserver/authz/cluster.js'
+import {ServiceAccountTokens} from '../../../src/apiserver/serviceaccount/tokens.js'
 import {EtcdStore} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
 import {startTestServer, writeKubeconfig, type TestServer} from '../../helpers/apiserver.js'
@@ -43,7 +45,8 @@ describe('Node authorizer and component roles with real kubectl (etcd)', functio
     etcd = await startEtcd()
     store = new EtcdStore({hosts: etcd.endpoint})
     access = clusterAccess(store)
-    server = await startTestServer(store, {authorizer: access.authorizer, admission: access.admission})
+    const keyPem = generateKeyPairSync('ec', {namedCurve: 'P-256'}).privateKey.export({type: 'pkcs8', format: 'pem'}).toString()
+    server = await startTestServer(store, {authorizer: access.authorizer, admission: access.admission, serviceAccountTokens: ServiceAccountTokens.fromPem(keyPem)})
     dir = await mkdtemp(join(tmpdir(), 'skiff-nodeauthz-'))
     await writeKubeconfig(join(dir, 'admin'), server, server.admin)
     for (const [file, subject] of [
@@ -55,7 +58,8 @@ describe('Node authorizer and component roles with real kubectl (etcd)', functio
     await admin('create', 'namespace', 'ns')
     await admin('-n', 'ns', 'create', 'secret', 'generic', 'db', '--from-literal=p=1')
     await admin('-n', 'ns', 'create', 'configmap', 'other', '--from-literal=a=1')
-    const pod = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'web', namespace: 'ns'}, spec: {nodeName: 'a', containers: [{name: 'c', image: 'x', envFrom: [{secretRef: {name: 'db'}}]}]}}
+    await admin('-n', 'ns', 'create', 'serviceaccount', 'robot')
+    const pod = {apiVersion: 'v1', kind: 'Pod', metadata: {name: 'web', namespace: 'ns'}, spec: {nodeName: 'a', serviceAccountName: 'robot', containers: [{name: 'c', image: 'x', envFrom: [{secretRef: {name: 'db'}}]}]}}
     await run('sh', ['-c', `echo '${JSON.stringify(pod)}' | kubectl --kubeconfig ${join(dir, 'admin')} apply -f -`])
   })
   after(async () => {
@@ -75,6 +79,15 @@ describe('Node authorizer and component roles with real kubectl (etcd)', functio
     assert.match(await fails('node-a')('-n', 'ns', 'get', 'configmap', 'other'), /no relationship found/)
     // Pods and nodes are readable by any node (the static node rules).
     assert.match(await as('node-b')('-n', 'ns', 'get', 'pods', '-o', 'name'), /pod\/web/)
+  })
+
+  it("a node gets tokens only for its pods' service accounts, bound to such a pod (NodeRestriction)", async () => {
+    const uid = (await as('admin')('-n', 'ns', 'get', 'pod', 'web', '-o', 'jsonpath={.metadata.uid}')).trim()
+    const token = await as('node-a')('-n', 'ns', 'create', 'token', 'robot', '--bound-object-kind', 'Pod', '--bound-object-name', 'web', '--bound-object-uid', uid)
+    assert.equal(token.trim().split('.').length, 3, 'a JWT')
+    assert.match(await fails('node-a')('-n', 'ns', 'create', 'token', 'robot'), /node requested token not bound to a pod/)
+    assert.match(await fails('node-b')('-n', 'ns', 'create', 'token', 'robot', '--bound-object-kind', 'Pod', '--bound-object-name', 'web', '--bound-object-uid', uid),
+      /no relationship found between node 'b' and this object/)
   })
 
   it('deleting the pod takes the access away', async () => {

@@ -5,6 +5,7 @@ import {NodeGraph, nodeAuthorizerOver, nodeIdentity} from '../../../../src/apise
 import {nodeRestriction} from '../../../../src/apiserver/admission/node-restriction.js'
 import type {AdmissionAttributes} from '../../../../src/apiserver/admission/index.js'
 import type {ResourceDef} from '../../../../src/api/registry.js'
+import type {ServerContext} from '../../../../src/apiserver/context.js'
 
 const nodeUser = (n: string) => ({name: `system:node:${n}`, groups: ['system:nodes', 'system:authenticated']})
 
@@ -92,7 +93,7 @@ describe('Node authorizer', () => {
 
 describe('NodeRestriction admission', () => {
   const def = (resource: string): ResourceDef => ({group: '', version: 'v1', resource} as ResourceDef)
-  const admit = (a: Partial<AdmissionAttributes>) => nodeRestriction.validate!({dryRun: false, user: nodeUser('a'), name: '', ...a} as AdmissionAttributes, undefined)
+  const admit = (a: Partial<AdmissionAttributes>) => nodeRestriction.validate!({dryRun: false, user: nodeUser('a'), name: '', ...a} as AdmissionAttributes, undefined as unknown as ServerContext)
   const node = (name: string, labels: Record<string, string> = {}) => ({apiVersion: 'v1', kind: 'Node', metadata: {name, labels}})
 
   it('lets a node modify only its own Node, without restricted labels', () => {
@@ -114,6 +115,6 @@ describe('NodeRestriction admission', () => {
     const mirror = {...p('a')!, metadata: {name: 'web', namespace: 'ns', annotations: {'kubernetes.io/config.mirror': 'x'}}}
     admit({operation: 'CREATE', def: def('pods'), name: 'web', object: mirror})
     // Anyone else is not this plugin's business.
-    nodeRestriction.validate!({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('b'), user: {name: 'alice', groups: []}, dryRun: false} as AdmissionAttributes, undefined)
+    nodeRestriction.validate!({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('b'), user: {name: 'alice', groups: []}, dryRun: false} as AdmissionAttributes, undefined as unknown as ServerContext)
   })
 })
