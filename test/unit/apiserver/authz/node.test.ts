@@ -93,28 +93,28 @@ describe('Node authorizer', () => {
 
 describe('NodeRestriction admission', () => {
   const def = (resource: string): ResourceDef => ({group: '', version: 'v1', resource} as ResourceDef)
-  const admit = (a: Partial<AdmissionAttributes>) => nodeRestriction.validate!({dryRun: false, user: nodeUser('a'), name: '', ...a} as AdmissionAttributes, undefined as unknown as ServerContext)
+  const admit = async (a: Partial<AdmissionAttributes>) => nodeRestriction.validate!({dryRun: false, user: nodeUser('a'), name: '', ...a} as AdmissionAttributes, undefined as unknown as ServerContext)
   const node = (name: string, labels: Record<string, string> = {}) => ({apiVersion: 'v1', kind: 'Node', metadata: {name, labels}})
 
-  it('lets a node modify only its own Node, without restricted labels', () => {
-    admit({operation: 'UPDATE', def: def('nodes'), name: 'a', object: node('a', {x: '1'}), oldObject: node('a')})
-    assert.throws(() => admit({operation: 'UPDATE', def: def('nodes'), name: 'b', object: node('b'), oldObject: node('b')}), /nodes "b" is forbidden: node "a" is not allowed to modify node "b"/)
-    assert.throws(() => admit({operation: 'UPDATE', def: def('nodes'), name: 'a', object: node('a', {'node-restriction.kubernetes.io/pool': 'x'}), oldObject: node('a')}),
+  it('lets a node modify only its own Node, without restricted labels', async () => {
+    await admit({operation: 'UPDATE', def: def('nodes'), name: 'a', object: node('a', {x: '1'}), oldObject: node('a')})
+    await assert.rejects(admit({operation: 'UPDATE', def: def('nodes'), name: 'b', object: node('b'), oldObject: node('b')}), /nodes "b" is forbidden: node "a" is not allowed to modify node "b"/)
+    await assert.rejects(admit({operation: 'UPDATE', def: def('nodes'), name: 'a', object: node('a', {'node-restriction.kubernetes.io/pool': 'x'}), oldObject: node('a')}),
       /is not allowed to modify labels: node-restriction.kubernetes.io\/pool/)
     // Labels an admin set stay as they are through the node's updates.
-    admit({operation: 'UPDATE', def: def('nodes'), name: 'a', object: node('a', {'node-restriction.kubernetes.io/pool': 'x'}), oldObject: node('a', {'node-restriction.kubernetes.io/pool': 'x'})})
+    await admit({operation: 'UPDATE', def: def('nodes'), name: 'a', object: node('a', {'node-restriction.kubernetes.io/pool': 'x'}), oldObject: node('a', {'node-restriction.kubernetes.io/pool': 'x'})})
   })
 
-  it('lets a node write status of and delete only pods bound to it, and create only its mirror pods', () => {
+  it('lets a node write status of and delete only pods bound to it, and create only its mirror pods', async () => {
     const p = (n: string) => pod('web', n) as unknown as AdmissionAttributes['object']
-    admit({operation: 'UPDATE', def: def('pods'), name: 'web', subresource: 'status', object: p('a'), oldObject: p('a')})
-    assert.throws(() => admit({operation: 'UPDATE', def: def('pods'), name: 'web', subresource: 'status', object: p('b'), oldObject: p('b')}), /can only update pod status for pods with spec.nodeName set to itself/)
-    admit({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('a')})
-    assert.throws(() => admit({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('b')}), /can only delete pods with spec.nodeName set to itself/)
-    assert.throws(() => admit({operation: 'CREATE', def: def('pods'), name: 'web', object: p('a')}), /can only create mirror pods/)
+    await admit({operation: 'UPDATE', def: def('pods'), name: 'web', subresource: 'status', object: p('a'), oldObject: p('a')})
+    await assert.rejects(admit({operation: 'UPDATE', def: def('pods'), name: 'web', subresource: 'status', object: p('b'), oldObject: p('b')}), /can only update pod status for pods with spec.nodeName set to itself/)
+    await admit({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('a')})
+    await assert.rejects(admit({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('b')}), /can only delete pods with spec.nodeName set to itself/)
+    await assert.rejects(admit({operation: 'CREATE', def: def('pods'), name: 'web', object: p('a')}), /can only create mirror pods/)
     const mirror = {...p('a')!, metadata: {name: 'web', namespace: 'ns', annotations: {'kubernetes.io/config.mirror': 'x'}}}
-    admit({operation: 'CREATE', def: def('pods'), name: 'web', object: mirror})
+    await admit({operation: 'CREATE', def: def('pods'), name: 'web', object: mirror})
     // Anyone else is not this plugin's business.
-    nodeRestriction.validate!({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('b'), user: {name: 'alice', groups: []}, dryRun: false} as AdmissionAttributes, undefined as unknown as ServerContext)
+    await nodeRestriction.validate!({operation: 'DELETE', def: def('pods'), name: 'web', oldObject: p('b'), user: {name: 'alice', groups: []}, dryRun: false} as AdmissionAttributes, undefined as unknown as ServerContext)
   })
 })
