@@ -61,9 +61,18 @@ export const NodeFiles = {
   /** Client certificate of this node's agent: CN=system:node:NAME, O=system:nodes. */
   nodeCert: '/etc/skiff/pki/node.crt',
   nodeKey: '/etc/skiff/pki/node.key',
-  /** Only on control-plane nodes: identity of controller-manager and scheduler (O=system:masters). */
+  /** Only on control-plane nodes: identity of the controller manager (with its cloud and Ingress controllers), CN=system:kube-controller-manager. */
   controllerCert: '/etc/skiff/pki/controller.crt',
   controllerKey: '/etc/skiff/pki/controller.key',
+  /** Only on control-plane nodes: the scheduler's identity, CN=system:kube-scheduler. */
+  schedulerCert: '/etc/skiff/pki/scheduler.crt',
+  schedulerKey: '/etc/skiff/pki/scheduler.key',
+  /** Only on control-plane nodes: the apiserver's client certificate for the agents' :10250, CN=kube-apiserver-kubelet-client. */
+  kubeletClientCert: '/etc/skiff/pki/apiserver-kubelet-client.crt',
+  kubeletClientKey: '/etc/skiff/pki/apiserver-kubelet-client.key',
+  /** The node-local network components' identity (service proxy, NetworkPolicy, DNS), CN=system:kube-proxy. */
+  proxyCert: '/etc/skiff/pki/proxy.crt',
+  proxyKey: '/etc/skiff/pki/proxy.key',
   /** Only on control-plane nodes: an admin kubeconfig (like kind's /etc/kubernetes/admin.conf), for `skiff cluster kubeconfig`. */
   adminKubeconfig: '/etc/skiff/admin.conf',
   /** Only on control-plane nodes: the apiserver's EncryptionConfiguration (Secrets under a per-cluster AES-GCM key). */

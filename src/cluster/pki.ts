@@ -98,14 +98,22 @@ export async function createCA(clusterName: string, now = new Date()): Promise<C
 export interface ClusterPKI {
   ca: KeyPair
   apiServer: KeyPair
+  /** CN=kubernetes-admin in kubeadm's kubeadm:cluster-admins group (bound to cluster-admin), not system:masters. */
   admin: KeyPair
+  /** The controller manager's identity (its cloud and Ingress controllers too): CN=system:kube-controller-manager. */
   controller: KeyPair
+  /** CN=system:kube-scheduler. */
+  scheduler: KeyPair
+  /** The node-local network components (service proxy, NetworkPolicy, DNS) of every node: CN=system:kube-proxy. */
+  proxy: KeyPair
+  /** The apiserver as a client of the agents' :10250: CN=kube-apiserver-kubelet-client, bound to system:kubelet-api-admin. */
+  kubeletClient: KeyPair
   nodes: Record<string, KeyPair>
   /** The apiserver's EncryptionConfiguration YAML, with a fresh 32-byte AES-GCM key for Secrets. */
   encryptionConfig: string
 }
 
-/** Generates the CA, the apiserver serving cert, the admin and controller client certs, and one client cert per node. */
+/** Generates the CA, the apiserver serving cert, the admin's and each component's client certs, and one cert per node. */
 export async function createClusterPKI(opts: {
   clusterName: string
   controlPlaneName: string
@@ -116,7 +124,7 @@ export async function createClusterPKI(opts: {
   nodeIPs?: Record<string, string>
 }): Promise<ClusterPKI> {
   const ca = await createCA(opts.clusterName)
-  const [apiServer, admin, controller, ...nodeCerts] = await Promise.all([
+  const [apiServer, admin, controller, scheduler, proxy, kubeletClient, ...nodeCerts] = await Promise.all([
     ca.sign({
       commonName: 'kube-apiserver',
       server: true,
@@ -124,13 +132,18 @@ export async function createClusterPKI(opts: {
       dnsNames: ['localhost', opts.controlPlaneName, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
       ips: ['127.0.0.1', opts.controlPlaneIP, opts.serviceIP],
     }),
-    ca.sign({commonName: 'kubernetes-admin', organizations: ['system:masters']}),
-    ca.sign({commonName: 'system:kube-controller-manager', organizations: ['system:masters']}),
+    // Each component its own identity with a least-privilege role (see src/apiserver/authz/rbac/components.ts);
+    // the admin is in kubeadm's group, so its rights come from a binding an administrator can see and change.
+    ca.sign({commonName: 'kubernetes-admin', organizations: ['kubeadm:cluster-admins']}),
+    ca.sign({commonName: 'system:kube-controller-manager'}),
+    ca.sign({commonName: 'system:kube-scheduler'}),
+    ca.sign({commonName: 'system:kube-proxy'}),
+    ca.sign({commonName: 'kube-apiserver-kubelet-client', organizations: ['kube-master']}),
     // Node certificates both authenticate the agent and serve its :10250 endpoint (logs, exec), which
     // the apiserver reaches by node name or address.
     ...opts.nodeNames.map((n) => ca.sign({commonName: `system:node:${n}`, organizations: ['system:nodes'], client: true, server: true, dnsNames: [n, 'localhost'], ips: [...(opts.nodeIPs?.[n] ? [opts.nodeIPs[n]] : []), '127.0.0.1']})),
   ])
   const nodes: Record<string, KeyPair> = {}
   opts.nodeNames.forEach((n, i) => (nodes[n] = nodeCerts[i]))
-  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, nodes, encryptionConfig: defaultEncryptionConfig()}
+  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, scheduler, proxy, kubeletClient, nodes, encryptionConfig: defaultEncryptionConfig()}
 }

@@ -3,7 +3,7 @@ import * as http from 'node:http'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {NodeAgent} from '../agent/agent.js'
-import {startAgentServer} from '../agent/server/index.js'
+import {startAgentServer, subjectAccessReviewAuthorizer, tokenReviewAuthenticator} from '../agent/server/index.js'
 import {agentConfigFromEnv} from '../agent/config.js'
 import type {RuntimeProbe} from '../agent/runtime-probe.js'
 import {CriClient} from '../agent/cri/client.js'
@@ -129,12 +129,15 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     ...(opts.runtime ? {} : {applyRoutes}),
   })
   tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
-  // The service proxy runs on every node, as kube-proxy does, with the node's identity.
+  // The node-local network components (service proxy, NetworkPolicy, DNS) have their own identity, as kube-proxy
+  // has: the Node authorizer keeps the agent's to what its pods need, and these read every Service and policy.
+  let proxyClient: ApiClient | undefined
+  const networkClient = () => (proxyClient ??= new ApiClient({server: apiServerURL, ca, cert: pem('proxy.crt'), key: pem('proxy.key'), userAgent: `skiff-proxy/${agentConfig.nodeName}`}))
   if (opts.proxy ?? !opts.runtime) {
-    const proxy = new ServiceProxy({client: agentClient, nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
+    const proxy = new ServiceProxy({client: networkClient(), nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
     // NetworkPolicy enforcement beside it, in the same filter table; traffic from the node itself always passes.
-    const policies = new PolicyEnforcer({client: agentClient, nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
+    const policies = new PolicyEnforcer({client: networkClient(), nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
     // Started once the node is registered: its watches would otherwise compete with the node's boot, and no pod
     // runs here before then.
     tasks.push(agent.registered().then(() => policies.run(signal)).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
@@ -142,7 +145,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
   if (opts.dns ?? !opts.runtime) {
     const dnsLog = log('dns')
-    const dns = new DnsServer({client: agentClient, host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
+    const dns = new DnsServer({client: networkClient(), host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
     tasks.push(dns.run(signal).catch((err) => dnsLog(`stopped with error: ${err?.stack ?? err}`)))
   }
   const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined
@@ -150,11 +153,18 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   closers.push(async () => {
     await rotator?.stop()
     agentClient.close()
+    proxyClient?.close()
     criClient?.close()
   })
   if (opts.agentServerPort !== null) {
     // Serves logs, exec and attach to the apiserver (it dials the node's InternalIP on the kubelet port).
-    const agentServer = await startAgentServer({port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, runtime: new CriStreamRuntime(criClient ?? new CriClient()), log: log('agent-server')})
+    // Callers are checked with the apiserver, as the agent (its node rules allow token and access reviews).
+    const agentServer = await startAgentServer({
+      port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, nodeName: agentConfig.nodeName,
+      runtime: new CriStreamRuntime(criClient ?? new CriClient()), log: log('agent-server'),
+      authenticateToken: tokenReviewAuthenticator(agentClient, clock), authorize: subjectAccessReviewAuthorizer(agentClient, clock),
+      pods: async () => (await agentClient.list({version: 'v1', resource: 'pods'}, {fieldSelector: `spec.nodeName=${agentConfig.nodeName}`})).items,
+    })
     closers.push(() => agentServer.close())
   }
 
@@ -168,7 +178,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       // Secrets encrypted at rest under the cluster's EncryptionConfiguration (absent on clusters made before it).
       store = new EtcdStore({hosts: [endpoint]}, loadEncryptionConfig(opts.encryptionConfig ?? NodeFiles.encryptionConfig))
     }
-    // RBAC for users and service accounts; the admin and the control plane's components are in system:masters.
+    // Node authorizer for agents, RBAC for everyone else: each component has its own least-privilege identity.
     const access = clusterAccess(store)
     const server = await startApiServer({
       store,
@@ -178,6 +188,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       port: opts.apiServerPort ?? NodePorts.apiServer,
       host: opts.apiServerHost ?? '0.0.0.0',
       tls: {cert: pem('apiserver.crt'), key: pem('apiserver.key'), ca},
+      // Its client identity towards the agents (bound to system:kubelet-api-admin).
+      agentClient: {cert: pem('apiserver-kubelet-client.crt'), key: pem('apiserver-kubelet-client.key')},
       serviceCIDR: clusterRanges(env).serviceCIDR,
       // The cluster CA key signs service-account tokens (ECDSA P-256: ES256), when the node has it.
       ...(existsSync(join(pki, 'ca.key')) ? {serviceAccountTokens: ServiceAccountTokens.fromPem(pem('ca.key'))} : {}),
@@ -194,7 +206,9 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager'})
     const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager'), rootCA: ca})
     // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
-    const scheduler = await startScheduler(cmClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
+    // Its writes (bindings, pod conditions, events) go out under its own identity.
+    const schedClient = new ApiClient({server: apiServerURL, ca, cert: pem('scheduler.crt'), key: pem('scheduler.key'), userAgent: 'skiff-scheduler'})
+    const scheduler = await startScheduler(schedClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
     tasks.push(manager.run(signal))
     const hostSide = hostPublishing(env)
     if ((opts.cloud ?? !opts.runtime) && hostSide.docker) {
@@ -217,6 +231,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     }
     closers.push(async () => {
       await scheduler.stop()
+      schedClient.close()
       cmClient.close()
     })
   }

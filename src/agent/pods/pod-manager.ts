@@ -1,4 +1,4 @@
-// Runs the pods bound to this node: one pod informer (spec.nodeName), ConfigMap/Secret informers, runtime events, and a bounded pool of per-pod syncs.
+// Runs the pods bound to this node: one pod informer (spec.nodeName), their ConfigMaps/Secrets/claims read one by one, runtime events, and a bounded pool of per-pod syncs.
 import type {KubeObject} from '../../api/types.js'
 import type {Pod} from '../../api/types/workloads.js'
 import type {ApiClient} from '../../client/api-client.js'
@@ -8,9 +8,8 @@ import {EventRecorder} from '../../client/events.js'
 import {Informer} from '../../client/informer.js'
 import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {Backoff} from './backoff.js'
-import type {ObjectLookup} from './env.js'
-import type {PersistentVolume, PersistentVolumeClaim} from '../../api/storage.js'
 import type {Service} from '../../api/resources/core/service.js'
+import {PodObjects} from './pod-objects.js'
 import type {ClusterDNS} from './dns.js'
 import {PodWorker} from './pod-worker.js'
 import {StartupTrace} from './startup-trace.js'
@@ -41,58 +40,8 @@ export interface PodManagerOptions {
   dns?: ClusterDNS
 }
 
-/** Names of the ConfigMaps and Secrets a pod spec refers to (env, envFrom, volumes). */
-export function podReferences(pod: Pod): {configMaps: Set<string>; secrets: Set<string>} {
-  const configMaps = new Set<string>()
-  const secrets = new Set<string>()
-  const spec = pod.spec ?? {containers: []}
-  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
-    for (const e of c.envFrom ?? []) {
-      if (e.configMapRef?.name) configMaps.add(e.configMapRef.name)
-      if (e.secretRef?.name) secrets.add(e.secretRef.name)
-    }
-    for (const e of c.env ?? []) {
-      if (e.valueFrom?.configMapKeyRef?.name) configMaps.add(e.valueFrom.configMapKeyRef.name)
-      if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name)
-    }
-  }
-  for (const v of spec.volumes ?? []) {
-    if (v.configMap?.name) configMaps.add(v.configMap.name)
-    if (v.secret?.secretName) secrets.add(v.secret.secretName)
-    for (const s of v.projected?.sources ?? []) {
-      if (s.configMap?.name) configMaps.add(s.configMap.name)
-      if (s.secret?.name) secrets.add(s.secret.name)
-    }
-  }
-  return {configMaps, secrets}
-}
+export {podReferences} from './pod-objects.js'
 
-/** Reads ConfigMaps and Secrets (secret values decoded), and claims and volumes when given, from informer caches. */
-export function informerLookup(configMaps: Informer, secrets: Informer, claims?: Informer, volumes?: Informer, services?: Informer): ObjectLookup {
-  return {
-    ...(services ? {services: () => services.list() as Service[]} : {}),
-    ...(claims && volumes
-      ? {
-          claim: (ns: string, name: string) => claims.get(`${ns}/${name}`) as PersistentVolumeClaim | undefined,
-          volume: (name: string) => volumes.get(name) as PersistentVolume | undefined,
-        }
-      : {}),
-    configMap(ns, name) {
-      const cm = configMaps.get(`${ns}/${name}`) as (KubeObject & {data?: Record<string, string>; binaryData?: Record<string, string>}) | undefined
-      if (!cm) return undefined
-      const out: Record<string, string> = {...(cm.data ?? {})}
-      for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(String(v), 'base64').toString('utf8')
-      return out
-    },
-    secret(ns, name) {
-      const s = secrets.get(`${ns}/${name}`) as (KubeObject & {data?: Record<string, string>}) | undefined
-      if (!s) return undefined
-      const out: Record<string, string> = {}
-      for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(String(v), 'base64').toString('utf8')
-      return out
-    },
-  }
-}
 
 /** The agent's pod lifecycle: watches its pods and keeps their containers and status in line. */
 export class PodManager {
@@ -107,10 +56,9 @@ export class PodManager {
   private readonly restartBackoff = new Backoff()
   private readonly pullBackoff = new Backoff()
   readonly podInformer: Informer
-  private readonly cmInformer: Informer
-  private readonly secretInformer: Informer
-  private readonly claimInformer: Informer
-  private readonly volumeInformer: Informer
+  /** The pods' ConfigMaps, Secrets, claims and volumes: a node may read only those of its own pods, one by one. */
+  private readonly objects: PodObjects
+  /** Services, for the pods' service environment variables (nodes may list and watch them). */
   private readonly serviceInformer: Informer
   /** Tokens of the pods' kube-api-access (and other token) volumes, asked of the API as this node. */
   private readonly tokens: PodTokens
@@ -123,10 +71,7 @@ export class PodManager {
     this.recorder = new EventRecorder(opts.client, {component: 'kubelet', instance: opts.nodeName, host: opts.nodeName}, {clock: this.clock, log: this.log})
     const infOpts = {clock: this.clock, log: this.log}
     this.podInformer = new Informer(opts.client, {version: 'v1', resource: 'pods'}, {...infOpts, fieldSelector: `spec.nodeName=${opts.nodeName}`})
-    this.cmInformer = new Informer(opts.client, {version: 'v1', resource: 'configmaps'}, infOpts)
-    this.secretInformer = new Informer(opts.client, {version: 'v1', resource: 'secrets'}, infOpts)
-    this.claimInformer = new Informer(opts.client, {version: 'v1', resource: 'persistentvolumeclaims'}, infOpts)
-    this.volumeInformer = new Informer(opts.client, {version: 'v1', resource: 'persistentvolumes'}, infOpts)
+    this.objects = new PodObjects(opts.client, (uid) => this.queue.add(uid), infOpts)
     this.serviceInformer = new Informer(opts.client, {version: 'v1', resource: 'services'}, infOpts)
     this.tokens = new PodTokens((namespace, name, body) => opts.client.create({version: 'v1', resource: 'serviceaccounts', namespace, name, subresource: 'token'}, body), this.clock)
   }
@@ -147,28 +92,13 @@ export class PodManager {
         this.queue.add(p.metadata.uid!)
       },
     })
-    const onObject = (kind: 'configMaps' | 'secrets') => (o: KubeObject) => {
-      for (const [uid, pod] of this.pods) {
-        if (pod.metadata.namespace !== o.metadata.namespace) continue
-        if (podReferences(pod)[kind].has(o.metadata.name ?? '')) this.queue.add(uid)
-      }
-    }
-    for (const [inf, kind] of [[this.cmInformer, 'configMaps'], [this.secretInformer, 'secrets']] as const) {
-      const h = onObject(kind)
-      inf.addHandlers({onAdd: h, onUpdate: (_o, n) => h(n), onDelete: h})
-    }
-    // A pod waiting for its claim to be bound (or its volume to be made) starts as soon as that happens.
-    const claimChanged = () => {
-      for (const [uid, pod] of this.pods) if ((pod.spec?.volumes ?? []).some((v: {persistentVolumeClaim?: unknown}) => v.persistentVolumeClaim)) this.queue.add(uid)
-    }
-    for (const inf of [this.claimInformer, this.volumeInformer]) inf.addHandlers({onAdd: claimChanged, onUpdate: claimChanged})
-    const all = [this.podInformer, this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer, this.serviceInformer]
-    const informers = all.map((i) => i.run(signal))
+    this.objects.start(signal)
+    const informers = [this.podInformer.run(signal), this.serviceInformer.run(signal)]
     runtime.watch((uid) => this.queue.add(uid), signal)
     signal.addEventListener('abort', () => this.queue.shutDown(), {once: true})
 
     // Services too: a pod started before they are known would miss its service variables for good.
-    await Promise.all(all.map((i) => i.waitForSync(signal)))
+    await Promise.all([this.podInformer.waitForSync(signal), this.serviceInformer.waitForSync(signal)])
     if (signal.aborted) return
     await pauseReady
     // Containers of pods that are no longer bound here (deleted while the agent was down) are queued too, and removed.
@@ -219,9 +149,12 @@ export class PodManager {
       if (worker?.isTerminating) return
       worker ??= this.newWorker(uid)
       await worker.removeAll()
+      this.objects.forget(uid, worker.pod as Pod | undefined)
       this.workers.delete(uid)
       return
     }
+    // A pod waiting for its claim to be bound (or its volume to be made) is looked at again shortly.
+    if (await this.objects.refresh(uid, pod as Pod)) this.queue.addAfter(uid, 1000)
     if (!worker) {
       worker = this.newWorker(uid)
       this.workers.set(uid, worker)
@@ -234,7 +167,7 @@ export class PodManager {
     return new PodWorker(uid, {
       runtime,
       clock: this.clock,
-      lookup: informerLookup(this.cmInformer, this.secretInformer, this.claimInformer, this.volumeInformer, this.serviceInformer),
+      lookup: {...this.objects.lookup(), services: () => this.serviceInformer.list() as Service[]},
       nodeName: this.opts.nodeName,
       nodeIP: this.opts.nodeIP,
       podsRoot: this.opts.podsRoot ?? DEFAULT_PODS_ROOT,

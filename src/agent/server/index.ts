@@ -1,9 +1,10 @@
-// The agent's streaming server on :10250 (the kubelet's port): container logs, exec and attach, for the apiserver to proxy to.
+// The agent's server on :10250 (the kubelet's port): container logs, exec, attach, port-forward and the pod list, for the apiserver to proxy to.
 //
-// Who may call: TLS with client certificates of the cluster CA. The apiserver's certificate (CN=kube-apiserver) is a
-// server-only certificate, so OpenSSL's own check would refuse it as a client certificate; the server therefore
-// asks for a certificate without letting TLS reject it and verifies the chain itself, as the apiserver's authn does,
-// then allows kube-apiserver and system:masters only. Nodes (system:nodes) cannot exec into each other's pods.
+// Who may call, as the kubelet decides: a client certificate of the cluster CA, or a bearer token the apiserver
+// confirms (TokenReview); anyone else gets 401. What they may do is asked of the apiserver as a SubjectAccessReview
+// on nodes/<subresource> of this node (nodes/proxy for logs and exec, nodes/stats, nodes/log, ...); a denial is 403.
+// The apiserver's kubelet client certificate is a server-only certificate in older clusters, so OpenSSL's own check
+// could refuse it as a client certificate: TLS asks for a certificate without rejecting and auth.ts verifies the chain.
 import {X509Certificate} from 'node:crypto'
 import type {IncomingMessage, ServerResponse} from 'node:http'
 import https from 'node:https'
@@ -12,6 +13,7 @@ import type {Duplex} from 'node:stream'
 import type {TLSSocket} from 'node:tls'
 import {WebSocketServer} from 'ws'
 import {CriClient} from '../cri/client.js'
+import {type AgentCaller, type AgentRequestAttributes, bearerToken, certificateCaller, requestAttributes} from './auth.js'
 import {CriStreamRuntime} from './cri-streams.js'
 import {parseLogOptions, serveContainerLogs} from './logs.js'
 import type {StreamRuntime} from './runtime.js'
@@ -21,12 +23,7 @@ import {acceptSpdy, isSpdyPortForward, noSandbox, PORT_FORWARD_WS_PROTOCOL, rela
 import {PORT_FORWARD_PROTOCOL, type SpdyConnection} from '../../client/spdy/index.js'
 
 export type * from './runtime.js'
-
-/** The authenticated caller of the agent server. */
-export interface AgentCaller {
-  name: string
-  groups: string[]
-}
+export {type AgentCaller, type AgentRequestAttributes, requestAttributes, subjectAccessReviewAuthorizer, tokenReviewAuthenticator} from './auth.js'
 
 export interface AgentServerOptions {
   /** Default 10250 (NodePorts.agent); 0 picks a free port. */
@@ -35,11 +32,17 @@ export interface AgentServerOptions {
   host?: string
   /** The node's certificate and key (they serve TLS) and the cluster CA (client certificates must chain to it). */
   tls: {cert: string; key: string; ca: string}
+  /** The node's name: authorization asks about this Node's subresources. */
+  nodeName?: string
   /** The node's container runtime; default: containerd's CRI on its usual socket. */
   runtime?: StreamRuntime
   log?: (m: string) => void
-  /** Who may use the server; default kube-apiserver and system:masters. */
-  authorize?: (caller: AgentCaller) => boolean
+  /** Authenticates a bearer token (TokenReview); without it only client certificates authenticate. */
+  authenticateToken?: (token: string) => Promise<AgentCaller | undefined>
+  /** Whether the caller may do what it asks (SubjectAccessReview); default: the apiserver's kubelet client and system:masters. */
+  authorize?: (caller: AgentCaller, attrs: AgentRequestAttributes) => boolean | Promise<boolean>
+  /** The pods bound to this node, for GET /pods (a PodList); absent answers 404. */
+  pods?: () => Promise<unknown[]>
 }
 
 export interface RunningAgentServer {
@@ -52,22 +55,7 @@ export interface RunningAgentServer {
 /** The answer to a plain request for exec/attach whose checks pass. */
 export const UPGRADE_REQUIRED = 'Upgrade request required'
 
-const defaultAuthorize = (c: AgentCaller) => c.name === 'kube-apiserver' || c.groups.includes('system:masters')
-
-function callerOf(socket: TLSSocket, ca: X509Certificate): AgentCaller | undefined {
-  if (typeof socket.getPeerCertificate !== 'function') return undefined
-  const peer = socket.getPeerCertificate()
-  if (!peer?.raw) return undefined
-  try {
-    const cert = new X509Certificate(peer.raw)
-    const now = Date.now()
-    if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey) || Date.parse(cert.validFrom) > now || now > Date.parse(cert.validTo)) return undefined
-    const o = peer.subject?.O
-    return {name: String(peer.subject?.CN ?? ''), groups: o === undefined ? [] : Array.isArray(o) ? o : [o]}
-  } catch {
-    return undefined
-  }
-}
+const defaultAuthorize = (c: AgentCaller) => c.name === 'kube-apiserver' || c.name === 'kube-apiserver-kubelet-client' || c.groups.includes('system:masters')
 
 type Route = {kind: 'containerLogs' | StreamKind | 'portForward'; ns: string; pod: string; container: string; query: URLSearchParams}
 
@@ -107,15 +95,26 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
   const runtime = opts.runtime ?? new CriStreamRuntime(new CriClient())
   const ca = new X509Certificate(opts.tls.ca)
   const authorize = opts.authorize ?? defaultAuthorize
+  const nodeName = opts.nodeName ?? ''
   let open = 0
   // ws answers the subprotocol from this hook; onUpgrade has already refused offers without one of ours.
   const wss = new WebSocketServer({noServer: true, perMessageDeflate: false, handleProtocols: (offered: Set<string>) => STREAM_PROTOCOLS.find(p => offered.has(p)) ?? false})
   const pfWss = new WebSocketServer({noServer: true, perMessageDeflate: false, handleProtocols: () => PORT_FORWARD_WS_PROTOCOL})
 
-  function check(req: IncomingMessage): Route {
-    const caller = callerOf(req.socket as TLSSocket, ca)
+  /** Authenticates and authorizes a request (401 and 403 worded as the kubelet words them). */
+  async function admit(req: IncomingMessage): Promise<void> {
+    const token = bearerToken(req)
+    // The kubelet's order: a client certificate first, then a bearer token.
+    const caller = certificateCaller(req.socket as TLSSocket, ca) ?? (token && opts.authenticateToken ? await opts.authenticateToken(token) : undefined)
     if (!caller) throw new AgentError(401, 'Unauthorized', 'Unauthorized')
-    if (!authorize(caller)) throw new AgentError(403, 'Forbidden', `user "${caller.name}" cannot use the node's streaming endpoints`)
+    const attrs = requestAttributes(req.method ?? 'GET', req.url ?? '/', nodeName)
+    if (!(await authorize(caller, attrs))) {
+      throw new AgentError(403, 'Forbidden', `Forbidden (user=${caller.name}, verb=${attrs.verb}, resource=nodes, subresource=${attrs.subresource})`)
+    }
+  }
+
+  async function check(req: IncomingMessage): Promise<Route> {
+    await admit(req)
     const r = routeOf(req.url ?? '/')
     if (!r) throw new AgentError(404, 'NotFound', 'the server could not find the requested resource')
     return r
@@ -126,7 +125,14 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
       res.writeHead(200, {'Content-Type': 'text/plain'}).end('ok')
       return
     }
-    const r = check(req)
+    if ((req.url ?? '').split('?')[0].replace(/\/+$/, '') === '/pods') {
+      await admit(req)
+      if (!opts.pods) throw new AgentError(404, 'NotFound', 'the server could not find the requested resource')
+      const data = JSON.stringify({kind: 'PodList', apiVersion: 'v1', metadata: {}, items: await opts.pods()})
+      res.writeHead(200, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data)}).end(data)
+      return
+    }
+    const r = await check(req)
     if (r.kind === 'portForward') {
       if (!(await runtime.hasSandbox(r.ns, r.pod))) throw noSandbox(r.pod)
       throw new AgentError(400, 'BadRequest', UPGRADE_REQUIRED)
@@ -161,7 +167,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const r = check(req)
+    const r = await check(req)
     if (r.kind === 'containerLogs') throw new AgentError(400, 'BadRequest', 'logs are not served over an upgraded connection')
     if (r.kind === 'portForward') return upgradePortForward(r, req, socket, head)
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new AgentError(400, 'BadRequest', `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: use WebSocket with v5.channel.k8s.io`)

@@ -4,10 +4,12 @@ import {ApiError} from '../errors.js'
 import type {Routed} from '../route.js'
 import type {AuthorizationAttributes} from './types.js'
 
-/** The attributes of a routed request (a watch on one name is asked as that name, as Kubernetes does). */
+/** The attributes of a routed request (a list or watch on one name is asked as that name, as Kubernetes does). */
 export function attributesOf(user: UserInfo, method: string, routed: Routed): AuthorizationAttributes {
   if (routed.kind === 'endpoint') return {user, verb: method.toLowerCase(), resourceRequest: false, path: routed.path}
-  const name = routed.name ?? (routed.verb === 'watch' ? nameFromFieldSelector(routed.query.get('fieldSelector')) : undefined)
+  // A list or watch narrowed to one name by metadata.name is asked as that name, as Kubernetes' RequestInfo does
+  // (the kubelet reads each Secret that way; the Node authorizer allows no unnamed list).
+  const name = routed.name ?? (routed.verb === 'watch' || routed.verb === 'list' ? nameFromFieldSelector(routed.query.get('fieldSelector')) : undefined)
   return {
     user, verb: routed.verb, resourceRequest: true, apiGroup: routed.def.group, apiVersion: routed.def.version,
     resource: routed.def.resource, subresource: routed.subresource, namespace: routed.namespace, name,

@@ -1,6 +1,7 @@
 // POST serviceaccounts/NAME/token (TokenRequest): a signed token for the ServiceAccount, optionally bound to a pod or secret.
 import {apiVersionOf} from '../../api/registry.js'
 import type {KubeObject} from '../../api/types.js'
+import {admitValidating} from '../admission/chain.js'
 import {decodeBody, mediaType} from '../body.js'
 import {getOrNotFound, keyOf, type ServerContext} from '../context.js'
 import {ApiError, errors} from '../errors.js'
@@ -54,6 +55,8 @@ export async function tokenRequest(input: HandlerInput): Promise<HandlerResult> 
   if (seconds < MIN_EXPIRATION_SECONDS) throw invalid(name, 'spec.expirationSeconds', seconds, 'may not specify a duration less than 10 minutes')
   if (seconds > 2 ** 32) throw invalid(name, 'spec.expirationSeconds', seconds, 'may not specify a duration larger than 2^32 seconds')
   const sa = await getOrNotFound(ctx, r.def, namespace, name)
+  // Admission sees the TokenRequest as a create of the token subresource (NodeRestriction: nodes ask only for their pods).
+  await admitValidating(ctx.admission, {operation: 'CREATE', def: r.def, namespace, name, subresource: 'token', object: body, user: input.user, dryRun: false}, ctx)
   const bound = await boundObject(ctx, namespace, name, spec.boundObjectRef)
   const audiences = spec.audiences?.length ? spec.audiences : DEFAULT_AUDIENCES
   const {token, expiration} = await tokens.issue({namespace, name, uid: String(sa.value.metadata.uid ?? ''), bound}, audiences, seconds)

@@ -123,6 +123,8 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     [NodeFiles.caCert]: pki.ca.cert,
     [NodeFiles.nodeCert]: pki.nodes[node.name].cert,
     [NodeFiles.nodeKey]: pki.nodes[node.name].key,
+    [NodeFiles.proxyCert]: pki.proxy.cert,
+    [NodeFiles.proxyKey]: pki.proxy.key,
   }
   if (node.role === 'control-plane') {
     Object.assign(files, {
@@ -131,6 +133,10 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
       [NodeFiles.apiServerKey]: pki.apiServer.key,
       [NodeFiles.controllerCert]: pki.controller.cert,
       [NodeFiles.controllerKey]: pki.controller.key,
+      [NodeFiles.schedulerCert]: pki.scheduler.cert,
+      [NodeFiles.schedulerKey]: pki.scheduler.key,
+      [NodeFiles.kubeletClientCert]: pki.kubeletClient.cert,
+      [NodeFiles.kubeletClientKey]: pki.kubeletClient.key,
       [NodeFiles.encryptionConfig]: pki.encryptionConfig,
       // Lets `skiff cluster kubeconfig` recover the credentials later.
       [NodeFiles.adminKubeconfig]: yaml.dump(buildKubeconfig(plan.name, `https://127.0.0.1:${NodePorts.apiServer}`, pki.ca.cert, pki.admin.cert, pki.admin.key)),

@@ -31,7 +31,7 @@ describe('node labels from the cluster config', () => {
     const config = await loadConfigFile(join(import.meta.dirname, '../../../templates/cluster.yaml'))
     const plan = planCluster(config, '172.30.0.0/24')
     const pair = {cert: 'C', key: 'K'}
-    const pki = {ca: pair, apiServer: pair, controller: pair, admin: pair, nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, pair]))} as unknown as ClusterPKI
+    const pki = {ca: pair, apiServer: pair, controller: pair, scheduler: pair, proxy: pair, kubeletClient: pair, admin: pair, nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, pair]))} as unknown as ClusterPKI
     const ctx = {config, plan, pki, image: 'img', apiServerPort: 1234} as unknown as CreateContext
     const labelled = plan.nodes.find((n) => n.labels.tier === 'web')
     assert.ok(labelled, 'the template has a worker labelled tier=web')

@@ -17,7 +17,12 @@ describe('cluster PKI', () => {
     assert.ok(node.verify(ca.publicKey))
     assert.match(node.subject, /CN=system:node:demo-worker/)
     assert.match(node.subject, /O=system:nodes/)
-    assert.match(new X509Certificate(pki.admin.cert).subject, /O=system:masters/)
+    // Each identity its own subject; only a binding makes the admin powerful, and no component is in system:masters.
+    assert.equal(new X509Certificate(pki.admin.cert).subject, 'CN=kubernetes-admin\nO=kubeadm:cluster-admins')
+    assert.equal(new X509Certificate(pki.controller.cert).subject, 'CN=system:kube-controller-manager')
+    assert.equal(new X509Certificate(pki.scheduler.cert).subject, 'CN=system:kube-scheduler')
+    assert.equal(new X509Certificate(pki.proxy.cert).subject, 'CN=system:kube-proxy')
+    assert.equal(new X509Certificate(pki.kubeletClient.cert).subject, 'CN=kube-apiserver-kubelet-client\nO=kube-master')
   })
 
   it('works for a real TLS handshake with client authentication', async () => {

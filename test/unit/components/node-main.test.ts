@@ -41,6 +41,12 @@ describe('control-plane node components (in-process)', function () {
       'node.key': pki.nodes[NAME].key,
       'controller.crt': pki.controller.cert,
       'controller.key': pki.controller.key,
+      'scheduler.crt': pki.scheduler.cert,
+      'scheduler.key': pki.scheduler.key,
+      'apiserver-kubelet-client.crt': pki.kubeletClient.cert,
+      'apiserver-kubelet-client.key': pki.kubeletClient.key,
+      'proxy.crt': pki.proxy.cert,
+      'proxy.key': pki.proxy.key,
     }
     for (const [f, text] of Object.entries(files)) await writeFile(join(dir, f), text)
     const port = await freePort('127.0.0.1')

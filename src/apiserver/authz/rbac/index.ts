@@ -20,9 +20,6 @@ export const privilegedGroupAuthorizer: Authorizer = {
   }),
 }
 
-/** TEMPORARY: nodes may do anything until the Node authorizer replaces this (one line to swap in the wiring). */
-export const allowNodesUntilNodeAuthorizer: Authorizer = {authorize: (a) => ({decision: a.user.groups.includes('system:nodes') ? 'allow' : 'noOpinion'}), rulesFor: () => ({rules: [], incomplete: false, errors: []})}
-
 /** An RBAC authorizer over `store`'s Roles and bindings; `resolver` is for rules reviews and escalation checks. */
 export interface RbacAuthorizer extends Authorizer {
   resolver: RuleResolver

@@ -2,6 +2,7 @@
 import type {KubeObject} from '../../../api/types.js'
 import type {PolicyRule, Subject} from '../../../api/resources/rbac/shared.js'
 import {RBAC_GROUP} from '../../../api/resources/rbac/shared.js'
+import {componentClusterRoleBindings, componentClusterRoles} from './components.js'
 
 const READ = ['get', 'list', 'watch']
 const WRITE = ['create', 'delete', 'deletecollection', 'patch', 'update']
@@ -96,6 +97,8 @@ export function bootstrapClusterRoles(): KubeObject[] {
       rule(['create'], ['authentication.k8s.io'], ['selfsubjectreviews']),
     ]),
     clusterRole('system:public-info-viewer', [urls(['get'], publicInfoURLs)]),
+    ...componentClusterRoles().map((r) => clusterRole(r.name, r.rules)),
+    ...componentClusterRoles().map((r) => clusterRole(r.name, r.rules)),
   ]
 }
 
@@ -107,5 +110,7 @@ export function bootstrapClusterRoleBindings(): KubeObject[] {
     clusterRoleBinding('system:basic-user', 'system:basic-user', [group('system:authenticated')]),
     clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [group('system:authenticated'), group('system:unauthenticated')]),
     clusterRoleBinding('kubeadm:cluster-admins', 'cluster-admin', [group('kubeadm:cluster-admins')], false),
+    ...componentClusterRoleBindings().map((b) => clusterRoleBinding(b.name, b.role, b.subjects)),
+    ...componentClusterRoleBindings().map((b) => clusterRoleBinding(b.name, b.role, b.subjects)),
   ]
 }

@@ -58,7 +58,7 @@ describe('agent pod manager', () => {
       status: {phase: 'Pending'},
     }
     const cm: Any = {metadata: {name: 'cfg', namespace: 'default', resourceVersion: '6'}, data: {a: '1'}}
-    const api = fakeApi({'/api/v1/pods': [pod], '/api/v1/configmaps': [cm]})
+    const api = fakeApi({'/api/v1/pods': [pod], '/api/v1/namespaces/default/configmaps': [cm]})
     const runtime = new FakeRuntime(() => Date.now())
     const abort = new AbortController()
     const manager = new PodManager({client: api.client, runtime, nodeName: 'n1', nodeIP: '172.30.0.3', podsRoot: root, ensurePause: async () => {}, resyncMs: 60_000})
@@ -67,7 +67,7 @@ describe('agent pod manager', () => {
       await wait('status Running', () => api.calls.includes('PATCH /api/v1/namespaces/default/pods/web/status Running'))
       assert.equal(runtime.latest('web')?.state, 'running')
       assert.equal(readFileSync(join(root, 'u1/volumes/cfg/a'), 'utf8'), '1')
-      api.push('/api/v1/configmaps', 'MODIFIED', {...cm, data: {a: '2'}})
+      api.push('/api/v1/namespaces/default/configmaps', 'MODIFIED', {...cm, data: {a: '2'}})
       await wait('the volume update', () => readFileSync(join(root, 'u1/volumes/cfg/a'), 'utf8') === '2')
       api.push('/api/v1/pods', 'MODIFIED', {...pod, metadata: {...pod.metadata, deletionTimestamp: '2024-01-01T00:00:30Z', deletionGracePeriodSeconds: 30}})
       await wait('the final DELETE', () => api.calls.includes('DELETE /api/v1/namespaces/default/pods/web grace=0 uid=u1'))
