@@ -73,6 +73,12 @@ export const NodeFiles = {
   /** The node-local network components' identity (service proxy, NetworkPolicy, DNS), CN=system:kube-proxy. */
   proxyCert: '/etc/skiff/pki/proxy.crt',
   proxyKey: '/etc/skiff/pki/proxy.key',
+  /** Only on control-plane nodes: etcd's CA, its serving certificate and the apiserver's client certificate for it (mutual TLS). */
+  etcdCACert: '/etc/skiff/pki/etcd/ca.crt',
+  etcdServerCert: '/etc/skiff/pki/etcd/server.crt',
+  etcdServerKey: '/etc/skiff/pki/etcd/server.key',
+  etcdClientCert: '/etc/skiff/pki/apiserver-etcd-client.crt',
+  etcdClientKey: '/etc/skiff/pki/apiserver-etcd-client.key',
   /** Only on control-plane nodes: an admin kubeconfig (like kind's /etc/kubernetes/admin.conf), for `skiff cluster kubeconfig`. */
   adminKubeconfig: '/etc/skiff/admin.conf',
   /** Only on control-plane nodes: the apiserver's EncryptionConfiguration (Secrets under a per-cluster AES-GCM key). */

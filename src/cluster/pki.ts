@@ -109,6 +109,11 @@ export interface ClusterPKI {
   /** The apiserver as a client of the agents' :10250: CN=kube-apiserver-kubelet-client, bound to system:kubelet-api-admin. */
   kubeletClient: KeyPair
   nodes: Record<string, KeyPair>
+  /**
+   * etcd's own CA (as kubeadm keeps one), its serving certificate and the apiserver's client certificate: etcd accepts
+   * only clients its CA signed, so no certificate of the cluster CA (a node's, say) opens the store.
+   */
+  etcd: {ca: KeyPair; server: KeyPair; apiServerClient: KeyPair}
   /** The apiserver's EncryptionConfiguration YAML, with a fresh 32-byte AES-GCM key for Secrets. */
   encryptionConfig: string
 }
@@ -123,7 +128,11 @@ export async function createClusterPKI(opts: {
   /** Node name → address on the cluster network, for the agent's serving certificate. */
   nodeIPs?: Record<string, string>
 }): Promise<ClusterPKI> {
-  const ca = await createCA(opts.clusterName)
+  const [ca, etcdCA] = await Promise.all([createCA(opts.clusterName), createCA(`${opts.clusterName}-etcd`)])
+  const etcdCerts = Promise.all([
+    etcdCA.sign({commonName: 'kube-etcd', server: true, client: false, dnsNames: ['localhost', opts.controlPlaneName], ips: ['127.0.0.1']}),
+    etcdCA.sign({commonName: 'kube-apiserver-etcd-client'}),
+  ])
   const [apiServer, admin, controller, scheduler, proxy, kubeletClient, ...nodeCerts] = await Promise.all([
     ca.sign({
       commonName: 'kube-apiserver',
@@ -145,5 +154,7 @@ export async function createClusterPKI(opts: {
   ])
   const nodes: Record<string, KeyPair> = {}
   opts.nodeNames.forEach((n, i) => (nodes[n] = nodeCerts[i]))
-  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, scheduler, proxy, kubeletClient, nodes, encryptionConfig: defaultEncryptionConfig()}
+  const [etcdServer, etcdClient] = await etcdCerts
+  const etcd = {ca: {cert: etcdCA.cert, key: etcdCA.key}, server: etcdServer, apiServerClient: etcdClient}
+  return {ca: {cert: ca.cert, key: ca.key}, apiServer, admin, controller, scheduler, proxy, kubeletClient, nodes, etcd, encryptionConfig: defaultEncryptionConfig()}
 }

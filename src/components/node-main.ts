@@ -1,5 +1,6 @@
 // What runs inside a node container: etcd wait + apiserver + controllers + agent on a control plane, the agent on a worker.
 import * as http from 'node:http'
+import * as https from 'node:https'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {NodeAgent} from '../agent/agent.js'
@@ -30,9 +31,19 @@ import {type Log, componentLogger, rssMiB} from './log.js'
 /** A role of a node container. */
 export type NodeRole = 'control-plane' | 'worker'
 
+/**
+ * The separately supervised processes of a node: the apiserver, the controller manager (with the scheduler, cloud and
+ * Ingress controllers) and the node's own components (agent, proxy, NetworkPolicy, DNS). A crash of one restarts it
+ * alone; the control plane runs all three, a worker only `node`.
+ */
+export type NodePart = 'apiserver' | 'controller-manager' | 'node'
+export const NODE_PARTS: readonly NodePart[] = ['apiserver', 'controller-manager', 'node']
+
 /** Knobs of runNode; the defaults are the node container's contract, tests override them. */
 export interface RunNodeOptions {
   role: NodeRole
+  /** Which parts this process runs (default: every part of the role, in one process, as tests run it). */
+  parts?: readonly NodePart[]
   env?: NodeJS.ProcessEnv
   /** Directory holding ca.crt, apiserver.crt, node.crt, ... (NodeFiles.pkiDir). */
   pkiDir?: string
@@ -69,10 +80,18 @@ export interface RunningNode {
   stop(): Promise<void>
 }
 
-/** GETs url and resolves its status code. */
-function httpStatus(url: string): Promise<number> {
+/** Client credentials for etcd's mutual TLS (PEM). */
+export interface EtcdTls {
+  ca: string
+  cert: string
+  key: string
+}
+
+/** GETs url (over mutual TLS when given credentials) and resolves its status code. */
+function httpStatus(url: string, tls?: EtcdTls): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const req = http.get(url, (res) => {
+    const get = url.startsWith('https:') ? (u: string, cb: (res: http.IncomingMessage) => void) => https.get(u, {...tls, agent: false}, cb) : http.get
+    const req = get(url, (res) => {
       res.resume()
       resolve(res.statusCode ?? 0)
     })
@@ -82,9 +101,9 @@ function httpStatus(url: string): Promise<number> {
 }
 
 /** Polls url until it answers 200 (etcd's /health), every pollMs, until signal aborts. */
-export async function waitForHttpOk(url: string, opts: {signal: AbortSignal; clock: Clock; pollMs: number; log: Log}): Promise<void> {
+export async function waitForHttpOk(url: string, opts: {signal: AbortSignal; clock: Clock; pollMs: number; log: Log; tls?: EtcdTls}): Promise<void> {
   const check = async () => {
-    const code = await httpStatus(url)
+    const code = await httpStatus(url, opts.tls)
     if (code !== 200) throw new Error(`status ${code}`)
     return true
   }
@@ -115,68 +134,82 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
   }
   if (!apiServerURL) throw new Error(`environment variable ${NodeEnv.apiServer} is not set`)
 
+  const parts = new Set<NodePart>(opts.role === 'control-plane' ? (opts.parts ?? NODE_PARTS) : ['node'])
   // The agent starts at once on every node: waiting for containerd overlaps the control plane's boot.
   const agentConfig = agentConfigFromEnv(env, opts.role)
-  const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
-  const agentLog = log('agent')
-  // Pods run in the node's containerd, through its CRI; a test passing its own probe runs no pods. One gRPC channel
-  // serves the probe, the pod lifecycle and the streaming server.
-  const criClient = opts.runtime ? undefined : new CriClient()
-  const cri = criClient ? criAgentOptions(criClient, agentConfig.podCIDR) : undefined
-  const agent = new NodeAgent({
-    client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri!.runtime, pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings,
-    // Routes are the node's own business; a test running in-process on a host must not touch the host's.
-    ...(opts.runtime ? {} : {applyRoutes}),
-  })
-  tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
-  // The node-local network components (service proxy, NetworkPolicy, DNS) have their own identity, as kube-proxy
-  // has: the Node authorizer keeps the agent's to what its pods need, and these read every Service and policy.
-  let proxyClient: ApiClient | undefined
-  const networkClient = () => (proxyClient ??= new ApiClient({server: apiServerURL, ca, cert: pem('proxy.crt'), key: pem('proxy.key'), userAgent: `skiff-proxy/${agentConfig.nodeName}`}))
-  if (opts.proxy ?? !opts.runtime) {
-    const proxy = new ServiceProxy({client: networkClient(), nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
-    tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
-    // NetworkPolicy enforcement beside it, in the same filter table; traffic from the node itself always passes.
-    const policies = new PolicyEnforcer({client: networkClient(), nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
-    // Started once the node is registered: its watches would otherwise compete with the node's boot, and no pod
-    // runs here before then.
-    tasks.push(agent.registered().then(() => policies.run(signal)).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
-  }
-  // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
-  if (opts.dns ?? !opts.runtime) {
-    const dnsLog = log('dns')
-    const dns = new DnsServer({client: networkClient(), host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
-    tasks.push(dns.run(signal).catch((err) => dnsLog(`stopped with error: ${err?.stack ?? err}`)))
-  }
-  const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined
-  rotator?.start()
-  closers.push(async () => {
-    await rotator?.stop()
-    agentClient.close()
-    proxyClient?.close()
-    criClient?.close()
-  })
-  if (opts.agentServerPort !== null) {
-    // Serves logs, exec and attach to the apiserver (it dials the node's InternalIP on the kubelet port).
-    // Callers are checked with the apiserver, as the agent (its node rules allow token and access reviews).
-    const agentServer = await startAgentServer({
-      port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, nodeName: agentConfig.nodeName,
-      runtime: new CriStreamRuntime(criClient ?? new CriClient()), log: log('agent-server'),
-      authenticateToken: tokenReviewAuthenticator(agentClient, clock), authorize: subjectAccessReviewAuthorizer(agentClient, clock),
-      pods: async () => (await agentClient.list({version: 'v1', resource: 'pods'}, {fieldSelector: `spec.nodeName=${agentConfig.nodeName}`})).items,
+  const nodePart = parts.has('node') ? await startNodePart() : undefined
+  // Loops that wait for the node's registration (off its boot path) start at once in a process without the agent.
+  const registered = () => nodePart?.agent.registered() ?? Promise.resolve()
+
+  /** The node's own components: agent (pods, heartbeat, :10250), proxy, NetworkPolicy, DNS. */
+  async function startNodePart() {
+    const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
+    const agentLog = log('agent')
+    // Pods run in the node's containerd, through its CRI; a test passing its own probe runs no pods. One gRPC channel
+    // serves the probe, the pod lifecycle and the streaming server.
+    const criClient = opts.runtime ? undefined : new CriClient()
+    const cri = criClient ? criAgentOptions(criClient, agentConfig.podCIDR) : undefined
+    const agent = new NodeAgent({
+      client: agentClient, config: agentConfig, runtime: opts.runtime ?? cri!.runtime, pods: cri?.pods, clock, log: agentLog, ...opts.agentTimings,
+      // Routes are the node's own business; a test running in-process on a host must not touch the host's.
+      ...(opts.runtime ? {} : {applyRoutes}),
     })
-    closers.push(() => agentServer.close())
+    tasks.push(agent.run(signal).catch((err) => agentLog(`stopped with error: ${err?.stack ?? err}`)))
+    // The node-local network components (service proxy, NetworkPolicy, DNS) have their own identity, as kube-proxy
+    // has: the Node authorizer keeps the agent's to what its pods need, and these read every Service and policy.
+    let proxyClient: ApiClient | undefined
+    const networkClient = () => (proxyClient ??= new ApiClient({server: apiServerURL, ca, cert: pem('proxy.crt'), key: pem('proxy.key'), userAgent: `skiff-proxy/${agentConfig.nodeName}`}))
+    if (opts.proxy ?? !opts.runtime) {
+      const proxy = new ServiceProxy({client: networkClient(), nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
+      tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
+      // NetworkPolicy enforcement beside it, in the same filter table; traffic from the node itself always passes.
+      const policies = new PolicyEnforcer({client: networkClient(), nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
+      // Started once the node is registered: its watches would otherwise compete with the node's boot, and no pod
+      // runs here before then.
+      tasks.push(agent.registered().then(() => policies.run(signal)).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
+    }
+    // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
+    if (opts.dns ?? !opts.runtime) {
+      const dnsLog = log('dns')
+      const dns = new DnsServer({client: networkClient(), host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
+      tasks.push(dns.run(signal).catch((err) => dnsLog(`stopped with error: ${err?.stack ?? err}`)))
+    }
+    const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined
+    rotator?.start()
+    closers.push(async () => {
+      await rotator?.stop()
+      agentClient.close()
+      proxyClient?.close()
+      criClient?.close()
+    })
+    if (opts.agentServerPort !== null) {
+      // Serves logs, exec and attach to the apiserver (it dials the node's InternalIP on the kubelet port).
+      // Callers are checked with the apiserver, as the agent (its node rules allow token and access reviews).
+      const agentServer = await startAgentServer({
+        port: opts.agentServerPort ?? NodePorts.agent, tls: {cert: pem('node.crt'), key: pem('node.key'), ca}, nodeName: agentConfig.nodeName,
+        runtime: new CriStreamRuntime(criClient ?? new CriClient()), log: log('agent-server'),
+        authenticateToken: tokenReviewAuthenticator(agentClient, clock), authorize: subjectAccessReviewAuthorizer(agentClient, clock),
+        pods: async () => (await agentClient.list({version: 'v1', resource: 'pods'}, {fieldSelector: `spec.nodeName=${agentConfig.nodeName}`})).items,
+      })
+      closers.push(() => agentServer.close())
+    }
+    return {agent}
   }
 
-  if (opts.role === 'control-plane') {
+  if (parts.has('apiserver')) {
     const apiLog = log('apiserver')
     let store = opts.store
     if (!store) {
-      const endpoint = opts.etcdEndpoint ?? `http://127.0.0.1:${NodePorts.etcdClient}`
-      await waitForHttpOk(`${endpoint}/health`, {signal, clock, pollMs: opts.pollMs ?? 50, log: log('etcd')})
+      // etcd serves mutual TLS only, to clients of its own CA; clusters made before that still serve plain HTTP.
+      const tls = existsSync(join(pki, 'apiserver-etcd-client.crt'))
+        ? {ca: pem('etcd/ca.crt'), cert: pem('apiserver-etcd-client.crt'), key: pem('apiserver-etcd-client.key')}
+        : undefined
+      const endpoint = opts.etcdEndpoint ?? `${tls ? 'https' : 'http'}://127.0.0.1:${NodePorts.etcdClient}`
+      await waitForHttpOk(`${endpoint}/health`, {signal, clock, pollMs: opts.pollMs ?? 50, log: log('etcd'), tls})
       log('etcd')(`healthy after ${clock.now() - t0} ms`)
+      const credentials = tls ? {credentials: {rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key)}} : {}
       // Secrets encrypted at rest under the cluster's EncryptionConfiguration (absent on clusters made before it).
-      store = new EtcdStore({hosts: [endpoint]}, loadEncryptionConfig(opts.encryptionConfig ?? NodeFiles.encryptionConfig))
+      store = new EtcdStore({hosts: [endpoint], ...credentials}, loadEncryptionConfig(opts.encryptionConfig ?? NodeFiles.encryptionConfig))
     }
     // Node authorizer for agents, RBAC for everyone else: each component has its own least-privilege identity.
     const access = clusterAccess(store)
@@ -202,7 +235,9 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
       access.close()
       if (!opts.store) await storeToClose.close()
     })
+  }
 
+  if (parts.has('controller-manager')) {
     const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager'})
     const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager'), rootCA: ca})
     // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
@@ -227,7 +262,7 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
         defaultCert: {cert: pem('apiserver.crt'), key: pem('apiserver.key')},
       })
       // Like the policies: after the node's registration, off the control plane's boot path.
-      tasks.push(agent.registered().then(() => ingress.run(signal)).catch((err) => ingressLog(`stopped with error: ${err?.stack ?? err}`)))
+      tasks.push(registered().then(() => ingress.run(signal)).catch((err) => ingressLog(`stopped with error: ${err?.stack ?? err}`)))
     }
     closers.push(async () => {
       await scheduler.stop()
@@ -236,7 +271,8 @@ export async function runNode(opts: RunNodeOptions): Promise<RunningNode> {
     })
   }
 
-  const ready = agent.registered().then(() => main(`${opts.role} node ${agentConfig.nodeName} Ready after ${clock.now() - t0} ms, rss=${rssMiB()}MiB`))
+  const what = parts.size === NODE_PARTS.length || opts.role === 'worker' ? `${opts.role} node` : `${[...parts].join('+')} of`
+  const ready = registered().then(() => main(`${what} ${agentConfig.nodeName} ${nodePart ? 'Ready' : 'started'} after ${clock.now() - t0} ms, rss=${rssMiB()}MiB`))
   return {
     ready,
     async stop() {

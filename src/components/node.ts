@@ -1,17 +1,27 @@
-// Entry point of the node container process: `node skiff-node.cjs control-plane|worker` (bundled to CJS by scripts/bundle-node.mjs).
+// Entry point of a node container's processes: `node skiff-node.cjs control-plane|worker [apiserver|controller-manager|node]` (bundled to CJS by scripts/bundle-node.mjs).
 import {componentLogger, rssMiB} from './log.js'
-import {type NodeRole, runNode} from './node-main.js'
+import {NODE_PARTS, type NodePart, type NodeRole, runNode} from './node-main.js'
 
-const log = componentLogger('node')
 const role = process.argv[2]
+const part = process.argv[3] as NodePart | undefined
+const log = componentLogger(part ?? 'node')
 
-if (role !== 'control-plane' && role !== 'worker') {
-  process.stderr.write('usage: skiff-node control-plane|worker\n')
+if ((role !== 'control-plane' && role !== 'worker') || (part !== undefined && !NODE_PARTS.includes(part))) {
+  process.stderr.write(`usage: skiff-node control-plane|worker [${NODE_PARTS.join('|')}]\n`)
   process.exit(2)
 }
 
+// A bug in one component ends this process only, with what it was doing: the node's supervisor restarts this part
+// alone (with back-off), and the other parts, the pods included, run on.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    log(`${event} in ${part ?? role}: ${(err as Error)?.stack ?? String(err)}; exiting for the supervisor to restart it`)
+    process.exit(70)
+  })
+}
+
 // No top-level await: the bundle is CommonJS.
-runNode({role: role as NodeRole}).then(
+runNode({role: role as NodeRole, ...(part ? {parts: [part]} : {})}).then(
   (node) => {
     let stopping = false
     const shutdown = (sig: string) => {

@@ -22,7 +22,15 @@ export class EtcdStore implements Store {
 
   /** Values pass through `transformer` (encryption at rest) on the way to and from etcd, watches included. */
   constructor(opts: IOptions | {hosts: string | string[]}, private readonly transformer?: ValueTransformer) {
-    this.clientP = import('etcd3').then((m) => new m.Etcd3(opts as IOptions))
+    this.clientP = Promise.all([import('etcd3'), import('cockatiel')]).then(([m, c]) => new m.Etcd3({
+      // etcd3's default opens a circuit breaker for 5 s after three failures: a restarted etcd (back in half a second)
+      // would leave the apiserver refusing every request for seconds more. One host, so no breaker: a few quick retries.
+      faultHandling: {
+        host: () => c.noop,
+        global: c.retry(c.handleWhen(m.isRecoverableError), {maxAttempts: 3, backoff: new c.ExponentialBackoff({initialDelay: 50, maxDelay: 400})}),
+      },
+      ...(opts as IOptions),
+    }))
   }
 
   private encode(key: string, value: KubeObject): Buffer | string {

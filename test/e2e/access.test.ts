@@ -55,6 +55,20 @@ describe('identity and access (end to end)', function () {
     assert.equal(dockerExec(['stat', '-c', '%a', NodeFiles.encryptionConfig]).toString().trim(), '600')
   })
 
+  it('etcd answers only mutual TLS with its own CA: no plain HTTP, no cluster-CA certificate; every certificate and key is root-only', async () => {
+    const tryEtcd = (args: string[]) => run('docker', ['exec', cp, 'etcdctl', '--command-timeout=3s', ...args, 'get', '--keys-only', '/registry/core/secrets/default/db'])
+    const plain = await tryEtcd(['--endpoints=http://127.0.0.1:2379'])
+    assert.notEqual(plain.code, 0, `plain HTTP must be refused: ${plain.stdout}`)
+    const nodeCert = await tryEtcd([`--cert=${NodeFiles.nodeCert}`, `--key=${NodeFiles.nodeKey}`])
+    assert.notEqual(nodeCert.code, 0, `a node certificate must not open etcd: ${nodeCert.stdout}`)
+    const apiserver = await tryEtcd([])
+    assert.equal(apiserver.code, 0, apiserver.stderr)
+    assert.match(apiserver.stdout, /secrets\/default\/db/)
+    const modes = dockerExec(['sh', '-c', `find ${NodeFiles.pkiDir} -type f -exec stat -c '%a %n' {} +`]).toString().trim().split('\n')
+    assert.ok(modes.length >= 10, modes.join('\n'))
+    for (const line of modes) assert.match(line, /^600 /, line)
+  })
+
   it('a token from kubectl create token works from the host under RBAC: a Role allows listing pods, secrets are 403 as Kubernetes words it', async () => {
     for (const args of [
       ['create', 'namespace', 't'],

@@ -140,6 +140,14 @@ describe('service-account tokens in pods (end to end)', function () {
     assert.equal(denied.body.message, 'secrets is forbidden: User "system:serviceaccount:t:robot" cannot list resource "secrets" in API group "" in the namespace "t"')
   })
 
+  it("from a pod, the agent's https://<node IP>:10250/pods answers 401 without credentials (curl -k alike: no verification)", async () => {
+    const pod = await k.json(['get', 'pod', 'client', '-n', 't'])
+    const hostIP = pod.status.hostIP as string
+    const raw = await exec('client', ['sh', '-c', `printf 'GET /pods HTTP/1.0\\r\\nHost: ${hostIP}\\r\\n\\r\\n' | openssl s_client -quiet -connect ${hostIP}:10250 2>/dev/null`])
+    const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw.stdout)?.[1])
+    assert.equal(status, 401, raw.stdout + raw.stderr)
+  })
+
   it('automountServiceAccountToken: false leaves the pod without the volume; an unknown ServiceAccount is refused', async () => {
     await ok(['apply', '-f', '-'], pod('noauto', '  automountServiceAccountToken: false\n'))
     const p = JSON.parse(await ok(['get', 'pod', 'noauto', '-n', 't', '-o', 'json']))

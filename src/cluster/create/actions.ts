@@ -117,6 +117,8 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     env[NodeEnv.hostAddress] = ctx.config.networking.apiServerAddress
     if (ctx.ingressPorts) Object.assign(env, {[NodeEnv.ingressHTTPPort]: String(ctx.ingressPorts.http), [NodeEnv.ingressHTTPSPort]: String(ctx.ingressPorts.https)})
     if (ctx.hostDockerSocket) env[NodeEnv.hostDocker] = `unix://${NodeFiles.hostDockerSocket}`
+    // `docker exec NODE etcdctl ...` works as root in the node with the apiserver's etcd credentials.
+    Object.assign(env, {ETCDCTL_ENDPOINTS: `https://127.0.0.1:${NodePorts.etcdClient}`, ETCDCTL_CACERT: NodeFiles.etcdCACert, ETCDCTL_CERT: NodeFiles.etcdClientCert, ETCDCTL_KEY: NodeFiles.etcdClientKey})
   }
   if (Object.keys(node.labels).length > 0) env[NodeEnv.nodeLabels] = JSON.stringify(node.labels)
   const files: Record<string, string> = {
@@ -138,6 +140,11 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
       [NodeFiles.kubeletClientCert]: pki.kubeletClient.cert,
       [NodeFiles.kubeletClientKey]: pki.kubeletClient.key,
       [NodeFiles.encryptionConfig]: pki.encryptionConfig,
+      [NodeFiles.etcdCACert]: pki.etcd.ca.cert,
+      [NodeFiles.etcdServerCert]: pki.etcd.server.cert,
+      [NodeFiles.etcdServerKey]: pki.etcd.server.key,
+      [NodeFiles.etcdClientCert]: pki.etcd.apiServerClient.cert,
+      [NodeFiles.etcdClientKey]: pki.etcd.apiServerClient.key,
       // Lets `skiff cluster kubeconfig` recover the credentials later.
       [NodeFiles.adminKubeconfig]: yaml.dump(buildKubeconfig(plan.name, `https://127.0.0.1:${NodePorts.apiServer}`, pki.ca.cert, pki.admin.cert, pki.admin.key)),
     })

@@ -88,8 +88,9 @@ export async function packFiles(files: Record<string, string>): Promise<NodeJS.R
     for (const [path, content] of Object.entries(files)) {
       const rel = path.replace(/^\/+/, '')
       await mkdir(join(dir, dirname(rel)), {recursive: true})
-      // Private keys and the encryption config (it holds the key of Secrets at rest) are for root only.
-      await writeFile(join(dir, rel), content, {mode: /\.key$|encryption-config\.yaml$/.test(rel) ? 0o600 : 0o644})
+      // Everything the CLI gives a node is key material or names it (certificates, keys, the encryption config,
+      // admin.conf): root only, so no process in the node but root's (and no hostPath pod but a root one) reads it.
+      await writeFile(join(dir, rel), content, {mode: 0o600})
       rels.push(rel)
     }
     const packed = tar.c({cwd: dir, portable: true}, rels) as unknown as Readable

@@ -26,11 +26,16 @@ describe('the per-cluster encryption config', () => {
     const config = await loadConfigFile(join(import.meta.dirname, '../../../templates/cluster.yaml'))
     const plan = planCluster(config, '172.30.0.0/24')
     const pair = {cert: 'C', key: 'K'}
-    const pki = {ca: pair, apiServer: pair, controller: pair, scheduler: pair, proxy: pair, kubeletClient: pair, admin: pair, nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, pair])), encryptionConfig: 'CONFIG'}
+    const pki = {ca: pair, apiServer: pair, controller: pair, scheduler: pair, proxy: pair, kubeletClient: pair, admin: pair, nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, pair])), etcd: {ca: pair, server: pair, apiServerClient: pair}, encryptionConfig: 'CONFIG'}
     const ctx = {config, plan, pki, image: 'img', apiServerPort: 1234} as unknown as CreateContext
     assert.equal(nodeRuntime(ctx, plan.controlPlane).files[NodeFiles.encryptionConfig], 'CONFIG')
     const worker = plan.nodes.find((n) => n.role === 'worker')
     assert.ok(worker, 'the template has a worker')
     assert.equal(nodeRuntime(ctx, worker).files[NodeFiles.encryptionConfig], undefined)
+    // etcd's credentials go to the control plane only, with etcdctl's environment pointing at them.
+    const cp = nodeRuntime(ctx, plan.controlPlane)
+    assert.equal(cp.files[NodeFiles.etcdClientKey], 'K')
+    assert.equal(cp.env.ETCDCTL_CERT, NodeFiles.etcdClientCert)
+    assert.equal(nodeRuntime(ctx, worker).files[NodeFiles.etcdServerKey], undefined)
   })
 })

@@ -25,6 +25,18 @@ describe('cluster PKI', () => {
     assert.equal(new X509Certificate(pki.kubeletClient.cert).subject, 'CN=kube-apiserver-kubelet-client\nO=kube-master')
   })
 
+  it('gives etcd a CA of its own: its serving and client certificates chain to it, and nothing of the cluster CA does', async () => {
+    const pki = await createClusterPKI({clusterName: 'demo', controlPlaneName: 'demo-control-plane', controlPlaneIP: '172.30.0.2', serviceIP: '10.96.0.1', nodeNames: ['demo-worker']})
+    const etcdCA = new X509Certificate(pki.etcd.ca.cert)
+    const server = new X509Certificate(pki.etcd.server.cert)
+    const client = new X509Certificate(pki.etcd.apiServerClient.cert)
+    assert.ok(server.verify(etcdCA.publicKey) && client.verify(etcdCA.publicKey))
+    assert.ok(server.checkIP('127.0.0.1'))
+    assert.equal(client.subject, 'CN=kube-apiserver-etcd-client')
+    assert.ok(!new X509Certificate(pki.nodes['demo-worker'].cert).verify(etcdCA.publicKey), 'a node certificate does not chain to etcd\'s CA')
+    assert.ok(!server.verify(new X509Certificate(pki.ca.cert).publicKey))
+  })
+
   it('works for a real TLS handshake with client authentication', async () => {
     const pki = await createClusterPKI({clusterName: 't', controlPlaneName: 't-control-plane', controlPlaneIP: '172.30.0.2', serviceIP: '10.96.0.1', nodeNames: []})
     const server = https.createServer({cert: pki.apiServer.cert, key: pki.apiServer.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true}, (req, res) => {
