@@ -219,4 +219,25 @@ describe('faults (end to end)', function () {
     const podsAfter = Object.fromEntries((await webPods()).map((p) => [p.metadata.name, (p.status.containerStatuses ?? []).map((c: any) => `${c.containerID}/${c.restartCount}`).join(',')]))
     assert.deepEqual(podsAfter, podsBefore, 'no pod restarted or was replaced')
   })
+
+  it('stopping every node and starting them again keeps every object and brings every node back Ready', async () => {
+    const nodes = [`${name}-control-plane`, `${name}-worker`, `${name}-worker2`]
+    const made = await k.run(['create', 'configmap', 'survivor', '--from-literal=kept=yes'])
+    assert.equal(made.code, 0, made.stderr)
+    const before = (await k.json(['get', 'configmaps', '-A'])).items.length
+    assert.equal((await run('docker', ['stop', '-t', '5', ...nodes])).code, 0)
+    const t = Date.now()
+    assert.equal((await run('docker', ['start', ...nodes])).code, 0)
+    await waitFor('every node Ready again', async () => {
+      const r = await k.run(['get', 'nodes', '-o', 'json'])
+      if (r.code !== 0) return false
+      const items = JSON.parse(r.stdout).items as any[]
+      return items.length === 3 && items.every((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+    }, 180_000, 500)
+    const back = Date.now() - t
+    assert.equal((await k.run(['get', 'configmap', 'survivor', '-o', 'jsonpath={.data.kept}'])).stdout, 'yes')
+    assert.equal((await k.json(['get', 'configmaps', '-A'])).items.length, before)
+    await waitFor('4 ready web pods again', async () => (await webPods()).filter((p) => !p.metadata.deletionTimestamp && isReady(p)).length === 4, 180_000, 500)
+    console.log(`      all nodes stopped and started: Ready again after ${(back / 1000).toFixed(1)} s`)
+  })
 })

@@ -10,7 +10,7 @@ import type {NodePlan} from '../plan.js'
 import type {ClusterInfo, ExecResult, ImageBuild, ImageInfo, NodeInfo, NodeRuntime, OnProgress, Provider, SecurityMode} from '../provider.js'
 import {skiffVersion} from '../version.js'
 import * as images from './images.js'
-import {runtimeVolumeName, nodeCreateOptions} from './spec.js'
+import {nodeCreateOptions, nodeVolumeNames} from './spec.js'
 import {execIn, logTail, packFiles, readFileFrom} from './streams.js'
 import type {NodeRole} from '../../config/types.js'
 
@@ -121,7 +121,7 @@ export class DockerProvider implements Provider {
   }
 
   async createNode(plan: NodePlan, rt: NodeRuntime, mode: SecurityMode): Promise<void> {
-    await this.docker.createVolume({Name: runtimeVolumeName(plan.name), Labels: {[Labels.cluster]: rt.cluster}})
+    for (const Name of nodeVolumeNames(plan.name)) await this.docker.createVolume({Name, Labels: {[Labels.cluster]: rt.cluster}})
     const container = await this.docker.createContainer(nodeCreateOptions(plan, rt, mode, this.version))
     await container.putArchive(await packFiles(rt.files), {path: '/'})
     await container.start()

@@ -9,6 +9,19 @@ export function runtimeVolumeName(node: string): string {
   return `${node}-var-lib-containerd`
 }
 
+/**
+ * Name of the volume holding a node's own state (/var/lib/skiff: etcd's data on a control plane, local-path
+ * volumes): a volume, not the container's layer, so it outlives a re-created node container.
+ */
+export function stateVolumeName(node: string): string {
+  return `${node}-var-lib-skiff`
+}
+
+/** Every volume a node container mounts, by name. */
+export function nodeVolumeNames(node: string): string[] {
+  return [runtimeVolumeName(node), stateVolumeName(node)]
+}
+
 /** The capability set that runs a node (containerd, nested pods) where --privileged cannot (see DESIGN.md). */
 export const FALLBACK_SECURITY = {
   CapAdd: ['ALL'],
@@ -37,7 +50,10 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
     labels[Labels.ingressHTTPPort] = String(rt.ingressHostPorts.http)
     labels[Labels.ingressHTTPSPort] = String(rt.ingressHostPorts.https)
   }
-  const mounts: Dockerode.MountSettings[] = [{Type: 'volume', Source: runtimeVolumeName(plan.name), Target: '/var/lib/containerd'}]
+  const mounts: Dockerode.MountSettings[] = [
+    {Type: 'volume', Source: runtimeVolumeName(plan.name), Target: '/var/lib/containerd'},
+    {Type: 'volume', Source: stateVolumeName(plan.name), Target: '/var/lib/skiff'},
+  ]
   if (isCP && rt.hostDockerSocket) mounts.push({Type: 'bind', Source: rt.hostDockerSocket, Target: NodeFiles.hostDockerSocket})
   return {
     name: plan.name,

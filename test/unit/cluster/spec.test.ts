@@ -31,9 +31,9 @@ describe('nodeCreateOptions', () => {
     })
     assert.deepEqual(Object.keys(cp.ExposedPorts!).sort(), ['443/tcp', '6443/tcp', '80/tcp'])
     assert.equal(cp.Labels!['io.skiff.ingress-https-port'], '8443')
-    assert.deepEqual(cp.HostConfig!.Mounts![1], {Type: 'bind', Source: '/var/run/docker.sock', Target: '/skiff-host/docker.sock'})
+    assert.deepEqual(cp.HostConfig!.Mounts![2], {Type: 'bind', Source: '/var/run/docker.sock', Target: '/skiff-host/docker.sock'})
     const worker = nodeCreateOptions(plan.nodes[1], full, 'privileged', '0.1.0')
-    assert.equal(worker.HostConfig!.Mounts!.length, 1)
+    assert.equal(worker.HostConfig!.Mounts!.length, 2)
     assert.equal(worker.HostConfig!.PortBindings, undefined)
   })
 
@@ -42,6 +42,9 @@ describe('nodeCreateOptions', () => {
     assert.equal(w.HostConfig!.Privileged, undefined)
     assert.deepEqual(w.HostConfig!.CapDrop, FALLBACK_SECURITY.CapDrop)
     assert.ok(w.HostConfig!.SecurityOpt!.includes('seccomp=unconfined'))
-    assert.deepEqual(w.HostConfig!.Mounts, [{Type: 'volume', Source: 'demo-worker-var-lib-containerd', Target: '/var/lib/containerd'}])
+    assert.deepEqual(w.HostConfig!.Mounts, [
+      {Type: 'volume', Source: 'demo-worker-var-lib-containerd', Target: '/var/lib/containerd'},
+      {Type: 'volume', Source: 'demo-worker-var-lib-skiff', Target: '/var/lib/skiff'},
+    ])
   })
 })
