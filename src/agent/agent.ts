@@ -46,6 +46,9 @@ export interface AgentOptions {
 
 const nodesRef: ResourceRef = {version: 'v1', resource: 'nodes'}
 
+/** How long the runtime may go without answering before the node is posted not Ready (the kubelet's runtime sync threshold). */
+export const RUNTIME_DOWN_AFTER_MS = 30_000
+
 /**
  * How often the lease is renewed: every 10 s as the kubelet, but at least four times per grace period, so a cluster
  * configured with a short grace period (fast failure detection) does not see its live nodes flap to Unknown.
@@ -293,13 +296,14 @@ export class NodeAgent {
   /** Pings the runtime every few seconds; a change in whether it answers is posted at once as the Ready condition. */
   private async runtimeLoop(signal: AbortSignal): Promise<void> {
     const interval = this.opts.runtimeCheckMs ?? 5000
-    let failures = 0
+    let lastAnswer = this.clock.now()
     while (!signal.aborted) {
       await this.clock.sleep(interval, signal)
       if (signal.aborted) return
-      failures = (await this.runtimeAnswers(Math.min(interval, 5000))) ? 0 : failures + 1
-      // Two misses in a row: one slow answer on a loaded machine must not taint the node and evict its pods.
-      const down = failures >= 2
+      if (await this.runtimeAnswers(Math.min(interval, 5000))) lastAnswer = this.clock.now()
+      // Down once it has not answered for the kubelet's threshold (30 s): slow answers on a loaded machine must not
+      // taint the node not-ready and rewrite its pods' readiness.
+      const down = this.clock.now() - lastAnswer >= RUNTIME_DOWN_AFTER_MS
       if (down === this.runtimeDown) continue
       this.runtimeDown = down
       this.log(down ? 'the container runtime does not answer: posting the node not Ready' : 'the container runtime answers again: posting the node Ready')

@@ -162,7 +162,7 @@ describe('NodeAgent', () => {
     assert.equal(api.objects.get(LEASE)!.metadata.ownerReferences![0].uid, 'old-uid')
   })
 
-  it('posts not Ready with KubeletNotReady once the runtime misses two checks (a hung ping counts), and Ready when it is back', async () => {
+  it('posts not Ready with KubeletNotReady once the runtime has not answered for 30 s (a hung ping counts), and Ready when it is back', async () => {
     const api = fakeApi()
     let mode: 'up' | 'down' | 'hung' = 'up'
     const agent = start(api, {
@@ -172,9 +172,10 @@ describe('NodeAgent', () => {
     await agent.registered()
     const ready = () => api.objects.get('/api/v1/nodes/w1')!.status.conditions.find((c: any) => c.type === 'Ready')
     mode = 'hung'
-    for (let i = 0; i < 3; i++) await clock.advance(5000)
-    assert.equal(ready().status, 'True', 'one miss is not enough')
-    await clock.advance(5000)
+    // Each check waits up to 5 s for an answer, then sleeps 5 s: misses at 10, 20 and 30 s after the hang.
+    for (let i = 0; i < 5; i++) await clock.advance(5000)
+    assert.equal(ready().status, 'True', 'a few slow answers are not enough')
+    for (let i = 0; i < 2; i++) await clock.advance(5000)
     assert.deepEqual([ready().status, ready().reason, ready().message], ['False', 'KubeletNotReady', 'container runtime is down'])
     const since = ready().lastTransitionTime
     mode = 'down'
