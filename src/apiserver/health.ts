@@ -81,9 +81,12 @@ export async function serveHealth(health: Health, req: IncomingMessage, res: Ser
   }
   const exclude = new Set(url.searchParams.getAll('exclude'))
   const verbose = url.searchParams.has('verbose')
+  // Checks sharing one function (etcd and etcd-readiness) cost one round trip per request.
+  const runs = new Map<HealthCheck['check'], Promise<void>>()
+  const run = (c: HealthCheck) => runs.get(c.check) ?? runs.set(c.check, c.check()).get(c.check)!
   const results = await Promise.all(checks.filter((c) => !exclude.has(c.name)).map(async (c) => {
     try {
-      await c.check()
+      await run(c)
       return {name: c.name, error: undefined}
     } catch (err) {
       return {name: c.name, error: (err as Error).message}

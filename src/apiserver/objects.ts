@@ -4,7 +4,6 @@ import {isDeepStrictEqual} from 'node:util'
 import type {ResourceDef} from '../api/registry.js'
 import {apiVersionOf} from '../api/registry.js'
 import type {KubeObject} from '../api/types.js'
-import {depthMessage, exceedsDepth} from './depth.js'
 import {errors} from './errors.js'
 import {checkMetaTypes} from './metatypes.js'
 
@@ -113,8 +112,6 @@ export function checkTypeMeta(def: ResourceDef, obj: KubeObject, allowed: {apiVe
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw errors.badRequest('the request body must be an object')
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {}
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw errors.badRequest('metadata must be an object')
-  // A patch can deepen a stored object past what any single body may carry: check what would be stored.
-  if (exceedsDepth(obj)) throw errors.badRequest(`the object is nested too deeply: ${depthMessage()}`)
   checkMetaTypes(def, obj)
   if (obj.kind && obj.kind !== allowed.kind) {
     throw errors.badRequest(`the body of the request was of kind ${JSON.stringify(obj.kind)}, expected ${JSON.stringify(allowed.kind)}`)

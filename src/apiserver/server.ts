@@ -102,11 +102,10 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     if (!authUser && !anonymous) throw errors.unauthorized()
     const user = authUser && await impersonatedUser(req, authUser, ctx.authorizer)
     const routed = route(req.method ?? 'GET', url, registry)
-    if (routed.kind === 'endpoint' || !isLongRunning(req.method ?? 'GET', routed.verb, routed.subresource, routed.query)) {
-      if (!isHealthPath(path)) inflight.admit(req.method ?? 'GET', user, res)
-    }
-    if (!anonymous) await authorize(user!, req.method ?? 'GET', routed)
     if (isHealthPath(path)) return serveHealth(health, req, res)
+    const longRunning = routed.kind === 'resource' && isLongRunning(req.method ?? 'GET', routed.verb, routed.subresource, routed.query)
+    if (!longRunning) inflight.admit(req.method ?? 'GET', user, res)
+    if (!anonymous) await authorize(user!, req.method ?? 'GET', routed)
     if (routed.kind === 'endpoint') return serveEndpoint(routed, req, res, caches)
     if (routed.subresource === 'log' && routed.def.kind === 'Pod' && routed.def.group === '') {
       return servePodLog(ctx, agentTls, user!, parseStreamPath(url)!, req, res)

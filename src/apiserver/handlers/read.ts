@@ -28,7 +28,8 @@ export async function listObjects(ctx: ServerContext, def: ResourceDef, namespac
   const limit = Number(q.get('limit') ?? 0) || 0
   const prefix = prefixOf(def, namespace)
   const at = listAt(q)
-  if (at.match !== 'Latest') await awaitRevision(ctx, at.revision)
+  // etcd refuses an exact read of a revision it has not reached; NotOlderThan checks the list's own revision below.
+  if (at.match === 'Exact') await awaitRevision(ctx, at.revision)
   const items: KubeObject[] = []
   let token = q.get('continue') ?? undefined
   let revision = 0
@@ -48,6 +49,11 @@ export async function listObjects(ctx: ServerContext, def: ResourceDef, namespac
     }
   } catch (err) {
     throw storeFailure(err, def, '')
+  }
+  if (at.match === 'NotOlderThan' && revision < at.revision && !q.get('continue')) {
+    // A client that saw a newer revision elsewhere: wait for the store to reach it (or 504), then list again.
+    await awaitRevision(ctx, at.revision)
+    return listObjects(ctx, def, namespace, q)
   }
   return {items, revision, continue: token, remainingItemCount: remaining}
 }

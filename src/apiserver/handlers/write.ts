@@ -6,6 +6,7 @@ import {decodeBody, mediaType} from '../body.js'
 import {getOrNotFound, keyOf, type ServerContext, storeFailure, toApiObject} from '../context.js'
 import type {PatchContentType} from '../deps.js'
 import {ApiError, errors} from '../errors.js'
+import {depthMessage, exceedsDepth} from '../depth.js'
 import {bodyDuplicates, checkFields} from '../fieldvalidation.js'
 import {checkTypeMeta, prepareCreate, prepareUpdate, recordManager, unchanged} from '../objects.js'
 import {addWarning} from '../respond.js'
@@ -206,6 +207,8 @@ function runPatch(ctx: ServerContext, current: KubeObject, body: unknown, type: 
   try {
     const out = ctx.deps.applyPatch(current, body, type, gvk, {fieldManager: manager ?? undefined, force})
     if (!out || typeof out !== 'object' || Array.isArray(out)) throw errors.badRequest('the patch did not produce an object')
+    // Each patch body is within the limit, but patches can add up: check what would be stored.
+    if (exceedsDepth(out)) throw errors.badRequest(`the object is nested too deeply: ${depthMessage()}`)
     return out
   } catch (err) {
     if (err instanceof ApiError) throw err
