@@ -24,7 +24,7 @@ export interface ServerContext {
   /** Issues TokenRequest tokens and verifies them, when the server has a signing key. */
   serviceAccountTokens?: ServiceAccountTokens
   /** Serves client watches from one store watch per resource (absent: each client watch is a store watch). */
-  watchCache?: Pick<WatchCache, 'watch'>
+  watchCache?: Pick<WatchCache, 'watch'> & Partial<Pick<WatchCache, 'list'>>
 }
 
 /** Storage key of an object of `def`. */

@@ -57,7 +57,6 @@ export function checkMetaTypes(def: ResourceDef, obj: KubeObject): void {
   for (const [key, want] of Object.entries(fields)) {
     const m = mismatch(key, want, meta[key])
     if (!m) continue
-    const gv = def.group ? `${def.group}/${def.version}` : def.version
-    throw errors.badRequest(`${def.kind} in version "${gv}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${m[0]} into Go struct field ${m[2]} of type ${m[1]}`)
+    throw errors.badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: json: cannot unmarshal ${m[0]} into Go struct field ${m[2]} of type ${m[1]}`)
   }
 }

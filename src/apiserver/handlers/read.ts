@@ -28,6 +28,15 @@ export async function listObjects(ctx: ServerContext, def: ResourceDef, namespac
   const limit = Number(q.get('limit') ?? 0) || 0
   const prefix = prefixOf(def, namespace)
   const at = listAt(q)
+  const rv = q.get('resourceVersion')
+  // resourceVersion "0" (any state) or a revision the cache has reached: served from memory, as kube-apiserver's cacher does.
+  if (ctx.watchCache?.list && !q.get('continue') && limit === 0 && (rv === '0' || at.match === 'NotOlderThan')) {
+    const cached = await ctx.watchCache.list(prefix, at.match === 'NotOlderThan' ? at.revision : 0).catch(() => undefined)
+    if (cached) {
+      const objs = cached.items.map((s) => toApiObject(def, s)).filter((o) => !selector || selector(o))
+      return {items: objs, revision: cached.revision, continue: undefined, remainingItemCount: undefined}
+    }
+  }
   // etcd refuses an exact read of a revision it has not reached; NotOlderThan checks the list's own revision below.
   if (at.match === 'Exact') await awaitRevision(ctx, at.revision)
   const items: KubeObject[] = []

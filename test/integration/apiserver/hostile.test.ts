@@ -12,6 +12,20 @@ function nestedJson(depth: number): string {
   return '{"a":'.repeat(depth) + '"x"' + '}'.repeat(depth)
 }
 
+const pods = '/api/v1/namespaces/default/pods'
+const secrets = '/api/v1/namespaces/default/secrets'
+const deployments = '/apis/apps/v1/namespaces/default/deployments'
+
+function pod(name: string, spec: string): string {
+  return `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"${name}"},"spec":{${spec}}}`
+}
+
+/** A valid Deployment with `extra` spec fields. */
+function deployment(name: string, extra: string): string {
+  const template = '"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"c","image":"x"}]}}'
+  return `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"${name}"},"spec":{${template},${extra}}}`
+}
+
 function configMap(name: string, extra: string): string {
   return `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}"${extra}}}`
 }
@@ -42,14 +56,24 @@ describe('hostile requests (apiserver over etcd)', () => {
     {what: 'finalizers a string', method: 'POST', path: cms, body: configMap('fin', ',"finalizers":"x"'), status: 400, message: /ObjectMeta.metadata.finalizers of type \[\]string/},
     {what: 'ownerReferences a string', method: 'POST', path: cms, body: configMap('own', ',"ownerReferences":"x"'), status: 400, message: /ObjectMeta.metadata.ownerReferences of type \[\]v1.OwnerReference/},
     {what: 'generation a fraction', method: 'POST', path: cms, body: configMap('gen', ',"generation":1.5'), status: 400, message: /cannot unmarshal number 1.5 into Go struct field ObjectMeta.metadata.generation of type int64/},
-    {what: 'a label value that is a number', method: 'POST', path: cms, body: configMap('lab', ',"labels":{"a":1}'), status: 422, message: /metadata.labels: Invalid value: 1: must be a string/},
+    {what: 'a label value that is a number', method: 'POST', path: cms, body: configMap('lab', ',"labels":{"a":1}'), status: 400, message: /cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string/},
+    {what: 'tolerations a string', method: 'POST', path: pods, body: pod('tol', '"tolerations":"abc","containers":[{"name":"a","image":"x"}]'), status: 400, message: /Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.tolerations of type \[\]v1.Toleration/},
+    {what: 'containers a string', method: 'POST', path: pods, body: pod('ctr', '"containers":"x"'), status: 400, message: /PodSpec.spec.containers of type \[\]v1.Container/},
+    {what: 'a container port of the wrong type', method: 'POST', path: pods, body: pod('port', '"containers":[{"name":"a","image":"x","ports":[{"containerPort":"80"}]}]'), status: 400, message: /Go struct field ContainerPort.spec.containers.ports.containerPort of type int32/},
+    {what: 'a CPU limit that is not a quantity', method: 'POST', path: pods, body: pod('cpu', '"containers":[{"name":"a","image":"x","resources":{"limits":{"cpu":"lots"}}}]'), status: 400, message: /quantities must match the regular expression/},
+    {what: 'replicas a word', method: 'POST', path: deployments, body: deployment('three', '"replicas":"three"'), status: 400, message: /Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32/},
+    {what: 'replicas beyond int32', method: 'POST', path: deployments, body: deployment('huge', '"replicas":1e12'), status: 400, message: /cannot unmarshal number 1000000000000 into Go struct field DeploymentSpec.spec.replicas of type int32/},
+    {what: 'maxSurge a fraction', method: 'POST', path: deployments, body: deployment('surge', '"strategy":{"rollingUpdate":{"maxSurge":2.5}}'), status: 400, message: /cannot unmarshal number 2.5 into Go value of type int32/},
+    {what: 'ConfigMap data holding an object', method: 'POST', path: cms, body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"nested"},"data":{"a":{"b":1}}}', status: 400, message: /cannot unmarshal object into Go struct field ConfigMap.data of type string/},
+    {what: 'Secret data that is not base64', method: 'POST', path: secrets, body: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"b64"},"data":{"a":"not base64!"}}', status: 400, message: /Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3/},
+    {what: 'unknown nested fields under fieldValidation=Strict', method: 'POST', path: `${deployments}?fieldValidation=Strict`, body: deployment('typo', '"replica":2'), status: 400, message: /^Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"$/},
     {what: 'metadata an array', method: 'POST', path: cms, body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":[]}', status: 400, message: /metadata must be an object/},
     {what: 'a body that is an array', method: 'POST', path: cms, body: '[1,2]', status: 400, message: /must be an object/},
     {what: 'a truncated JSON body', method: 'POST', path: cms, body: '{"apiVersion":', status: 400, message: /error decoding JSON/},
     {what: 'a name of 100,000 characters', method: 'POST', path: cms, body: configMap('a'.repeat(100_000), ''), status: 422, message: /must be no more than 253 characters/},
     {what: 'a kind that does not match the URL', method: 'POST', path: cms, body: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"k"}}', status: 400, message: /expected "ConfigMap"/},
     {what: 'an unsupported content type', method: 'POST', path: cms, body: 'x', headers: {'Content-Type': 'text/html'}, status: 415, message: /text\/html/},
-    {what: 'a key given twice under fieldValidation=Strict', method: 'POST', path: `${cms}?fieldValidation=Strict`, body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"},"data":{"a":"1","a":"2"}}', status: 400, message: /^strict decoding error: duplicate field "metadata.name", duplicate field "data.a"$/},
+    {what: 'a key given twice under fieldValidation=Strict', method: 'POST', path: `${cms}?fieldValidation=Strict`, body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup","name":"dup2"},"data":{"a":"1","a":"2"}}', status: 400, message: /^ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name", duplicate field "data.a"$/},
     {what: 'a bad label selector', method: 'GET', path: `${cms}?labelSelector=${encodeURIComponent('a in (')}`, status: 400, message: /unable to parse requirement/},
     {what: 'a bad field selector', method: 'GET', path: `${cms}?fieldSelector=foo`, status: 400, message: /invalid field selector/},
     {what: 'a watch from a resourceVersion that is not a number', method: 'GET', path: `${cms}?watch=true&resourceVersion=abc`, status: 400, message: /invalid resource version/},

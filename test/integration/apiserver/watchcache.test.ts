@@ -5,6 +5,7 @@ import {WatchCache} from '../../../src/apiserver/watchcache.js'
 import {EtcdStore, type StoreEvent} from '../../../src/store/index.js'
 import {startEtcd, type TestEtcd} from '../../helpers/etcd.js'
 import {waitFor} from '../../helpers/wait.js'
+import {startTestServer} from '../../helpers/apiserver.js'
 
 const cm = (name: string, v: string): KubeObject => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name, namespace: 'a'}, data: {v}})
 
@@ -62,5 +63,50 @@ describe('watch cache (over etcd)', () => {
     const gone = collect('/registry/core/configmaps/', base)
     await waitFor('410 Expired', async () => gone.errors.length === 1, 5000, 20)
     assert.deepEqual(gone.errors, ['Expired'])
+  })
+
+  it('serves lists from memory after one store list: current objects in key order, filtered by prefix, at the revision reached', async () => {
+    const lists: string[] = []
+    const counting = Object.assign(Object.create(store) as EtcdStore, {list: (prefix: string, opts?: object) => (lists.push(prefix), store.list(prefix, opts))})
+    const c = new WatchCache(counting, 100)
+    try {
+      const root = '/registry/core/secrets/'
+      const r1 = await store.create(`${root}a/s2`, cm('s2', '1'))
+      await store.create(`${root}b/s1`, cm('s1', '1'))
+      const first = await c.list(root, 0)
+      assert.deepEqual(first?.items.map((i) => i.key), [`${root}a/s2`, `${root}b/s1`])
+      // Changes after the first list reach the cached objects through the store watch.
+      const r2 = await store.update(`${root}a/s2`, cm('s2', '2'), r1)
+      await store.delete(`${root}b/s1`)
+      const r3 = await store.create(`${root}a/s0`, cm('s0', '1'))
+      await waitFor('the cache reached r3', async () => ((await c.list(root, 0))?.revision ?? 0) >= r3, 5000, 20)
+      const later = await c.list(`${root}a/`, r3)
+      assert.deepEqual(later?.items.map((i) => [i.key, i.value.data?.v, i.modRevision]), [[`${root}a/s0`, '1', r3], [`${root}a/s2`, '2', r2]])
+      assert.equal(lists.length, 1, 'one store list, then memory')
+      // A revision the cache has not reached is not answered from memory.
+      assert.equal(await c.list(root, r3 + 1000), undefined)
+    } finally {
+      c.close()
+    }
+  })
+
+  it('the apiserver answers resourceVersion=0 lists from the cache, with selectors, and follows deletes', async () => {
+    const server = await startTestServer(store)
+    try {
+      const cms = '/api/v1/namespaces/default/configmaps'
+      for (const [name, tier] of [['l1', 'web'], ['l2', 'db']]) {
+        assert.equal((await server.request('POST', cms, {body: {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name, labels: {tier}}}})).status, 201)
+      }
+      const all = await server.request('GET', `${cms}?resourceVersion=0`)
+      assert.equal(all.status, 200)
+      assert.deepEqual(all.json.items.map((i: KubeObject) => i.metadata.name), ['l1', 'l2'])
+      assert.equal(all.json.items[0].kind, 'ConfigMap')
+      const web = await server.request('GET', `${cms}?resourceVersion=0&labelSelector=tier%3Dweb`)
+      assert.deepEqual(web.json.items.map((i: KubeObject) => i.metadata.name), ['l1'])
+      await server.request('DELETE', `${cms}/l1`)
+      await waitFor('the cached list lost l1', async () => (await server.request('GET', `${cms}?resourceVersion=0`)).json.items.length === 1, 5000, 20)
+    } finally {
+      await server.close()
+    }
   })
 })
