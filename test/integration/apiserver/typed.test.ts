@@ -95,4 +95,17 @@ describe('typed schemas with kubectl (apiserver)', function () {
     const recursive = await kubectl(['explain', 'service.spec', '--recursive'])
     assert.match(recursive.stdout, /sessionAffinityConfig\s+<SessionAffinityConfig>\n\s+clientIP\s+<ClientIPConfig>/)
   })
+
+  it('kubectl apply of a JSON List (kubectl validates it against /openapi/v2) creates every item, and names an unknown field in one', async () => {
+    const cm = (name: string, extra = {}) => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name}, data: {a: 'b'}, ...extra})
+    const ok = await kubectl(['apply', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'List', items: [cm('l1'), cm('l2')]}))
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(ok.stdout, /configmap\/l1 created\nconfigmap\/l2 created/)
+    const bad = await kubectl(['apply', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'List', items: [cm('l3', {datum: {}})]}))
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /unknown field "datum" in io.k8s.api.core.v1.ConfigMap/)
+    const ssa = await kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'List', items: [cm('l1'), cm('l4')]}))
+    assert.equal(ssa.code, 0, ssa.stderr)
+    assert.doesNotMatch(ssa.stderr, /failed to migrate/)
+  })
 })
