@@ -121,7 +121,9 @@ function readDefinition(file) {
         properties[key] = {...typeSchema(m.type, aliases), ...(doc(m) ? {description: doc(m)} : {})}
         if (!m.questionToken) required.push(key)
       }
-      return [name, id, {type: 'object', ...(doc(st) ? {description: doc(st)} : {}), properties, ...(required.length ? {required} : {})}]
+      // An interface without properties (RawExtension, FieldsV1) is a free-form object.
+      const shape = Object.keys(properties).length ? {properties, ...(required.length ? {required} : {})} : {}
+      return [name, id, {type: 'object', ...(doc(st) ? {description: doc(st)} : {}), ...shape}]
     }
     if (ts.isTypeAliasDeclaration(st) && st.name.text === local) {
       const special = {

@@ -4,6 +4,7 @@ import type {DiscoveryCache} from './discovery.js'
 import {aggregatedContentType, wantsAggregated} from './discovery.js'
 import {errors} from './errors.js'
 import type {OpenApiCache} from './openapi.js'
+import {protobufV2Accept, protobufV2Type, type OpenApiV2Cache} from './openapi-v2.js'
 import type {EndpointRequest} from './route.js'
 import type {StaticDocument} from './serviceaccount/oidc.js'
 
@@ -20,13 +21,13 @@ export function isAnonymousPath(path: string): boolean {
     path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')
 }
 
-function send(res: ServerResponse, code: number, body: string, type = 'application/json'): void {
+function send(res: ServerResponse, code: number, body: string | Buffer, type = 'application/json'): void {
   res.writeHead(code, {'Content-Type': type, 'Content-Length': Buffer.byteLength(body)})
   res.end(body)
 }
 
 /** Answers a fixed endpoint or throws 404. */
-export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: ServerResponse, caches: {discovery: DiscoveryCache; openapi: OpenApiCache; documents?: Record<string, StaticDocument>}): void {
+export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: ServerResponse, caches: {discovery: DiscoveryCache; openapi: OpenApiCache; openapiV2?: OpenApiV2Cache; documents?: Record<string, StaticDocument>}): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed(req.method ?? '')
   const path = e.path.replace(/\/+$/, '') || '/'
   if (path === '/version') return send(res, 200, versionJson)
@@ -51,8 +52,12 @@ export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: Ser
     const doc = caches.openapi.get(path.slice('/openapi/v3/'.length))
     if (doc) return send(res, 200, doc)
   }
+  if (path === '/openapi/v2' && caches.openapiV2) {
+    // kubectl asks for gnostic's protobuf first; other clients get Swagger JSON.
+    if ((req.headers.accept ?? '').includes(protobufV2Accept)) return send(res, 200, caches.openapiV2.getProtobuf(), protobufV2Type)
+    return send(res, 200, caches.openapiV2.getJson())
+  }
   const served = caches.documents?.[path]
   if (served) return send(res, 200, served.body, served.type)
-  // /openapi/v2 included: kubectl expects protobuf there and copes with a 404, not with JSON.
   throw errors.notFoundPath()
 }

@@ -6,6 +6,7 @@ import {apiVersionOf} from '../api/registry.js'
 import type {KubeObject} from '../api/types.js'
 import {errors} from './errors.js'
 import {checkMetaTypes} from './metatypes.js'
+import {recordUpdateManagedFields} from './patch/index.js'
 
 /** Timestamps in the API have second precision. */
 export function timestamp(d: Date): string {
@@ -23,6 +24,22 @@ const alphabet = 'bcdfghjklmnpqrstvwxz2456789'
 export function nameSuffix(): string {
   const bytes = randomBytes(5)
   return [...bytes].map(b => alphabet[b % alphabet.length]).join('')
+}
+
+/**
+ * Records an Update (create, update, non-apply patch, subresource write) in managedFields: the writer owns the fields
+ * it changed and other managers lose them, so an applier's fields can change hands. The writer is the request's
+ * fieldManager, or for an object that already tracks owners the client's user agent; an untracked object written
+ * without a fieldManager stays untracked (no cost on the writes controllers make all the time).
+ */
+export function recordUpdate(next: KubeObject, old: KubeObject | undefined, def: ResourceDef, manager: string | null, userAgent: string | undefined, now: Date, subresource?: string): void {
+  const tracked = (old?.metadata.managedFields ?? []).length > 0
+  const writer = manager ?? (tracked ? (userAgent ?? '').split('/')[0] || 'unknown' : null)
+  if (!writer) return
+  // A client echoing managedFields back keeps them; recordUpdateManagedFields reads them from `next` when present.
+  const recorded = recordUpdateManagedFields(old, next, writer, apiVersionOf(def), timestamp(now), subresource)
+  if (recorded.metadata.managedFields) next.metadata.managedFields = recorded.metadata.managedFields
+  else delete next.metadata.managedFields
 }
 
 /** Appends or refreshes this manager's managedFields entry. */
@@ -98,11 +115,18 @@ export function prepareUpdate(def: ResourceDef, obj: KubeObject, old: KubeObject
   return next
 }
 
-/** True when two objects differ in anything but resourceVersion and managedFields timestamps. */
+/**
+ * True when two objects differ in nothing but resourceVersion and managedFields timestamps. A change of ownership
+ * alone (a second manager applying the same value becomes a co-owner) is a change and is written.
+ */
 export function unchanged(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => {
-    const {resourceVersion: _r, managedFields: _m, ...md} = o.metadata
-    return {...o, metadata: md}
+    const {resourceVersion: _r, managedFields, ...md} = o.metadata
+    const owners = (managedFields ?? []).map((e) => {
+      const {time: _t, ...rest} = e as unknown as Record<string, unknown>
+      return rest
+    })
+    return {...o, metadata: {...md, managedFields: owners}}
   }
   return isDeepStrictEqual(strip(a), strip(b))
 }

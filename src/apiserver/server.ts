@@ -20,6 +20,7 @@ import {errors} from './errors.js'
 import {dispatch} from './handlers/index.js'
 import {type AgentTls, parseStreamPath, proxyUpgrade, rejectUpgrade, servePodLog} from './handlers/streams.js'
 import {OpenApiCache} from './openapi.js'
+import {OpenApiV2Cache} from './openapi-v2.js'
 import {sendError, sendJson} from './respond.js'
 import {route} from './route.js'
 import {serviceAccountAuthenticator} from './serviceaccount/tokenrequest.js'
@@ -81,7 +82,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   const admission = [namespaceLifecycle, limitRanger, podSecurity, defaultTolerationSeconds, ...(opts.admission ?? []), policies.plugin, webhooks.mutating, webhooks.validating, resourceQuotaAdmission]
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
     authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission, serviceAccountTokens: opts.serviceAccountTokens}
-  const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry),
+  const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry), openapiV2: new OpenApiV2Cache(registry),
     documents: opts.serviceAccountTokens ? oidcDocuments(opts.serviceAccountTokens) : undefined}
   const inflight = new InflightLimiter(opts.maxInflight)
   const health = createHealth(opts.store, [...POST_START_HOOKS])

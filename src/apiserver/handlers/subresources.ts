@@ -7,7 +7,7 @@ import {decodeBody, mediaType} from '../body.js'
 import {getOrNotFound, type ServerContext, storeFailure, toApiObject} from '../context.js'
 import {customScale, writePath} from '../crd/scale.js'
 import {ApiError, errors} from '../errors.js'
-import {prepareUpdate, recordManager} from '../objects.js'
+import {prepareUpdate, recordUpdate} from '../objects.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 
 
@@ -29,7 +29,7 @@ export function toScale(obj: KubeObject, def?: ResourceDef): KubeObject {
   }
 }
 
-async function writeReplicas(ctx: ServerContext, def: ResourceDef, r: HandlerInput['r'], replicas: unknown, wantedRv: string | undefined): Promise<KubeObject> {
+async function writeReplicas(ctx: ServerContext, def: ResourceDef, r: HandlerInput['r'], replicas: unknown, wantedRv: string | undefined, userAgent: string | undefined): Promise<KubeObject> {
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
     throw errors.invalid('Scale', 'autoscaling', r.name!, [{reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`}])
   }
@@ -41,7 +41,7 @@ async function writeReplicas(ctx: ServerContext, def: ResourceDef, r: HandlerInp
     if (def.scalePaths) writePath(wanted, def.scalePaths.specReplicasPath, replicas)
     else wanted.spec = {...old.spec, replicas}
     const next = prepareUpdate(def, wanted, old, 'main')
-    recordManager(next, def, r.query.get('fieldManager'), 'Update', ctx.now(), 'scale')
+    recordUpdate(next, old, def, r.query.get('fieldManager'), userAgent, ctx.now(), 'scale')
     if (r.query.getAll('dryRun').includes('All')) return toApiObject(def, {value: next, modRevision: stored.modRevision})
     try {
       const rev = await ctx.store.update(stored.key, next, stored.modRevision)
@@ -61,7 +61,7 @@ export async function scale(input: HandlerInput): Promise<HandlerResult> {
   if (r.verb === 'update') {
     const body = decodeBody(input.raw, mediaType(input.req), ctx.deps) as KubeObject | undefined
     if (!body) throw errors.badRequest('the request body is empty')
-    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, body.spec?.replicas, body.metadata?.resourceVersion), def)}
+    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, body.spec?.replicas, body.metadata?.resourceVersion, input.req.headers['user-agent']), def)}
   }
   if (r.verb === 'patch') {
     // Patch the Scale view, then write its replicas back.
@@ -77,7 +77,7 @@ export async function scale(input: HandlerInput): Promise<HandlerResult> {
       throw new ApiError(e.code ?? 422, e.code === 415 ? 'UnsupportedMediaType' : 'Invalid', e.message ?? String(err))
     }
     const rv = patched.metadata?.resourceVersion !== current.metadata.resourceVersion ? patched.metadata?.resourceVersion : undefined
-    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, patched.spec?.replicas, rv), def)}
+    return {code: 200, body: toScale(await writeReplicas(ctx, def, r, patched.spec?.replicas, rv, input.req.headers['user-agent']), def)}
   }
   throw errors.methodNotAllowed(r.verb)
 }

@@ -8,7 +8,7 @@ import type {PatchContentType} from '../deps.js'
 import {ApiError, errors} from '../errors.js'
 import {depthMessage, exceedsDepth} from '../depth.js'
 import {bodyDuplicates, checkFields} from '../fieldvalidation.js'
-import {checkTypeMeta, prepareCreate, prepareUpdate, recordManager, unchanged} from '../objects.js'
+import {checkTypeMeta, prepareCreate, prepareUpdate, recordManager, recordUpdate, unchanged} from '../objects.js'
 import {addWarning} from '../respond.js'
 import {allocateAndWrite} from '../allocate.js'
 import type {HandlerInput, HandlerResult} from './types.js'
@@ -66,7 +66,8 @@ export async function createObject(ctx: ServerContext, def: ResourceDef, obj: Ku
   await admitMutating(ctx.admission, attrs, ctx)
   validate(ctx, def, obj)
   await admitValidating(ctx.admission, attrs, ctx)
-  recordManager(obj, def, q.get('fieldManager') ?? defaultManager(q), operation, now)
+  if (operation === 'Apply') recordManager(obj, def, q.get('fieldManager') ?? defaultManager(q), operation, now)
+  else recordUpdate(obj, undefined, def, q.get('fieldManager'), undefined, now)
   return allocateAndWrite(ctx, def, obj, undefined, async () => {
     if (isDryRun(q)) return obj
     // generateName collisions are retried with a fresh suffix, as Kubernetes clients would have to otherwise.
@@ -131,7 +132,7 @@ export async function update(input: HandlerInput): Promise<HandlerResult> {
     const next = prepareUpdate(def, structuredClone(obj), old, part)
     ctx.deps.applyDefaults(def, next)
     await admitUpdate(ctx, input, next, old, () => validate(ctx, def, next, old))
-    recordManager(next, def, r.query.get('fieldManager'), 'Update', ctx.now(), r.subresource)
+    recordUpdate(next, old, def, r.query.get('fieldManager'), input.req.headers['user-agent'], ctx.now(), r.subresource)
     try {
       const write = () => writeUpdate(ctx, def, old, stored.modRevision, next, r.query)
       // A status write keeps the spec as stored: nothing to allocate.
@@ -179,7 +180,8 @@ export async function patch(input: HandlerInput): Promise<HandlerResult> {
     const next = prepareUpdate(def, patched, stored.value, part)
     ctx.deps.applyDefaults(def, next)
     await admitUpdate(ctx, input, next, stored.value, () => validate(ctx, def, next, stored.value))
-    recordManager(next, def, manager, apply ? 'Apply' : 'Update', ctx.now(), r.subresource)
+    if (apply) recordManager(next, def, manager, 'Apply', ctx.now(), r.subresource)
+    else recordUpdate(next, stored.value, def, manager, input.req.headers['user-agent'], ctx.now(), r.subresource)
     try {
       const write = () => writeUpdate(ctx, def, stored.value, stored.modRevision, next, r.query)
       return {code: 200, body: await (part === 'status' ? write() : allocateAndWrite(ctx, def, next, stored.value, write))}

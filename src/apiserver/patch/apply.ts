@@ -182,7 +182,7 @@ export function serverSideApply(current: KubeObject, applied: unknown, gvk: {gro
  * `manager` takes ownership of every field whose value changed, other managers lose those fields, and
  * fields that disappeared are forgotten. `old` is undefined for a create. Returns a new object.
  */
-export function recordUpdateManagedFields(old: KubeObject | undefined, updated: KubeObject, manager: string, apiVersion: string, now?: Date | string): KubeObject {
+export function recordUpdateManagedFields(old: KubeObject | undefined, updated: KubeObject, manager: string, apiVersion: string, now?: Date | string, subresource?: string): KubeObject {
   const root = rootOf(updated)
   const oldObj = old as unknown as JsonObject | undefined
   const newObj = updated as unknown as JsonObject
@@ -195,14 +195,14 @@ export function recordUpdateManagedFields(old: KubeObject | undefined, updated: 
   const source = Array.isArray(updated.metadata?.managedFields) && updated.metadata.managedFields.length > 0 ? updated.metadata.managedFields : old?.metadata?.managedFields
   const entries = parseEntries(source)
   const name = manager || 'unknown'
-  let mine = entries.find((e) => e.manager === name && e.operation === 'Update' && !e.subresource)
+  let mine = entries.find((e) => e.manager === name && e.operation === 'Update' && e.subresource === subresource)
   for (const e of entries) {
     if (e === mine) continue
     for (const p of changed) e.set.delete(p)
     for (const p of gone) e.set.delete(p)
   }
   if (changed.length > 0 && !mine) {
-    mine = {manager: name, operation: 'Update', apiVersion, set: new Set()}
+    mine = {manager: name, operation: 'Update', apiVersion, set: new Set(), ...(subresource ? {subresource} : {})}
     entries.push(mine)
   }
   if (mine) {

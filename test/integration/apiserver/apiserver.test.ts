@@ -46,7 +46,9 @@ function suite(label: string, makeStore: () => Store, compact: (s: Store, rev: n
       assert.ok((await s.request('GET', '/apis')).json.groups.some((g: any) => g.name === 'apps'))
       const oa = await s.request('GET', '/openapi/v3')
       assert.ok(oa.json.paths['apis/apps/v1'].serverRelativeURL)
-      assert.equal((await s.request('GET', '/openapi/v2')).status, 404)
+      const v2 = await s.request('GET', '/openapi/v2')
+      assert.equal(v2.json.swagger, '2.0')
+      assert.deepEqual(v2.json.definitions['io.k8s.api.apps.v1.Deployment']['x-kubernetes-group-version-kind'], [{group: 'apps', version: 'v1', kind: 'Deployment'}])
     })
 
     it('creates, gets, lists, updates with conflicts and deletes', async () => {

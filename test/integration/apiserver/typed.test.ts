@@ -1,4 +1,4 @@
-// Typed schemas with real kubectl: strict decoding of unknown fields, type errors, --validate modes, kubectl explain.
+// Typed schemas with real kubectl: strict decoding, type errors, --validate modes, kubectl explain, Lists, apply co-ownership.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -94,5 +94,39 @@ describe('typed schemas with kubectl (apiserver)', function () {
     assert.match(ports.stdout, /containerPort <integer>/)
     const recursive = await kubectl(['explain', 'service.spec', '--recursive'])
     assert.match(recursive.stdout, /sessionAffinityConfig\s+<SessionAffinityConfig>\n\s+clientIP\s+<ClientIPConfig>/)
+  })
+
+  it('kubectl apply of a JSON List (kubectl validates it against /openapi/v2) creates every item, and names an unknown field in one', async () => {
+    const cm = (name: string, extra = {}) => ({apiVersion: 'v1', kind: 'ConfigMap', metadata: {name}, data: {a: 'b'}, ...extra})
+    const ok = await kubectl(['apply', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'List', items: [cm('l1'), cm('l2')]}))
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(ok.stdout, /configmap\/l1 created\nconfigmap\/l2 created/)
+    const bad = await kubectl(['apply', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'List', items: [cm('l3', {datum: {}})]}))
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /unknown field "datum" in io.k8s.api.core.v1.ConfigMap/)
+    const ssa = await kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'List', items: [cm('l1'), cm('l4')]}))
+    assert.equal(ssa.code, 0, ssa.stderr)
+    assert.doesNotMatch(ssa.stderr, /failed to migrate/)
+  })
+
+  it('server-side apply: a second manager applying the same value co-owns it, so the documented hand-over of replicas keeps them', async () => {
+    const manifest = (replicas: string) => deployment('handover', replicas)
+    assert.equal((await kubectl(['apply', '--server-side', '-f', '-'], manifest('  replicas: 3'))).code, 0)
+    const only = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: handover}\nspec: {replicas: 3}\n'
+    const hand = await kubectl(['apply', '--server-side', '--field-manager=handover-to-hpa', '--validate=false', '-f', '-'], only)
+    assert.equal(hand.code, 0, hand.stderr)
+    const owners = async () => {
+      const d = JSON.parse((await kubectl(['get', 'deploy', 'handover', '--show-managed-fields', '-o', 'json'])).stdout)
+      return {replicas: d.spec.replicas, owners: d.metadata.managedFields.filter((e: {fieldsV1: {'f:spec'?: Record<string, unknown>}}) => e.fieldsV1['f:spec']?.['f:replicas']).map((e: {manager: string}) => e.manager).sort()}
+    }
+    assert.deepEqual(await owners(), {replicas: 3, owners: ['handover-to-hpa', 'kubectl']})
+    // The user drops replicas from their manifest: the co-owner keeps the field and its value.
+    assert.equal((await kubectl(['apply', '--server-side', '-f', '-'], manifest(''))).code, 0)
+    assert.deepEqual(await owners(), {replicas: 3, owners: ['handover-to-hpa']})
+    // Another writer changing replicas takes the field; the temporary manager, owning nothing, disappears.
+    assert.equal((await kubectl(['scale', 'deploy', 'handover', '--replicas=5'])).code, 0)
+    const after = JSON.parse((await kubectl(['get', 'deploy', 'handover', '--show-managed-fields', '-o', 'json'])).stdout)
+    assert.equal(after.spec.replicas, 5)
+    assert.ok(!after.metadata.managedFields.some((e: {manager: string}) => e.manager === 'handover-to-hpa'))
   })
 })
