@@ -163,6 +163,20 @@ describe('securityContext (end to end)', function () {
     assert.match(events.stdout, /Error: container has runAsNonRoot and image will run as root/)
   })
 
+  it('privileged: what the node runtime does with it (diagnostic)', async () => {
+    await apply(nonRootPod('priv', '{privileged: true}'))
+    const p = await waitFor('priv settled', async () => {
+      const x = await k.json(['get', 'pod', 'priv'])
+      const st = x.status?.containerStatuses?.[0]?.state
+      return (st?.running || (st?.waiting && st.waiting.reason !== 'ContainerCreating') || st?.terminated) && x
+    }, 90_000, 500).catch((e) => ({error: String(e)}))
+    console.log('PRIVILEGED', JSON.stringify((p as any).status?.containerStatuses ?? p))
+    const ev = await k.run(['get', 'events', '--field-selector', 'involvedObject.name=priv'])
+    console.log('PRIVILEGED EVENTS', ev.stdout)
+    const r = await sh('priv', 'app', 'grep CapEff /proc/self/status; ls /dev | wc -l')
+    console.log('PRIVILEGED EXEC', r.code, r.stdout, r.stderr)
+  })
+
   it('enableServiceLinks: false drops the namespace\'s service variables but keeps KUBERNETES_SERVICE_HOST', async () => {
     assert.equal((await k.run(['create', 'service', 'clusterip', 'foo', '--tcp=80:8080'])).code, 0)
     // The agent learns services through its watch: give it a moment before the pods' env is computed.

@@ -59,6 +59,7 @@ export function sandboxConfigFromRequest(req: CreateRequest, opts: SandboxOption
         namespaceOptions: {network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD'},
         ...userFields(body.User),
         ...groupFields(body.HostConfig?.GroupAdd),
+        privileged: body.HostConfig?.Privileged === true || undefined,
         seccomp: seccompProfile(body.HostConfig?.SecurityOpt),
       },
     },

@@ -57,6 +57,8 @@ export function sandboxRequest(pod: Pod, attempt: number, dns?: PodDNS, domain =
       // The sandbox runs with the pod-level identity and seccomp profile, as the kubelet's sandbox security context.
       GroupAdd: groups.length > 0 ? groups.map(String) : undefined,
       SecurityOpt: [`seccomp=${seccompOption(psc.seccompProfile, false)}`],
+      // containerd runs a privileged container only in a privileged sandbox; the kubelet asks for one when any container is.
+      Privileged: [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => c.securityContext?.privileged === true) || undefined,
     },
   }
   if (psc.runAsUser !== undefined) body.User = psc.runAsGroup !== undefined ? `${psc.runAsUser}:${psc.runAsGroup}` : String(psc.runAsUser)

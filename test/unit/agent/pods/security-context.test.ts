@@ -76,6 +76,9 @@ describe('agent: securityContext → CRI', () => {
     const priv = criSecurity(p, {name: 'a', securityContext: {privileged: true}})
     assert.equal(priv?.privileged, true)
     assert.deepEqual(priv?.maskedPaths, [])
+    // containerd refuses a privileged container in a sandbox that is not privileged.
+    assert.equal(sandboxConfigFromRequest(sandboxRequest(podWith(undefined, [{name: 'a', securityContext: {privileged: true}}]), 0)).linux?.securityContext?.privileged, true)
+    assert.equal(sandboxConfigFromRequest(sandboxRequest(podWith(undefined, [{name: 'a'}]), 0)).linux?.securityContext?.privileged, undefined)
   })
 
   it('podFsUser: the one uid every container runs as, else none', () => {
