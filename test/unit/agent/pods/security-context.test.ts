@@ -193,6 +193,32 @@ describe('agent: fsGroup volume ownership', () => {
     }
   })
 
+  it('prepareVolumes: a claim bound to a local volume is given to fsGroup (OnRootMismatch honoured); a hostPath one is left alone, as the kubelet', async () => {
+    const local = join(root, 'disk')
+    const host = join(root, 'hp')
+    mkdirSync(local)
+    mkdirSync(host)
+    writeFileSync(join(local, 'db'), 'x', {mode: 0o600})
+    const claim = (name: string, pv: string) => ({metadata: {name, namespace: 'shop', uid: `c-${name}`}, spec: {volumeName: pv}, status: {phase: 'Bound'}})
+    const pvs: Record<string, object> = {
+      'pv-local': {metadata: {name: 'pv-local'}, spec: {local: {path: local}, claimRef: {namespace: 'shop', name: 'loc'}}},
+      'pv-host': {metadata: {name: 'pv-host'}, spec: {hostPath: {path: host}, claimRef: {namespace: 'shop', name: 'hp'}}},
+    }
+    const l = {...lookup, claim: (_ns: string, n: string) => claim(n, n === 'loc' ? 'pv-local' : 'pv-host') as never, volume: (n: string) => pvs[n] as never}
+    const pod = podWith({fsGroup: 2000, fsGroupChangePolicy: 'OnRootMismatch'}, [{name: 'a'}], {
+      volumes: [
+        {name: 'loc', persistentVolumeClaim: {claimName: 'loc'}},
+        {name: 'hp', persistentVolumeClaim: {claimName: 'hp'}},
+      ],
+    })
+    await prepareVolumes(pod, root, l, {})
+    assert.equal(statSync(local).gid, 2000)
+    assert.equal(statSync(local).mode & 0o2000, 0o2000)
+    assert.equal(statSync(join(local, 'db')).mode & 0o777, 0o660)
+    assert.equal(statSync(host).gid, 0)
+    await removePodDir(root, 'u-1')
+  })
+
   it('prepareVolumes without fsGroup keeps the modes asked for and root ownership', async () => {
     const pod = podWith(undefined, [{name: 'a'}], {volumes: [{name: 'creds', secret: {secretName: 'creds', defaultMode: 0o400}}, {name: 'data', emptyDir: {}}]})
     const vols = await prepareVolumes(pod, root, lookup, {})
