@@ -24,6 +24,7 @@ const enums = {
   NamespaceMode: {values: {POD: 0, CONTAINER: 1, NODE: 2, TARGET: 3}},
   PodSandboxState: {values: {SANDBOX_READY: 0, SANDBOX_NOTREADY: 1}},
   ContainerState: {values: {CONTAINER_CREATED: 0, CONTAINER_RUNNING: 1, CONTAINER_EXITED: 2, CONTAINER_UNKNOWN: 3}},
+  ProfileType: {values: {RuntimeDefault: 0, Unconfined: 1, Localhost: 2}},
 }
 
 const messages: Record<string, Record<string, FieldSpec>> = {
@@ -38,6 +39,7 @@ const messages: Record<string, Record<string, FieldSpec>> = {
   Mount: {containerPath: [1, 'string'], hostPath: [2, 'string'], readonly: [3, 'bool'], selinuxRelabel: [4, 'bool'], propagation: [5, 'MountPropagation']},
   NamespaceOption: {network: [1, 'NamespaceMode'], pid: [2, 'NamespaceMode'], ipc: [3, 'NamespaceMode'], targetId: [4, 'string']},
   ImageSpec: {image: [1, 'string'], annotations: [2, 'string', 'map']},
+  SecurityProfile: {profileType: [1, 'ProfileType'], localhostRef: [2, 'string']},
 
   // Sandboxes.
   LinuxSandboxSecurityContext: {
@@ -47,6 +49,7 @@ const messages: Record<string, Record<string, FieldSpec>> = {
     supplementalGroups: [5, 'int64', 'repeated'],
     privileged: [6, 'bool'],
     runAsGroup: [8, 'Int64Value'],
+    seccomp: [9, 'SecurityProfile'],
   },
   LinuxPodSandboxConfig: {cgroupParent: [1, 'string'], securityContext: [2, 'LinuxSandboxSecurityContext'], sysctls: [3, 'string', 'map']},
   PodSandboxMetadata: {name: [1, 'string'], uid: [2, 'string'], namespace: [3, 'string'], attempt: [4, 'uint32']},
@@ -109,6 +112,9 @@ const messages: Record<string, Record<string, FieldSpec>> = {
     supplementalGroups: [8, 'int64', 'repeated'],
     noNewPrivs: [11, 'bool'],
     runAsGroup: [12, 'Int64Value'],
+    maskedPaths: [13, 'string', 'repeated'],
+    readonlyPaths: [14, 'string', 'repeated'],
+    seccomp: [15, 'SecurityProfile'],
   },
   LinuxContainerConfig: {resources: [1, 'LinuxContainerResources'], securityContext: [2, 'LinuxContainerSecurityContext']},
   ContainerMetadata: {name: [1, 'string'], attempt: [2, 'uint32']},

@@ -1,7 +1,7 @@
 // Pure translation between the pod lifecycle's docker-shaped requests/answers and CRI configs/statuses, so the pod worker runs unchanged on CRI.
 import {PodLabels, SANDBOX_CONTAINER} from '../container-labels.js'
 import type {ContainerInfo, CreateRequest} from '../pods/runtime.js'
-import type {ContainerConfig, ContainerStatus, Mount, NamespaceOption, PodSandbox, PodSandboxConfig, PodSandboxStatus} from './types.js'
+import type {ContainerConfig, ContainerStatus, Mount, NamespaceOption, PodSandbox, PodSandboxConfig, PodSandboxStatus, SecurityProfile} from './types.js'
 
 /** Where the kubelet keeps a pod's container logs: /var/log/pods/<namespace>_<name>_<uid>. */
 export function podLogDirectory(namespace: string, name: string, uid: string): string {
@@ -55,7 +55,13 @@ export function sandboxConfigFromRequest(req: CreateRequest, opts: SandboxOption
     labels,
     linux: {
       cgroupParent: opts.cgroupParent,
-      securityContext: {namespaceOptions: {network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD'}},
+      securityContext: {
+        namespaceOptions: {network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD'},
+        ...userFields(body.User),
+        ...groupFields(body.HostConfig?.GroupAdd),
+        privileged: body.HostConfig?.Privileged === true || undefined,
+        seccomp: seccompProfile(body.HostConfig?.SecurityOpt),
+      },
     },
   }
 }
@@ -74,6 +80,25 @@ function userFields(user: string | undefined): {runAsUser?: {value: number}; run
   const [u, g] = user.split(':')
   if (!/^\d+$/.test(u)) return {runAsUsername: u}
   return {runAsUser: {value: Number(u)}, ...(g && /^\d+$/.test(g) ? {runAsGroup: {value: Number(g)}} : {})}
+}
+
+/** Docker's numeric `GroupAdd` entries as the CRI's supplemental groups (names cannot be resolved outside the image). */
+function groupFields(groupAdd: unknown): {supplementalGroups?: number[]} {
+  const groups = (Array.isArray(groupAdd) ? groupAdd : []).map(String).filter((g) => /^\d+$/.test(g)).map(Number)
+  return groups.length > 0 ? {supplementalGroups: groups} : {}
+}
+
+/**
+ * Docker's `seccomp=` security option as a CRI profile. Only an explicit option gives one: a missing profile leaves the
+ * runtime's own choice (containerd: unconfined), as a request without the field does.
+ */
+function seccompProfile(securityOpt: unknown): SecurityProfile | undefined {
+  const opt = (Array.isArray(securityOpt) ? securityOpt : []).map(String).find((o) => o.startsWith('seccomp='))
+  if (!opt) return undefined
+  const value = opt.slice('seccomp='.length)
+  if (value === 'runtime/default') return {profileType: 'RuntimeDefault'}
+  if (value.startsWith('localhost/')) return {profileType: 'Localhost', localhostRef: value.slice('localhost/'.length)}
+  return {profileType: 'Unconfined'}
 }
 
 /** The CRI config for a docker-shaped app/init container create request (pods/container-config.ts containerRequest). */
@@ -119,6 +144,12 @@ export function containerConfigFromRequest(req: CreateRequest, sandboxHostNetwor
         capabilities: hc.CapAdd || hc.CapDrop ? {addCapabilities: hc.CapAdd ?? [], dropCapabilities: hc.CapDrop ?? []} : undefined,
         namespaceOptions,
         ...userFields(body.User),
+        ...groupFields(hc.GroupAdd),
+        noNewPrivs: ((hc.SecurityOpt ?? []) as string[]).includes('no-new-privileges') || undefined,
+        // An empty list means "mask nothing" (procMount Unmasked); on the wire it is the same as none.
+        maskedPaths: Array.isArray(hc.MaskedPaths) ? hc.MaskedPaths : undefined,
+        readonlyPaths: Array.isArray(hc.ReadonlyPaths) ? hc.ReadonlyPaths : undefined,
+        seccomp: seccompProfile(hc.SecurityOpt),
       },
     },
   }

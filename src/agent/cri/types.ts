@@ -40,6 +40,12 @@ export interface Int64Value {
   value: number
 }
 
+/** A seccomp (or AppArmor) profile: the runtime's default, none, or a file on the node. */
+export interface SecurityProfile {
+  profileType: 'RuntimeDefault' | 'Unconfined' | 'Localhost'
+  localhostRef?: string
+}
+
 export interface ImageSpec {
   image: string
   annotations?: Labels
@@ -70,6 +76,7 @@ export interface PodSandboxConfig {
       readonlyRootfs?: boolean
       supplementalGroups?: number[]
       privileged?: boolean
+      seccomp?: SecurityProfile
     }
     sysctls?: Labels
   }
@@ -110,6 +117,10 @@ export interface ContainerConfig {
       readonlyRootfs?: boolean
       supplementalGroups?: number[]
       noNewPrivs?: boolean
+      /** Paths hidden from the container (procMount Default); empty: none. */
+      maskedPaths?: string[]
+      readonlyPaths?: string[]
+      seccomp?: SecurityProfile
     }
   }
 }

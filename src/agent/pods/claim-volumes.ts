@@ -12,6 +12,8 @@ export interface ClaimLookup {
 export interface ClaimMount {
   path: string
   hostPathType?: string
+  /** A `local` volume: the kubelet manages its ownership (fsGroup); a hostPath one it leaves alone. */
+  local?: boolean
 }
 
 /**
@@ -35,7 +37,7 @@ export function resolveClaim(lookup: ClaimLookup, namespace: string, claimName: 
     throw new ConfigError(`error processing PVC ${namespace}/${claimName}: volume ${volumeName} is bound to a different claim`)
   }
   if (pv.spec?.hostPath?.path) return {path: pv.spec.hostPath.path, hostPathType: pv.spec.hostPath.type}
-  if (pv.spec?.local?.path) return {path: pv.spec.local.path, hostPathType: 'Directory'}
+  if (pv.spec?.local?.path) return {path: pv.spec.local.path, hostPathType: 'Directory', local: true}
   const kind = Object.keys(pv.spec ?? {}).find((k) => typeof pv.spec?.[k] === 'object' && !['capacity', 'claimRef', 'nodeAffinity', 'accessModes', 'mountOptions'].includes(k)) ?? 'unknown'
   throw new ConfigError(`persistentvolume "${volumeName}": ${kind} volumes are not supported by this agent`)
 }

@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import {PodLabels, SANDBOX_CONTAINER, dockerContainerName} from '../container-labels.js'
 import {expandVars} from './env.js'
 import {PAUSE_IMAGE} from './pause-image.js'
+import {podSupplementalGroups, securityHostConfig, seccompOption, userOption} from './security-context.js'
 import {milliCPU, quantityNumber} from '../../api/quantity.js'
 import type {Container, Pod} from '../../api/types/workloads.js'
 import type {PodDNS} from './dns.js'
@@ -39,6 +40,8 @@ export function sandboxRequest(pod: Pod, attempt: number, dns?: PodDNS, domain =
   const md = pod.metadata
   const spec = pod.spec ?? {containers: []}
   const hostNetwork = spec.hostNetwork === true
+  const psc = spec.securityContext ?? {}
+  const groups = podSupplementalGroups(pod)
   const extraHosts: string[] = []
   for (const a of spec.hostAliases ?? []) for (const h of a.hostnames ?? []) extraHosts.push(`${h}:${a.ip}`)
   const body: Record<string, unknown> = {
@@ -51,8 +54,14 @@ export function sandboxRequest(pod: Pod, attempt: number, dns?: PodDNS, domain =
       RestartPolicy: {Name: 'no'},
       ExtraHosts: extraHosts.length > 0 ? extraHosts : undefined,
       ...(dns ? {Dns: dns.servers, DnsSearch: dns.searches, DnsOptions: dns.options} : {}),
+      // The sandbox runs with the pod-level identity and seccomp profile, as the kubelet's sandbox security context.
+      GroupAdd: groups.length > 0 ? groups.map(String) : undefined,
+      SecurityOpt: [`seccomp=${seccompOption(psc.seccompProfile, false)}`],
+      // containerd runs a privileged container only in a privileged sandbox; the kubelet asks for one when any container is.
+      Privileged: [...(spec.initContainers ?? []), ...(spec.containers ?? [])].some((c) => c.securityContext?.privileged === true) || undefined,
     },
   }
+  if (psc.runAsUser !== undefined) body.User = psc.runAsGroup !== undefined ? `${psc.runAsUser}:${psc.runAsGroup}` : String(psc.runAsUser)
   if (!hostNetwork) {
     // A pod's hostname is its name (or spec.hostname), cut to a DNS label as the kubelet does.
     body.Hostname = String(spec.hostname ?? md.name).slice(0, 63).replace(/[-.]+$/, '')
@@ -100,8 +109,6 @@ export interface ContainerContext {
 export function containerRequest(pod: Pod, container: Container, ctx: ContainerContext): CreateRequest {
   const md = pod.metadata
   const spec = pod.spec ?? {containers: []}
-  const sc = container.securityContext ?? {}
-  const psc = spec.securityContext ?? {}
   const binds: string[] = []
   for (const m of container.volumeMounts ?? []) {
     const src = ctx.volumes.get(m.name)
@@ -111,18 +118,13 @@ export function containerRequest(pod: Pod, container: Container, ctx: ContainerC
     const ro = m.readOnly === true || ctx.readOnlyVolumes?.has(m.name)
     binds.push(`${host}:${m.mountPath}${ro ? ':ro' : ''}`)
   }
-  const runAsUser = sc.runAsUser ?? psc.runAsUser
-  const runAsGroup = sc.runAsGroup ?? psc.runAsGroup
   const hostConfig: Record<string, unknown> = {
     NetworkMode: `container:${ctx.sandboxID}`,
     IpcMode: `container:${ctx.sandboxID}`,
     PidMode: spec.shareProcessNamespace ? `container:${ctx.sandboxID}` : undefined,
     Binds: binds,
     RestartPolicy: {Name: 'no'},
-    Privileged: sc.privileged === true || undefined,
-    ReadonlyRootfs: sc.readOnlyRootFilesystem === true || undefined,
-    CapAdd: sc.capabilities?.add,
-    CapDrop: sc.capabilities?.drop,
+    ...securityHostConfig(pod, container),
     ...resourceConfig(container),
   }
   const body: Record<string, unknown> = {
@@ -136,7 +138,8 @@ export function containerRequest(pod: Pod, container: Container, ctx: ContainerC
     AttachStdin: false,
     HostConfig: hostConfig,
   }
-  if (runAsUser !== undefined) body.User = runAsGroup !== undefined ? `${runAsUser}:${runAsGroup}` : String(runAsUser)
+  const user = userOption(pod, container)
+  if (user !== undefined) body.User = user
   // command replaces the image's ENTRYPOINT (and with it its CMD); args replaces CMD. $(VAR) expands in both.
   if (container.command) body.Entrypoint = container.command.map((s) => expandVars(s, ctx.env))
   if (container.args) body.Cmd = container.args.map((s) => expandVars(s, ctx.env))

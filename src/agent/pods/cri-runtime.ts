@@ -148,6 +148,13 @@ export class CriRuntime implements ContainerRuntime {
     return (await this.cri.imageStatus(ref))?.id
   }
 
+  async imageUser(ref: string): Promise<{uid?: number; username?: string} | undefined> {
+    const img = await this.cri.imageStatus(ref)
+    if (!img) return undefined
+    // containerd reports a numeric USER as uid (0 included) and anything else as username; none when the image names none.
+    return {uid: img.uid ? Number(img.uid.value) : undefined, username: img.username || undefined}
+  }
+
   async pullImage(ref: string): Promise<void> {
     await this.cri.pullImage(ref)
   }

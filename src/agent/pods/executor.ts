@@ -10,6 +10,7 @@ import type {ProbeExecutor} from './probes.js'
 import type {ContainerInfo, ContainerRuntime, CreateRequest} from './runtime.js'
 import type {WaitingReason} from './status.js'
 import type {ClusterDNS} from './dns.js'
+import {verifyRunAsNonRoot} from './security-context.js'
 import type {TokenProvider} from './volumes.js'
 
 /** Records an Event about a pod (the agent's EventRecorder bound to source kubelet). */
@@ -81,6 +82,8 @@ export async function startContainer(d: WorkerDeps, ctx: SyncContext, c: Contain
   let env: Map<string, string>
   try {
     env = resolveEnv(pod, c, d.lookup, ctx.facts)
+    // Checked before each create against the image's user, as the kubelet does (the image may have changed).
+    if (effectiveNonRoot(pod, c)) verifyRunAsNonRoot(pod, c, await d.runtime.imageUser?.(c.image ?? ''))
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     ctx.waiting.set(c.name, {reason: 'CreateContainerConfigError', message: err.message})
@@ -123,6 +126,11 @@ export async function startContainer(d: WorkerDeps, ctx: SyncContext, c: Contain
     }
   }
   return true
+}
+
+/** True when the container must run as non-root (its own or the pod's runAsNonRoot). */
+function effectiveNonRoot(pod: Pod, c: Container): boolean {
+  return (c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot) === true
 }
 
 /** Makes sure the container's image is present per imagePullPolicy; false (with a waiting reason) when it is not. */

@@ -56,6 +56,8 @@ export interface ContainerRuntime {
   inspect(id: string): Promise<ContainerInfo | undefined>
   /** The image id when the image is present, else undefined. */
   imageID(ref: string): Promise<string | undefined>
+  /** The user a present image runs as (numeric uid or a name; neither: root); undefined when the image is absent. */
+  imageUser?(ref: string): Promise<{uid?: number; username?: string} | undefined>
   /** Pulls an image; rejects with the daemon's message on failure. */
   pullImage(ref: string): Promise<void>
   /** Creates a container, returns its id. */

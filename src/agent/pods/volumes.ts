@@ -5,6 +5,8 @@ import * as path from 'node:path'
 import type {DownwardAPIVolumeFile, KeyToPath, Pod, Volume, VolumeProjection} from '../../api/types/workloads.js'
 import {resolveClaim} from './claim-volumes.js'
 import {ConfigError, type ObjectLookup, type PodRuntimeFacts, podFieldValue, resourceFieldValue} from './env.js'
+import {podFsUser} from './security-context.js'
+import {OwnershipMemo, ownedFileMode, setVolumeOwnership} from './volume-ownership.js'
 
 /** A configMap or secret source: which keys to project (all when none), and whether the object may be missing. */
 interface KeySource {
@@ -13,14 +15,18 @@ interface KeySource {
   optional?: boolean
 }
 
+/** The pod volumes whose ownership this agent process has set. */
+const ownership = new OwnershipMemo()
+
 /** Where pod directories live inside the node container (the inner dockerd resolves binds in the same mount namespace). */
 export const DEFAULT_PODS_ROOT = '/var/lib/skiff/pods'
 
-/** A file of a projected volume: relative path, bytes, mode. */
+/** A file of a projected volume: relative path, bytes, mode, and the uid to own it when not the agent's. */
 export interface ProjectedFile {
   path: string
   data: Buffer
   mode: number
+  owner?: number
 }
 
 /** Directory of one volume of a pod. */
@@ -123,12 +129,23 @@ export function projectVolume(pod: Pod, volume: Volume, lookup: ObjectLookup, fa
       if (s.configMap) out.push(...cmFiles(s.configMap, mode))
       else if (s.secret) out.push(...secretFiles(s.secret, s.secret.name ?? '', mode))
       else if (s.downwardAPI) out.push(...downwardFiles(s.downwardAPI, mode))
-      else if (s.serviceAccountToken && token !== undefined) out.push({path: s.serviceAccountToken.path, data: Buffer.from(token, 'utf8'), mode})
+      else if (s.serviceAccountToken && token !== undefined) out.push(tokenFile(pod, s.serviceAccountToken.path, token, mode))
       // clusterTrustBundle sources need an API skiff does not serve yet: left out.
     }
     return out
   }
   return undefined
+}
+
+/**
+ * A projected token file. When the pod has an fsGroup or one uid for all its containers, the token is private (0600)
+ * and given to that uid, the fsGroup's read bit added later: a token is a credential, unlike a configMap file.
+ */
+function tokenFile(pod: Pod, file: string, token: string, defaultMode: number): ProjectedFile {
+  const fsUser = podFsUser(pod)
+  const fsGroup = pod.spec?.securityContext?.fsGroup
+  const privateMode = fsUser !== undefined || fsGroup !== undefined
+  return {path: file, data: Buffer.from(token, 'utf8'), mode: privateMode ? 0o600 : defaultMode, owner: fsUser}
 }
 
 /** `..2024_01_02_03_04_05.123456789`-style name of a payload directory (timestamp plus a random suffix). */
@@ -183,6 +200,7 @@ export async function writeAtomic(dir: string, files: ProjectedFile[], now = new
     await fs.mkdir(path.dirname(full), {recursive: true})
     await fs.writeFile(full, f.data, {mode: f.mode & 0o777})
     await fs.chmod(full, f.mode & 0o777)
+    if (f.owner !== undefined) await fs.chown(full, f.owner, -1)
   }
   let oldPayload: string | undefined
   try {
@@ -218,6 +236,14 @@ export async function writeAtomic(dir: string, files: ProjectedFile[], now = new
 export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLookup, facts: PodRuntimeFacts, tokens?: TokenProvider): Promise<Map<string, string>> {
   const uid = pod.metadata.uid ?? ''
   const out = new Map<string, string>()
+  const psc = pod.spec?.securityContext ?? {}
+  const fsGroup = psc.fsGroup
+  // Ownership is set once per volume of a pod (the kubelet does it when it mounts), again when the agent restarts.
+  const own = async (v: Volume, dir: string, opts: {readOnly?: boolean; policy?: string; force?: boolean}) => {
+    if (fsGroup === undefined || (ownership.has(uid, v.name) && !opts.force)) return
+    await setVolumeOwnership(dir, fsGroup, opts)
+    ownership.add(uid, v.name)
+  }
   for (const v of pod.spec?.volumes ?? []) {
     const dir = volumeDir(root, uid, v.name)
     if (v.hostPath) {
@@ -231,15 +257,22 @@ export async function prepareVolumes(pod: Pod, root: string, lookup: ObjectLooku
       const owner = v.ephemeral ? {name: String(pod.metadata.name), uid} : undefined
       const mount = resolveClaim({claim: lookup.claim, volume: lookup.volume}, pod.metadata.namespace ?? 'default', claimName, owner)
       out.set(v.name, await prepareHostPath({path: mount.path, type: mount.hostPathType}))
+      if (mount.local) await own(v, mount.path, {readOnly: v.persistentVolumeClaim?.readOnly === true, policy: psc.fsGroupChangePolicy})
       continue
     }
     const files = projectVolume(pod, v, lookup, facts, v.projected ? await volumeTokens(pod, v, tokens) : undefined)
     if (files) {
-      await writeAtomic(dir, files)
+      // The files get the modes ownership will leave them with, so an unchanged payload is seen as current.
+      const written = await writeAtomic(dir, files.map((f) => ({...f, mode: ownedFileMode(f.mode, fsGroup)})))
+      // These volumes are read-only to containers and never follow fsGroupChangePolicy; a new payload is walked again.
+      await own(v, dir, {readOnly: true, force: written})
     } else if (v.emptyDir) {
       await fs.mkdir(dir, {recursive: true, mode: 0o777})
-      // Pods commonly run as non-root and expect a writable emptyDir, as the kubelet makes it (0777).
-      await fs.chmod(dir, 0o777)
+      // Pods commonly run as non-root and expect a writable emptyDir, as the kubelet makes it (0777); the permission
+      // bits only, so the setgid bit fsGroup adds stays.
+      const st = await fs.stat(dir)
+      if ((st.mode & 0o777) !== 0o777) await fs.chmod(dir, 0o777)
+      await own(v, dir, {policy: psc.fsGroupChangePolicy})
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown'
       throw new ConfigError(`volume "${v.name}": ${kind} volumes are not supported by this agent`)
@@ -288,6 +321,7 @@ async function prepareHostPath(hp: NonNullable<Volume['hostPath']>): Promise<str
 
 /** Removes a pod's directory (volumes included); hostPath volumes are never touched. */
 export async function removePodDir(root: string, podUID: string): Promise<void> {
+  ownership.forget(podUID)
   const dir = path.join(root, podUID)
   if (existsSync(dir)) await fs.rm(dir, {recursive: true, force: true})
 }

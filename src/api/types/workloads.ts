@@ -114,6 +114,23 @@ export interface SecurityContext {
   readOnlyRootFilesystem?: boolean
   allowPrivilegeEscalation?: boolean
   capabilities?: {add?: string[]; drop?: string[]}
+  /** Default (the runtime masks and write-protects parts of /proc) or Unmasked. */
+  procMount?: string
+  seccompProfile?: SeccompProfile
+}
+
+/** RuntimeDefault, Unconfined or Localhost (with a profile file relative to the node's seccomp directory). */
+export interface SeccompProfile {
+  type: string
+  localhostProfile?: string
+}
+
+/** The pod-level security context: the container fields that apply to every container, plus the pod's groups. */
+export interface PodSecurityContext extends Omit<SecurityContext, 'capabilities' | 'privileged' | 'readOnlyRootFilesystem' | 'allowPrivilegeEscalation' | 'procMount'> {
+  fsGroup?: number
+  /** Always (default) or OnRootMismatch: whether volume ownership is changed when the volume's root already matches. */
+  fsGroupChangePolicy?: string
+  supplementalGroups?: number[]
 }
 
 export interface Container {
@@ -218,7 +235,7 @@ export interface PodSpec {
   subdomain?: string
   hostAliases?: {ip: string; hostnames?: string[]}[]
   shareProcessNamespace?: boolean
-  securityContext?: SecurityContext & {fsGroup?: number; supplementalGroups?: number[]}
+  securityContext?: PodSecurityContext
   tolerations?: Toleration[]
   readinessGates?: {conditionType: string}[]
   schedulerName?: string

@@ -15,7 +15,7 @@ describe('agent: claim volumes', () => {
   it('mounts the bound volume\'s hostPath or local path', () => {
     const l = lookup([claim('data', 'pv1'), claim('loc', 'pv2')], [volume('pv1', {hostPath: {path: '/var/lib/skiff/storage/pv1', type: 'DirectoryOrCreate'}}), volume('pv2', {local: {path: '/mnt/disk'}}, 'loc')])
     assert.deepEqual(resolveClaim(l, 'default', 'data'), {path: '/var/lib/skiff/storage/pv1', hostPathType: 'DirectoryOrCreate'})
-    assert.deepEqual(resolveClaim(l, 'default', 'loc'), {path: '/mnt/disk', hostPathType: 'Directory'})
+    assert.deepEqual(resolveClaim(l, 'default', 'loc'), {path: '/mnt/disk', hostPathType: 'Directory', local: true})
   })
   it('waits for a missing or unbound claim, and refuses a volume bound to another claim', () => {
     const l = lookup([claim('pending'), claim('stolen', 'pv1')], [volume('pv1', {hostPath: {path: '/x'}}, 'other')])

@@ -26,6 +26,13 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.get(ref)
   }
 
+  /** Image users by ref (ImageStatus's uid/username); a present image without an entry names no user (root). */
+  readonly imageUsers = new Map<string, {uid?: number; username?: string}>()
+
+  async imageUser(ref: string): Promise<{uid?: number; username?: string} | undefined> {
+    return this.images.has(ref) ? (this.imageUsers.get(ref) ?? {}) : undefined
+  }
+
   async pullImage(ref: string): Promise<void> {
     this.calls.push(`pull ${ref}`)
     throw new Error(this.pullError)

@@ -219,6 +219,22 @@ describe('agent pod worker', () => {
     }
   })
 
+  it('runAsNonRoot with a root image is CreateContainerConfigError (no container created); an image with a non-root uid starts', async () => {
+    const t = setup()
+    try {
+      const pod = basePod({spec: {securityContext: {runAsNonRoot: true}, containers: [{name: 'web', image: 'busybox:1'}]}})
+      await t.worker.sync(pod)
+      assert.deepEqual(t.last().containerStatuses[0].state.waiting, {reason: 'CreateContainerConfigError', message: 'container has runAsNonRoot and image will run as root (pod: "web_default(u1)", container: web)'})
+      assert.equal(t.runtime.latest('web'), undefined)
+      assert.ok(t.events.includes('Warning Failed Error: container has runAsNonRoot and image will run as root (pod: "web_default(u1)", container: web)'))
+      t.runtime.imageUsers.set('busybox:1', {uid: 1000})
+      await t.worker.sync(t.withStatus(pod))
+      assert.ok(t.runtime.latest('web'))
+    } finally {
+      t.cleanup()
+    }
+  })
+
   it('graceful deletion stops containers with the grace period, removes everything, then deletes the pod', async () => {
     const t = setup()
     try {
