@@ -176,6 +176,8 @@ export interface PostFilterResult {
   message?: string
   /** The node the pod may run on once victims are gone. */
   nominated?: {node: string; victims: KubeObject[]}
+  /** Preemption found no node: an earlier nomination of the pod no longer holds. */
+  clearNomination?: boolean
 }
 
 /** The outcome of scheduling one pod. */
@@ -191,6 +193,8 @@ export type ScheduleResult =
       statuses: Record<string, Status>
       /** Set when preemption found room: the node to nominate and the pods to evict there. */
       nominated?: {node: string; victims: KubeObject[]}
+      /** Set when preemption found no room anywhere: the pod's nomination, if any, is dropped. */
+      clearNomination?: boolean
     }
 
 /** The message when the cluster has no nodes at all (k8s ErrNoNodesAvailable). */
@@ -254,6 +258,7 @@ export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profil
       perNodeReasons,
       statuses: Object.fromEntries(statuses),
       ...(post?.nominated ? {nominated: post.nominated} : {}),
+      ...(post?.clearNomination ? {clearNomination: true} : {}),
     }
   }
   // Scoring one node cannot change the outcome; kube-scheduler skips it too.

@@ -152,7 +152,7 @@ export function defaultPreemption(pod: KubeObject, nodeInfos: readonly NodeInfo[
   })
   const best = pickCandidate(candidates)
   if (best) return {nominated: {node: best.node, victims: best.victims}}
-  return {message: `preemption: ${formatFitError(nodeInfos.length, results)}`}
+  return {message: `preemption: ${formatFitError(nodeInfos.length, results)}`, clearNomination: true}
 }
 
 /** The "preemption: ..." message alone, for callers that only explain (kept for the message tests). */

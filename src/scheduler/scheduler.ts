@@ -256,7 +256,10 @@ export class Scheduler {
       this.track(this.preempt(pod, result.nominated.node, result.nominated.victims, result.message))
       return
     }
-    this.track(this.reportFailure(pod, 'Unschedulable', result.message))
+    // No room anywhere, even by preemption: a nomination from an earlier attempt is given up (upstream clears it too).
+    const clear = result.clearNomination && (nominatedNode || pod.status?.nominatedNodeName) ? '' : undefined
+    if (clear !== undefined) this.nominator.remove(key)
+    this.track(this.reportFailure(pod, 'Unschedulable', result.message, clear))
   }
 
   /**
@@ -315,7 +318,7 @@ export class Scheduler {
     const current = this.podInformer.get(objectKey(pod)) ?? pod
     const conditions: any[] = current.status?.conditions ?? []
     const existing = conditions.find((c) => c?.type === 'PodScheduled')
-    const nominationChanges = nominatedNodeName !== undefined && current.status?.nominatedNodeName !== nominatedNodeName
+    const nominationChanges = nominatedNodeName !== undefined && (current.status?.nominatedNodeName ?? '') !== nominatedNodeName
     if (!nominationChanges && existing?.status === 'False' && existing.reason === reason && existing.message === message) return
     const condition = {
       type: 'PodScheduled',
@@ -331,7 +334,7 @@ export class Scheduler {
     try {
       await this.client.patch(
         {version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status'},
-        {status: {conditions: next, ...(nominationChanges ? {nominatedNodeName} : {})}},
+        {status: {conditions: next, ...(nominationChanges ? {nominatedNodeName: nominatedNodeName || null} : {})}},
         'merge',
       )
     } catch (err: any) {

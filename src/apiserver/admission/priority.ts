@@ -1,5 +1,5 @@
 // Priority admission: a new pod's priorityClassName becomes its spec.priority and preemptionPolicy, and at most one PriorityClass is the global default.
-import {DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS, type PriorityClass} from '../../api/resources/scheduling/priorityclass.js'
+import {DEFAULT_PRIORITY_WHEN_NO_DEFAULT_CLASS, type PriorityClass, SYSTEM_PRIORITY_CLASSES} from '../../api/resources/scheduling/priorityclass.js'
 import type {Pod} from '../../api/types/workloads.js'
 import type {Store} from '../../store/index.js'
 import {keyOf, type ServerContext} from '../context.js'
@@ -99,15 +99,20 @@ export function priorityAdmission(): {plugin: AdmissionPlugin<ServerContext>; cl
 
   const plugin: AdmissionPlugin<ServerContext> = {
     name: 'Priority',
-    operations: ['CREATE', 'UPDATE'],
+    operations: ['CREATE', 'UPDATE', 'DELETE'],
     async mutate(a, ctx) {
       // Only new pods get a priority: it cannot change afterwards (and status writes are not the pod's spec).
       if (a.operation !== 'CREATE' || a.subresource || a.def.group !== '' || a.def.resource !== 'pods' || !a.object) return
       await admitPod(a, ctx)
     },
     async validate(a, ctx) {
-      if (a.subresource || a.def.group !== GROUP || a.def.resource !== RESOURCE || !a.object) return
-      await admitClass(a, ctx)
+      if (a.subresource || a.def.group !== GROUP || a.def.resource !== RESOURCE) return
+      // The system classes stay (kube-apiserver's PriorityClass storage refuses deleting them).
+      if (a.operation === 'DELETE') {
+        if (SYSTEM_PRIORITY_CLASSES.some((s) => s.metadata.name === a.name)) throw refuse(a, 'this is a system priority class and cannot be deleted')
+        return
+      }
+      if (a.object) await admitClass(a, ctx)
     },
   }
   return {plugin, close: () => cache?.close()}

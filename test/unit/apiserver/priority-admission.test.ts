@@ -96,6 +96,17 @@ describe('Priority admission', () => {
   })
 })
 
+describe('PriorityClass deletion', () => {
+  it('refuses deleting a system class, as kube-apiserver does', async () => {
+    const plugin = priorityAdmission()
+    const del = (name: string): AdmissionAttributes => ({operation: 'DELETE', def: pcDef, name, user, dryRun: false})
+    const err = await refusal(plugin.plugin.validate!(del('system-node-critical'), context()))
+    assert.equal(err.message, 'priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted')
+    await plugin.plugin.validate!(del('mine'), context())
+    plugin.close()
+  })
+})
+
 describe('PriorityClass validation', () => {
   const check = (obj: Record<string, unknown>) => pcDef.validate!({apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', ...obj} as KubeObject)
 

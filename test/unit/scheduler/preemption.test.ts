@@ -130,4 +130,12 @@ describe('DefaultPreemption (running, fake API)', () => {
     assert.equal(api.objects.pods.get('default/high')?.spec.nodeName, 'w1')
     assert.equal(api.objects.pods.get('default/mid')?.spec.nodeName, undefined)
   })
+
+  it('drops a nomination that preemption can no longer honour', async () => {
+    api.put('pods', {...makePod('huge', {cpu: '2', priority: 100}), status: {phase: 'Pending', nominatedNodeName: 'w1'}})
+    await flushMicrotasks()
+    const huge = api.objects.pods.get('default/huge')!
+    assert.equal(huge.status.nominatedNodeName, null)
+    assert.match(huge.status.conditions[0].message, /preemption: 0\/1 nodes are available: 1 No preemption victims found for incoming pod\./)
+  })
 })
