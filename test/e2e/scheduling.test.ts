@@ -68,6 +68,9 @@ describe('scheduling: affinity, topology spread, priority and preemption (end to
     const reserved = await k.run(['create', 'priorityclass', 'system-mine', '--value=5'])
     assert.notEqual(reserved.code, 0)
     assert.match(reserved.stderr, /priority class names with 'system-' prefix are reserved for system use only/)
+    const kept = await k.run(['delete', 'priorityclass', 'system-node-critical'])
+    assert.notEqual(kept.code, 0)
+    assert.match(kept.stderr, /"system-node-critical" is forbidden: this is a system priority class and cannot be deleted/)
   })
 
   it('places two pods with required anti-affinity on different workers and leaves a third Pending with the upstream message', async () => {
