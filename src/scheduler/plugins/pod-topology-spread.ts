@@ -171,9 +171,12 @@ export class PodTopologySpread implements PreFilterPlugin, FilterPlugin, PreScor
         counts[i].set(v, 0)
       })
     }
-    for (const ni of all) {
+    // Hostname domains are single nodes: score() counts their pods directly, so only other keys are summed here.
+    const summed = constraints.map((c, i) => i).filter((i) => constraints[i].topologyKey !== LABEL_HOSTNAME && counts[i].size > 0)
+    for (const ni of summed.length > 0 ? all : []) {
       if (explicit && !hasKeys(ni.node, constraints)) continue
-      constraints.forEach((c, i) => {
+      summed.forEach((i) => {
+        const c = constraints[i]
         const v = ni.node.metadata.labels?.[c.topologyKey]
         if (v === undefined || !counts[i].has(v) || !included(c, pod, ni.node)) return
         counts[i].set(v, counts[i].get(v)! + countOn(c, ni))
