@@ -1,4 +1,4 @@
-// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass and StorageClass, and the kubernetes endpoints pointing at this apiserver.
+// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass and StorageClass, the system PriorityClasses, and the kubernetes endpoints pointing at this apiserver.
 import type {KubeObject} from '../api/types.js'
 import {StoreError} from '../store/index.js'
 import {addressIn} from '../api/net/cidr.js'
@@ -6,6 +6,7 @@ import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
 import {INGRESS_CLASS, INGRESS_CONTROLLER} from '../api/contract.js'
 import {reconcileBootstrapPolicy} from './authz/rbac/reconcile.js'
+import {SYSTEM_PRIORITY_CLASSES} from '../api/resources/scheduling/priorityclass.js'
 import {DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER, StorageAnnotations} from '../api/storage.js'
 
 /** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
@@ -50,6 +51,9 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
       provisioner: LOCAL_PATH_PROVISIONER, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
     }])
   }
+  // The two system priority classes (system-node-critical, system-cluster-critical), as kube-apiserver's scheduling storage creates them.
+  const pcDef = ctx.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')
+  if (pcDef) for (const pc of SYSTEM_PRIORITY_CLASSES) wanted.push([pcDef, structuredClone(pc)])
   // Namespaces first: the Service lives in one.
   for (const [def, obj] of wanted) {
     const key = keyOf(def, obj.metadata.namespace, obj.metadata.name!)

@@ -7,7 +7,7 @@ import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} 
 import {ClusterDefaults} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
-import {type AdmissionPlugin, defaultTolerationSeconds, limitRanger, namespaceLifecycle, podSecurity, policyAdmission, resourceQuotaAdmission, webhookAdmission} from './admission/index.js'
+import {type AdmissionPlugin, defaultTolerationSeconds, limitRanger, namespaceLifecycle, podSecurity, policyAdmission, priorityAdmission, resourceQuotaAdmission, webhookAdmission} from './admission/index.js'
 import {createAuthenticator, type TokenAuthenticator, type UserInfo} from './authn.js'
 import {allowAll, attributesOf, type Authorizer, forbidden} from './authz/index.js'
 import {readBody} from './body.js'
@@ -79,7 +79,8 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   // mutation), and ResourceQuota last of all, so nothing after it can refuse a write it charged.
   const policies = policyAdmission()
   const webhooks = webhookAdmission()
-  const admission = [namespaceLifecycle, limitRanger, podSecurity, defaultTolerationSeconds, ...(opts.admission ?? []), policies.plugin, webhooks.mutating, webhooks.validating, resourceQuotaAdmission]
+  const priority = priorityAdmission()
+  const admission = [namespaceLifecycle, limitRanger, podSecurity, priority.plugin, defaultTolerationSeconds, ...(opts.admission ?? []), policies.plugin, webhooks.mutating, webhooks.validating, resourceQuotaAdmission]
   const ctx: ServerContext = {store: opts.store, registry, deps: await loadDeps(), now: opts.clock ?? (() => new Date()), allocation,
     authorizer: opts.authorizer ?? allowAll, watchCache: new WatchCache(opts.store), admission, serviceAccountTokens: opts.serviceAccountTokens}
   const caches = {discovery: new DiscoveryCache(registry), openapi: new OpenApiCache(registry), openapiV2: new OpenApiV2Cache(registry),
@@ -131,7 +132,7 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
   return {
     ctx,
     health,
-    stop: () => { policies.close(); webhooks.close() },
+    stop: () => { policies.close(); webhooks.close(); priority.close() },
     handle(req, res) {
       serve(req, res).catch(err => sendError(res, err))
     },

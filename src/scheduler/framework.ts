@@ -31,6 +31,16 @@ export class CycleState {
     if (!this.data.has(key)) this.data.set(key, make())
     return this.data.get(key) as T
   }
+
+  /** Stores what a pre-filter or pre-score step computed, replacing any earlier value. */
+  write(key: string, value: unknown): void {
+    this.data.set(key, value)
+  }
+
+  /** What write() stored under key, if anything. */
+  read<T>(key: string): T | undefined {
+    return this.data.get(key) as T | undefined
+  }
 }
 
 /** A host port in use: protocol and IP (0.0.0.0 for all addresses). */
@@ -70,6 +80,9 @@ export class NodeInfo {
   /** Sum of the pods' cpu/memory requests with scoring defaults, for least-allocated scoring. */
   readonly nonZeroRequested: {cpu: number; memory: number}
   readonly usedPorts: HostPort[]
+  /** Pods with any pod affinity or anti-affinity, and those with required anti-affinity (InterPodAffinity reads only these). */
+  readonly podsWithAffinity: KubeObject[]
+  readonly podsWithRequiredAntiAffinity: KubeObject[]
 
   constructor(
     readonly node: KubeObject,
@@ -80,7 +93,12 @@ export class NodeInfo {
     this.requested = {}
     this.nonZeroRequested = {cpu: 0, memory: 0}
     this.usedPorts = []
+    this.podsWithAffinity = []
+    this.podsWithRequiredAntiAffinity = []
     for (const pod of pods) {
+      const aff = pod.spec?.affinity
+      if (aff?.podAffinity || aff?.podAntiAffinity) this.podsWithAffinity.push(pod)
+      if (aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length > 0) this.podsWithRequiredAntiAffinity.push(pod)
       addResources(this.requested, podRequests(pod))
       const nz = podNonZeroRequests(pod)
       this.nonZeroRequested.cpu += nz.cpu
@@ -89,10 +107,30 @@ export class NodeInfo {
     }
   }
 
-  /** A copy of this NodeInfo with pod added (used to assume a pod onto a node). */
-  withPod(pod: KubeObject): NodeInfo {
-    return new NodeInfo(this.node, [...this.pods, pod])
+  /** A copy of this NodeInfo with pods added (used to assume a pod onto a node, or to count nominated pods). */
+  withPod(...pods: KubeObject[]): NodeInfo {
+    return new NodeInfo(this.node, [...this.pods, ...pods])
   }
+
+  /** A copy of this NodeInfo without the given pods (by identity), as preemption sees a node once its victims are gone. */
+  without(gone: ReadonlySet<KubeObject>): NodeInfo {
+    return new NodeInfo(this.node, this.pods.filter((p) => !gone.has(p)))
+  }
+}
+
+/**
+ * A plugin that looks at the whole cluster once per pod before the filters run (pod affinity, topology spreading
+ * count pods over every node), storing what it found in the cycle state.
+ */
+export interface PreFilterPlugin {
+  readonly name: string
+  preFilter(pod: KubeObject, nodeInfos: readonly NodeInfo[], state: CycleState): void
+}
+
+/** A plugin that prepares scoring once per pod, knowing which nodes passed the filters. */
+export interface PreScorePlugin {
+  readonly name: string
+  preScore(pod: KubeObject, feasible: readonly NodeInfo[], all: readonly NodeInfo[], state: CycleState): void
 }
 
 /** A plugin that can reject nodes for a pod. */
@@ -123,11 +161,23 @@ export interface PreBindPlugin {
 
 /** The plugins of one scheduler profile, in the order they run, with the weight of each score plugin. */
 export interface Profile {
+  preFilters?: PreFilterPlugin[]
   filters: FilterPlugin[]
+  preScores?: PreScorePlugin[]
   scores: {plugin: ScorePlugin; weight: number}[]
   preBinds?: PreBindPlugin[]
-  /** Computes the "preemption: ..." part of the message; omitted, the message has none. */
-  postFilter?(pod: KubeObject, nodeInfos: readonly NodeInfo[], statuses: ReadonlyMap<string, Status>, profile: Profile): string | undefined
+  /** Runs when no node fits (preemption): what it nominates, or the "preemption: ..." part of the message. */
+  postFilter?(pod: KubeObject, nodeInfos: readonly NodeInfo[], statuses: ReadonlyMap<string, Status>, profile: Profile): PostFilterResult | undefined
+}
+
+/** What preemption decided for a pod no node fits. */
+export interface PostFilterResult {
+  /** Why preemption did not help (the "preemption: ..." part of the message). */
+  message?: string
+  /** The node the pod may run on once victims are gone. */
+  nominated?: {node: string; victims: KubeObject[]}
+  /** Preemption found no node: an earlier nomination of the pod no longer holds. */
+  clearNomination?: boolean
 }
 
 /** The outcome of scheduling one pod. */
@@ -141,10 +191,19 @@ export type ScheduleResult =
       perNodeReasons: Record<string, string[]>
       /** The rejection of each node (code and plugin). */
       statuses: Record<string, Status>
+      /** Set when preemption found room: the node to nominate and the pods to evict there. */
+      nominated?: {node: string; victims: KubeObject[]}
+      /** Set when preemption found no room anywhere: the pod's nomination, if any, is dropped. */
+      clearNomination?: boolean
     }
 
 /** The message when the cluster has no nodes at all (k8s ErrNoNodesAvailable). */
 export const NO_NODES_MESSAGE = 'no nodes available to schedule pods'
+
+/** Runs the pre-filters of profile over the cluster as given (preemption runs them again on a cluster with victims gone). */
+export function runPreFilters(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile, state: CycleState): void {
+  for (const p of profile.preFilters ?? []) p.preFilter(pod, nodeInfos, state)
+}
 
 /** Runs the filters of profile against one node: the first rejection wins, as in kube-scheduler. */
 export function runFilters(pod: KubeObject, nodeInfo: NodeInfo, profile: Profile, state: CycleState): Status | undefined {
@@ -175,9 +234,13 @@ export function formatFitError(numNodes: number, statuses: Iterable<Status>, pos
  * returns the best, breaking ties at random as kube-scheduler does; or explains why no node fits. Pure: it reads
  * nodeInfos and never calls the API.
  */
-export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile, opts: {random?: () => number} = {}): ScheduleResult {
+export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profile: Profile, opts: {random?: () => number; nominatedNode?: string} = {}): ScheduleResult {
   if (nodeInfos.length === 0) return {unschedulable: true, message: NO_NODES_MESSAGE, perNodeReasons: {}, statuses: {}}
   const state = new CycleState()
+  runPreFilters(pod, nodeInfos, profile, state)
+  // A pod that preempted others goes to its nominated node when it fits there now (kube-scheduler evaluateNominatedNode).
+  const nominated = opts.nominatedNode ? nodeInfos.find((ni) => ni.name === opts.nominatedNode) : undefined
+  if (nominated && !runFilters(pod, nominated, profile, state)) return {node: nominated.name, feasibleNodes: 1}
   const feasible: NodeInfo[] = []
   const statuses = new Map<string, Status>()
   for (const ni of nodeInfos) {
@@ -191,14 +254,17 @@ export function schedule(pod: KubeObject, nodeInfos: readonly NodeInfo[], profil
     for (const [name, s] of statuses) perNodeReasons[name] = s.reasons
     return {
       unschedulable: true,
-      message: formatFitError(nodeInfos.length, statuses.values(), post),
+      message: formatFitError(nodeInfos.length, statuses.values(), post?.message),
       perNodeReasons,
       statuses: Object.fromEntries(statuses),
+      ...(post?.nominated ? {nominated: post.nominated} : {}),
+      ...(post?.clearNomination ? {clearNomination: true} : {}),
     }
   }
   // Scoring one node cannot change the outcome; kube-scheduler skips it too.
   if (feasible.length === 1) return {node: feasible[0].name, feasibleNodes: 1}
 
+  for (const p of profile.preScores ?? []) p.preScore(pod, feasible, nodeInfos, state)
   const totals = new Array<number>(feasible.length).fill(0)
   for (const {plugin, weight} of profile.scores) {
     const raw = feasible.map((ni) => plugin.score(pod, ni, state))

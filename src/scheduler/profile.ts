@@ -1,6 +1,9 @@
 // The registry of scheduler plugins by name and the default profile (which plugins run, in what order, with what weights).
-import type {FilterPlugin, PreBindPlugin, Profile, ScorePlugin} from './framework.js'
-import {preemptionMessage} from './preemption.js'
+import type {NamespaceLabels} from './affinity-terms.js'
+import type {FilterPlugin, PreBindPlugin, PreFilterPlugin, PreScorePlugin, Profile, ScorePlugin} from './framework.js'
+import {defaultPreemption, type DisruptionBudgets} from './preemption.js'
+import {InterPodAffinity} from './plugins/inter-pod-affinity.js'
+import {PodTopologySpread} from './plugins/pod-topology-spread.js'
 import {LeastAllocated} from './plugins/least-allocated.js'
 import {NodeAffinity} from './plugins/node-affinity.js'
 import {NodeName} from './plugins/node-name.js'
@@ -16,9 +19,13 @@ import {type ClaimAnnotator, VolumeBinding, type VolumeLookup} from './plugins/v
 export interface PluginDeps {
   volumes?: VolumeLookup
   annotateClaim?: ClaimAnnotator
+  /** Namespace labels, for affinity terms with a namespaceSelector. */
+  namespaceLabels?: NamespaceLabels
+  /** The cluster's PodDisruptionBudgets, which preemption tries not to break. */
+  disruptionBudgets?: DisruptionBudgets
 }
 
-type AnyPlugin = Partial<FilterPlugin & ScorePlugin & PreBindPlugin> & {name: string}
+type AnyPlugin = Partial<PreFilterPlugin & FilterPlugin & PreScorePlugin & ScorePlugin & PreBindPlugin> & {name: string}
 
 /** Every plugin skiff knows, by name; a plugin may implement filter, score, pre-bind or several. */
 export const pluginRegistry: Record<string, (deps: PluginDeps) => AnyPlugin> = {
@@ -31,6 +38,8 @@ export const pluginRegistry: Record<string, (deps: PluginDeps) => AnyPlugin> = {
   NodeResourcesFit: () => new NodeResourcesFit(),
   LeastAllocated: () => new LeastAllocated(),
   OwnerSpread: () => new OwnerSpread(),
+  PodTopologySpread: () => new PodTopologySpread(),
+  InterPodAffinity: (deps) => new InterPodAffinity(deps.namespaceLabels),
   VolumeBinding: (deps) => new VolumeBinding(deps.volumes, deps.annotateClaim),
 }
 
@@ -46,15 +55,17 @@ export interface ProfileConfig {
 
 /**
  * kube-scheduler's default order of filters (first rejection wins, which decides the reason a node reports) and its
- * default score weights (NodeAffinity 2, TaintToleration 3, resources 1, spreading 2).
+ * default score weights (NodeAffinity 2, TaintToleration 3, resources 1, PodTopologySpread 2, InterPodAffinity 2).
+ * PodTopologySpread's system defaults do the spreading of a controller's pods (OwnerSpread stays registered only).
  */
 export const defaultProfileConfig: ProfileConfig = {
-  filters: ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeReady', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding'],
+  filters: ['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeReady', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit', 'VolumeBinding', 'PodTopologySpread', 'InterPodAffinity'],
   scores: [
     {name: 'TaintToleration', weight: 3},
     {name: 'NodeAffinity', weight: 2},
+    {name: 'PodTopologySpread', weight: 2},
+    {name: 'InterPodAffinity', weight: 2},
     {name: 'LeastAllocated', weight: 1},
-    {name: 'OwnerSpread', weight: 2},
   ],
   preBinds: ['VolumeBinding'],
   preemption: true,
@@ -85,5 +96,16 @@ export function buildProfile(config: ProfileConfig = defaultProfileConfig, deps:
     if (!p.preBind) throw new Error(`scheduler plugin ${name} has no preBind`)
     return p as PreBindPlugin
   })
-  return {filters, scores, preBinds, postFilter: config.preemption ? preemptionMessage : undefined}
+  // Pre-filters of the filters and pre-scores of the scores, once each, in the order their plugins appear.
+  const preFilters = [...new Set(filters)].filter((p): p is FilterPlugin & PreFilterPlugin => 'preFilter' in p)
+  const preScores = [...new Set(scores.map((s) => s.plugin))].filter((p): p is ScorePlugin & PreScorePlugin => 'preScore' in p)
+  const budgets = deps.disruptionBudgets ?? (() => [])
+  return {
+    preFilters,
+    filters,
+    preScores,
+    scores,
+    preBinds,
+    postFilter: config.preemption ? (pod, nodeInfos, statuses, profile) => defaultPreemption(pod, nodeInfos, statuses, profile, budgets()) : undefined,
+  }
 }

@@ -13,12 +13,15 @@ import {buildProfile} from './profile.js'
 import type {VolumeLookup} from './plugins/volume-binding.js'
 import type {PersistentVolume, PersistentVolumeClaim} from '../api/storage.js'
 import {SchedulingQueue, type SchedulingQueueOptions} from './queue.js'
+import {Nominator} from './nominator.js'
+import {type PreemptionClient, clearNomination, evictVictim} from './preemptor.js'
+import {podPriority} from './preemption.js'
 
 /** The name pods use in spec.schedulerName to ask for this scheduler (also the default when it is unset). */
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler'
 
 /** What the scheduler needs from the API client (ApiClient satisfies it). */
-export interface SchedulerClient extends ListWatcher, EventSink {}
+export interface SchedulerClient extends ListWatcher, EventSink, PreemptionClient {}
 
 /** Options of startScheduler. */
 export interface SchedulerOptions {
@@ -47,6 +50,9 @@ export interface RunningScheduler {
 
 const PODS = {version: 'v1', resource: 'pods'}
 const NODES = {version: 'v1', resource: 'nodes'}
+// Namespace labels (affinity terms' namespaceSelector) and disruption budgets (which victims preemption prefers).
+const NAMESPACES = {version: 'v1', resource: 'namespaces'}
+const BUDGETS = {group: 'policy', version: 'v1', resource: 'poddisruptionbudgets'}
 // Claims, volumes and classes: where a pod with persistent storage may go and when it may go at all.
 const STORAGE = [
   {version: 'v1', resource: 'persistentvolumeclaims'},
@@ -70,10 +76,13 @@ function nodeRelevant(node: KubeObject): string {
 export class Scheduler {
   readonly queue: SchedulingQueue
   readonly cache = new SchedulerCache()
+  readonly nominator = new Nominator()
   readonly events: EventRecorder
   private readonly podInformer: Informer<KubeObject>
   private readonly nodeInformer: Informer<KubeObject>
   private readonly storageInformers: Informer<KubeObject>[]
+  private readonly namespaceInformer: Informer<KubeObject>
+  private readonly budgetInformer: Informer<KubeObject>
   private readonly profile: Profile
   private readonly schedulerName: string
   private readonly inflight = new Set<Promise<void>>()
@@ -98,7 +107,12 @@ export class Scheduler {
     const annotateClaim = async (namespace: string, name: string, annotations: Record<string, string>) => {
       await this.client.patch({version: 'v1', resource: 'persistentvolumeclaims', namespace, name}, {metadata: {annotations}}, 'merge')
     }
-    this.profile = opts.profile ?? buildProfile(undefined, {volumes: volumeLookup, annotateClaim})
+    const make = (r: {group?: string; version: string; resource: string}) => (opts.informers ? opts.informers.informer<KubeObject>(r) : new Informer<KubeObject>(client, r, informerOpts))
+    this.namespaceInformer = make(NAMESPACES)
+    this.budgetInformer = make(BUDGETS)
+    const namespaceLabels = (ns: string) => this.namespaceInformer.get(ns)?.metadata.labels
+    const disruptionBudgets = () => this.budgetInformer.list()
+    this.profile = opts.profile ?? buildProfile(undefined, {volumes: volumeLookup, annotateClaim, namespaceLabels, disruptionBudgets})
     this.schedulerName = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME
     this.events = new EventRecorder(
       client,
@@ -127,14 +141,18 @@ export class Scheduler {
     for (const inf of this.storageInformers) {
       inf.addHandlers({onAdd: () => this.queue.moveAllToActiveOrBackoff(), onUpdate: () => this.queue.moveAllToActiveOrBackoff()})
     }
-    if (!this.opts.informers) this.running.push(this.nodeInformer.run(signal), this.podInformer.run(signal), ...this.storageInformers.map((i) => i.run(signal)))
+    // New namespace labels can satisfy an affinity term's namespaceSelector.
+    this.namespaceInformer.addHandlers({onAdd: () => this.queue.moveAllToActiveOrBackoff(), onUpdate: () => this.queue.moveAllToActiveOrBackoff()})
+    const extra = [this.namespaceInformer, this.budgetInformer, ...this.storageInformers]
+    if (!this.opts.informers) this.running.push(this.nodeInformer.run(signal), this.podInformer.run(signal), ...extra.map((i) => i.run(signal)))
     this.running.push(this.loop(signal))
   }
 
   /** Resolves true when both caches have synced. */
   async synced(): Promise<boolean> {
     const signal = this.abort.signal
-    const synced = await Promise.all([this.nodeInformer, this.podInformer, ...this.storageInformers].map((i) => i.waitForSync(signal)))
+    const informers = [this.nodeInformer, this.podInformer, this.namespaceInformer, this.budgetInformer, ...this.storageInformers]
+    const synced = await Promise.all(informers.map((i) => i.waitForSync(signal)))
     return synced.every(Boolean)
   }
 
@@ -170,6 +188,7 @@ export class Scheduler {
   private onPod(pod: KubeObject, old?: KubeObject): void {
     const key = objectKey(pod)
     this.cache.setPod(pod)
+    this.nominator.onPod(pod, old)
     if (pod.spec?.nodeName) {
       this.queue.delete(key)
       // A pod that finished frees its resources just like a deleted one.
@@ -192,6 +211,7 @@ export class Scheduler {
     const key = objectKey(pod)
     const held = this.cache.nodeOf(key) !== undefined
     this.cache.removePod(key)
+    this.nominator.remove(key)
     this.queue.delete(key)
     this.queuedAt.delete(key)
     if (held) this.queue.moveAllToActiveOrBackoff()
@@ -219,15 +239,45 @@ export class Scheduler {
       this.queue.delete(key)
       return
     }
-    const result = schedule(pod, this.cache.nodeInfos(), this.profile, {random: this.opts.random})
+    // Our own nomination counts before its status write comes back through the watch.
+    const nominatedNode = this.nominator.nodeOf(key)
+    const cyclePod = nominatedNode && pod.status?.nominatedNodeName !== nominatedNode ? {...pod, status: {...pod.status, nominatedNodeName: nominatedNode}} : pod
+    const infos = this.nominator.nodeInfosFor(pod, this.cache.nodeInfos())
+    const result = schedule(cyclePod, infos, this.profile, {random: this.opts.random, nominatedNode})
     if ('node' in result) {
+      this.nominator.remove(key)
       this.cache.assume(pod, result.node)
       this.track(this.bind(pod, result.node, this.now()))
       return
     }
     this.queue.addUnschedulable(key)
     this.log(`${key} unschedulable: ${result.message}`)
-    this.track(this.reportFailure(pod, 'Unschedulable', result.message))
+    if (result.nominated) {
+      this.track(this.preempt(pod, result.nominated.node, result.nominated.victims, result.message))
+      return
+    }
+    // No room anywhere, even by preemption: a nomination from an earlier attempt is given up (upstream clears it too).
+    const clear = result.clearNomination && (nominatedNode || pod.status?.nominatedNodeName) ? '' : undefined
+    if (clear !== undefined) this.nominator.remove(key)
+    this.track(this.reportFailure(pod, 'Unschedulable', result.message, clear))
+  }
+
+  /**
+   * Makes room for pod on node: the pod is nominated there at once (lower-priority pods stop seeing the room), lower
+   * nominations on the node are cleared, the victims are evicted, and the pod's status says where it waits. Their
+   * deletions move the pod back to active.
+   */
+  private async preempt(pod: KubeObject, node: string, victims: KubeObject[], message: string): Promise<void> {
+    const key = objectKey(pod)
+    this.nominator.nominate(pod, node)
+    this.log(`${key} preempting ${victims.map((v) => objectKey(v)).join(', ') || 'nothing'} on ${node}`)
+    const lower = this.nominator.podsOn(node).filter((p) => objectKey(p) !== key && podPriority(p) < podPriority(pod))
+    for (const p of lower) this.nominator.remove(objectKey(p))
+    await Promise.all([
+      ...victims.map((v) => evictVictim(this.client, this.events, v, pod, node, this.now())),
+      ...lower.map((p) => clearNomination(this.client, p)),
+    ])
+    await this.reportFailure(pod, 'Unschedulable', message, node)
   }
 
   private async bind(pod: KubeObject, node: string, decidedAt: number): Promise<void> {
@@ -263,12 +313,13 @@ export class Scheduler {
   }
 
   /** Emits FailedScheduling and sets PodScheduled=False with the reason, unless the condition already says so. */
-  private async reportFailure(pod: KubeObject, reason: 'Unschedulable' | 'SchedulerError', message: string): Promise<void> {
+  private async reportFailure(pod: KubeObject, reason: 'Unschedulable' | 'SchedulerError', message: string, nominatedNodeName?: string): Promise<void> {
     this.events.record(pod, 'Warning', 'FailedScheduling', 'Scheduling', message)
     const current = this.podInformer.get(objectKey(pod)) ?? pod
     const conditions: any[] = current.status?.conditions ?? []
     const existing = conditions.find((c) => c?.type === 'PodScheduled')
-    if (existing?.status === 'False' && existing.reason === reason && existing.message === message) return
+    const nominationChanges = nominatedNodeName !== undefined && (current.status?.nominatedNodeName ?? '') !== nominatedNodeName
+    if (!nominationChanges && existing?.status === 'False' && existing.reason === reason && existing.message === message) return
     const condition = {
       type: 'PodScheduled',
       status: 'False',
@@ -283,7 +334,7 @@ export class Scheduler {
     try {
       await this.client.patch(
         {version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name, subresource: 'status'},
-        {status: {conditions: next}},
+        {status: {conditions: next, ...(nominationChanges ? {nominatedNodeName: nominatedNodeName || null} : {})}},
         'merge',
       )
     } catch (err: any) {

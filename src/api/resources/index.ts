@@ -38,6 +38,7 @@ import {podDisruptionBudget} from './policy/poddisruptionbudget.js'
 import {clusterRoleBinding, roleBinding} from './rbac/bindings.js'
 import {clusterRole, role} from './rbac/roles.js'
 import {storageClass} from './storage/storageclass.js'
+import {priorityClass} from './scheduling/priorityclass.js'
 import {customResourceDefinition} from './apiextensions/customresourcedefinition.js'
 import {mutatingWebhookConfiguration, validatingWebhookConfiguration} from './admissionregistration/webhookconfigurations.js'
 import {validatingAdmissionPolicy, validatingAdmissionPolicyBinding} from './admissionregistration/policies.js'
@@ -77,6 +78,7 @@ export const builtinResources: ResourceDef[] = [
   networkPolicy,
   podDisruptionBudget,
   storageClass,
+  priorityClass,
   selfSubjectReview,
   tokenReview,
   clusterRoleBinding, clusterRole, roleBinding, role,

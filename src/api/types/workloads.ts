@@ -240,6 +240,9 @@ export interface PodSpec {
   readinessGates?: {conditionType: string}[]
   schedulerName?: string
   priority?: number
+  /** The PriorityClass whose value the Priority admission plugin copies into priority. */
+  priorityClassName?: string
+  preemptionPolicy?: 'PreemptLowerPriority' | 'Never' | string
   affinity?: Record<string, unknown>
   [key: string]: unknown
 }

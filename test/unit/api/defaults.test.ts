@@ -99,8 +99,6 @@ describe('defaults', () => {
       enableServiceLinks: true,
       serviceAccountName: 'default',
       serviceAccount: 'default',
-      priority: 0,
-      preemptionPolicy: 'PreemptLowerPriority',
       tolerations: [
         {key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300},
         {key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300},

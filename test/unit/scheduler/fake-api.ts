@@ -5,7 +5,7 @@ import type {Target} from '../../../src/client/paths.js'
 import type {SchedulerClient} from '../../../src/scheduler/index.js'
 
 type Ref = Exclude<Target, string>
-const STORAGE = new Set(['persistentvolumeclaims', 'persistentvolumes', 'storageclasses'])
+const STORAGE = new Set(['persistentvolumeclaims', 'persistentvolumes', 'storageclasses', 'namespaces', 'poddisruptionbudgets'])
 
 /** Pods and nodes by resource, with watchers; a binding sets spec.nodeName and is announced like the apiserver would. */
 export class FakeSchedulerApi implements SchedulerClient {
@@ -71,6 +71,18 @@ export class FakeSchedulerApi implements SchedulerClient {
       return body
     }
     throw new Error(`unexpected create of ${JSON.stringify(target)}`)
+  }
+
+  /** Deletes a pod at once (no grace period) and announces it. */
+  async delete<T = unknown>(target: Target): Promise<T> {
+    const ref = target as Ref
+    const key = `${ref.namespace}/${ref.name}`
+    const pod = this.objects.pods.get(key)
+    if (ref.resource !== 'pods' || !pod) throw Object.assign(new Error('not found'), {status: 404})
+    this.writes.push(`DELETE ${ref.name}`)
+    this.objects.pods.delete(key)
+    for (const w of this.watchers.pods) w({type: 'DELETED', object: pod})
+    return pod as T
   }
 
   async patch<T extends KubeObject>(target: Target, patch: unknown): Promise<T> {

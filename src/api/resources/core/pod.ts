@@ -29,7 +29,7 @@ export function qosClass(spec: PodSpec): string {
 
 /**
  * Pod create-time fields. Besides SetDefaults_Pod these come from admission plugins the real server runs
- * (ServiceAccount, Priority, DefaultTolerationSeconds) and the pod strategy's PrepareForCreate (phase, QoS class).
+ * (ServiceAccount, DefaultTolerationSeconds; priority is the Priority plugin's, which must see what the client set) and the pod strategy's PrepareForCreate (phase, QoS class).
  */
 function defaultPod(obj: KubeObject): void {
   const pod = obj as Pod
@@ -38,8 +38,6 @@ function defaultPod(obj: KubeObject): void {
   setIfAbsent(spec, 'enableServiceLinks', true)
   setIfAbsent(spec, 'serviceAccountName', 'default')
   setIfAbsent(spec, 'serviceAccount', spec.serviceAccountName)
-  setIfAbsent(spec, 'priority', 0)
-  setIfAbsent(spec, 'preemptionPolicy', 'PreemptLowerPriority')
   const tolerations = (spec.tolerations ??= [])
   for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
     const covered = tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'))

@@ -42,7 +42,7 @@ describe('protobuf decoding', () => {
   })
 
   // Recorded for kinds the registry does not serve yet: their schemas arrive with their kind modules.
-  const unserved = new Set(['hpa', 'priorityclass', 'priorityclass-never'])
+  const unserved = new Set(['hpa'])
 
   for (const name of names.filter((n) => unserved.has(n))) {
     it(`rejects kubectl's ${name} body as unsupported until its kind is served`, () => {
