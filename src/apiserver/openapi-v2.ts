@@ -93,7 +93,7 @@ export class OpenApiV2Cache {
     const add = (name: string): void => {
       if (defs[name]) return
       const refs: string[] = []
-      defs[name] = toV2(definitions[name], refs)
+      defs[name] = toV2(definitions()[name], refs)
       for (const r of refs) add(r)
     }
     for (const d of this.registry.all()) {

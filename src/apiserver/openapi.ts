@@ -69,7 +69,7 @@ function addDefinition(schemas: Record<string, unknown>, name: string): void {
   if (schemas[name]) return
   schemas[name] = {}
   const refs: string[] = []
-  schemas[name] = toV3(definitions[name], refs)
+  schemas[name] = toV3(definitions()[name], refs)
   for (const r of refs) addDefinition(schemas, r)
 }
 

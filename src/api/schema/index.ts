@@ -1,5 +1,7 @@
 // Kubernetes' API schemas for the built-in kinds, derived at build time from kubernetes-models (scripts/gen-schemas.mjs).
-import generated from './generated/definitions.json' with {type: 'json'}
+import {existsSync, readFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 /** The subset of an OpenAPI v3 schema the derived definitions use. */
 export interface Schema {
@@ -15,10 +17,25 @@ export interface Schema {
   'x-kubernetes-int-or-string'?: boolean
 }
 
-export const definitions = (generated as unknown as {definitions: Record<string, Schema>}).definitions
+/** Where the generated file is: beside this module's source (src, dist) or beside the node bundle. */
+function definitionsFile(): string {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const candidates = [join(here, 'generated', 'definitions.json'), join(here, 'k8s-definitions.json')]
+  const found = candidates.find((f) => existsSync(f))
+  if (!found) throw new Error(`Kubernetes API schemas not found (looked for ${candidates.join(', ')}); run npm run build`)
+  return found
+}
 
-/** Where the definitions came from, for the OpenAPI document's info. */
-export const schemaSource = (generated as unknown as {source: string}).source
+let loaded: Record<string, Schema> | undefined
+
+/**
+ * Every definition by OpenAPI name. Read on first use, not at start-up: only the apiserver needs them, and every
+ * other process of the node bundle would otherwise pay for 1 MB of JSON it never reads.
+ */
+export function definitions(): Record<string, Schema> {
+  loaded ??= (JSON.parse(readFileSync(definitionsFile(), 'utf8')) as {definitions: Record<string, Schema>}).definitions
+  return loaded
+}
 
 // Definition names put a group's first label after io.k8s.api; these groups live elsewhere.
 const groupPrefixes: Record<string, string> = {
@@ -30,13 +47,13 @@ const groupPrefixes: Record<string, string> = {
 export function definitionName(group: string, version: string, kind: string): string | undefined {
   const prefix = groupPrefixes[group] ?? `io.k8s.api.${group === '' ? 'core' : group.split('.')[0]}`
   const name = `${prefix}.${version}.${kind}`
-  return definitions[name] ? name : undefined
+  return definitions()[name] ? name : undefined
 }
 
 /** The schema a `$ref` names; throws for a name the definitions lack (the generator checks none dangle). */
 export function resolve(schema: Schema): Schema {
   if (!schema.$ref) return schema
-  const target = definitions[schema.$ref]
+  const target = definitions()[schema.$ref]
   if (!target) throw new Error(`no schema definition ${schema.$ref}`)
   return target
 }
