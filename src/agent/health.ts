@@ -38,12 +38,15 @@ export class NodeHealth {
   private pressure = new Set<PressureCondition>()
   private configured?: string
   private podCIDR?: string
+  /** The state the last refresh returned, so a change made between refreshes (setPodCIDR) is reported by the next. */
+  private lastKey = ''
 
   constructor(private readonly opts: NodeHealthOptions) {
     const eviction = opts.eviction ?? {hard: parseThresholds(DEFAULT_EVICTION_HARD), transitionMs: DEFAULT_PRESSURE_TRANSITION_MS}
     this.tracker = new PressureTracker(eviction.hard, eviction.transitionMs)
     this.log = opts.log ?? (() => {})
     this.podCIDR = opts.podCIDR
+    this.lastKey = this.key()
   }
 
   /** What buildNodeStatus needs from the last refresh. */
@@ -56,9 +59,8 @@ export class NodeHealth {
     this.podCIDR = cidr
   }
 
-  /** Samples once; returns true when the posted conditions would change. A failing sampler changes nothing. */
+  /** Samples once; returns true when the conditions to post changed since the last refresh. A failing sampler changes nothing. */
   async refresh(): Promise<boolean> {
-    const before = this.key()
     if (this.opts.sample) {
       try {
         const observations = await this.opts.sample()
@@ -71,7 +73,10 @@ export class NodeHealth {
       }
     }
     if (this.opts.network) this.configured = await this.opts.network().catch(() => this.configured)
-    return this.key() !== before
+    const key = this.key()
+    const changed = key !== this.lastKey
+    this.lastKey = key
+    return changed
   }
 
   /** Samples every interval until signal aborts, calling onChange when the conditions to post changed. */
