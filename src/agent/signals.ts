@@ -119,7 +119,8 @@ export async function fsObservations(statfs: StatFs, path: string): Promise<{byt
 export async function sampleSignals(src: SignalSources): Promise<Observations> {
   const statfs = src.statfs ?? statFs
   const [memory, pid, nodefs, imagefs] = await Promise.all([
-    memoryObservation(src),
+    // No known capacity (0): nothing to measure the working set against.
+    src.memoryCapacity > 0 ? memoryObservation(src) : undefined,
     pidObservation(src),
     fsObservations(statfs, src.nodefs ?? NODEFS_PATH),
     fsObservations(statfs, src.imagefs ?? IMAGEFS_PATH),

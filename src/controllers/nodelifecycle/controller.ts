@@ -26,7 +26,10 @@ const conditionTaintKeys = (taints: Taint[]) => taints.filter((t) => CONDITION_T
 
 /** Taint key Kubernetes uses for nodes whose agent stopped reporting. */
 export const UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable'
-/** Conditions the agent owns; all turn Unknown when it goes silent. */
+/**
+ * Conditions the agent owns; all turn Unknown when it goes silent. NetworkUnavailable (which the agent posts too) is
+ * left as it was, as Kubernetes does: it describes the pod network, which a silent agent says nothing new about.
+ */
 const AGENT_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']
 
 /** Grace period in ms from $SKIFF_NODE_GRACE_PERIOD (seconds, default 40, as Kubernetes' node-monitor-grace-period). */
