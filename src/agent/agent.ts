@@ -11,8 +11,9 @@ import type {AgentConfig} from './config.js'
 import {errorText} from './errors.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 import {readHostInfo} from './host-info.js'
-import {type PodRoute, podRoutes, routeBatch} from './routes.js'
-import type {Node} from '../api/types/cluster.js'
+import {syncPodRoutes} from './routes.js'
+import {agentHealth, type NodeHealth} from './health.js'
+import type {Observations} from './eviction.js'
 import {type PodClient, PodManager, type PodManagerOptions} from './pods/pod-manager.js'
 import type {ContainerRuntime} from './pods/runtime.js'
 import type {RuntimeProbe} from './runtime-probe.js'
@@ -40,6 +41,15 @@ export interface AgentOptions {
   statusUpdateMs?: number
   /** Applies `ip -batch` route changes; given, the agent keeps routes to every other node's pod range (see routes.ts). */
   applyRoutes?: (batch: string) => Promise<void>
+  /**
+   * Samples the eviction signals (memory, disk, inodes, PIDs) behind the pressure conditions; false: none. By default
+   * the real node's, unless capacity is given (a test's made-up capacity cannot be measured against).
+   */
+  signals?: false | (() => Promise<Observations>)
+  /** The pod range the CNI config serves (the real config file by default, when the agent runs pods). */
+  podNetwork?: () => Promise<string | undefined>
+  /** How often the signals and the pod network are sampled (10 s). */
+  healthSampleMs?: number
   /** The pod lifecycle on this runtime; without one (or with false) the agent only registers and heartbeats. */
   pods?: false | ({runtime?: ContainerRuntime} & Partial<Omit<PodManagerOptions, 'client' | 'runtime' | 'nodeName' | 'nodeIP'>>)
 }
@@ -68,6 +78,7 @@ export class NodeAgent {
   private statusAgain = false
   /** Set while the container runtime does not answer: the Node is posted not Ready. */
   private runtimeDown = false
+  private health?: NodeHealth
   private readonly ready: Promise<void>
   private markReady!: () => void
 
@@ -112,18 +123,27 @@ export class NodeAgent {
       ...host,
     }
 
+    this.health = agentHealth({
+      config, signals: this.opts.signals, fakeCapacity: !!this.opts.capacity, memory: this.facts.capacity.memory, runsPods: !!podRuntime,
+      podNetwork: this.opts.podNetwork, clock: this.clock, log: this.log, intervalMs: this.opts.healthSampleMs,
+    })
     await this.retry(signal, 'register node', () => this.register())
     if (signal.aborted) return
+    // The first status is already honest: one sample (a few file reads) before it.
+    await this.health.refresh()
     // Status and lease are independent once the Node exists: write both at once (Ready comes a round trip sooner).
     await Promise.all([this.retry(signal, 'post node status', () => this.postStatus()), this.retry(signal, 'renew lease', () => this.renewLease())])
     if (signal.aborted) return
     this.log(`node ${config.nodeName} registered and Ready after ${this.clock.now() - t0} ms (capacity cpu=${this.facts.capacity.cpu} memory=${this.facts.capacity.memory})`)
     this.markReady()
 
-    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.runtimeLoop(signal), this.watchOwnNode(signal, podRuntime)]
-    if (this.opts.applyRoutes) loops.push(this.syncPodRoutes(signal, this.opts.applyRoutes))
+    const loops = [this.leaseLoop(signal), this.statusLoop(signal), this.runtimeLoop(signal), this.watchOwnNode(signal, podRuntime), this.health.run(signal, () => this.postStatus())]
+    const apply = this.opts.applyRoutes
+    if (apply) loops.push(syncPodRoutes({client: this.opts.client, nodeName: config.nodeName, apply, clock: this.clock, log: this.log, signal}))
     if (podRuntime) {
       await pauseReady
+      // The CNI config is written by then: NetworkUnavailable turns False without waiting for the next sample.
+      this.refreshHealth()
       const pods = new PodManager({
         ...(this.opts.pods || {}),
         client: this.opts.client as unknown as PodClient,
@@ -140,6 +160,14 @@ export class NodeAgent {
       loops.push(runVolumeCleaner(cleaner, config.nodeName, signal, this.log).catch((err) => this.log(`volume cleaner stopped: ${err?.stack ?? err}`)))
     }
     await Promise.all(loops)
+  }
+
+  /** Samples health now and posts the status when a condition changes. */
+  private refreshHealth(): void {
+    this.health
+      ?.refresh()
+      .then((changed) => (changed ? this.postStatus() : undefined))
+      .catch((err) => this.log(`status update failed: ${err?.message ?? err}`))
   }
 
   /** The runtime pods run in, or undefined when the pod lifecycle is off (see AgentOptions.pods). */
@@ -212,7 +240,7 @@ export class NodeAgent {
         node = await this.opts.client.get(ref)
       }
       this.nodeUID = node.metadata.uid
-      const status = buildNodeStatus(facts, this.clock.now(), node.status, {runtimeDown: this.runtimeDown})
+      const status = buildNodeStatus(facts, this.clock.now(), node.status, {...this.health?.state(), runtimeDown: this.runtimeDown})
       try {
         await this.opts.client.update({...ref, subresource: 'status'}, {...node, status})
         return
@@ -322,28 +350,6 @@ export class NodeAgent {
     }
   }
 
-  /** Keeps a route to every other node's pod range, as Nodes come, change address or range, and go. */
-  private async syncPodRoutes(signal: AbortSignal, apply: (batch: string) => Promise<void>): Promise<void> {
-    const informer = new Informer<Node>(this.opts.client, resourcePath(nodesRef), {clock: this.clock, log: this.log})
-    let applied: PodRoute[] = []
-    let running = Promise.resolve()
-    const sync = () => {
-      running = running.then(async () => {
-        const want = podRoutes(informer.list(), this.opts.config.nodeName)
-        const batch = routeBatch(applied, want)
-        if (!batch) return
-        try {
-          await apply(batch)
-          applied = want
-        } catch (err) {
-          this.log(`pod routes: ${errorText(err)}`)
-        }
-      })
-    }
-    informer.addHandlers({onAdd: sync, onUpdate: sync, onDelete: sync})
-    await informer.run(signal)
-  }
-
   /** Watches this node's Node: restores Ready when someone marked it otherwise, and follows its spec.podCIDR. */
   private async watchOwnNode(signal: AbortSignal, podRuntime: ContainerRuntime | undefined): Promise<void> {
     const name = this.opts.config.nodeName
@@ -353,10 +359,13 @@ export class NodeAgent {
       if (node.metadata.name !== name) return
       // A range given to the node later (by the node IPAM controller) reaches the pod network without a restart.
       const cidr: unknown = node.spec?.podCIDR
-      if (podRuntime?.setPodCIDR && typeof cidr === 'string' && cidr && cidr !== podCIDR) {
+      if (typeof cidr === 'string' && cidr && cidr !== podCIDR) {
         podCIDR = cidr
-        this.log(`pod range ${cidr} from the Node: updating the pod network`)
-        podRuntime.setPodCIDR(cidr).catch((err) => this.log(`pod network update failed: ${err?.message ?? err}`))
+        this.health?.setPodCIDR(cidr)
+        if (podRuntime?.setPodCIDR) {
+          this.log(`pod range ${cidr} from the Node: updating the pod network`)
+          podRuntime.setPodCIDR(cidr).then(() => this.refreshHealth(), (err) => this.log(`pod network update failed: ${err?.message ?? err}`))
+        } else this.refreshHealth()
       }
       // While the runtime is down, not Ready is the truth: nothing to restore.
       if (!needsReadyRestore(node) || this.runtimeDown) return

@@ -1,6 +1,22 @@
 // The agent's settings, read from the node container's environment (see src/api/contract.ts).
+import {readFileSync} from 'node:fs'
 import {ClusterDefaults, clusterRanges, NodeEnv} from '../api/contract.js'
 import {addressIn} from '../api/net/cidr.js'
+import {DEFAULT_EVICTION_HARD, DEFAULT_PRESSURE_TRANSITION_MS, parseDuration, parseThresholds, type Threshold} from './eviction.js'
+
+/**
+ * The agent's optional config file in the node (a subset of the kubelet's KubeletConfiguration fields, as JSON); read
+ * at start, so a change takes effect when the agent restarts. $SKIFF_AGENT_CONFIG names another file.
+ */
+export const AGENT_CONFIG_FILE = '/etc/skiff/agent-config.json'
+export const AGENT_CONFIG_ENV = 'SKIFF_AGENT_CONFIG'
+
+/** How the agent turns resource signals into pressure conditions. */
+export interface EvictionConfig {
+  hard: Threshold[]
+  /** How long a pressure condition stays True after its threshold was last met. */
+  transitionMs: number
+}
 
 /** Who this node is and how it registers. */
 export interface AgentConfig {
@@ -16,6 +32,42 @@ export interface AgentConfig {
   /** The cluster DNS Service's address: the tenth of the service range, as Kubernetes clusters set it up. */
   clusterDNS: string
   clusterDomain: string
+  /** Hard eviction thresholds and the pressure transition period (kubelet defaults unless the config file says otherwise). */
+  eviction?: EvictionConfig
+}
+
+/**
+ * The eviction settings from a parsed config file: evictionHard replaces the defaults (as the kubelet's does) unless
+ * mergeDefaultEvictionSettings is true; evictionPressureTransitionPeriod is a Go duration ("30s", "5m0s").
+ */
+export function evictionConfig(file: Record<string, unknown> = {}): EvictionConfig {
+  const hard = file.evictionHard
+  if (hard !== undefined && (typeof hard !== 'object' || hard === null || Array.isArray(hard))) throw new Error('evictionHard must be an object of signal to threshold, e.g. {"memory.available": "100Mi"}')
+  const merged = hard === undefined ? DEFAULT_EVICTION_HARD : file.mergeDefaultEvictionSettings === true ? {...DEFAULT_EVICTION_HARD, ...hard} : hard
+  const period = file.evictionPressureTransitionPeriod
+  if (period !== undefined && typeof period !== 'string') throw new Error('evictionPressureTransitionPeriod must be a duration string such as "30s"')
+  return {hard: parseThresholds(merged as Record<string, unknown>), transitionMs: period === undefined ? DEFAULT_PRESSURE_TRANSITION_MS : parseDuration(period)}
+}
+
+/** Reads the config file at path: {} when there is none; throws naming the file when it is not a JSON object or invalid. */
+export function readAgentConfigFile(path: string, read: (p: string) => string | undefined = readOrUndefined): {eviction: EvictionConfig} {
+  const text = read(path)
+  if (text === undefined || !text.trim()) return {eviction: evictionConfig()}
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object')
+    return {eviction: evictionConfig(parsed as Record<string, unknown>)}
+  } catch (err) {
+    throw new Error(`agent config ${path}: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /** Parses the node labels the CLI passes as a JSON object of strings; throws on anything else. */
@@ -50,5 +102,6 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv, role: 'control-plane'
     labels: parseNodeLabels(env[NodeEnv.nodeLabels]),
     clusterDNS: addressIn(clusterRanges(env).serviceCIDR, 10),
     clusterDomain: env[NodeEnv.clusterDomain] || ClusterDefaults.domain,
+    ...readAgentConfigFile(env[AGENT_CONFIG_ENV] || AGENT_CONFIG_FILE),
   }
 }

@@ -1,6 +1,7 @@
 // Pure builders of the agent's API objects: its Node (labels, taints, status) and its Lease.
 import type {KubeObject} from '../api/types.js'
 import type {ResourceList} from './capacity.js'
+import {type PressureCondition, PRESSURE_CONDITIONS} from './eviction.js'
 
 /** Version the agent reports as kubeletVersion; kubectl shows it in `get nodes`. */
 export const AGENT_VERSION = 'v1.32.4-skiff'
@@ -115,27 +116,76 @@ interface Condition {
   lastTransitionTime: string
 }
 
-const HEALTHY_CONDITIONS: Omit<Condition, 'lastHeartbeatTime' | 'lastTransitionTime'>[] = [
-  {type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available'},
-  {type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure'},
-  {type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available'},
-  {type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status'},
-]
+type ConditionState = Omit<Condition, 'lastHeartbeatTime' | 'lastTransitionTime'>
 
+/** The kubelet's pressure conditions, each as posted without (False) and with (True) pressure. */
+const PRESSURE: Record<PressureCondition, [ConditionState, ConditionState]> = {
+  MemoryPressure: [
+    {type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available'},
+    {type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available'},
+  ],
+  DiskPressure: [
+    {type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure'},
+    {type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure'},
+  ],
+  PIDPressure: [
+    {type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available'},
+    {type: 'PIDPressure', status: 'True', reason: 'KubeletHasInsufficientPID', message: 'kubelet has insufficient PID available'},
+  ],
+}
+
+const READY: ConditionState = {type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status'}
 /** The kubelet's Ready condition when its container runtime does not answer. */
-const RUNTIME_DOWN: Omit<Condition, 'lastHeartbeatTime' | 'lastTransitionTime'> = {type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down'}
+const RUNTIME_DOWN: ConditionState = {type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down'}
+
+/** What the agent knows about its node's health when it posts status. */
+export interface NodeHealthState {
+  runtimeDown?: boolean
+  /** The pressure conditions that are on (see eviction.ts); none when absent. */
+  pressure?: ReadonlySet<PressureCondition>
+  /**
+   * The pod network: the range the Node asks for and the range the CNI config serves. Absent when the agent runs no
+   * pods (so does not manage a network): NetworkUnavailable is then not posted at all, as the kubelet never does.
+   */
+  network?: {podCIDR?: string; configured?: string}
+}
+
+/** NetworkUnavailable from the pod network's state: False only once the CNI config serves the Node's range. */
+export function networkCondition(network: NonNullable<NodeHealthState['network']>): ConditionState {
+  const type = 'NetworkUnavailable'
+  const {podCIDR, configured} = network
+  if (!podCIDR) return {type, status: 'True', reason: 'NoPodCIDR', message: 'the node has no pod CIDR (spec.podCIDR) to configure the pod network from'}
+  if (configured !== podCIDR) {
+    const now = configured ? `it is configured for ${configured}` : 'there is no CNI config yet'
+    return {type, status: 'True', reason: 'CNINotConfigured', message: `the pod network is not configured for pod CIDR ${podCIDR}: ${now}`}
+  }
+  return {type, status: 'False', reason: 'CNIConfigured', message: `the pod network is configured for pod CIDR ${podCIDR}`}
+}
+
+/** The condition types the agent posts (NetworkUnavailable only with a pod network). */
+export function agentConditions(health: NodeHealthState = {}): ConditionState[] {
+  return [
+    ...(health.network ? [networkCondition(health.network)] : []),
+    ...PRESSURE_CONDITIONS.map((c) => PRESSURE[c][health.pressure?.has(c) ? 1 : 0]),
+    health.runtimeDown ? RUNTIME_DOWN : READY,
+  ]
+}
 
 /**
  * The Node status the agent posts at time nowMs. A condition keeps its lastTransitionTime from previous when its
  * status did not change, as Kubernetes requires for `kubectl describe` and for controllers measuring durations.
+ * Conditions of types the agent does not post (other writers') are kept as they are.
  */
-export function buildNodeStatus(f: NodeFacts, nowMs: number, previous?: {conditions?: Condition[]}, health: {runtimeDown?: boolean} = {}): Record<string, unknown> {
+export function buildNodeStatus(f: NodeFacts, nowMs: number, previous?: {conditions?: Condition[]}, health: NodeHealthState = {}): Record<string, unknown> {
   const now = kubeTime(nowMs)
-  const current = HEALTHY_CONDITIONS.map((c) => (c.type === 'Ready' && health.runtimeDown ? RUNTIME_DOWN : c))
-  const conditions = current.map((c) => {
+  const current = agentConditions(health)
+  const conditions: Condition[] = current.map((c) => {
     const prev = previous?.conditions?.find((p) => p.type === c.type)
     return {...c, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now}
   })
+  for (const other of previous?.conditions ?? []) {
+    if (!current.some((c) => c.type === other.type)) conditions.push(other)
+  }
   return {
     capacity: {...f.capacity},
     allocatable: {...f.capacity},

@@ -1,6 +1,9 @@
 // Routes to the other nodes' pod ranges, kept by every agent from the Node objects (each node's spec.podCIDR via its InternalIP), so pods reach pods on nodes that joined after this one started.
 import {execFile} from 'node:child_process'
+import type {Clock} from '../api/clock.js'
 import type {Node} from '../api/types/cluster.js'
+import {Informer, type ListWatcher} from '../client/informer.js'
+import {errorText} from './errors.js'
 
 /** One route: a pod range and the node address it is reached through. */
 export interface PodRoute {
@@ -37,4 +40,26 @@ export function applyRoutes(batch: string): Promise<void> {
     const child = execFile('ip', ['-batch', '-'], (err, _out, stderr) => (err ? reject(new Error(`ip -batch: ${String(stderr).trim() || err.message}`)) : resolve()))
     child.stdin!.end(`${batch}\n`)
   })
+}
+
+/** Keeps a route to every other node's pod range, as Nodes come, change address or range, and go, until signal aborts. */
+export async function syncPodRoutes(opts: {client: ListWatcher; nodeName: string; apply: (batch: string) => Promise<void>; clock: Clock; log: (msg: string) => void; signal: AbortSignal}): Promise<void> {
+  const informer = new Informer<Node>(opts.client, '/api/v1/nodes', {clock: opts.clock, log: opts.log})
+  let applied: PodRoute[] = []
+  let running = Promise.resolve()
+  const sync = () => {
+    running = running.then(async () => {
+      const want = podRoutes(informer.list(), opts.nodeName)
+      const batch = routeBatch(applied, want)
+      if (!batch) return
+      try {
+        await opts.apply(batch)
+        applied = want
+      } catch (err) {
+        opts.log(`pod routes: ${errorText(err)}`)
+      }
+    })
+  }
+  informer.addHandlers({onAdd: sync, onUpdate: sync, onDelete: sync})
+  await informer.run(opts.signal)
 }

@@ -67,3 +67,23 @@ export async function writeCniConfig(opts: CniOptions, dir = CNI_CONF_DIR): Prom
   await fs.rename(tmp, file)
   return true
 }
+
+/**
+ * The pod range the node's CNI config in dir hands out (its host-local ipam subnet), or undefined when there is no
+ * config or it names no range: what the agent reports as the state of the pod network.
+ */
+export async function configuredPodCIDR(dir = CNI_CONF_DIR): Promise<string | undefined> {
+  const text = await fs.readFile(path.join(dir, CNI_CONF_FILE), 'utf8').catch(() => undefined)
+  if (text === undefined) return undefined
+  let conf: {plugins?: {ipam?: {ranges?: {subnet?: unknown}[][]}}[]}
+  try {
+    conf = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  for (const plugin of conf.plugins ?? []) {
+    const subnet = plugin.ipam?.ranges?.[0]?.[0]?.subnet
+    if (typeof subnet === 'string' && subnet) return subnet
+  }
+  return undefined
+}

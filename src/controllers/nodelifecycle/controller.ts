@@ -1,4 +1,4 @@
-// Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them; cordoned nodes carry the unschedulable taint.
+// Node lifecycle controller: a node whose lease stops being renewed turns Unknown and gets unreachable taints; renewals clear them; cordoned nodes and nodes under pressure carry NoSchedule taints.
 import type {KubeObject} from '../../api/types.js'
 import type {Lease, Node, NodeCondition, Taint} from '../../api/types/cluster.js'
 import type {Condition, Pod} from '../../api/types/workloads.js'
@@ -8,6 +8,7 @@ import {WorkQueue, processQueue} from '../../client/workqueue.js'
 import {NodeEnv} from '../../api/contract.js'
 import type {Controller, ControllerClient, ControllerContext, Lister} from '../types.js'
 import {messageOf} from '../util/errors.js'
+import {CONDITION_TAINTS, withConditionTaints} from './condition-taints.js'
 
 const LEASE_NAMESPACE = 'kube-node-lease'
 /** Taint key Kubernetes puts on cordoned nodes (spec.unschedulable), so `describe node` and tolerations see the cordon. */
@@ -21,9 +22,14 @@ export function withCordonTaint(node: Node, nowMs: number): Taint[] | undefined 
   return has ? taints.filter((t) => t.key !== UNSCHEDULABLE_TAINT_KEY) : undefined
 }
 
+const conditionTaintKeys = (taints: Taint[]) => taints.filter((t) => CONDITION_TAINTS.some((m) => m.key === t.key)).map((t) => t.key).join(', ')
+
 /** Taint key Kubernetes uses for nodes whose agent stopped reporting. */
 export const UNREACHABLE_TAINT_KEY = 'node.kubernetes.io/unreachable'
-/** Conditions the agent owns; all turn Unknown when it goes silent. */
+/**
+ * Conditions the agent owns; all turn Unknown when it goes silent. NetworkUnavailable (which the agent posts too) is
+ * left as it was, as Kubernetes does: it describes the pod network, which a silent agent says nothing new about.
+ */
 const AGENT_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure']
 
 /** Grace period in ms from $SKIFF_NODE_GRACE_PERIOD (seconds, default 40, as Kubernetes' node-monitor-grace-period). */
@@ -151,9 +157,15 @@ export class NodeLifecycleController implements Controller {
       return
     }
     const now = this.clock.now()
-    // The cordon taint first (Kubernetes' NoSchedule tainting pass); later writes start from what it returned.
+    // The NoSchedule tainting pass first (cordon, pressure and network conditions) in one write; later writes start
+    // from what it returned.
     const cordon = withCordonTaint(node, now)
-    if (cordon) node = await this.opts.client.update<Node>({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints: cordon}})
+    const byCondition = withConditionTaints(cordon ? {...node, spec: {...node.spec, taints: cordon}} : node, now)
+    const noSchedule = byCondition ?? cordon
+    if (noSchedule) {
+      if (byCondition) this.log(`node ${name}: condition taints now ${conditionTaintKeys(byCondition) || 'none'}`)
+      node = await this.opts.client.update<Node>({version: 'v1', resource: 'nodes', name}, {...node, spec: {...node.spec, taints: noSchedule}})
+    }
     const lease = this.opts.leases.get(`${LEASE_NAMESPACE}/${name}`)
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')
     // Either signal counts as the agent being alive: a renewed lease or a new status heartbeat (which our own

@@ -101,4 +101,27 @@ describe('node object', () => {
     assert.equal(renewed.metadata.resourceVersion, '9')
     assert.equal(renewed.spec.renewTime, '2024-01-01T00:00:10.000000Z')
   })
+
+  it('posts pressure conditions with the kubelet reasons, NetworkUnavailable first when it manages the network, and keeps other writers\' conditions', () => {
+    const t0 = Date.parse('2024-01-01T00:00:00Z')
+    const first = buildNodeStatus(facts(), t0, undefined, {pressure: new Set(['DiskPressure', 'MemoryPressure', 'PIDPressure'] as const), network: {podCIDR: '10.244.0.0/24', configured: '10.244.0.0/24'}}) as any
+    assert.deepEqual(
+      first.conditions.map((c: any) => [c.type, c.status, c.reason, c.message]),
+      [
+        ['NetworkUnavailable', 'False', 'CNIConfigured', 'the pod network is configured for pod CIDR 10.244.0.0/24'],
+        ['MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'],
+        ['DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure'],
+        ['PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available'],
+        ['Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'],
+      ],
+    )
+    const foreign = {type: 'KernelDeadlock', status: 'False', reason: 'KernelHasNoDeadlock', message: 'fine', lastHeartbeatTime: 'x', lastTransitionTime: 'y'}
+    const later = buildNodeStatus(facts(), t0 + 10_000, {conditions: [...first.conditions, foreign]}, {pressure: new Set(['MemoryPressure'] as const)}) as any
+    const byType = Object.fromEntries(later.conditions.map((c: any) => [c.type, c]))
+    assert.equal(byType.DiskPressure.status, 'False')
+    assert.equal(byType.DiskPressure.lastTransitionTime, '2024-01-01T00:00:10Z', 'True -> False is a transition')
+    assert.equal(byType.MemoryPressure.lastTransitionTime, '2024-01-01T00:00:00Z', 'still True: same transition time')
+    assert.deepEqual(byType.KernelDeadlock, foreign, 'a condition the agent does not own is kept as it was')
+    assert.deepEqual(byType.NetworkUnavailable, first.conditions[0], 'an agent without a pod network leaves NetworkUnavailable alone')
+  })
 })

@@ -1,9 +1,9 @@
 // Unit tests for the agent's CNI config: gateway arithmetic, the plugin chain, and the atomic, change-only write.
 import assert from 'node:assert/strict'
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {CNI_CONF_FILE, cniConfig, gatewayOf, writeCniConfig} from '../../../../src/agent/cri/cni.js'
+import {CNI_CONF_FILE, cniConfig, configuredPodCIDR, gatewayOf, writeCniConfig} from '../../../../src/agent/cri/cni.js'
 
 describe('CNI config', () => {
   it('puts the gateway at the first address of the pod range', () => {
@@ -36,6 +36,19 @@ describe('CNI config', () => {
       assert.equal(await writeCniConfig({podCIDR: '10.244.5.0/24'}, dir), true)
       assert.deepEqual(await readdir(dir), [CNI_CONF_FILE])
       assert.equal(JSON.parse(await readFile(join(dir, CNI_CONF_FILE), 'utf8')).plugins[0].ipam.ranges[0][0].subnet, '10.244.5.0/24')
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('reads back the pod range the config serves: none without a config or with a broken one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-cni-'))
+    try {
+      assert.equal(await configuredPodCIDR(dir), undefined)
+      await writeCniConfig({podCIDR: '10.244.6.0/24'}, dir)
+      assert.equal(await configuredPodCIDR(dir), '10.244.6.0/24')
+      await writeFile(join(dir, CNI_CONF_FILE), '{"plugins": [')
+      assert.equal(await configuredPodCIDR(dir), undefined)
     } finally {
       await rm(dir, {recursive: true, force: true})
     }
