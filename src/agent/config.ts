@@ -2,7 +2,7 @@
 import {readFileSync} from 'node:fs'
 import {ClusterDefaults, clusterRanges, NodeEnv} from '../api/contract.js'
 import {addressIn} from '../api/net/cidr.js'
-import {DEFAULT_EVICTION_HARD, DEFAULT_PRESSURE_TRANSITION_MS, parseDuration, parseThresholds, type Threshold} from './eviction.js'
+import {NODE_EVICTION_HARD, DEFAULT_PRESSURE_TRANSITION_MS, parseDuration, parseThresholds, type Threshold} from './eviction.js'
 
 /**
  * The agent's optional config file in the node (a subset of the kubelet's KubeletConfiguration fields, as JSON); read
@@ -43,7 +43,7 @@ export interface AgentConfig {
 export function evictionConfig(file: Record<string, unknown> = {}): EvictionConfig {
   const hard = file.evictionHard
   if (hard !== undefined && (typeof hard !== 'object' || hard === null || Array.isArray(hard))) throw new Error('evictionHard must be an object of signal to threshold, e.g. {"memory.available": "100Mi"}')
-  const merged = hard === undefined ? DEFAULT_EVICTION_HARD : file.mergeDefaultEvictionSettings === true ? {...DEFAULT_EVICTION_HARD, ...hard} : hard
+  const merged = hard === undefined ? NODE_EVICTION_HARD : file.mergeDefaultEvictionSettings === true ? {...NODE_EVICTION_HARD, ...hard} : hard
   const period = file.evictionPressureTransitionPeriod
   if (period !== undefined && typeof period !== 'string') throw new Error('evictionPressureTransitionPeriod must be a duration string such as "30s"')
   return {hard: parseThresholds(merged as Record<string, unknown>), transitionMs: period === undefined ? DEFAULT_PRESSURE_TRANSITION_MS : parseDuration(period)}

@@ -27,6 +27,15 @@ export const DEFAULT_EVICTION_HARD: Readonly<Record<string, string>> = {
 }
 
 /**
+ * What skiff's agents use unless their config file says otherwise: the kubelet's memory threshold, and no disk
+ * thresholds, as kind does. Every node shares the host's disk, so a laptop at 85% would otherwise put every node
+ * under DiskPressure and leave every new pod Pending.
+ */
+export const NODE_EVICTION_HARD: Readonly<Record<string, string>> = {
+  'memory.available': DEFAULT_EVICTION_HARD['memory.available'],
+}
+
+/**
  * The kubelet waits 5 minutes (evictionPressureTransitionPeriod) before a pressure condition turns False again; skiff
  * nodes live minutes to hours, so the agent waits 30 s unless its config file says otherwise.
  */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type {KubeObject} from '../../../src/api/types.js'
 import {NodeAgent, type AgentClient} from '../../../src/agent/agent.js'
 import {evictionConfig} from '../../../src/agent/config.js'
-import type {Observations} from '../../../src/agent/eviction.js'
+import {DEFAULT_EVICTION_HARD, type Observations} from '../../../src/agent/eviction.js'
 import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
 import {ApiError} from '../../../src/client/errors.js'
 import {toPath} from '../../../src/client/paths.js'
@@ -60,7 +60,7 @@ describe('NodeAgent pressure conditions', () => {
     let current: Observations = {...healthy, 'memory.available': {available: 10 * 1024 * 1024, capacity: 2 * GiB}}
     const config = {
       nodeName: 'w1', role: 'worker' as const, nodeIP: '172.30.0.3', podCIDR: '10.244.1.0/24', taintControlPlane: false, clusterDNS: '10.96.0.10', clusterDomain: 'cluster.local',
-      eviction: evictionConfig({evictionPressureTransitionPeriod: '20s'}),
+      eviction: evictionConfig({evictionHard: {...DEFAULT_EVICTION_HARD}, evictionPressureTransitionPeriod: '20s'}),
     }
     const agent = new NodeAgent({
       client: api.client, config, clock, runtime: {ping: async () => {}, version: async () => 'containerd://1.7'},

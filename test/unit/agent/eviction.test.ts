@@ -87,9 +87,9 @@ describe('PressureTracker', () => {
 })
 
 describe('agent config file', () => {
-  it('defaults to the kubelet thresholds and a 30 s transition period when there is no file', () => {
+  it('defaults to the kubelet memory threshold without disk thresholds (nodes share the host disk, as kind) and a 30 s transition period when there is no file', () => {
     const c = readAgentConfigFile('/nonexistent', () => undefined).eviction
-    assert.deepEqual(c.hard.map((t) => t.signal), ['memory.available', 'nodefs.available', 'imagefs.available', 'nodefs.inodesFree'])
+    assert.deepEqual(c.hard.map((t) => t.signal), ['memory.available'])
     assert.equal(c.transitionMs, 30_000)
   })
 
@@ -101,8 +101,6 @@ describe('agent config file', () => {
     assert.deepEqual(merged.hard.map((t) => [t.signal, t.text]), [
       ['memory.available', '100Mi'],
       ['nodefs.available', '99%'],
-      ['imagefs.available', '15%'],
-      ['nodefs.inodesFree', '5%'],
       ['pid.available', '500'],
     ])
   })

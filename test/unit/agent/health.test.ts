@@ -1,7 +1,7 @@
 // Tests of NodeHealth on a fake clock with a fake sampler: when pressure and network changes reach the posted status.
 import assert from 'node:assert/strict'
 import {FakeClock, flushMicrotasks} from '../../../src/api/clock.js'
-import type {Observations} from '../../../src/agent/eviction.js'
+import {DEFAULT_EVICTION_HARD, type Observations} from '../../../src/agent/eviction.js'
 import {evictionConfig} from '../../../src/agent/config.js'
 import {NodeHealth} from '../../../src/agent/health.js'
 import {agentConditions} from '../../../src/agent/node-object.js'
@@ -28,7 +28,7 @@ describe('NodeHealth', () => {
   it('samples every 10 s and reports a change only when a condition turns, after the transition period on the way back', async () => {
     let current = healthy
     const logs: string[] = []
-    const h = new NodeHealth({eviction: evictionConfig({evictionPressureTransitionPeriod: '30s'}), sample: async () => current, clock, log: (m) => logs.push(m)})
+    const h = new NodeHealth({eviction: evictionConfig({evictionHard: {...DEFAULT_EVICTION_HARD}, evictionPressureTransitionPeriod: '30s'}), sample: async () => current, clock, log: (m) => logs.push(m)})
     await h.refresh()
     assert.equal(statusOf(h, 'DiskPressure')?.status, 'False')
     let changes = 0
