@@ -17,6 +17,7 @@ const faults: Array<{what: string; node: string; pattern: string; floor: string[
   {what: 'agent (control plane)', node: cp, pattern: 'skiff-node.cjs control-plane node', floor: ['node', '-e', '0']},
   {what: 'agent (worker)', node: worker, pattern: 'skiff-node.cjs worker node', floor: ['node', '-e', '0']},
   {what: 'containerd (worker)', node: worker, pattern: '^containerd ', floor: ['containerd', '--version']},
+  {what: 'containerd (control plane)', node: cp, pattern: '^containerd ', floor: ['containerd', '--version']},
 ]
 
 const pidOf = async (node: string, pattern: string) => (await exec('docker', ['exec', node, 'pgrep', '-o', '-f', pattern]).catch(() => ({stdout: ''}))).stdout.trim()

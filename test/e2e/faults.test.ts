@@ -176,6 +176,7 @@ describe('faults (end to end)', function () {
       {what: 'control-plane agent', node: cp, pattern: 'skiff-node.cjs control-plane node'},
       {what: 'worker agent', node: worker, pattern: 'skiff-node.cjs worker node'},
       {what: 'worker containerd', node: worker, pattern: '^containerd '},
+      {what: 'control-plane containerd', node: cp, pattern: '^containerd '},
     ]
     const recovery: string[] = []
     const stopLoops = async () => {
