@@ -1,10 +1,10 @@
 // End to end: faults a user hits. A worker that stops answering: its pods turn not Ready, are evicted once their toleration runs out, come back elsewhere, and are cleaned up when it returns.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {ApiClient} from '../../src/client/api-client.js'
-import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {deleteClusterHard, kubectlFor, repo, run, skiff} from '../helpers/cli.js'
 import {ensureBusyboxImage} from '../helpers/images.js'
 import {waitFor} from '../helpers/wait.js'
 
@@ -240,5 +240,36 @@ describe('faults (end to end)', function () {
     assert.equal((await k.json(['get', 'configmaps', '-A'])).items.length, before)
     await waitFor('4 ready web pods again', async () => (await webPods()).filter((p) => !p.metadata.deletionTimestamp && isReady(p)).length === 4, 180_000, 500)
     console.log(`      all nodes stopped and started: Ready again after ${(back / 1000).toFixed(1)} s`)
+  })
+
+  // Restarting the host's Docker engine stops every container on the machine, so the suite does it only to an
+  // engine it started itself (scripts/test.sh sets SKIFF_E2E_ENGINE_RESTART when no engine answered before it).
+  it('a restart of the host Docker engine keeps every object and brings every node back Ready', async function () {
+    if (process.env.SKIFF_E2E_ENGINE_RESTART !== '1') this.skip()
+    const made = await k.run(['create', 'configmap', 'engine-survivor', '--from-literal=kept=yes'])
+    assert.equal(made.code, 0, made.stderr)
+    const pid = Number((await readFile('/var/run/docker.pid', 'utf8')).trim())
+    process.kill(pid, 'SIGTERM')
+    await waitFor('dockerd exited', async () => {
+      try {
+        process.kill(pid, 0)
+        return false
+      } catch {
+        return true
+      }
+    }, 120_000, 200)
+    const t = Date.now()
+    const started = await run(join(repo, 'scripts/install-docker.sh'), [])
+    assert.equal(started.code, 0, started.stderr)
+    await waitFor('every node Ready after the engine restart', async () => {
+      const r = await k.run(['get', 'nodes', '-o', 'json'])
+      if (r.code !== 0) return false
+      const items = JSON.parse(r.stdout).items as any[]
+      return items.length === 3 && items.every((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+    }, 180_000, 500)
+    const back = Date.now() - t
+    assert.equal((await k.run(['get', 'configmap', 'engine-survivor', '-o', 'jsonpath={.data.kept}'])).stdout, 'yes')
+    await waitFor('4 ready web pods again', async () => (await webPods()).filter((p) => !p.metadata.deletionTimestamp && isReady(p)).length === 4, 180_000, 500)
+    console.log(`      Docker engine restarted: every node Ready ${(back / 1000).toFixed(1)} s after it was started again`)
   })
 })
