@@ -1,10 +1,47 @@
-// exec and attach over WebSocket with the Kubernetes channel protocol (v5/v4.channel.k8s.io): binary messages whose first byte is the channel, bridged to a runtime session.
+// exec and attach over WebSocket with the Kubernetes channel protocols (v5/v4/v1 channel.k8s.io, binary; v4/v1 base64.channel.k8s.io, text), bridged to a runtime session.
 import type {WebSocket} from 'ws'
 import type {RemoteSession, StreamRuntime} from './runtime.js'
 import {AgentError} from './status.js'
+import {queryFlag} from '../../api/query.js'
 
-/** Subprotocols we speak, in order of preference; v5 adds the close channel (255) that half-closes stdin. */
-export const STREAM_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const
+/**
+ * Subprotocols we speak, in order of preference. v5 adds the close channel (255) that half-closes stdin; v4 and v5
+ * send the exit as a Status on the error channel, the older channel.k8s.io only a failure's message. The base64
+ * forms (for clients that cannot send binary frames, such as browsers) frame the same channels as text: the channel
+ * as an ASCII digit, then the payload in base64.
+ */
+export const STREAM_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io', 'v4.base64.channel.k8s.io', 'base64.channel.k8s.io'] as const
+
+export type StreamProtocol = (typeof STREAM_PROTOCOLS)[number]
+
+/** How a subprotocol frames its messages. */
+export interface Framing {
+  base64: boolean
+  /** The error channel carries a JSON Status (v4 and later) rather than a failure's bare message. */
+  statusJson: boolean
+  /** The close channel (255) exists (v5). */
+  closeChannel: boolean
+}
+
+/** The framing of one of our subprotocols. */
+export function framingOf(protocol: StreamProtocol): Framing {
+  return {base64: protocol.includes('base64'), statusJson: protocol.startsWith('v4.') || protocol.startsWith('v5.'), closeChannel: protocol.startsWith('v5.')}
+}
+
+/** One message for `channel` in `framing`. */
+export function encodeFrame(framing: Framing, channel: number, data: Buffer): {data: Buffer | string; binary: boolean} {
+  if (framing.base64) return {data: String(channel) + data.toString('base64'), binary: false}
+  return {data: Buffer.concat([Buffer.from([channel]), data]), binary: true}
+}
+
+/** Channel and payload of a client's message; undefined for an empty or malformed one. */
+export function decodeFrame(framing: Framing, msg: Buffer): {channel: number; data: Buffer} | undefined {
+  if (msg.length === 0) return undefined
+  if (!framing.base64) return {channel: msg[0], data: msg.subarray(1)}
+  const digit = msg[0] - 0x30
+  if (digit < 0 || digit > 9) return undefined
+  return {channel: digit, data: Buffer.from(msg.subarray(1).toString('latin1'), 'base64')}
+}
 
 export const Channel = {stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255} as const
 
@@ -18,20 +55,18 @@ export interface StreamOptions {
   tty: boolean
 }
 
-const truthy = (v: string | null) => v === 'true' || v === '1'
-
 /** Parses and checks the query of an exec/attach request, with the kubelet's messages. */
 export function parseStreamOptions(q: URLSearchParams, kind: StreamKind): StreamOptions {
-  const tty = truthy(q.get('tty'))
+  const tty = queryFlag(q, 'tty')
   // With a TTY stderr is merged into stdout, so kubectl does not ask for it; never attach it.
-  const opts: StreamOptions = {command: q.getAll('command'), stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')) && !tty, tty}
+  const opts: StreamOptions = {command: q.getAll('command'), stdin: queryFlag(q, 'stdin'), stdout: queryFlag(q, 'stdout'), stderr: queryFlag(q, 'stderr') && !tty, tty}
   if (kind === 'exec' && opts.command.length === 0) throw new AgentError(400, 'BadRequest', 'you must specify at least one command for the container')
   if (!opts.stdin && !opts.stdout && !opts.stderr) throw new AgentError(400, 'BadRequest', 'you must specify at least 1 of stdin, stdout, stderr')
   return opts
 }
 
 /** The subprotocol to answer for the client's offer, or undefined when we speak none of them. */
-export function pickProtocol(offered: string | undefined): string | undefined {
+export function pickProtocol(offered: string | undefined): StreamProtocol | undefined {
   const list = (offered ?? '').split(',').map(s => s.trim())
   return STREAM_PROTOCOLS.find(p => list.includes(p))
 }
@@ -52,13 +87,17 @@ function errorStatus(message: string): Record<string, unknown> {
  * Runs an exec (or attach) session on an upgraded WebSocket: ws → the session's stdin/resize, its stdout/stderr →
  * ws, then the runtime's exit Status on channel 3 and a normal close.
  */
-export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id: string; tty: boolean}, kind: StreamKind, opts: StreamOptions, log: (m: string) => void): Promise<void> {
+export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id: string; tty: boolean}, kind: StreamKind, opts: StreamOptions, log: (m: string) => void, protocol: StreamProtocol = 'v5.channel.k8s.io'): Promise<void> {
+  const framing = framingOf(protocol)
   const send = (channel: number, data: Buffer | string) => {
     if (ws.readyState !== ws.OPEN) return
-    ws.send(Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data)]), {binary: true})
+    const frame = encodeFrame(framing, channel, Buffer.isBuffer(data) ? data : Buffer.from(data))
+    ws.send(frame.data, {binary: frame.binary})
   }
   const finish = (status: Record<string, unknown>) => {
-    send(Channel.error, JSON.stringify(status))
+    // Before v4 the error channel carries only a failure's message; success is the close alone.
+    if (framing.statusJson) send(Channel.error, JSON.stringify(status))
+    else if (status.status !== 'Success') send(Channel.error, String(status.message ?? ''))
     if (ws.readyState === ws.OPEN) ws.close(1000)
   }
 
@@ -67,9 +106,9 @@ export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id
   let stdinClosed = false
   const pending: Buffer[] = []
   const handle = (msg: Buffer) => {
-    if (msg.length === 0 || !session) return
-    const channel = msg[0]
-    const data = msg.subarray(1)
+    const frame = session && decodeFrame(framing, msg)
+    if (!session || !frame) return
+    const {channel, data} = frame
     if (channel === Channel.stdin) {
       if (session.stdin && !stdinClosed && data.length > 0) session.stdin.write(data)
     } else if (channel === Channel.resize) {
@@ -79,7 +118,7 @@ export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id
       } catch {
         // A malformed resize is not worth ending the session for.
       }
-    } else if (channel === Channel.close && data[0] === Channel.stdin) {
+    } else if (framing.closeChannel && channel === Channel.close && data[0] === Channel.stdin) {
       // The client's stdin reached EOF: half-close the session's stdin so the process sees EOF too.
       if (session.stdin && !stdinClosed) {
         stdinClosed = true
