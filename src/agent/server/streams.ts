@@ -72,11 +72,29 @@ export function pickProtocol(offered: string | undefined): StreamProtocol | unde
 }
 
 /** The running, newest instance of the container; 400 before the upgrade otherwise. */
-export async function runningContainer(rt: StreamRuntime, ns: string, pod: string, container: string): Promise<{id: string; tty: boolean}> {
+export async function runningContainer(rt: StreamRuntime, ns: string, pod: string, container: string): Promise<StreamTarget> {
   const [current] = await rt.containerInstances(ns, pod, container)
   if (!current) throw new AgentError(404, 'NotFound', `container "${container}" not found in pod "${pod}"`)
-  if (!current.running) throw new AgentError(400, 'BadRequest', `container "${container}" in pod "${pod}" is not running`)
-  return {id: current.id, tty: current.tty}
+  if (!current.running) throw new AgentError(400, 'BadRequest', notRunning(container, pod))
+  return {id: current.id, tty: current.tty, name: container, pod}
+}
+
+/** The container instance a session runs in. */
+export interface StreamTarget {
+  id: string
+  tty: boolean
+  /** Container and pod name, for messages. */
+  name?: string
+  pod?: string
+}
+
+const notRunning = (container: string, pod: string) => `container "${container}" in pod "${pod}" is not running`
+
+/** How often an attach checks that its container still runs, and how long output may drain after it stopped. */
+export const ATTACH_WATCH = {intervalMs: 1000, drainMs: 2000}
+
+function failure(message: string): Record<string, unknown> {
+  return {metadata: {}, status: 'Failure', reason: 'BadRequest', message, code: 400}
 }
 
 function errorStatus(message: string): Record<string, unknown> {
@@ -87,7 +105,7 @@ function errorStatus(message: string): Record<string, unknown> {
  * Runs an exec (or attach) session on an upgraded WebSocket: ws → the session's stdin/resize, its stdout/stderr →
  * ws, then the runtime's exit Status on channel 3 and a normal close.
  */
-export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id: string; tty: boolean}, kind: StreamKind, opts: StreamOptions, log: (m: string) => void, protocol: StreamProtocol = 'v5.channel.k8s.io'): Promise<void> {
+export async function runStream(ws: WebSocket, rt: StreamRuntime, container: StreamTarget, kind: StreamKind, opts: StreamOptions, log: (m: string) => void, protocol: StreamProtocol = 'v5.channel.k8s.io'): Promise<void> {
   const framing = framingOf(protocol)
   const send = (channel: number, data: Buffer | string) => {
     if (ws.readyState !== ws.OPEN) return
@@ -149,21 +167,57 @@ export async function runStream(ws: WebSocket, rt: StreamRuntime, container: {id
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     log(`${kind} in ${container.id.slice(0, 12)} failed: ${message}`)
-    finish(errorStatus(message))
+    // The container exited between the check and the runtime's attach: say so, as the check would have.
+    const gone = kind === 'attach' && !(await rt.isRunning(container.id).catch(() => true))
+    finish(gone ? failure(notRunning(container.name ?? container.id, container.pod ?? '')) : errorStatus(message))
     return
   }
   if (clientGone) {
     session.close()
     return
   }
-  session.stdout?.on('data', (d: Buffer) => send(Channel.stdout, d))
-  session.stderr?.on('data', (d: Buffer) => send(Channel.stderr, d))
+  let sent = 0
+  session.stdout?.on('data', (d: Buffer) => { sent += d.length; send(Channel.stdout, d) })
+  session.stderr?.on('data', (d: Buffer) => { sent += d.length; send(Channel.stderr, d) })
   session.stdin?.on('error', (err) => log(`${kind} stdin: ${err.message}`))
   for (const m of pending.splice(0)) handle(m)
+  const watch = kind === 'attach' ? watchContainer(rt, container.id) : undefined
   try {
-    const status = await session.status
-    if (!clientGone) finish(status)
+    // An attach ends with its container: a runtime whose attach stream missed the exit must not hold the client.
+    const status = await (watch ? Promise.race([session.status, watch.stopped.then(() => {
+      session?.close()
+      return success
+    })]) : session.status)
+    if (clientGone) return
+    // An attach that ended with the container before any output reached it came too late to see what the container
+    // wrote (kubectl run -it of a command that exits at once). Failing it makes kubectl fall back to the container's
+    // logs, so the output is shown; a real kubelet mostly gets there by reporting the pod finished before Running.
+    if (kind === 'attach' && sent === 0 && status.status === 'Success' && !(await rt.isRunning(container.id).catch(() => true))) {
+      finish(failure(notRunning(container.name ?? container.id, container.pod ?? '')))
+    } else finish(status)
   } catch (err) {
     if (!clientGone) finish(errorStatus(err instanceof Error ? err.message : String(err)))
+  } finally {
+    watch?.stop()
   }
+}
+
+const success: Record<string, unknown> = {metadata: {}, status: 'Success'}
+
+/** Resolves `stopped` once the container has stopped and its output has had ATTACH_WATCH.drainMs to drain. */
+function watchContainer(rt: StreamRuntime, id: string): {stopped: Promise<void>; stop: () => void} {
+  let drain: NodeJS.Timeout | undefined
+  let timer: NodeJS.Timeout | undefined
+  const stopped = new Promise<void>((resolve) => {
+    timer = setInterval(() => {
+      if (drain) return
+      rt.isRunning(id).then((running) => {
+        if (!running && !drain) drain = setTimeout(resolve, ATTACH_WATCH.drainMs)
+      }, () => undefined)
+    }, ATTACH_WATCH.intervalMs)
+  })
+  return {stopped, stop: () => {
+    clearInterval(timer)
+    if (drain) clearTimeout(drain)
+  }}
 }
