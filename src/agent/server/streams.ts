@@ -192,7 +192,7 @@ export async function runStream(ws: WebSocket, rt: StreamRuntime, container: Str
     // An attach that ended with the container before any output reached it came too late to see what the container
     // wrote (kubectl run -it of a command that exits at once). Failing it makes kubectl fall back to the container's
     // logs, so the output is shown; a real kubelet mostly gets there by reporting the pod finished before Running.
-    if (kind === 'attach' && sent === 0 && status.status === 'Success' && !(await rt.isRunning(container.id).catch(() => true))) {
+    if (kind === 'attach' && sent === 0 && status.status === 'Success' && await stopsSoon(rt, container.id)) {
       finish(failure(notRunning(container.name ?? container.id, container.pod ?? '')))
     } else finish(status)
   } catch (err) {
@@ -203,6 +203,19 @@ export async function runStream(ws: WebSocket, rt: StreamRuntime, container: Str
 }
 
 const success: Record<string, unknown> = {metadata: {}, status: 'Success'}
+
+/**
+ * Whether the container is stopped, or stops within ATTACH_WATCH.drainMs: the runtime may end an attach stream at
+ * the process's exit a moment before its status says the container exited.
+ */
+async function stopsSoon(rt: StreamRuntime, id: string): Promise<boolean> {
+  const deadline = Date.now() + ATTACH_WATCH.drainMs
+  for (;;) {
+    if (!(await rt.isRunning(id).catch(() => true))) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 /** Resolves `stopped` once the container has stopped and its output has had ATTACH_WATCH.drainMs to drain. */
 function watchContainer(rt: StreamRuntime, id: string): {stopped: Promise<void>; stop: () => void} {
