@@ -10,24 +10,12 @@ import * as k8s from '@kubernetes/client-node'
 import {ApiClient} from '../../src/client/index.js'
 import {createSharedCluster, deleteClusterHard, kubectlFor, repo, run} from '../helpers/cli.js'
 import {BUSYBOX_IMAGE} from '../helpers/images.js'
+import {ensurePythonClient, PYTHON} from '../helpers/python.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `cl${process.pid % 100000}`
 const NS = 'clients'
-const PYTHON = '/usr/bin/python3'
 const SCRIPT = join(repo, 'test/fixtures/clients/python_client.py')
-
-/** Installs Debian's python3-kubernetes when the system Python lacks it (CI machines start without it). */
-async function ensurePythonClient(): Promise<void> {
-  if ((await run(PYTHON, ['-c', 'import kubernetes'])).code === 0) return
-  const env = {DEBIAN_FRONTEND: 'noninteractive'}
-  let r = await run('apt-get', ['install', '-y', '-qq', 'python3-kubernetes'], {env, timeoutMs: 300_000})
-  if (r.code !== 0) {
-    await run('apt-get', ['update', '-qq'], {env, timeoutMs: 300_000})
-    r = await run('apt-get', ['install', '-y', '-qq', 'python3-kubernetes'], {env, timeoutMs: 300_000})
-  }
-  assert.equal(r.code, 0, `installing python3-kubernetes failed:\n${r.stderr}`)
-}
 
 const podYaml = (pod: string, command: string) => `apiVersion: v1
 kind: Pod
@@ -101,6 +89,8 @@ describe('clients: Python, client-node, our client and kubectl (end to end)', fu
       assert.match(r.output, /err/)
       assert.equal(r.stdout, 'two\n')
       assert.equal(r.returncode, 3)
+      // Each session ends when the command does, not at some timeout.
+      assert.ok(r.seconds.every((t: number) => t < 10), JSON.stringify(r.seconds))
     })
 
     it('read_namespaced_pod_log(follow=True) streams lines the container writes after the request', async () => {

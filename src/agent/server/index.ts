@@ -178,7 +178,7 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
     wss.handleUpgrade(req, socket, head, (ws) => {
       open++
       ws.once('close', () => open--)
-      runStream(ws, runtime, container, r.kind as StreamKind, streamOpts, log, protocol).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
+      runStream(ws, runtime, container, r.kind as StreamKind, streamOpts, log, protocol, () => socket.end()).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
     })
   }
 

@@ -105,7 +105,7 @@ function errorStatus(message: string): Record<string, unknown> {
  * Runs an exec (or attach) session on an upgraded WebSocket: ws → the session's stdin/resize, its stdout/stderr →
  * ws, then the runtime's exit Status on channel 3 and a normal close.
  */
-export async function runStream(ws: WebSocket, rt: StreamRuntime, container: StreamTarget, kind: StreamKind, opts: StreamOptions, log: (m: string) => void, protocol: StreamProtocol = 'v5.channel.k8s.io'): Promise<void> {
+export async function runStream(ws: WebSocket, rt: StreamRuntime, container: StreamTarget, kind: StreamKind, opts: StreamOptions, log: (m: string) => void, protocol: StreamProtocol = 'v5.channel.k8s.io', endConnection?: () => void): Promise<void> {
   const framing = framingOf(protocol)
   const send = (channel: number, data: Buffer | string) => {
     if (ws.readyState !== ws.OPEN) return
@@ -116,7 +116,13 @@ export async function runStream(ws: WebSocket, rt: StreamRuntime, container: Str
     // Before v4 the error channel carries only a failure's message; success is the close alone.
     if (framing.statusJson) send(Channel.error, JSON.stringify(status))
     else if (status.status !== 'Success') send(Channel.error, String(status.message ?? ''))
-    if (ws.readyState === ws.OPEN) ws.close(1000)
+    if (ws.readyState === ws.OPEN) {
+      ws.close(1000)
+      // Then end the connection, as the kubelet does, rather than wait (up to 30 s) for the client's close frame: a
+      // client that waits on the socket for more bytes (the Python client selects on it) would not see the close
+      // frame already buffered in its TLS layer until the connection ends.
+      endConnection?.()
+    }
   }
 
   // Messages can arrive before the runtime's session is open (kubectl sends stdin at once): queue them until then.

@@ -267,7 +267,15 @@ export async function proxyUpgrade(ctx: ServerContext, agentTls: AgentTls, user:
       if (!spliced) reject(new ApiError(500, 'InternalError', `error dialing backend: ${err.message}`))
       else socket.destroy()
     })
-    up.on('close', () => socket.destroy())
+    // The agent ended the stream: the pipe has ended the caller's side, which must flush before it closes.
+    up.on('close', () => {
+      if (!socket.writableEnded || socket.writableFinished) socket.destroy()
+      else {
+        socket.once('finish', () => socket.destroy())
+        // A caller that stopped reading must not hold the socket for ever.
+        setTimeout(() => socket.destroy(), 30_000).unref()
+      }
+    })
     socket.on('close', () => up.destroy())
     socket.on('error', () => up.destroy())
   })

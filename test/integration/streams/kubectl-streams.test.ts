@@ -14,6 +14,7 @@ import {MemoryStore} from '../../../src/store/index.js'
 import {createTestCa} from '../../helpers/pki.js'
 import {waitFor} from '../../helpers/wait.js'
 import {startPortForward} from '../../helpers/cli.js'
+import {ensurePythonClient, PYTHON} from '../../helpers/python.js'
 import {FakeStreamRuntime, type FakeContainer} from '../../unit/agent/server/fake-runtime.js'
 
 const run = promisify(execFile)
@@ -289,6 +290,30 @@ spec: {containers: [{name: app, image: busybox}]}
     await new Promise((r) => setTimeout(r, 300))
     docker.log(web, 'six')
     assert.equal(await follow, 'six\n')
+  })
+
+  it('the Python client\'s exec returns when the command ends (the agent ends the connection after its close frame)', async () => {
+    // The Python client waits on the socket for the close frame; one already buffered in its TLS layer was seen only
+    // when the agent gave up waiting for the client's close reply, 30 s later.
+    await ensurePythonClient()
+    const script = `
+import sys, time
+from kubernetes import client, config
+from kubernetes.stream import stream
+config.load_kube_config(config_file=sys.argv[1])
+v1 = client.CoreV1Api()
+for i in range(5):
+    t = time.time()
+    out = stream(v1.connect_get_namespaced_pod_exec, 'web', 'default', command=['cat', '/etc/hostname'], stderr=True, stdin=False, stdout=True, tty=False)
+    print(repr(out), round(time.time() - t, 2))
+`
+    const {stdout} = await run(PYTHON, ['-c', script, join(dir, 'config')], {timeout: 50_000})
+    const runs = stdout.trim().split('\n').map((l) => l.split(' '))
+    assert.equal(runs.length, 5, stdout)
+    for (const [out, secs] of runs) {
+      assert.equal(out, "'web\\n'")
+      assert.ok(Number(secs) < 5, stdout)
+    }
   })
 
   it('kubectl port-forward: several connections at once through the apiserver and the agent to the pod port', async () => {
