@@ -236,6 +236,18 @@ describe('clients: Python, client-node, our client and kubectl (end to end)', fu
       assert.match(after.stderr, /NotFound|not found/)
     })
 
+    it('kubectl logs of a crash-looping container serves its last run', async () => {
+      const created = await k.run(['apply', '-f', '-'], podYaml('crashy', 'echo run at $(date +%s%N); exit 1'))
+      assert.equal(created.code, 0, created.stderr)
+      await waitFor('CrashLoopBackOff with a terminated last run', async () => {
+        const st = (await k.json(['get', '-n', NS, 'pod', 'crashy'])).status?.containerStatuses?.[0]
+        return st?.state?.waiting?.reason === 'CrashLoopBackOff' && st.lastState?.terminated && st.restartCount >= 1
+      }, 120_000, 500)
+      const r = await k.run(['logs', '-n', NS, 'crashy'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.match(r.stdout, /^run at \d+\n$/)
+    })
+
     it('kubectl run -it --rm of a command that exits at once prints its output, deletes the pod and exits 0', async () => {
       // A terminal, as a user has: `script` gives kubectl one. The race is between kubectl's attach and the exit, so the
       // output comes before, around and just after the attach.
