@@ -237,7 +237,7 @@ describe('clients: Python, client-node, our client and kubectl (end to end)', fu
     })
 
     it('kubectl logs of a crash-looping container serves its last run', async () => {
-      const created = await k.run(['apply', '-f', '-'], podYaml('crashy', 'echo run at $(date +%s%N); exit 1'))
+      const created = await k.run(['apply', '-f', '-'], podYaml('crashy', 'echo run at $(date +%s); exit 1'))
       assert.equal(created.code, 0, created.stderr)
       await waitFor('CrashLoopBackOff with a terminated last run', async () => {
         const st = (await k.json(['get', '-n', NS, 'pod', 'crashy'])).status?.containerStatuses?.[0]
