@@ -10,6 +10,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 if ! command -v etcd >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-server >/dev/null
 fi
+# The client conformance e2e test (test/e2e/clients.test.ts) drives the official Python client.
+if ! /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-kubernetes >/dev/null
+fi
 # The fault suite may restart the Docker engine only when this run started it (a CI machine, not someone's desktop).
 if ! docker info >/dev/null 2>&1; then export SKIFF_E2E_ENGINE_RESTART=1; fi
 scripts/install-docker.sh

@@ -2,6 +2,7 @@
 import type {ServerResponse} from 'node:http'
 import type {UserInfo} from './authn.js'
 import {ApiError} from './errors.js'
+import {queryFlag} from '../api/query.js'
 
 /** kube-apiserver's defaults (--max-requests-inflight, --max-mutating-requests-inflight). */
 export const DEFAULT_INFLIGHT = {readOnly: 400, mutating: 200}
@@ -14,7 +15,7 @@ const longRunningSubresources = new Set(['exec', 'attach', 'portforward', 'proxy
 export function isLongRunning(method: string, verb: string | undefined, subresource: string | undefined, query: URLSearchParams): boolean {
   if (verb === 'watch') return true
   if (subresource && longRunningSubresources.has(subresource)) return true
-  return method === 'GET' && subresource === 'log' && ['true', '1'].includes(query.get('follow') ?? '')
+  return method === 'GET' && subresource === 'log' && queryFlag(query, 'follow')
 }
 
 function tooManyRequests(): ApiError {

@@ -1,6 +1,7 @@
 // Routing: turns a method and URL into either a well-known endpoint or a resource request on the registry.
 import type {ResourceDef, ResourceRegistry} from '../api/registry.js'
 import {errors} from './errors.js'
+import {queryFlag} from '../api/query.js'
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection'
 
@@ -68,7 +69,7 @@ export function route(method: string, rawUrl: string, registry: ResourceRegistry
   const def = registry.lookup(group, version, resource)
   if (!def || extra.length > 0 || (namespace !== undefined && !def.namespaced)) throw errors.notFoundPath()
   if (subresource && !def.subresources.some(s => s.name === subresource)) throw errors.notFoundPath()
-  const watch = watchPath || query.get('watch') === 'true' || query.get('watch') === '1'
+  const watch = watchPath || queryFlag(query, 'watch')
   let verb: Verb
   switch (method) {
     case 'GET': verb = name ? (watch ? 'watch' : 'get') : (watch ? 'watch' : 'list'); break

@@ -18,7 +18,7 @@ import {DiscoveryCache} from './discovery.js'
 import {isAnonymousPath, serveEndpoint} from './endpoints.js'
 import {errors} from './errors.js'
 import {dispatch} from './handlers/index.js'
-import {type AgentTls, parseStreamPath, proxyUpgrade, rejectUpgrade, servePodLog} from './handlers/streams.js'
+import {type AgentTls, parseStreamPath, proxyUpgrade, refuseWithoutUpgrade, rejectUpgrade, servePodLog} from './handlers/streams.js'
 import {OpenApiCache} from './openapi.js'
 import {OpenApiV2Cache} from './openapi-v2.js'
 import {sendError, sendJson} from './respond.js'
@@ -112,6 +112,8 @@ export async function createHandler(opts: ApiServerOptions): Promise<{
     if (routed.subresource === 'log' && routed.def.kind === 'Pod' && routed.def.group === '') {
       return servePodLog(ctx, agentTls, user!, parseStreamPath(url)!, req, res)
     }
+    const stream = routed.kind === 'resource' && routed.def.kind === 'Pod' && routed.def.group === '' ? parseStreamPath(url) : undefined
+    if (stream) return refuseWithoutUpgrade(ctx, user!, stream)
     const raw = await readBody(req)
     const result = await dispatch({ctx, r: routed, req, res, user: user!, raw})
     if (result) sendJson(res, result.code, result.body)

@@ -172,13 +172,13 @@ export async function startAgentServer(opts: AgentServerOptions): Promise<Runnin
     if (r.kind === 'portForward') return upgradePortForward(r, req, socket, head)
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') throw new AgentError(400, 'BadRequest', `unsupported upgrade ${JSON.stringify(req.headers.upgrade ?? '')}: use WebSocket with v5.channel.k8s.io`)
     const protocol = pickProtocol(req.headers['sec-websocket-protocol'])
-    if (!protocol) throw new AgentError(400, 'BadRequest', `none of the offered subprotocols ${JSON.stringify(req.headers['sec-websocket-protocol'] ?? '')} is supported: use v5.channel.k8s.io or v4.channel.k8s.io`)
+    if (!protocol) throw new AgentError(400, 'BadRequest', `none of the offered subprotocols ${JSON.stringify(req.headers['sec-websocket-protocol'] ?? '')} is supported: use one of ${STREAM_PROTOCOLS.join(', ')}`)
     const streamOpts = parseStreamOptions(r.query, r.kind)
     const container = await runningContainer(runtime, r.ns, r.pod, r.container)
     wss.handleUpgrade(req, socket, head, (ws) => {
       open++
       ws.once('close', () => open--)
-      runStream(ws, runtime, container, r.kind as StreamKind, streamOpts, log).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
+      runStream(ws, runtime, container, r.kind as StreamKind, streamOpts, log, protocol, () => socket.end()).catch((err) => log(`${r.kind} ${r.ns}/${r.pod}/${r.container}: ${err?.message ?? err}`))
     })
   }
 

@@ -5,6 +5,7 @@ import type {ServerResponse} from 'node:http'
 import {readContainerLog} from '../cri/logs.js'
 import type {StreamRuntime} from './runtime.js'
 import {AgentError} from './status.js'
+import {queryFlag} from '../../api/query.js'
 
 /** The kubelet's log options, parsed from the query (unknown parameters are ignored, as the kubelet does). */
 export interface LogOptions {
@@ -26,11 +27,9 @@ function positiveInt(q: URLSearchParams, name: string, min: number): number | un
   return n
 }
 
-const truthy = (v: string | null) => v === 'true' || v === '1'
-
 /** Parses the query of a log request; `now` is the server clock in ms. */
 export function parseLogOptions(q: URLSearchParams, now: number): LogOptions {
-  const opts: LogOptions = {follow: truthy(q.get('follow')), previous: truthy(q.get('previous')), timestamps: truthy(q.get('timestamps')), stream: 'All'}
+  const opts: LogOptions = {follow: queryFlag(q, 'follow'), previous: queryFlag(q, 'previous'), timestamps: queryFlag(q, 'timestamps'), stream: 'All'}
   opts.tailLines = positiveInt(q, 'tailLines', 0)
   opts.limitBytes = positiveInt(q, 'limitBytes', 1)
   const sinceSeconds = positiveInt(q, 'sinceSeconds', 1)

@@ -10,6 +10,7 @@ import {listObjects} from './read.js'
 import {finalized} from './write.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 import {admitValidating} from '../admission/index.js'
+import {queryFlag} from '../../api/query.js'
 import type {UserInfo} from '../authn.js'
 
 /** The DeleteOptions a delete (or an eviction) honours. */
@@ -17,6 +18,8 @@ export interface DeleteOptions {
   gracePeriodSeconds?: number
   preconditions?: {uid?: string; resourceVersion?: string}
   propagationPolicy?: string
+  /** The older form of propagationPolicy: true orphans the dependents, false deletes them in the background. */
+  orphanDependents?: boolean
   dryRun?: string[]
 }
 
@@ -27,7 +30,18 @@ function options(input: HandlerInput): DeleteOptions {
   if (q.has('gracePeriodSeconds')) body.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'))
   if (q.has('propagationPolicy')) body.propagationPolicy = q.get('propagationPolicy')!
   if (q.getAll('dryRun').length) body.dryRun = q.getAll('dryRun')
+  if (q.has('orphanDependents')) body.orphanDependents = queryFlag(q, 'orphanDependents')
   return body
+}
+
+/** The propagation policy `opts` ask for, orphanDependents read as Kubernetes reads it (both set is invalid). */
+function propagationOf(opts: DeleteOptions): string | undefined {
+  if (opts.orphanDependents === undefined || opts.orphanDependents === null) return opts.propagationPolicy
+  if (opts.propagationPolicy) {
+    throw errors.invalid('DeleteOptions', '', '', [{reason: 'FieldValueInvalid', field: 'propagationPolicy',
+      message: `Invalid value: ${JSON.stringify(opts.propagationPolicy)}: orphanDependents and deletionPropagation cannot be both set`}])
+  }
+  return opts.orphanDependents ? 'Orphan' : 'Background'
 }
 
 /** Deletes (or starts deleting) one object; returns its final or current state. */
@@ -51,7 +65,8 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
     // Foreground and Orphan deletion are carried out by the garbage collector: the object stays, marked, with the
     // finalizer telling the collector what to do first (as the Kubernetes registry does). An object deleted
     // gracefully (a pod on a node) keeps that path instead.
-    const gcFinalizer = opts.propagationPolicy === 'Foreground' ? 'foregroundDeletion' : opts.propagationPolicy === 'Orphan' ? 'orphan' : undefined
+    const policy = propagationOf(opts)
+    const gcFinalizer = policy === 'Foreground' ? 'foregroundDeletion' : policy === 'Orphan' ? 'orphan' : undefined
     const graceful = def.strategy?.gracefulDeletion
     const gracefulNow = !!graceful?.applies(obj)
     if (gcFinalizer && !gracefulNow && !(md.finalizers ?? []).includes(gcFinalizer)) {
@@ -110,8 +125,13 @@ export async function deleteObject(ctx: ServerContext, def: ResourceDef, namespa
 /** DELETE on an item. */
 export async function remove(input: HandlerInput): Promise<HandlerResult> {
   const {ctx, r} = input
-  const {obj, gone} = await deleteObject(ctx, r.def, r.namespace, r.name!, options(input), input.user)
-  if (!gone || r.def.strategy?.deleteReturnsObject) return {code: 200, body: obj}
+  const opts = options(input)
+  const {obj, gone} = await deleteObject(ctx, r.def, r.namespace, r.name!, opts, input.user)
+  // Kept (finalizers, a graceful pod deletion): the object as it now stands. Kubernetes answers 202 for that only
+  // when the caller asked for cascading deletion with orphanDependents=false, and 200 otherwise, for old clients.
+  if (!gone) return {code: opts.orphanDependents === false ? 202 : 200, body: obj}
+  // Removed at once: the object for the kinds whose registry returns it (pods, services, ...), else a Status naming it.
+  if (r.def.strategy?.deleteReturnsObject) return {code: 200, body: obj}
   return {code: 200, body: {
     kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
     details: {name: r.name, group: r.def.group, kind: r.def.resource, uid: obj.metadata.uid},

@@ -14,6 +14,7 @@ import {NodePorts} from '../../api/contract.js'
 import type {UserInfo} from '../authn.js'
 import {getOrNotFound, type ServerContext} from '../context.js'
 import {ApiError, errors} from '../errors.js'
+import {queryFlag} from '../../api/query.js'
 
 /** The client identity and trust the apiserver uses towards agents. */
 export interface AgentTls {
@@ -22,6 +23,9 @@ export interface AgentTls {
   cert: string
   key: string
 }
+
+/** Kubernetes' answer to exec/attach/portforward asked without an upgrade. */
+export const UPGRADE_REQUIRED = 'Upgrade request required'
 
 export type StreamSubresource = 'log' | 'exec' | 'attach' | 'portforward'
 
@@ -89,7 +93,8 @@ function checkLogStatus(pod: KubeObject, container: string, previous: boolean): 
     return
   }
   if (!pod.spec?.nodeName || !s?.state) throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`)
-  if (s.state.waiting) throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ${s.state.waiting.reason ?? 'ContainerCreating'}`)
+  // Waiting after a run (CrashLoopBackOff): the kubelet serves that last run's log; only a first start has none.
+  if (s.state.waiting && !s.lastState?.terminated) throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ${s.state.waiting.reason ?? 'ContainerCreating'}`)
 }
 
 /** Where the agent of `nodeName` listens: its InternalIP and the kubelet endpoint port it reports. */
@@ -128,11 +133,13 @@ export async function servePodLog(ctx: ServerContext, agentTls: AgentTls, user: 
   authorizeStream(user, r)
   const pod = await loadPod(ctx, r)
   const container = pickContainer(pod, r.query.get('container'))
-  const previous = r.query.get('previous') === 'true'
+  const previous = queryFlag(r.query, 'previous')
   checkLogStatus(pod, container, previous)
   const {host, port} = await agentAddress(ctx, pod.spec.nodeName)
   await new Promise<void>((resolve, reject) => {
-    const up = https.request({host, port, method: 'GET', path: agentPath(r, container), ca: agentTls.ca, cert: agentTls.cert, key: agentTls.key, agent: false}, (ares) => {
+    // insecureSkipTLSVerifyBackend: the caller accepts an agent whose serving certificate does not verify (as Kubernetes allows for logs).
+    const verify = !queryFlag(r.query, 'insecureSkipTLSVerifyBackend')
+    const up = https.request({host, port, method: 'GET', path: agentPath(r, container), ca: agentTls.ca, cert: agentTls.cert, key: agentTls.key, agent: false, rejectUnauthorized: verify}, (ares) => {
       const headers: Record<string, string> = {'Content-Type': String(ares.headers['content-type'] ?? 'text/plain')}
       res.writeHead(ares.statusCode ?? 502, headers)
       // Headers at once: with follow the first line may be long in coming and kubectl waits on them (compat G3).
@@ -178,7 +185,7 @@ function agentRefusal(agentTls: AgentTls, host: string, port: number, path: stri
       res.on('end', () => {
         try {
           const st = JSON.parse(text) as {code?: number; reason?: string; message?: string}
-          if (st.message && st.message !== 'Upgrade request required') return resolve(new ApiError(res.statusCode ?? 500, st.reason ?? 'BadRequest', st.message))
+          if (st.message && st.message !== UPGRADE_REQUIRED) return resolve(new ApiError(res.statusCode ?? 500, st.reason ?? 'BadRequest', st.message))
         } catch {
           // Not a Status: nothing better to say than the generic answer.
         }
@@ -190,6 +197,19 @@ function agentRefusal(agentTls: AgentTls, host: string, port: number, path: stri
     up.on('error', (err) => resolve(new ApiError(500, 'InternalError', `error dialing backend: ${err.message}`)))
     up.end()
   })
+}
+
+/**
+ * exec, attach or portforward asked without an upgrade (a plain GET or POST): the pod and container are checked as
+ * for an upgrade, then the answer is Kubernetes' 400 "Upgrade request required" — the streams need a connection of
+ * their own, which only an upgrade gives.
+ */
+export async function refuseWithoutUpgrade(ctx: ServerContext, user: UserInfo, r: StreamRequest): Promise<never> {
+  authorizeStream(user, r)
+  const pod = await loadPod(ctx, r)
+  if (r.subresource !== 'portforward') pickContainer(pod, r.query.get('container'))
+  if (!pod.spec?.nodeName) throw errors.badRequest(`pod ${r.pod} does not have a host assigned`)
+  throw errors.badRequest(UPGRADE_REQUIRED)
 }
 
 const reasonPhrases: Record<number, string> = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error'}
@@ -247,7 +267,15 @@ export async function proxyUpgrade(ctx: ServerContext, agentTls: AgentTls, user:
       if (!spliced) reject(new ApiError(500, 'InternalError', `error dialing backend: ${err.message}`))
       else socket.destroy()
     })
-    up.on('close', () => socket.destroy())
+    // The agent ended the stream: the pipe has ended the caller's side, which must flush before it closes.
+    up.on('close', () => {
+      if (!socket.writableEnded || socket.writableFinished) socket.destroy()
+      else {
+        socket.once('finish', () => socket.destroy())
+        // A caller that stopped reading must not hold the socket for ever.
+        setTimeout(() => socket.destroy(), 30_000).unref()
+      }
+    })
     socket.on('close', () => up.destroy())
     socket.on('error', () => up.destroy())
   })

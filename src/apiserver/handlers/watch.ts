@@ -8,6 +8,7 @@ import {wantsTable, toTable} from '../table.js'
 import {listObjects, requestSelector} from './read.js'
 import {awaitRevision, parseResourceVersion} from './resourceversion.js'
 import type {HandlerInput, HandlerResult} from './types.js'
+import {queryFlag} from '../../api/query.js'
 
 const bookmarkIntervalMs = 30_000
 
@@ -19,9 +20,9 @@ export async function watch(input: HandlerInput): Promise<HandlerResult> {
   const selector = requestSelector(q)
   const table = wantsTable(req)
   const includeObject = q.get('includeObject')
-  const bookmarks = q.get('allowWatchBookmarks') === 'true'
+  const bookmarks = queryFlag(q, 'allowWatchBookmarks')
   const rvParam = q.get('resourceVersion')
-  const sendInitial = q.get('sendInitialEvents') === 'true'
+  const sendInitial = queryFlag(q, 'sendInitialEvents')
 
   let from: number
   let initial: KubeObject[] = []

@@ -14,6 +14,7 @@ import {allocateAndWrite} from '../allocate.js'
 import type {HandlerInput, HandlerResult} from './types.js'
 import {admitMutating, admitValidating, type AdmissionAttributes} from '../admission/index.js'
 import type {UserInfo} from '../authn.js'
+import {queryFlag} from '../../api/query.js'
 
 const patchTypes = new Set<string>(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'])
 
@@ -156,7 +157,7 @@ export async function patch(input: HandlerInput): Promise<HandlerResult> {
   const apply = type === 'application/apply-patch+yaml'
   const manager = r.query.get('fieldManager')
   if (apply && !manager) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch')
-  const force = r.query.get('force') === 'true'
+  const force = queryFlag(r.query, 'force')
   const gvk = {group: def.group, version: def.version, kind: def.kind}
   const part = r.subresource === 'status' ? 'status' : 'main'
   for (let attempt = 0; ; attempt++) {

@@ -6,12 +6,15 @@ import {tmpdir} from 'node:os'
 import * as net from 'node:net'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
+import https from 'node:https'
+import {WebSocket} from 'ws'
 import {startAgentServer, type RunningAgentServer} from '../../../src/agent/server/index.js'
 import {startApiServer, type RunningApiServer} from '../../../src/apiserver/index.js'
 import {MemoryStore} from '../../../src/store/index.js'
 import {createTestCa} from '../../helpers/pki.js'
 import {waitFor} from '../../helpers/wait.js'
 import {startPortForward} from '../../helpers/cli.js'
+import {ensurePythonClient, PYTHON} from '../../helpers/python.js'
 import {FakeStreamRuntime, type FakeContainer} from '../../unit/agent/server/fake-runtime.js'
 
 const run = promisify(execFile)
@@ -23,6 +26,9 @@ describe('kubectl logs/exec through the apiserver to the agent', function () {
   let docker: FakeStreamRuntime
   let web: FakeContainer
   let dir: string
+  let raw: (method: string, path: string) => Promise<{status: number; text: string}>
+  let wsOpen: (path: string, protocol: string) => WebSocket
+  let firstChunk: (path: string) => Promise<string>
   const args = (...a: string[]) => ['--kubeconfig', join(dir, 'config'), '--cache-dir', join(dir, 'cache'), ...a]
   const kubectl = async (...a: string[]) => (await run('kubectl', args(...a))).stdout
   /** Runs kubectl with `input` on stdin; resolves with its output and exit code (never rejects). */
@@ -44,6 +50,26 @@ describe('kubectl logs/exec through the apiserver to the agent', function () {
     const apiserverCert = await ca.sign('CN=kube-apiserver', {server: true})
     const nodeCert = await ca.sign('CN=system:node:n1,O=system:nodes', {server: true})
     const admin = await ca.sign('CN=admin,O=system:masters')
+    const tlsOpts = {ca: ca.cert, cert: admin.cert, key: admin.key}
+    raw = (method, path) => new Promise((resolve, reject) => {
+      const req = https.request({host: '127.0.0.1', port: api.port, method, path, ...tlsOpts, agent: false}, (res) => {
+        let text = ''
+        res.on('data', (d) => (text += d))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, text}))
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    firstChunk = (path) => new Promise((resolve, reject) => {
+      const req = https.get({host: '127.0.0.1', port: api.port, path, ...tlsOpts, agent: false}, (res) => {
+        res.once('data', (d: Buffer) => {
+          resolve(d.toString())
+          req.destroy()
+        })
+      })
+      req.on('error', reject)
+    })
+    wsOpen = (path, protocol) => new WebSocket(`wss://127.0.0.1:${api.port}${path}`, [protocol], tlsOpts)
     docker = new FakeStreamRuntime()
     agent = await startAgentServer({port: 0, host: '127.0.0.1', tls: {...nodeCert, ca: ca.cert}, runtime: docker})
     api = await startApiServer({store: new MemoryStore(), port: 0, tls: {...apiserverCert, ca: ca.cert}})
@@ -188,6 +214,106 @@ spec: {containers: [{name: app, image: busybox}]}
     const r = await kubectlIO('hello\n', 'attach', '-i', 'web', '-c', 'app')
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /main got hello\n/)
+  })
+
+  it('crash-looping container (waiting, with a terminated last run): kubectl logs serves the last run', async () => {
+    await kubectl('run', 'crashy', '--image=busybox', '--overrides={"spec":{"nodeName":"n1"}}')
+    await kubectl('patch', 'pod', 'crashy', '--subresource=status', '--type=merge', '-p', JSON.stringify({status: {phase: 'Running', containerStatuses: [{
+      name: 'crashy', ready: false, restartCount: 3, image: 'busybox', imageID: '',
+      state: {waiting: {reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container'}},
+      lastState: {terminated: {exitCode: 1, reason: 'Error', startedAt: '2026-11-25T10:00:00Z', finishedAt: '2026-11-25T10:00:01Z'}},
+    }]}}))
+    const last = docker.add({ns: 'default', pod: 'crashy', name: 'crashy', restartCount: 3, running: false})
+    docker.log(last, 'last words')
+    assert.equal(await kubectl('logs', 'crashy'), 'last words\n')
+    // No previous run: the kubelet's 400 with the waiting reason stays.
+    await kubectl('run', 'nopull', '--image=busybox', '--overrides={"spec":{"nodeName":"n1"}}')
+    await kubectl('patch', 'pod', 'nopull', '--subresource=status', '--type=merge', '-p', JSON.stringify({status: {containerStatuses: [{
+      name: 'nopull', ready: false, restartCount: 0, image: 'busybox', imageID: '', state: {waiting: {reason: 'ErrImagePull'}}}]}}))
+    const r = await kubectlIO(undefined, 'logs', 'nopull')
+    assert.notEqual(r.code, 0)
+    assert.match(r.stderr, /container "nopull" in pod "nopull" is waiting to start: ErrImagePull/)
+  })
+
+  it('exec, attach and portforward without an upgrade: 400 "Upgrade request required" after the pod checks', async () => {
+    for (const [method, path] of [['GET', 'exec?command=ls&stdout=true'], ['POST', 'exec?command=ls&stdout=true'], ['POST', 'attach?stdout=true'], ['GET', 'portforward?ports=80']]) {
+      const r = await raw(method, `/api/v1/namespaces/default/pods/web/${path}`)
+      assert.equal(r.status, 400, `${method} ${path}: ${r.text}`)
+      assert.deepEqual({kind: JSON.parse(r.text).kind, message: JSON.parse(r.text).message}, {kind: 'Status', message: 'Upgrade request required'})
+    }
+    assert.equal((await raw('POST', '/api/v1/namespaces/default/pods/nope/exec?command=ls')).status, 404)
+    const wrong = await raw('POST', '/api/v1/namespaces/default/pods/web/exec?command=ls&container=zz')
+    assert.equal(JSON.parse(wrong.text).message, 'container zz is not valid for pod web')
+    assert.equal(JSON.parse((await raw('POST', '/api/v1/namespaces/default/pods/pending/exec?command=ls')).text).message, 'pod pending does not have a host assigned')
+  })
+
+  /** Runs `cat /etc/hostname` in web over a WebSocket with `protocol`; returns the frames received and how they came. */
+  const execFrames = (protocol: string, query: string) => new Promise<{protocol: string; frames: Array<{data: Buffer; binary: boolean}>}>((resolve, reject) => {
+    const ws = wsOpen(`/api/v1/namespaces/default/pods/web/exec?command=cat&command=%2Fetc%2Fhostname&${query}`, protocol)
+    const frames: Array<{data: Buffer; binary: boolean}> = []
+    ws.on('message', (data: Buffer, binary) => frames.push({data, binary}))
+    ws.on('close', () => resolve({protocol: ws.protocol, frames}))
+    ws.on('error', reject)
+  })
+
+  it('exec over base64.channel.k8s.io and v4.base64.channel.k8s.io: text frames, an ASCII channel digit, base64 payloads', async () => {
+    const v1 = await execFrames('base64.channel.k8s.io', 'stdout=True&stderr=True')
+    assert.equal(v1.protocol, 'base64.channel.k8s.io')
+    assert.ok(v1.frames.every((f) => !f.binary))
+    const text = v1.frames.map((f) => f.data.toString())
+    assert.deepEqual(text, ['1' + Buffer.from('web\n').toString('base64')])
+    const v4 = await execFrames('v4.base64.channel.k8s.io', 'stdout=1')
+    assert.equal(v4.protocol, 'v4.base64.channel.k8s.io')
+    const decoded = v4.frames.map((f) => ({channel: f.data.toString()[0], text: Buffer.from(f.data.toString().slice(1), 'base64').toString()}))
+    assert.deepEqual(decoded[0], {channel: '1', text: 'web\n'})
+    assert.equal(decoded[1].channel, '3')
+    assert.equal(JSON.parse(decoded[1].text).status, 'Success')
+    // The binary protocols are unchanged: channel byte, raw payload.
+    const v5 = await execFrames('v5.channel.k8s.io', 'stdout=true')
+    assert.equal(v5.protocol, 'v5.channel.k8s.io')
+    assert.deepEqual([v5.frames[0].binary, v5.frames[0].data[0], v5.frames[0].data.subarray(1).toString()], [true, 1, 'web\n'])
+  })
+
+  it('query booleans as Kubernetes reads them: True and 1 are true, False and 0 false (the Python client sends True)', async () => {
+    docker.log(web, 'five')
+    const ts = await raw('GET', '/api/v1/namespaces/default/pods/web/log?timestamps=True&tailLines=1')
+    assert.match(ts.text, /^\d{4}-\d\d-\d\dT\S+ five\n$/)
+    assert.equal((await raw('GET', '/api/v1/namespaces/default/pods/web/log?timestamps=FALSE&tailLines=1')).text, 'five\n')
+    // exec with stdout=True reaches the process; stdout=0 and stderr=FALSE ask for no stream at all: the kubelet's 400.
+    assert.equal((await execFrames('v4.channel.k8s.io', 'stdout=True')).frames[0].data.subarray(1).toString(), 'web\n')
+    await assert.rejects(execFrames('v4.channel.k8s.io', 'stdout=0&stderr=FALSE'), /Unexpected server response: 400/)
+    // watch=True on a list is a watch: the answer stays open and starts with ADDED events.
+    const first = await firstChunk('/api/v1/namespaces/default/pods?watch=True&fieldSelector=metadata.name%3Dweb')
+    assert.deepEqual([JSON.parse(first.split('\n')[0]).type, JSON.parse(first.split('\n')[0]).object.metadata.name], ['ADDED', 'web'])
+    // follow=True keeps the log open: the line written after the request arrives.
+    const follow = firstChunk('/api/v1/namespaces/default/pods/web/log?follow=True&tailLines=0')
+    await new Promise((r) => setTimeout(r, 300))
+    docker.log(web, 'six')
+    assert.equal(await follow, 'six\n')
+  })
+
+  it('the Python client\'s exec returns when the command ends (the agent ends the connection after its close frame)', async () => {
+    // The Python client waits on the socket for the close frame; one already buffered in its TLS layer was seen only
+    // when the agent gave up waiting for the client's close reply, 30 s later.
+    await ensurePythonClient()
+    const script = `
+import sys, time
+from kubernetes import client, config
+from kubernetes.stream import stream
+config.load_kube_config(config_file=sys.argv[1])
+v1 = client.CoreV1Api()
+for i in range(5):
+    t = time.time()
+    out = stream(v1.connect_get_namespaced_pod_exec, 'web', 'default', command=['cat', '/etc/hostname'], stderr=True, stdin=False, stdout=True, tty=False)
+    print(repr(out), round(time.time() - t, 2))
+`
+    const {stdout} = await run(PYTHON, ['-c', script, join(dir, 'config')], {timeout: 50_000})
+    const runs = stdout.trim().split('\n').map((l) => l.split(' '))
+    assert.equal(runs.length, 5, stdout)
+    for (const [out, secs] of runs) {
+      assert.equal(out, "'web\\n'")
+      assert.ok(Number(secs) < 5, stdout)
+    }
   })
 
   it('kubectl port-forward: several connections at once through the apiserver and the agent to the pod port', async () => {

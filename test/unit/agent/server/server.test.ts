@@ -4,6 +4,7 @@ import https from 'node:https'
 import WebSocket from 'ws'
 import {startAgentServer, type RunningAgentServer} from '../../../../src/agent/server/index.js'
 import {parseLogOptions} from '../../../../src/agent/server/logs.js'
+import {ATTACH_WATCH, decodeFrame, encodeFrame, framingOf} from '../../../../src/agent/server/streams.js'
 import {createTestCa, type TestCert} from '../../../helpers/pki.js'
 import {waitFor} from '../../../helpers/wait.js'
 import {FakeStreamRuntime} from './fake-runtime.js'
@@ -176,6 +177,52 @@ describe('agent streaming server', function () {
     })
     assert.deepEqual(docker.sessions[0].resizes, [{w: 100, h: 30}])
     assert.equal(docker.sessions[0].io.tty, true)
+  })
+
+  it('frames: binary channel byte for channel.k8s.io forms, an ASCII digit and base64 text for the base64 forms', () => {
+    const b64 = framingOf('base64.channel.k8s.io')
+    assert.deepEqual(encodeFrame(b64, 1, Buffer.from('hi\n')), {data: '1aGkK', binary: false})
+    assert.deepEqual(decodeFrame(b64, Buffer.from('0aGkK')), {channel: 0, data: Buffer.from('hi\n')})
+    assert.equal(decodeFrame(b64, Buffer.from('xaGkK')), undefined)
+    assert.deepEqual([b64.statusJson, framingOf('v4.base64.channel.k8s.io').statusJson, framingOf('channel.k8s.io').statusJson], [false, true, false])
+    const v5 = framingOf('v5.channel.k8s.io')
+    assert.deepEqual(encodeFrame(v5, 2, Buffer.from('x')), {data: Buffer.from([2, 0x78]), binary: true})
+    assert.equal(v5.closeChannel && !framingOf('v4.channel.k8s.io').closeChannel, true)
+  })
+
+  it('attach: output is relayed with a Success status; an attach that saw no output of a container that exited fails so kubectl shows the logs', async () => {
+    const c = docker.add({ns: 'default', pod: 'web', name: 'app'})
+    docker.onAttach = (p) => {
+      p.write(1, 'hello\n')
+      p.exit(0)
+    }
+    const ok = await exec('/attach/default/web/app?stdout=true')
+    assert.deepEqual([ok.out, ok.status.status], ['hello\n', 'Success'])
+    docker.onAttach = (p) => {
+      c.running = false
+      p.exit(0)
+    }
+    const late = await exec('/attach/default/web/app?stdout=true')
+    assert.equal(late.out, '')
+    assert.deepEqual([late.status.status, late.status.message], ['Failure', 'container "app" in pod "web" is not running'])
+  })
+
+  it('attach: ends once its container has stopped even when the runtime never ends the stream', async () => {
+    const saved = {...ATTACH_WATCH}
+    Object.assign(ATTACH_WATCH, {intervalMs: 20, drainMs: 50})
+    try {
+      const c = docker.add({ns: 'default', pod: 'web', name: 'app'})
+      // The process writes and stops, but the runtime's attach never reports an end.
+      docker.onAttach = (p) => {
+        p.write(1, 'bye\n')
+        setTimeout(() => (c.running = false), 30)
+      }
+      const r = await exec('/attach/default/web/app?stdout=true')
+      assert.deepEqual([r.out, r.status.status, r.closeCode], ['bye\n', 'Success', 1000])
+      assert.equal(docker.sessions.at(-1)?.closed, true)
+    } finally {
+      Object.assign(ATTACH_WATCH, saved)
+    }
   })
 
   it('refuses callers without a CA certificate, nodes, and exec into missing or stopped containers', async () => {
