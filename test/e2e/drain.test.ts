@@ -1,9 +1,7 @@
 // End to end: kubectl drain/cordon through the eviction API and PodDisruptionBudgets, and ReplicationControllers, on a 1+2 node cluster.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor, run} from '../helpers/cli.js'
+import {run, useSharedCluster} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `dr${process.pid % 100000}`
@@ -33,11 +31,9 @@ spec:
 
 describe('drain, disruption budgets and replication controllers (end to end)', function () {
   this.timeout(900_000)
-  let dir: string
-  let kubeconfig: string
-  let k: ReturnType<typeof kubectlFor>
+  const {k, cluster} = useSharedCluster(name, IMAGE)
   /** kubectl with a deadline of its own, for drains that outlast kubectlFor's 60 s. */
-  const long = (args: string[], timeoutMs: number) => run('kubectl', ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], {timeoutMs})
+  const long = (args: string[], timeoutMs: number) => run('kubectl', ['--cluster.kubeconfig', cluster.kubeconfig, '--cache-dir', join(cluster.dir, 'cache'), ...args], {timeoutMs})
   const pods = async (selector: string) => ((await k.json(['get', 'pods', '-l', selector])).items as any[]).filter((p) => !p.metadata.deletionTimestamp)
   const ready = (p: any) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
   const readyOn = async (selector: string, count: number, nodes?: string[]) => {
@@ -45,18 +41,6 @@ describe('drain, disruption budgets and replication controllers (end to end)', f
     return ps.length === count && (!nodes || ps.every((p) => nodes.includes(p.spec.nodeName))) && ps
   }
   const pdbStatus = async () => (await k.json(['get', 'pdb', 'web'])).status ?? {}
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'skiff-drain-'))
-    kubeconfig = join(dir, 'config')
-    k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
-  })
-
-  after(async () => {
-    await deleteClusterHard(name, kubeconfig)
-    if (dir) await rm(dir, {recursive: true, force: true})
-  })
 
   it('runs a Deployment of 4 spread over both workers', async () => {
     assert.equal((await k.run(['apply', '-f', '-'], workload('Deployment', 'web', 4))).code, 0)

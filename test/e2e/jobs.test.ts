@@ -1,9 +1,6 @@
 // End to end: batch Jobs on a real 1+2 node cluster driven by the real kubectl (completions, Indexed, backoff, TTL, kubectl create job).
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor} from '../helpers/cli.js'
+import {useSharedCluster} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `jobs${process.pid % 100000}`
@@ -29,26 +26,12 @@ ${spec}
 
 describe('jobs (end to end)', function () {
   this.timeout(900_000)
-  let dir: string
-  let kubeconfig: string
-  let k: ReturnType<typeof kubectlFor>
+  const {k} = useSharedCluster(name, IMAGE)
   const podsOf = async (j: string) => (await k.json(['get', 'pods', '-l', `batch.kubernetes.io/job-name=${j}`])).items as any[]
   const apply = async (manifest: string) => {
     const r = await k.run(['apply', '-f', '-'], manifest)
     assert.equal(r.code, 0, r.stderr)
   }
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'skiff-jobs-'))
-    kubeconfig = join(dir, 'config')
-    k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
-  })
-
-  after(async () => {
-    await deleteClusterHard(name, kubeconfig)
-    if (dir) await rm(dir, {recursive: true, force: true})
-  })
 
   it('runs completions: 5 with parallelism: 2 to exactly 5 succeeded pods, never more than 2 at once; kubectl wait returns', async () => {
     await apply(job('five', '  completions: 5\n  parallelism: 2', 'sleep 2; echo done'))

@@ -1,9 +1,6 @@
 // End to end: ResourceQuota in a real cluster: the controller manager keeps usage, the third pod of a 2-pod quota is refused, deleting or finishing a pod frees its slot.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor} from '../helpers/cli.js'
+import {useSharedCluster} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `quota${process.pid % 100000}`
@@ -11,9 +8,7 @@ const IMAGE = 'skiff/busybox:test'
 
 describe('resource quota (end to end)', function () {
   this.timeout(900_000)
-  let dir: string
-  let k: ReturnType<typeof kubectlFor>
-  let kubeconfig: string
+  const {k} = useSharedCluster(name, IMAGE)
   const ok = async (...args: string[]) => {
     const r = await k.run(args)
     assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`)
@@ -21,18 +16,6 @@ describe('resource quota (end to end)', function () {
   }
   const used = () => ok('get', 'quota', 'two', '-n', 'q', '-o', 'jsonpath={.status.used.pods}')
   const runPod = (pod: string, ...cmd: string[]) => k.run(['run', pod, '-n', 'q', `--image=${IMAGE}`, '--image-pull-policy=IfNotPresent', '--restart=Never', '--', ...cmd])
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'skiff-quota-'))
-    kubeconfig = join(dir, 'config')
-    k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
-  })
-
-  after(async () => {
-    await deleteClusterHard(name, kubeconfig)
-    if (dir) await rm(dir, {recursive: true, force: true})
-  })
 
   it('refuses the third pod of a 2-pod quota with Kubernetes\' message, and frees slots for deleted and finished pods', async () => {
     await ok('create', 'namespace', 'q')

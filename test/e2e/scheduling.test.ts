@@ -1,9 +1,6 @@
 // End to end: pod anti-affinity, topology spread, PriorityClass admission and preemption, with real kubectl on a 1+2 node cluster.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor} from '../helpers/cli.js'
+import {useSharedCluster} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `sc${process.pid % 100000}`
@@ -36,26 +33,12 @@ const antiAffinity = `  affinity:
 
 describe('scheduling: affinity, topology spread, priority and preemption (end to end)', function () {
   this.timeout(900_000)
-  let dir: string
-  let k: ReturnType<typeof kubectlFor>
-  let kubeconfig: string
+  const {k} = useSharedCluster(name, IMAGE)
   const get = (n: string) => k.json(['get', 'pod', n])
   const running = async (n: string) => {
     const p = await get(n).catch(() => undefined)
     return p?.status?.phase === 'Running' && p
   }
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'skiff-sched-'))
-    kubeconfig = join(dir, 'config')
-    k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
-  })
-
-  after(async () => {
-    await deleteClusterHard(name, kubeconfig)
-    if (dir) await rm(dir, {recursive: true, force: true})
-  })
 
   it('serves the system PriorityClasses and refuses a pod naming a missing class in Kubernetes\' words', async () => {
     const table = (await k.run(['get', 'priorityclass'])).stdout

@@ -1,9 +1,6 @@
 // End to end: a StatefulSet on a real 1+2 node cluster driven by the real kubectl: ordered creation, stable names and DNS, per-ordinal volumes, ordered scale-down, partitioned rolling update, rollout status/history/undo.
 import assert from 'node:assert/strict'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
-import {createSharedCluster, deleteClusterHard, kubectlFor} from '../helpers/cli.js'
+import {useSharedCluster} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `sts${process.pid % 100000}`
@@ -54,9 +51,7 @@ spec:
 
 describe('statefulset (end to end)', function () {
   this.timeout(900_000)
-  let dir: string
-  let kubeconfig: string
-  let k: ReturnType<typeof kubectlFor>
+  const {k} = useSharedCluster(name, IMAGE)
   let withVolumes = false
   const json = (args: string[]) => k.json(args)
   const sts = () => json(['get', 'sts', 'web'])
@@ -79,19 +74,10 @@ describe('statefulset (end to end)', function () {
   }, 150_000, 500)
 
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'skiff-sts-'))
-    kubeconfig = join(dir, 'config')
-    k = kubectlFor(kubeconfig, join(dir, 'cache'))
-    await createSharedCluster(name, kubeconfig, IMAGE)
     const resources = await k.run(['api-resources', '--api-group=', '-o', 'name'])
     withVolumes = resources.stdout.split('\n').includes('persistentvolumeclaims')
     const applied = await k.run(['apply', '-f', '-'], manifests(withVolumes))
     assert.equal(applied.code, 0, applied.stderr)
-  })
-
-  after(async () => {
-    await deleteClusterHard(name, kubeconfig)
-    if (dir) await rm(dir, {recursive: true, force: true})
   })
 
   it('creates web-0, web-1, web-2 in order, each only after the previous one is Ready', async () => {

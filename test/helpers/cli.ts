@@ -1,5 +1,7 @@
 // Runs the built skiff CLI and the real kubectl as subprocesses, the way a user would.
 import {execFile, spawn, type ChildProcess} from 'node:child_process'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 export const repo = join(import.meta.dirname, '../..')
@@ -87,3 +89,31 @@ export async function createSharedCluster(name: string, kubeconfig: string, imag
   const loaded = await skiff(['image', 'load', image, '--name', name])
   if (loaded.code !== 0) throw new Error(`image load failed:\n${loaded.stderr}`)
 }
+
+/**
+ * Registers the before/after hooks of an e2e file's shared cluster (createSharedCluster, then a hard delete and the
+ * temp directory removed even when a test failed) and returns its kubectl, usable from the tests.
+ */
+export function useSharedCluster(name: string, image: string): {k: ReturnType<typeof kubectlFor>; cluster: {readonly kubeconfig: string; readonly dir: string}} {
+  let dir = ''
+  let kubectl: ReturnType<typeof kubectlFor> | undefined
+  const use = () => {
+    if (!kubectl) throw new Error('the shared cluster is not created yet')
+    return kubectl
+  }
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), `skiff-${name}-`))
+    kubectl = kubectlFor(join(dir, 'config'), join(dir, 'cache'))
+    await createSharedCluster(name, join(dir, 'config'), image)
+  })
+  after(async () => {
+    if (!dir) return
+    await deleteClusterHard(name, join(dir, 'config'))
+    await rm(dir, {recursive: true, force: true})
+  })
+  return {
+    k: {run: (...a) => use().run(...a), spawn: (...a) => use().spawn(...a), json: (...a) => use().json(...a)},
+    cluster: {get kubeconfig() { return join(dir, 'config') }, get dir() { return dir }},
+  }
+}
+
