@@ -4,8 +4,8 @@ import {SkiffCommand} from '../base.js'
 import {SkiffError} from '../../errors.js'
 import {KubeClient, type KubeFlags} from './client.js'
 import {discover} from './discovery.js'
-import {forKind, matchType} from './resolve.js'
-import {ApiError, type ResourceInfo} from './types.js'
+import {forKind, matchType, parseTargets, resourcePath} from './resolve.js'
+import {ApiError, type KubeObject, type ResourceInfo} from './types.js'
 
 /** The flags every object command takes, named as kubectl's. */
 export const kubeFlags = {
@@ -66,10 +66,32 @@ export abstract class KubeCommand extends SkiffCommand {
     return found[0]
   }
 
+  /** The types and names an argument list names (TYPE NAME..., TYPE/NAME..., TYPE1,TYPE2). */
+  protected async targets(args: string[]): Promise<Array<{r: ResourceInfo; names: string[]}>> {
+    const out: Array<{r: ResourceInfo; names: string[]}> = []
+    for (const t of parseTargets(args)) for (const r of await this.resolveTypes(t.type)) out.push({r, names: t.names})
+    return out
+  }
+
+  /** One object named TYPE/NAME (or TYPE NAME) in the command's namespace. */
+  protected async oneObject(args: string[]): Promise<{r: ResourceInfo; obj: KubeObject}> {
+    const [t, ...rest] = await this.targets(args)
+    if (!t || rest.length || t.names.length !== 1) throw new SkiffError('name one object, as TYPE/NAME or TYPE NAME', {exitCode: 2})
+    const client = await this.client({})
+    return {r: t.r, obj: await client.get(resourcePath(t.r, client.namespace, t.names[0]))}
+  }
+
   protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
     if (err instanceof ApiError) {
       this.logToStderr(oneLine(err.describe()))
       this.exit(1)
+    }
+    // A user's mistake reads as kubectl's do (`error: ...`), which is what people who script these commands grep for.
+    if (err instanceof SkiffError || err.name === 'SkiffError') {
+      const e = err as SkiffError
+      this.logToStderr(`error: ${e.message}`)
+      for (const s of e.suggestions ?? []) this.logToStderr(`  hint: ${s}`)
+      this.exit(e.exitCode ?? 1)
     }
     return super.catch(err)
   }

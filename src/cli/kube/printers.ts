@@ -82,9 +82,17 @@ export function asList(items: KubeObject[]): KubeObject {
 /** The output formats every printing command accepts besides its table. */
 export type ObjectFormat = 'json' | 'yaml' | 'name' | `jsonpath=${string}` | `jsonpath-as-json=${string}`
 
+/** The object without metadata.managedFields, which kubectl hides unless --show-managed-fields. */
+export function withoutManagedFields(o: KubeObject): KubeObject {
+  if (!o.metadata || !('managedFields' in o.metadata)) return o
+  const {managedFields: _hidden, ...metadata} = o.metadata
+  return {...o, metadata}
+}
+
 /** Prints objects in a non-table format; `ref` names an object as `deployment.apps/web`. */
 export function formatObjects(format: string, objects: KubeObject[], ref: (o: KubeObject) => string, single: boolean): string {
-  const data = single && objects.length === 1 ? objects[0] : asList(objects)
+  const shown = objects.map(withoutManagedFields)
+  const data = single && shown.length === 1 ? shown[0] : asList(shown)
   if (format === 'json') return toJson(data)
   if (format === 'yaml') return toYaml(sortKeys(data)).replace(/\n$/, '')
   if (format === 'name') return objects.map(ref).join('\n')
