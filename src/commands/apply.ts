@@ -32,7 +32,7 @@ export default class Apply extends KubeCommand {
 
   async run(): Promise<ApplyResult[]> {
     const {flags} = await this.parse(Apply)
-    const client = await this.client(flags)
+    await this.client(flags)
     const {docs, problems} = await loadManifests(flags.filename, flags.recursive)
     let failed = problems.length > 0
     for (const p of problems) this.logToStderr(`error: ${p.source}${p.index ? ` (document ${p.index})` : ''}: ${p.message}`)

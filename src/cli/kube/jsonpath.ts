@@ -106,12 +106,13 @@ function show(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v)
 }
 
-function render(nodes: Node[], data: unknown, current: unknown): string {
+/** Inside `range`, paths are relative to the item being visited, as in kubectl's templates. */
+function render(nodes: Node[], current: unknown): string {
   let out = ''
   for (const n of nodes) {
     if ('text' in n) out += n.text
-    else if ('expr' in n) out += evaluate(n.expr, data, current).map(show).join(' ')
-    else for (const item of evaluate(n.range, data, current)) out += render(n.body, data, item)
+    else if ('expr' in n) out += evaluate(n.expr, current, current).map(show).join(' ')
+    else for (const item of evaluate(n.range, current, current)) out += render(n.body, item)
   }
   return out
 }
@@ -119,5 +120,5 @@ function render(nodes: Node[], data: unknown, current: unknown): string {
 /** Fills a kubectl JSONPath template (braces optional around a lone path, as kubectl allows) with `data`. */
 export function jsonpath(template: string, data: unknown): string {
   const t = template.includes('{') ? template : `{${template}}`
-  return render(parseTemplate(t), data, data)
+  return render(parseTemplate(t), data)
 }
