@@ -4,7 +4,8 @@ import {chmod, mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import yaml from 'js-yaml'
-import {deleteClusterHard, kubectlFor, run, skiff} from '../helpers/cli.js'
+import {spawn} from 'node:child_process'
+import {deleteClusterHard, kubectlFor, repo, run, skiff} from '../helpers/cli.js'
 import {waitFor} from '../helpers/wait.js'
 
 const name = `co${process.pid % 100000}`
@@ -203,6 +204,32 @@ describe('object commands (end to end, beside kubectl)', function () {
     const refused = await sk(['get', 'deploy', 'web'], execConfig)
     assert.equal(refused.code, 1)
     assert.match(refused.stderr, /Unauthorized/)
+  })
+
+  it('exec runs a command with stdin and returns its exit code; logs -f and get -w stream', async () => {
+    const pod = (await k.json(['get', 'pods', '-n', NS, '-l', 'app=web'])).items.find(ready).metadata.name
+    const out = await sk(['exec', pod, '-n', NS, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'])
+    assert.equal(out.code, 3, out.stderr)
+    assert.equal(out.stdout, 'out\n')
+    assert.match(out.stderr, /^err$/m)
+    const cat = await run(join(repo, 'bin/run.js'), ['exec', '-i', pod, '-n', NS, '--kubeconfig', kubeconfig, '--', 'cat'], {input: 'piped\n', env: {SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
+    assert.equal(cat.code, 0, cat.stderr)
+    assert.equal(cat.stdout, 'piped\n')
+    const follow = spawn(join(repo, 'bin/run.js'), ['logs', '-f', `pod/${pod}`, '-n', NS, '--tail', '0', '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
+    const watch = spawn(join(repo, 'bin/run.js'), ['get', 'pods', '-w', '-n', NS, '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
+    try {
+      let logged = ''
+      let watched = ''
+      follow.stdout.on('data', (d) => (logged += d))
+      watch.stdout.on('data', (d) => (watched += d))
+      await waitFor('two new log lines while following', async () => (logged.match(/tick \d+/g) ?? []).length >= 2, 30_000)
+      await waitFor('the pod list', async () => /^NAME\s+READY/m.test(watched), 30_000)
+      assert.equal((await sk(['scale', 'deploy/web', '--replicas', '5', '-n', NS])).code, 0)
+      await waitFor('a watched row for the new pod', async () => watched.trim().split('\n').length >= 7, 60_000)
+    } finally {
+      follow.kill()
+      watch.kill()
+    }
   })
 
   it('delete removes an object and waits until it is gone', async () => {

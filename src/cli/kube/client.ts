@@ -102,6 +102,19 @@ export class KubeClient {
     return (text ? JSON.parse(text) : {}) as T
   }
 
+  /** The URL and TLS/auth options of an upgraded (WebSocket) request to `path`, credentials applied. */
+  async upgradeOptions(path: string, query: Record<string, string | string[] | boolean | undefined>): Promise<{url: URL; options: https.RequestOptions}> {
+    const url = new URL(this.server.toString().replace(/\/$/, '') + path)
+    url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:'
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined) continue
+      for (const one of Array.isArray(v) ? v : [v]) url.searchParams.append(k, String(one))
+    }
+    const options: https.RequestOptions = {headers: {'User-Agent': 'skiff'}}
+    await this.kc.applyToHTTPSOptions(options)
+    return {url, options}
+  }
+
   get<T = KubeObject>(path: string, opts: RequestOptions = {}): Promise<T> {
     return this.request<T>('GET', path, opts)
   }

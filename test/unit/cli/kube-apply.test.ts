@@ -56,6 +56,6 @@ describe('manifest parsing', () => {
   it('orders Namespaces, then CRDs, then the rest as written', () => {
     const doc = (kind: string, name: string) => ({source: 'f', index: 1, object: {apiVersion: 'v1', kind, metadata: {name}}})
     const ordered = applyOrder([doc('Deployment', 'd'), doc('CustomResourceDefinition', 'c'), doc('ConfigMap', 'm'), doc('Namespace', 'n')])
-    assert.deepEqual(ordered.map((d) => d.object.metadata.name), ['n', 'c', 'd', 'm'])
+    assert.deepEqual(ordered.map((d) => d.object.metadata?.name), ['n', 'c', 'd', 'm'])
   })
 })
