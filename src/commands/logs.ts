@@ -3,7 +3,7 @@ import {createInterface} from 'node:readline'
 import {Args, Flags} from '@oclif/core'
 import {parseDuration} from '../cli/base.js'
 import {KubeCommand, kubeFlags} from '../cli/kube/command.js'
-import {fetchObjects} from '../cli/kube/fetch.js'
+import {fetchObjects, watchEvents} from '../cli/kube/fetch.js'
 import {resourcePath} from '../cli/kube/resolve.js'
 import {ApiError, type KubeObject, type ResourceInfo} from '../cli/kube/types.js'
 import {pickContainer, podSelector} from '../cli/kube/workloads.js'
@@ -44,10 +44,6 @@ export default class Logs extends KubeCommand {
       if (!args.target) throw new SkiffError('give a POD, TYPE/NAME or -l SELECTOR', {exitCode: 2})
       chosen = [await this.podFor(args.target)]
     }
-    const streams = chosen.flatMap((pod) => {
-      const names = flags['all-containers'] ? ((pod.spec as {containers?: Array<{name: string}>}).containers ?? []).map((c) => c.name) : [pickContainer(pod, flags.container)]
-      return names.map((container) => ({pod: pod.metadata?.name ?? '', container}))
-    })
     const query = {
       follow: flags.follow || undefined,
       tailLines: flags.tail >= 0 ? flags.tail : undefined,
@@ -55,8 +51,14 @@ export default class Logs extends KubeCommand {
       previous: flags.previous || undefined,
       timestamps: flags.timestamps || undefined,
     }
+    const started = new Set<string>()
+    const streamsOf = (pod: KubeObject) => {
+      const names = flags['all-containers'] ? ((pod.spec as {containers?: Array<{name: string}>}).containers ?? []).map((c) => c.name) : [pickContainer(pod, flags.container)]
+      return names.map((container) => ({pod: pod.metadata?.name ?? '', container})).filter((s) => !started.has(`${s.pod}/${s.container}`))
+    }
     // Several streams are read together and written a whole line at a time, so lines of different containers never mix.
-    await Promise.all(streams.map(async (s) => {
+    const follow = async (s: {pod: string; container: string}) => {
+      started.add(`${s.pod}/${s.container}`)
       const res = await client.open('GET', resourcePath(pods, client.namespace, s.pod, 'log'), {accept: '*/*', query: {...query, container: s.container}})
       if ((res.statusCode ?? 0) >= 300) {
         let text = ''
@@ -65,7 +67,22 @@ export default class Logs extends KubeCommand {
       }
       const tag = flags.prefix ? `[pod/${s.pod}/${s.container}] ` : ''
       for await (const line of createInterface({input: res, crlfDelay: Infinity})) process.stdout.write(`${tag}${line}\n`)
-    }))
+    }
+    const running = chosen.flatMap(streamsOf).map(follow)
+    if (flags.follow && flags.selector) running.push(this.followNewPods(flags.selector, (pod) => Promise.all(streamsOf(pod).map(follow)).then(() => undefined)))
+    await Promise.all(running)
+  }
+
+  /** While following by selector, starts on each pod that comes to run after the command began (a rollout's new pods). */
+  private async followNewPods(selector: string, start: (pod: KubeObject) => Promise<void>): Promise<void> {
+    const client = await this.client({})
+    const list = await client.get(resourcePath(pods, client.namespace), {query: {labelSelector: selector, limit: 1}})
+    const pending: Promise<void>[] = []
+    for await (const ev of watchEvents(client, pods, {namespace: client.namespace, names: [], labelSelector: selector}, {resourceVersion: list.metadata?.resourceVersion})) {
+      const phase = (ev.object.status as {phase?: string} | undefined)?.phase
+      if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && phase === 'Running') pending.push(start(ev.object).catch(() => undefined))
+    }
+    await Promise.all(pending)
   }
 
   /** The pod a POD or TYPE/NAME argument means: a workload's first running pod, as kubectl chooses one. */

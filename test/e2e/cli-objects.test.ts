@@ -40,7 +40,12 @@ describe('object commands (end to end, beside kubectl)', function () {
   let manifests: string
   let kubeconfig: string
   let k: ReturnType<typeof kubectlFor>
-  const sk = (args: string[], cfg = kubeconfig) => skiff([...args, '--kubeconfig', cfg], {env: {SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
+  // Flags go before a `--`, after which everything belongs to the command exec runs.
+  const sk = (args: string[], cfg = kubeconfig) => {
+    const dash = args.indexOf('--')
+    const withFlags = dash < 0 ? [...args, '--kubeconfig', cfg] : [...args.slice(0, dash), '--kubeconfig', cfg, ...args.slice(dash)]
+    return skiff(withFlags, {env: {SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
+  }
   const ready = (p: any) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
 
   before(async () => {
@@ -212,11 +217,11 @@ describe('object commands (end to end, beside kubectl)', function () {
     assert.equal(out.code, 3, out.stderr)
     assert.equal(out.stdout, 'out\n')
     assert.match(out.stderr, /^err$/m)
-    const cat = await run(join(repo, 'bin/run.js'), ['exec', '-i', pod, '-n', NS, '--kubeconfig', kubeconfig, '--', 'cat'], {input: 'piped\n', env: {SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
+    const cat = await run(join(repo, 'bin/run.js'), ['exec', '-i', pod, '-n', NS, '--kubeconfig', kubeconfig, '--', 'cat'], {input: 'piped\n', env: {SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
     assert.equal(cat.code, 0, cat.stderr)
     assert.equal(cat.stdout, 'piped\n')
-    const follow = spawn(join(repo, 'bin/run.js'), ['logs', '-f', `pod/${pod}`, '-n', NS, '--tail', '0', '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
-    const watch = spawn(join(repo, 'bin/run.js'), ['get', 'pods', '-w', '-n', NS, '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_CACHE_DIR: join(dir, 'skiff-cache')}})
+    const follow = spawn(join(repo, 'bin/run.js'), ['logs', '-f', `pod/${pod}`, '-n', NS, '--tail', '0', '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
+    const watch = spawn(join(repo, 'bin/run.js'), ['get', 'pods', '-w', '-n', NS, '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
     try {
       let logged = ''
       let watched = ''

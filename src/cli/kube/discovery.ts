@@ -33,9 +33,9 @@ interface LegacyResource {
   categories?: string[]
 }
 
-/** Where discovery is cached: $SKIFF_CACHE_DIR, else ~/.kube/cache/skiff/discovery. */
+/** Where discovery is cached: $SKIFF_KUBE_CACHE_DIR, else ~/.kube/cache/skiff/discovery. */
 function cacheFile(server: URL): string {
-  const dir = process.env.SKIFF_CACHE_DIR ?? join(homedir(), '.kube', 'cache', 'skiff', 'discovery')
+  const dir = process.env.SKIFF_KUBE_CACHE_DIR ?? join(homedir(), '.kube', 'cache', 'skiff', 'discovery')
   return join(dir, `${server.hostname}_${server.port || (server.protocol === 'http:' ? '80' : '443')}.json`)
 }
 
