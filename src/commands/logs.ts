@@ -68,8 +68,13 @@ export default class Logs extends KubeCommand {
       const tag = flags.prefix ? `[pod/${s.pod}/${s.container}] ` : ''
       for await (const line of createInterface({input: res, crlfDelay: Infinity})) process.stdout.write(`${tag}${line}\n`)
     }
-    const running = chosen.flatMap(streamsOf).map(follow)
-    if (flags.follow && flags.selector) running.push(this.followNewPods(flags.selector, (pod) => Promise.all(streamsOf(pod).map(follow)).then(() => undefined)))
+    // With a selector one pod's failure (one that is just terminating, say) is reported and the others go on.
+    const tolerant = (s: {pod: string; container: string}) => follow(s).catch((err: unknown) => {
+      if (!flags.selector) throw err
+      this.logToStderr(`error: pod/${s.pod}/${s.container}: ${err instanceof ApiError ? err.describe() : (err as Error).message}`)
+    })
+    const running = chosen.flatMap(streamsOf).map(tolerant)
+    if (flags.follow && flags.selector) running.push(this.followNewPods(flags.selector, (pod) => Promise.all(streamsOf(pod).map(tolerant)).then(() => undefined)))
     await Promise.all(running)
   }
 

@@ -220,21 +220,66 @@ describe('object commands (end to end, beside kubectl)', function () {
     const cat = await run(join(repo, 'bin/run.js'), ['exec', '-i', pod, '-n', NS, '--kubeconfig', kubeconfig, '--', 'cat'], {input: 'piped\n', env: {SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
     assert.equal(cat.code, 0, cat.stderr)
     assert.equal(cat.stdout, 'piped\n')
+    const byLabel = spawn(join(repo, 'bin/run.js'), ['logs', '-f', '-l', 'app=web', '--prefix', '--tail', '1', '-n', NS, '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
     const follow = spawn(join(repo, 'bin/run.js'), ['logs', '-f', `pod/${pod}`, '-n', NS, '--tail', '0', '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
     const watch = spawn(join(repo, 'bin/run.js'), ['get', 'pods', '-w', '-n', NS, '--kubeconfig', kubeconfig], {env: {...process.env, SKIFF_KUBE_CACHE_DIR: join(dir, 'skiff-cache')}})
     try {
       let logged = ''
       let watched = ''
+      let labelled = ''
+      let labelledErr = ''
+      byLabel.stdout.on('data', (d) => (labelled += d))
+      byLabel.stderr.on('data', (d) => (labelledErr += d))
       follow.stdout.on('data', (d) => (logged += d))
       watch.stdout.on('data', (d) => (watched += d))
       await waitFor('two new log lines while following', async () => (logged.match(/tick \d+/g) ?? []).length >= 2, 30_000)
       await waitFor('the pod list', async () => /^NAME\s+READY/m.test(watched), 30_000)
       assert.equal((await sk(['scale', 'deploy/web', '--replicas', '5', '-n', NS])).code, 0)
       await waitFor('a watched row for the new pod', async () => watched.trim().split('\n').length >= 7, 60_000)
+      const before = new Set((await k.json(['get', 'pods', '-n', NS, '-l', 'app=web'])).items.map((p: any) => p.metadata.name))
+      await waitFor('lines from the pod that started while following', async () => {
+        const now = (await k.json(['get', 'pods', '-n', NS, '-l', 'app=web'])).items.map((p: any) => p.metadata.name) as string[]
+        const prefixes = new Set([...labelled.matchAll(/^\[pod\/([^/]+)\/app\]/gm)].map((m) => m[1]))
+        return now.length === 5 && now.every((n) => prefixes.has(n)) ? true : undefined
+      }, 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}\nlogs -f -l printed:\n${labelled.slice(-2000)}\nstderr:\n${labelledErr}`)
+      })
+      assert.ok(before.size >= 4)
     } finally {
+      byLabel.kill()
       follow.kill()
       watch.kill()
     }
+  })
+
+  it('server-side apply of a CRD and a custom resource of it in one file; get shows its printer columns', async () => {
+    const file = join(dir, 'crd.yaml')
+    await writeFile(file, `apiVersion: ${NS}.example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: ${NS}}
+spec: {size: 3}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.${NS}.example.com}
+spec:
+  group: ${NS}.example.com
+  names: {kind: Widget, plural: widgets, singular: widget, shortNames: [wd]}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+      additionalPrinterColumns: [{name: Size, type: integer, jsonPath: .spec.size}]
+`)
+    const r = await sk(['apply', '--server-side', '-f', file])
+    assert.equal(r.code, 0, r.stderr)
+    assert.deepEqual(r.stdout.trim().split('\n'), [`customresourcedefinition.apiextensions.k8s.io/widgets.${NS}.example.com serverside-applied`, `widget.${NS}.example.com/w1 serverside-applied`])
+    const got = await sk(['get', 'wd', '-n', NS])
+    assert.equal(got.code, 0, got.stderr)
+    assert.equal(got.stdout, (await k.run(['get', 'wd', '-n', NS])).stdout)
+    assert.match(got.stdout, /^NAME\s+SIZE\nw1\s+3\n$/)
   })
 
   it('delete removes an object and waits until it is gone', async () => {

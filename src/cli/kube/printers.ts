@@ -71,7 +71,7 @@ export function toJson(v: unknown): string {
 
 /** kubectl's `-o yaml`: sorted keys, list items flush with their key, long strings unwrapped. */
 export function toYaml(v: unknown): string {
-  return yaml.dump(v, {sortKeys: true, noArrayIndent: true, lineWidth: -1, noRefs: true})
+  return yaml.dump(v, {sortKeys: true, noArrayIndent: true, lineWidth: -1, noRefs: true, quotingType: '"'})
 }
 
 /** What `-o json` prints for several objects: a v1 List, as kubectl wraps them. */
