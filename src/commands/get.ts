@@ -91,7 +91,7 @@ export default class Get extends KubeCommand {
       const rows = tableCells({...table, columnDefinitions: cols}, {wide, withNamespace: allNs && r.namespaced, noHeaders: true})
       // Widths of the first listing's columns keep watched rows under their headers, as kubectl's tabwriter does.
       widths ??= first ? alignWidths(tableCells({...first, columnDefinitions: cols}, {wide, withNamespace: allNs && r.namespaced})) : undefined
-      for (const row of rows) this.log(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(Math.max((widths?.[i] ?? c.length) + 3, 6, c.length + 1)))).join(''))
+      for (const row of rows) this.log(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(Math.max((widths?.[i] ?? c.length) + 3, 6, c.length + 3)))).join(''))
     }
   }
 }
