@@ -17,6 +17,11 @@ export function skippedByDrain(p: Pod): string | undefined {
   return undefined
 }
 
+/** Whether a pod has no controller that would recreate it elsewhere (kubectl drain refuses those without --force). */
+export function unmanaged(p: Pod): boolean {
+  return !p.metadata.ownerReferences?.some((o) => o.controller)
+}
+
 /** Progress of a drain. */
 export type OnDrain = (msg: string) => void
 
@@ -27,8 +32,17 @@ async function podsOn(api: ApiClient, node: string): Promise<Pod[]> {
 }
 
 /** Evicts every pod drain covers and waits until they are gone; blocked evictions (429: a budget) are retried until the deadline. */
-export async function drain(api: ApiClient, node: string, opts: {deadline: number; onProgress?: OnDrain}): Promise<{evicted: string[]}> {
+export async function drain(api: ApiClient, node: string, opts: {deadline: number; onProgress?: OnDrain; force?: boolean}): Promise<{evicted: string[]}> {
   const evicted = new Set<string>()
+  if (!opts.force) {
+    const bare = (await podsOn(api, node)).filter((p) => !skippedByDrain(p) && !p.metadata.deletionTimestamp && unmanaged(p))
+    if (bare.length > 0) {
+      throw new SkiffError(`${node} runs pods no controller manages, which would be lost: ${bare.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(', ')}`, {
+        exitCode: 2,
+        suggestions: ['Delete them first, or pass --force to evict them anyway.'],
+      })
+    }
+  }
   for (;;) {
     const pods = (await podsOn(api, node)).filter((p) => !skippedByDrain(p))
     if (pods.length === 0) return {evicted: [...evicted]}

@@ -94,8 +94,7 @@ export async function removeNode(engine: Engine, cluster: string, name: string, 
           })
         }},
         {title: `Draining ${name} (evictions honour PodDisruptionBudgets)`, task: async (r, t) => {
-          if (opts.force && node.state !== 'running') return
-          r.evicted = (await drain(api, name, {deadline, onProgress: (m) => (t.output = m)})).evicted
+          r.evicted = (await drain(api, name, {deadline, force: opts.force, onProgress: (m) => (t.output = m)})).evicted
           t.title = `Drained ${name}: ${r.evicted.length} pod(s) evicted`
         }},
         {title: `Deleting Node ${name}, its container and volumes`, task: async () => {

@@ -1,5 +1,6 @@
 // `skiff cluster export-logs`: one .tar.gz with every node's component logs, containerd's and etcd's logs, pod logs, Node objects and events.
 import {Args} from '@oclif/core'
+import {Listr, type ListrRendererValue} from 'listr2'
 import {resolve} from 'node:path'
 import {SkiffCommand} from '../../cli/base.js'
 import {engineProvider} from '../../cli/provider.js'
@@ -20,7 +21,15 @@ export default class ClusterExportLogs extends SkiffCommand {
   async run(): Promise<ExportResult> {
     const {args} = await this.parse(ClusterExportLogs)
     const quiet = this.jsonEnabled()
-    const result = await exportLogs(asEngine(engineProvider()), args.name, resolve(args.dir), quiet ? undefined : (m) => process.stderr.write(`${m}\n`))
+    const ctx: {result?: ExportResult} = {}
+    await new Listr<typeof ctx, ListrRendererValue, ListrRendererValue>(
+      [{title: `Collecting the logs of cluster "${args.name}"`, task: async (c, task) => {
+        c.result = await exportLogs(asEngine(engineProvider()), args.name, resolve(args.dir), (m) => (task.output = m))
+        task.title = `Collected ${c.result.files.length} files`
+      }}],
+      {renderer: this.progressMode(), fallbackRenderer: 'simple', exitOnError: true},
+    ).run(ctx)
+    const result = ctx.result!
     if (!quiet) {
       this.log(`Wrote ${result.archive} (${result.files.length} files).`)
       if (result.apiError) this.warn(`the API did not answer (${result.apiError}): node descriptions and events are missing`)
