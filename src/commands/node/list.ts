@@ -9,7 +9,8 @@ import {listNodeObjects, nodeRows, nodeTable, type NodeRow} from '../../cluster/
 export default class NodeList extends SkiffCommand {
   static override summary = "List a cluster's nodes."
   static override description = 'Shows each node container with its Node object: Ready status (- when the cluster is stopped), address on the cluster network, pod range, CPU and memory capacity, taints.'
-  static override examples = ['<%= config.bin %> node list', '<%= config.bin %> node list --cluster demo -o json']
+  static override enableJsonFlag = true
+  static override examples = ['<%= config.bin %> node list', '<%= config.bin %> node list --cluster demo -o json', '<%= config.bin %> node list --json']
   static override flags = {
     cluster: Flags.string({char: 'c', description: 'cluster name [default: the only cluster, else skiff]'}),
     output: Flags.string({char: 'o', description: 'output format', options: ['table', 'json', 'yaml'], default: 'table'}),
@@ -22,6 +23,7 @@ export default class NodeList extends SkiffCommand {
     const api = found.controlPlane.state === 'running' ? await adminApi(provider, found, 3000) : undefined
     try {
       const rows = nodeRows(found.info.nodes, await listNodeObjects(api))
+      if (this.jsonEnabled()) return rows
       if (flags.output === 'json') this.log(JSON.stringify(rows, null, 2))
       else if (flags.output === 'yaml') this.log(yaml.dump(rows))
       else for (const line of nodeTable(rows)) this.log(line)

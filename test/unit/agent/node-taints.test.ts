@@ -34,7 +34,7 @@ describe('node taints from the cluster config', () => {
     const ctx = {config, plan, pki, image: 'img', apiServerPort: 1234} as unknown as CreateContext
     const tainted = plan.nodes.find((n) => n.taints?.length)!
     const node = buildNode(facts(agentConfigFromEnv(nodeRuntime(ctx, tainted).env, 'worker')))
-    assert.deepEqual((node.spec as {taints?: unknown}).taints, [{key: 'dedicated', value: 'batch', effect: 'NoSchedule'}])
+    assert.deepEqual((node.spec as {taints?: unknown}).taints, [{key: 'dedicated', value: 'batch', effect: 'PreferNoSchedule'}])
     const plain = plan.nodes.find((n) => n.role === 'worker' && !n.taints)!
     assert.equal((buildNode(facts(agentConfigFromEnv(nodeRuntime(ctx, plain).env, 'worker'))).spec as {taints?: unknown}).taints, undefined)
   })

@@ -55,8 +55,8 @@ describe('cluster config schema', () => {
     const c = decodeConfigText(template, 'templates/cluster.yaml')
     assert.equal(c.nodes[1].cpus, 1)
     assert.equal(c.nodes[1].memory, 1024 ** 3)
-    assert.deepEqual(c.nodes[2].taints, [{key: 'dedicated', value: 'batch', effect: 'NoSchedule'}])
-    assert.deepEqual(c.nodes[0].extraPortMappings, [{containerPort: 30080, hostPort: 8080, protocol: 'TCP', listenAddress: '127.0.0.1'}])
+    assert.deepEqual(c.nodes[2].taints, [{key: 'dedicated', value: 'batch', effect: 'PreferNoSchedule'}])
+    assert.deepEqual(c.nodes[0].extraPortMappings, [{containerPort: 30080, hostPort: 0, protocol: 'TCP', listenAddress: '127.0.0.1'}])
   })
 
   for (const path of mappingPaths(clusterConfigSchema)) {
@@ -95,7 +95,7 @@ describe('cluster config schema', () => {
     assert.equal(worker.HostConfig?.Memory, 1024 ** 3)
     assert.equal(worker.HostConfig?.MemorySwap, 1024 ** 3)
     const cp = nodeCreateOptions(plan.nodes[0], rt, 'privileged', 'v')
-    assert.deepEqual(cp.HostConfig?.PortBindings?.['30080/tcp'], [{HostIp: '127.0.0.1', HostPort: '8080'}])
+    assert.deepEqual(cp.HostConfig?.PortBindings?.['30080/tcp'], [{HostIp: '127.0.0.1', HostPort: ''}])
     assert.equal(cp.HostConfig?.NanoCpus, undefined)
   })
 })
