@@ -117,6 +117,7 @@ export class NodeAgent {
       podCIDR: config.podCIDR,
       taintControlPlane: config.taintControlPlane,
       labels: config.labels,
+      taints: config.taints,
       capacity: (this.opts.capacity ?? readCapacity)(),
       arch: goArch(),
       containerRuntimeVersion: version,

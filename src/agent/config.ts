@@ -29,6 +29,8 @@ export interface AgentConfig {
   gracePeriodSeconds?: number
   /** Labels for this node from the cluster config. */
   labels?: Record<string, string>
+  /** Taints for this node from the cluster config (set when the Node is created). */
+  taints?: {key: string; value?: string; effect: string}[]
   /** The cluster DNS Service's address: the tenth of the service range, as Kubernetes clusters set it up. */
   clusterDNS: string
   clusterDomain: string
@@ -85,6 +87,20 @@ export function parseNodeLabels(text: string | undefined): Record<string, string
   return parsed as Record<string, string>
 }
 
+/** Parses the node taints the CLI passes as a JSON list of {key, value?, effect}; throws on anything else. */
+export function parseNodeTaints(text: string | undefined): {key: string; value?: string; effect: string}[] | undefined {
+  if (!text) return undefined
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  const ok = Array.isArray(parsed) && parsed.every((t) => typeof t === 'object' && t !== null && typeof t.key === 'string' && typeof t.effect === 'string' && (t.value === undefined || typeof t.value === 'string'))
+  if (!ok) throw new Error(`environment variable ${NodeEnv.nodeTaints} must be a JSON list of {key, value, effect}, got ${text}`)
+  return parsed as {key: string; value?: string; effect: string}[]
+}
+
 /** Reads AgentConfig from env; throws naming the first missing variable. */
 export function agentConfigFromEnv(env: NodeJS.ProcessEnv, role: 'control-plane' | 'worker'): AgentConfig {
   const need = (name: string) => {
@@ -100,6 +116,7 @@ export function agentConfigFromEnv(env: NodeJS.ProcessEnv, role: 'control-plane'
     taintControlPlane: env[NodeEnv.taintControlPlane] === 'true',
     gracePeriodSeconds: Number(env[NodeEnv.nodeGracePeriod]) > 0 ? Number(env[NodeEnv.nodeGracePeriod]) : undefined,
     labels: parseNodeLabels(env[NodeEnv.nodeLabels]),
+    taints: parseNodeTaints(env[NodeEnv.nodeTaints]),
     clusterDNS: addressIn(clusterRanges(env).serviceCIDR, 10),
     clusterDomain: env[NodeEnv.clusterDomain] || ClusterDefaults.domain,
     ...readAgentConfigFile(env[AGENT_CONFIG_ENV] || AGENT_CONFIG_FILE),

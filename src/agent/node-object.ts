@@ -21,6 +21,8 @@ export interface NodeFacts {
   taintControlPlane: boolean
   /** Labels from the cluster config; the agent's own labels (hostname, os, arch, role) take precedence. */
   labels?: Record<string, string>
+  /** Taints from the cluster config, set when the Node is first created (users and controllers own them after). */
+  taints?: {key: string; value?: string; effect: string}[]
   capacity: ResourceList
   /** Go-style arch name (amd64, arm64). */
   arch: string
@@ -72,7 +74,8 @@ export function buildNode(f: NodeFacts): KubeObject {
     spec.podCIDR = f.podCIDR
     spec.podCIDRs = [f.podCIDR]
   }
-  if (f.role === 'control-plane' && f.taintControlPlane) spec.taints = [{...CONTROL_PLANE_TAINT}]
+  const taints = [...(f.role === 'control-plane' && f.taintControlPlane ? [{...CONTROL_PLANE_TAINT}] : []), ...(f.taints ?? []).map((t) => ({...t}))]
+  if (taints.length > 0) spec.taints = taints
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -41,6 +41,8 @@ export const NodeEnv = {
   taintControlPlane: 'SKIFF_TAINT_CONTROL_PLANE',
   /** The node's labels from the cluster config, as a JSON object (unset when it has none). */
   nodeLabels: 'SKIFF_NODE_LABELS',
+  /** The node's taints from the cluster config, as a JSON list of {key, value, effect} (unset when it has none). */
+  nodeTaints: 'SKIFF_NODE_TAINTS',
   /** Control plane only: host ports the Ingress controller's HTTP and HTTPS listeners are published on. */
   ingressHTTPPort: 'SKIFF_INGRESS_HTTP_PORT',
   ingressHTTPSPort: 'SKIFF_INGRESS_HTTPS_PORT',

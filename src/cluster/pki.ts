@@ -61,7 +61,12 @@ export async function createCA(clusterName: string, now = new Date()): Promise<C
   const caPem = caCert.toString('pem')
   const caKeyPem = await exportKey(keys.privateKey)
 
-  const sign = async (req: CertRequest): Promise<KeyPair> => {
+  return {cert: caPem, key: caKeyPem, sign: signer(caCert, keys.privateKey, now)}
+}
+
+/** Signs leaf certificates with a CA's certificate and private key. */
+function signer(caCert: x509.X509Certificate, caKey: CryptoKey, now: Date): (req: CertRequest) => Promise<KeyPair> {
+  return async (req: CertRequest): Promise<KeyPair> => {
     const leafKeys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])
     const usages: string[] = []
     if (req.server) usages.push(x509.ExtendedKeyUsage.serverAuth)
@@ -84,14 +89,25 @@ export async function createCA(clusterName: string, now = new Date()): Promise<C
       notBefore: new Date(now.getTime() - 60_000),
       notAfter: new Date(now.getTime() + TEN_YEARS_MS),
       publicKey: leafKeys.publicKey,
-      signingKey: keys.privateKey,
+      signingKey: caKey,
       signingAlgorithm: alg,
       extensions,
     })
     return {cert: cert.toString('pem'), key: await exportKey(leafKeys.privateKey)}
   }
+}
 
-  return {cert: caPem, key: caKeyPem, sign}
+/** The CA of an existing cluster, from its PEM certificate and PKCS#8 key (to sign a joining node's certificate). */
+export async function loadCA(certPem: string, keyPem: string, now = new Date()): Promise<CertificateAuthority> {
+  const caCert = new x509.X509Certificate(certPem)
+  const der = x509.PemConverter.decode(keyPem)[0]
+  const key = await webcrypto.subtle.importKey('pkcs8', der, alg, true, ['sign'])
+  return {cert: certPem, key: keyPem, sign: signer(caCert, key as unknown as CryptoKey, now)}
+}
+
+/** The certificate of a node's agent: client of the apiserver (system:node:NAME) and server of its :10250. */
+export function signNodeCert(ca: CertificateAuthority, name: string, ip?: string): Promise<KeyPair> {
+  return ca.sign({commonName: `system:node:${name}`, organizations: ['system:nodes'], client: true, server: true, dnsNames: [name, 'localhost'], ips: [...(ip ? [ip] : []), '127.0.0.1']})
 }
 
 /** All certificates a cluster needs, generated concurrently. */
@@ -150,7 +166,7 @@ export async function createClusterPKI(opts: {
     ca.sign({commonName: 'kube-apiserver-kubelet-client', organizations: ['kube-master']}),
     // Node certificates both authenticate the agent and serve its :10250 endpoint (logs, exec), which
     // the apiserver reaches by node name or address.
-    ...opts.nodeNames.map((n) => ca.sign({commonName: `system:node:${n}`, organizations: ['system:nodes'], client: true, server: true, dnsNames: [n, 'localhost'], ips: [...(opts.nodeIPs?.[n] ? [opts.nodeIPs[n]] : []), '127.0.0.1']})),
+    ...opts.nodeNames.map((n) => signNodeCert(ca, n, opts.nodeIPs?.[n])),
   ])
   const nodes: Record<string, KeyPair> = {}
   opts.nodeNames.forEach((n, i) => (nodes[n] = nodeCerts[i]))

@@ -1,6 +1,6 @@
 // Plans a cluster's nodes: names, roles, fixed addresses and pod ranges, before anything is created.
 import {addressIn, rangesOverlap, subnetAt} from '../api/net/cidr.js'
-import type {ClusterConfig, NodeRole} from '../config/types.js'
+import type {ClusterConfig, NodeRole, NodeTaint, PortMapping} from '../config/types.js'
 
 /** One node container to create. */
 export interface NodePlan {
@@ -11,6 +11,11 @@ export interface NodePlan {
   /** The node's /24 of the pod range. */
   podCIDR: string
   labels: Record<string, string>
+  taints?: NodeTaint[]
+  /** CPU limit in cores, memory limit in bytes (the node container's Docker limits). */
+  cpus?: number
+  memory?: number
+  extraPortMappings?: PortMapping[]
 }
 
 /** The whole cluster to create. */
@@ -49,6 +54,10 @@ export function planCluster(config: ClusterConfig, subnet: string): ClusterPlan 
     ip: addressIn(subnet, i + 2),
     podCIDR: podCIDRFor(config.networking.podSubnet, i),
     labels: n.labels ?? {},
+    ...(n.taints ? {taints: n.taints} : {}),
+    ...(n.cpus !== undefined ? {cpus: n.cpus} : {}),
+    ...(n.memory !== undefined ? {memory: n.memory} : {}),
+    ...(n.extraPortMappings ? {extraPortMappings: n.extraPortMappings} : {}),
   }))
   return {
     name: config.name,

@@ -110,3 +110,49 @@ export interface Provider {
   /** The images as one `docker save` archive stream. */
   saveImages(names: string[]): Promise<NodeJS.ReadableStream>
 }
+
+/** How an existing node container was made, read back from the engine (for `node add` to make a sibling). */
+export interface NodeSpec {
+  image: string
+  env: Record<string, string>
+  privileged: boolean
+  /** The node's fixed address on the cluster network. */
+  ip?: string
+}
+
+/** The cluster network's subnet and the addresses taken on it (running or stopped containers). */
+export interface NetworkUse {
+  subnet: string
+  taken: string[]
+}
+
+/** Operations on the nodes of an existing cluster: `node add/remove`, `cluster stop/start`, `export-logs`. */
+export interface NodeProvider {
+  nodeSpec(container: string): Promise<NodeSpec>
+  networkUse(network: string): Promise<NetworkUse>
+  stopNode(container: string, timeoutSeconds: number): Promise<void>
+  startNode(container: string): Promise<void>
+  /** Removes a node container and its volumes; succeeds when they are gone already. */
+  removeNode(container: string): Promise<void>
+  /** A tar stream of a path in a container (`docker cp CONTAINER:PATH -`). */
+  archive(container: string, path: string): Promise<NodeJS.ReadableStream>
+  /** A container's whole log, stdout and stderr interleaved. */
+  fullLog(container: string): Promise<string>
+  /** The engine's version and setup, for `skiff doctor`. */
+  engineInfo(): Promise<EngineInfo>
+}
+
+/** What `skiff doctor` reads from the engine. */
+export interface EngineInfo {
+  version: string
+  apiVersion: string
+  /** "1" or "2", as the engine reports it. */
+  cgroupVersion?: string
+  cgroupDriver?: string
+  /** Where the engine keeps images and volumes (on its own machine). */
+  rootDir?: string
+  /** The engine's own address pools are not reported; its networks' subnets are. */
+  networkSubnets: string[]
+  /** True when the engine runs on this machine (a unix socket), so this machine's limits are the engine's. */
+  local: boolean
+}

@@ -1,12 +1,13 @@
 // Loads the versioned cluster config file (apiVersion/kind), strictly, into the internal ClusterConfig.
 import {readFile} from 'node:fs/promises'
 import {ClusterDefaults} from '../api/contract.js'
-import yaml from 'js-yaml'
 import {isIPv4CIDR, prefixLength} from '../api/net/cidr.js'
-import {validateLabels} from '../api/validation/meta.js'
 import {SkiffError} from '../errors.js'
 import type {ClusterConfig, NodeConfig} from './types.js'
 import {validateClusterName} from './names.js'
+import {type CheckKeys, decodeNode, type Fail, isObject} from './decode-node.js'
+import {lineFor, parseWithPositions, YAMLSyntaxError} from './positions.js'
+import {allowedKeys} from './schema.js'
 
 /** The only file version so far; later versions are migrated into ClusterConfig here. */
 export const CONFIG_API_VERSION = 'skiff.dev/v1alpha1'
@@ -24,78 +25,75 @@ export const DEFAULTS = {
   nodeGracePeriodSeconds: 40,
 } as const
 
-const TOP_KEYS = ['apiVersion', 'kind', 'name', 'nodes', 'networking', 'image', 'nodeGracePeriodSeconds']
-const NODE_KEYS = ['role', 'labels']
-const NET_KEYS = ['podSubnet', 'serviceSubnet', 'apiServerAddress', 'apiServerPort', 'ingressHTTPPort', 'ingressHTTPSPort']
-
-function fail(source: string, message: string): never {
-  throw new SkiffError(`invalid cluster config ${source}: ${message}`, {exitCode: 2, suggestions: ['See templates/cluster.yaml for a complete example.']})
+/** Where a config came from and the line of each of its fields, for error messages. */
+interface Source {
+  name: string
+  lines?: Map<string, number>
 }
 
-function checkKeys(source: string, path: string, obj: Record<string, unknown>, allowed: string[]): void {
-  for (const k of Object.keys(obj)) if (!allowed.includes(k)) fail(source, `unknown field "${path}${k}" (allowed: ${allowed.join(', ')})`)
+function failAt(src: Source, path: string, message: string): never {
+  const line = lineFor(src.lines, path)
+  throw new SkiffError(`invalid cluster config ${src.name}${line !== undefined ? `:${line}` : ''}: ${message}`, {exitCode: 2, suggestions: ['See templates/cluster.yaml for a complete example, and templates/cluster.schema.json for every field.']})
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
+function checkKeysAt(src: Source, path: string, obj: Record<string, unknown>, schemaPath: string): void {
+  const allowed = allowedKeys(schemaPath)
+  for (const k of Object.keys(obj)) {
+    const field = path ? `${path}.${k}` : k
+    if (!allowed.includes(k)) failAt(src, field, `unknown field "${field}" (allowed: ${allowed.join(', ')})`)
+  }
 }
 
-function checkCIDR(source: string, field: string, v: unknown): string {
-  if (!isIPv4CIDR(v)) fail(source, `${field} must be an IPv4 CIDR such as 10.244.0.0/16, got ${JSON.stringify(v)}`)
+function checkCIDR(fail: Fail, field: string, v: unknown): string {
+  if (!isIPv4CIDR(v)) fail(field, `${field} must be an IPv4 CIDR such as 10.244.0.0/16, got ${JSON.stringify(v)}`)
   const prefix = prefixLength(v)
-  if (prefix > 16) fail(source, `${field} must be /16 or larger (each node takes a /24), got ${v}`)
+  if (prefix > 16) fail(field, `${field} must be /16 or larger (each node takes a /24), got ${v}`)
   return v
 }
 
-/** Decodes a parsed config document; `source` names it in errors. */
-export function decodeConfig(doc: unknown, source = '(inline)'): ClusterConfig {
-  if (!isObject(doc)) fail(source, 'expected a YAML mapping')
-  checkKeys(source, '', doc, TOP_KEYS)
-  if (doc.apiVersion !== CONFIG_API_VERSION) fail(source, `apiVersion must be ${CONFIG_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`)
-  if (doc.kind !== CONFIG_KIND) fail(source, `kind must be ${CONFIG_KIND}, got ${JSON.stringify(doc.kind)}`)
+/** Decodes a parsed config document; `source` names it in errors, `lines` (field path → line) places them. */
+export function decodeConfig(doc: unknown, source = '(inline)', lines?: Map<string, number>): ClusterConfig {
+  const src: Source = {name: source, lines}
+  const fail: Fail = (path, message) => failAt(src, path, message)
+  const checkKeys: CheckKeys = (path, obj, schemaPath) => checkKeysAt(src, path, obj, schemaPath)
+  if (!isObject(doc)) fail('', 'expected a YAML mapping')
+  checkKeys('', doc, '')
+  if (doc.apiVersion !== CONFIG_API_VERSION) fail('apiVersion', `apiVersion must be ${CONFIG_API_VERSION}, got ${JSON.stringify(doc.apiVersion)}`)
+  if (doc.kind !== CONFIG_KIND) fail('kind', `kind must be ${CONFIG_KIND}, got ${JSON.stringify(doc.kind)}`)
   const name = doc.name === undefined ? DEFAULTS.name : String(doc.name)
   const nameErr = validateClusterName(name)
-  if (nameErr) fail(source, nameErr)
+  if (nameErr) fail('name', nameErr)
 
   let nodes: NodeConfig[]
   if (doc.nodes === undefined) {
     nodes = defaultNodes(DEFAULTS.controlPlanes, DEFAULTS.workers)
   } else {
-    if (!Array.isArray(doc.nodes) || doc.nodes.length === 0) fail(source, 'nodes must be a non-empty list')
-    nodes = doc.nodes.map((n, i) => {
-      if (!isObject(n)) fail(source, `nodes[${i}] must be a mapping`)
-      checkKeys(source, `nodes[${i}].`, n, NODE_KEYS)
-      if (n.role !== 'control-plane' && n.role !== 'worker') fail(source, `nodes[${i}].role must be control-plane or worker, got ${JSON.stringify(n.role)}`)
-      if (n.labels !== undefined && (!isObject(n.labels) || Object.values(n.labels).some((v) => typeof v !== 'string'))) fail(source, `nodes[${i}].labels must map strings to strings`)
-      // The apiserver's own label rules: a label it would refuse would leave the node unregistered until the timeout.
-      const [bad] = validateLabels(n.labels as Record<string, string> | undefined, `nodes[${i}].labels`)
-      if (bad) fail(source, `${bad.field}: ${bad.message}`)
-      return {role: n.role, ...(n.labels ? {labels: n.labels as Record<string, string>} : {})}
-    })
+    if (!Array.isArray(doc.nodes) || doc.nodes.length === 0) fail('nodes', 'nodes must be a non-empty list')
+    nodes = doc.nodes.map((n, i) => decodeNode(n, i, fail, checkKeys))
   }
 
   const net = doc.networking ?? {}
-  if (!isObject(net)) fail(source, 'networking must be a mapping')
-  checkKeys(source, 'networking.', net, NET_KEYS)
+  if (!isObject(net)) fail('networking', 'networking must be a mapping')
+  checkKeys('networking', net, 'networking')
   const port = net.apiServerPort ?? DEFAULTS.apiServerPort
-  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) fail(source, `networking.apiServerPort must be a port number (0 picks a free one), got ${JSON.stringify(port)}`)
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) fail('networking.apiServerPort', `networking.apiServerPort must be a port number (0 picks a free one), got ${JSON.stringify(port)}`)
   for (const k of ['ingressHTTPPort', 'ingressHTTPSPort'] as const) {
     const v = net[k]
-    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535)) fail(source, `networking.${k} must be a port number (0 picks a free one; leave it out for ${k === 'ingressHTTPPort' ? 80 : 443} when free), got ${JSON.stringify(v)}`)
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 65535)) fail(`networking.${k}`, `networking.${k} must be a port number (0 picks a free one; leave it out for ${k === 'ingressHTTPPort' ? 80 : 443} when free), got ${JSON.stringify(v)}`)
   }
   const address = net.apiServerAddress ?? DEFAULTS.apiServerAddress
-  if (typeof address !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) fail(source, `networking.apiServerAddress must be an IPv4 address, got ${JSON.stringify(address)}`)
+  if (typeof address !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) fail('networking.apiServerAddress', `networking.apiServerAddress must be an IPv4 address, got ${JSON.stringify(address)}`)
 
   const grace = doc.nodeGracePeriodSeconds ?? DEFAULTS.nodeGracePeriodSeconds
-  if (!Number.isInteger(grace) || (grace as number) < 1) fail(source, `nodeGracePeriodSeconds must be a positive integer, got ${JSON.stringify(grace)}`)
-  if (doc.image !== undefined && (typeof doc.image !== 'string' || doc.image === '')) fail(source, 'image must be a non-empty string')
+  if (!Number.isInteger(grace) || (grace as number) < 1) fail('nodeGracePeriodSeconds', `nodeGracePeriodSeconds must be a positive integer, got ${JSON.stringify(grace)}`)
+  if (doc.image !== undefined && (typeof doc.image !== 'string' || doc.image === '')) fail('image', 'image must be a non-empty string')
 
   const config: ClusterConfig = {
     name,
     nodes,
     networking: {
-      podSubnet: checkCIDR(source, 'networking.podSubnet', net.podSubnet ?? DEFAULTS.podSubnet),
-      serviceSubnet: checkCIDR(source, 'networking.serviceSubnet', net.serviceSubnet ?? DEFAULTS.serviceSubnet),
+      podSubnet: checkCIDR(fail, 'networking.podSubnet', net.podSubnet ?? DEFAULTS.podSubnet),
+      serviceSubnet: checkCIDR(fail, 'networking.serviceSubnet', net.serviceSubnet ?? DEFAULTS.serviceSubnet),
       apiServerAddress: address,
       apiServerPort: port as number,
       ...(net.ingressHTTPPort !== undefined ? {ingressHTTPPort: net.ingressHTTPPort as number} : {}),
@@ -104,14 +102,17 @@ export function decodeConfig(doc: unknown, source = '(inline)'): ClusterConfig {
     ...(doc.image ? {image: doc.image as string} : {}),
     nodeGracePeriodSeconds: grace as number,
   }
-  return checkTopology(config, source)
+  return checkTopology(config, fail)
 }
 
-function checkTopology(config: ClusterConfig, source: string): ClusterConfig {
+function checkTopology(config: ClusterConfig, fail: Fail): ClusterConfig {
   const cps = config.nodes.filter((n) => n.role === 'control-plane').length
-  if (cps === 0) fail(source, 'a cluster needs one control-plane node')
+  if (cps === 0) fail('nodes', 'a cluster needs one control-plane node')
   if (cps > 1) throw new SkiffError(`${cps} control-plane nodes requested: high-availability control planes are not yet supported`, {exitCode: 2, suggestions: ['Use one control-plane node (--control-planes 1).']})
-  if (config.nodes.length > 200) fail(source, 'at most 200 nodes are supported')
+  if (config.nodes.length > 200) fail('nodes', 'at most 200 nodes are supported')
+  const hostPorts = config.nodes.flatMap((n, i) => (n.extraPortMappings ?? []).filter((m) => m.hostPort !== 0).map((m) => ({key: `${m.listenAddress}:${m.hostPort}/${m.protocol}`, i})))
+  const dup = hostPorts.find((h, j) => hostPorts.findIndex((o) => o.key === h.key) !== j)
+  if (dup) fail(`nodes[${dup.i}].extraPortMappings`, `host port ${dup.key} is mapped twice`)
   return config
 }
 
@@ -132,14 +133,19 @@ export async function loadConfigFile(path: string): Promise<ClusterConfig> {
     const e = err as NodeJS.ErrnoException
     throw new SkiffError(`cannot read cluster config ${path}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`, {exitCode: 2})
   }
-  let doc: unknown
+  return decodeConfigText(text, path)
+}
+
+/** Decodes config text (YAML or JSON); errors name the line. */
+export function decodeConfigText(text: string, source: string): ClusterConfig {
+  let parsed
   try {
-    doc = yaml.load(text)
+    parsed = parseWithPositions(text)
   } catch (err) {
-    const e = err as yaml.YAMLException
-    fail(path, `not valid YAML: ${e.reason ?? e.message}${e.mark ? ` (line ${e.mark.line + 1})` : ''}`)
+    if (!(err instanceof YAMLSyntaxError)) throw err
+    failAt({name: source}, '', `not valid YAML: ${err.message}${err.line !== undefined ? ` (line ${err.line})` : ''}`)
   }
-  return decodeConfig(doc, path)
+  return decodeConfig(parsed.doc, source, parsed.lines)
 }
 
 /** Builds the config from command-line flags, on top of an optional file. */
@@ -159,5 +165,7 @@ export function configFromFlags(base: ClusterConfig | undefined, flags: {name?: 
     out.nodes = defaultNodes(cps, workers)
   }
   if (flags.image) out.image = flags.image
-  return checkTopology(out, 'flags')
+  return checkTopology(out, (_path, message) => {
+    throw new SkiffError(message, {exitCode: 2})
+  })
 }

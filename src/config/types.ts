@@ -8,6 +8,30 @@ export interface NodeConfig {
   role: NodeRole
   /** Extra labels for the Node object. */
   labels?: Record<string, string>
+  /** Taints of the Node object. */
+  taints?: NodeTaint[]
+  /** CPU limit of the node container in cores (Docker NanoCpus); the Node's capacity reports it. */
+  cpus?: number
+  /** Memory limit of the node container in bytes; the Node's capacity reports it. */
+  memory?: number
+  /** Node container ports published on the host. */
+  extraPortMappings?: PortMapping[]
+}
+
+/** A taint of a node from the config. */
+export interface NodeTaint {
+  key: string
+  value?: string
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute'
+}
+
+/** A port of a node container published on the host, as kind's extraPortMappings. */
+export interface PortMapping {
+  containerPort: number
+  /** 0 picks a free port. */
+  hostPort: number
+  protocol: 'TCP' | 'UDP' | 'SCTP'
+  listenAddress: string
 }
 
 /** Networking of one cluster. */

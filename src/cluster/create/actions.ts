@@ -121,6 +121,7 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     Object.assign(env, {ETCDCTL_ENDPOINTS: `https://127.0.0.1:${NodePorts.etcdClient}`, ETCDCTL_CACERT: NodeFiles.etcdCACert, ETCDCTL_CERT: NodeFiles.etcdClientCert, ETCDCTL_KEY: NodeFiles.etcdClientKey})
   }
   if (Object.keys(node.labels).length > 0) env[NodeEnv.nodeLabels] = JSON.stringify(node.labels)
+  if (node.taints?.length) env[NodeEnv.nodeTaints] = JSON.stringify(node.taints)
   const files: Record<string, string> = {
     [NodeFiles.caCert]: pki.ca.cert,
     [NodeFiles.nodeCert]: pki.nodes[node.name].cert,

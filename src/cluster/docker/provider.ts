@@ -7,7 +7,8 @@ import {dirname, join} from 'node:path'
 import {SkiffError} from '../../errors.js'
 import {LOAD_BALANCER_ROLE, Labels} from '../../api/contract.js'
 import type {NodePlan} from '../plan.js'
-import type {ClusterInfo, ExecResult, ImageBuild, ImageInfo, NodeInfo, NodeRuntime, OnProgress, Provider, SecurityMode} from '../provider.js'
+import type {ClusterInfo, EngineInfo, ExecResult, ImageBuild, ImageInfo, NetworkUse, NodeInfo, NodeProvider, NodeRuntime, NodeSpec, OnProgress, Provider, SecurityMode} from '../provider.js'
+import * as nodes from './nodes.js'
 import {skiffVersion} from '../version.js'
 import * as images from './images.js'
 import {nodeCreateOptions, nodeVolumeNames} from './spec.js'
@@ -15,7 +16,7 @@ import {execIn, logTail, packFiles, readFileFrom} from './streams.js'
 import type {NodeRole} from '../../config/types.js'
 
 /** Talks to the host's Docker engine through dockerode. */
-export class DockerProvider implements Provider {
+export class DockerProvider implements Provider, NodeProvider {
   readonly docker: Dockerode
 
   constructor(docker: Dockerode = new DockerodeClass(), private readonly version = skiffVersion()) {
@@ -186,6 +187,47 @@ export class DockerProvider implements Provider {
 
   saveImages(names: string[]): Promise<NodeJS.ReadableStream> {
     return images.saveImages(this.docker, names)
+  }
+
+  nodeSpec(container: string): Promise<NodeSpec> {
+    return nodes.nodeSpec(this.docker, container)
+  }
+
+  networkUse(network: string): Promise<NetworkUse> {
+    return nodes.networkUse(this.docker, network)
+  }
+
+  stopNode(container: string, timeoutSeconds: number): Promise<void> {
+    return nodes.stopNode(this.docker, container, timeoutSeconds)
+  }
+
+  startNode(container: string): Promise<void> {
+    return nodes.startNode(this.docker, container)
+  }
+
+  removeNode(container: string): Promise<void> {
+    return nodes.removeNode(this.docker, container)
+  }
+
+  archive(container: string, path: string): Promise<NodeJS.ReadableStream> {
+    return nodes.archive(this.docker, container, path)
+  }
+
+  fullLog(container: string): Promise<string> {
+    return nodes.fullLog(this.docker, container)
+  }
+
+  async engineInfo(): Promise<EngineInfo> {
+    const [version, info, nets] = await Promise.all([this.docker.version(), this.docker.info() as Promise<Record<string, unknown>>, this.networks()])
+    return {
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      cgroupVersion: typeof info.CgroupVersion === 'string' ? info.CgroupVersion : undefined,
+      cgroupDriver: typeof info.CgroupDriver === 'string' ? info.CgroupDriver : undefined,
+      rootDir: typeof info.DockerRootDir === 'string' ? info.DockerRootDir : undefined,
+      networkSubnets: nets.subnets,
+      local: (await this.hostSocket()) !== undefined,
+    }
   }
 }
 

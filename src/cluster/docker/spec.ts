@@ -50,6 +50,11 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
     labels[Labels.ingressHTTPPort] = String(rt.ingressHostPorts.http)
     labels[Labels.ingressHTTPSPort] = String(rt.ingressHostPorts.https)
   }
+  // Extra mappings (kind's extraPortMappings): a hostPort pod or NodePort service on this node, reachable from the host.
+  for (const m of plan.extraPortMappings ?? []) {
+    const key = `${m.containerPort}/${m.protocol.toLowerCase()}`
+    ;(bindings[key] ??= []).push({HostIp: m.listenAddress, HostPort: m.hostPort ? String(m.hostPort) : ''})
+  }
   const mounts: Dockerode.MountSettings[] = [
     {Type: 'volume', Source: runtimeVolumeName(plan.name), Target: '/var/lib/containerd'},
     {Type: 'volume', Source: stateVolumeName(plan.name), Target: '/var/lib/skiff'},
@@ -62,7 +67,7 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
     Labels: labels,
     Env: Object.entries(rt.env).map(([k, v]) => `${k}=${v}`),
     Tty: false,
-    ExposedPorts: isCP ? Object.fromEntries(Object.keys(bindings).map((p) => [p, {}])) : undefined,
+    ExposedPorts: Object.keys(bindings).length > 0 ? Object.fromEntries(Object.keys(bindings).map((p) => [p, {}])) : undefined,
     HostConfig: {
       ...(mode === 'privileged' ? {Privileged: true} : FALLBACK_SECURITY),
       // /run and /tmp as tmpfs: dockerd and containerd keep sockets and state there, and
@@ -73,6 +78,10 @@ export function nodeCreateOptions(plan: NodePlan, rt: NodeRuntime, mode: Securit
       RestartPolicy: {Name: 'unless-stopped'},
       Init: false,
       NetworkMode: rt.network,
+      // Real limits on the node container: its cgroup is the pods' parent, so no pod exceeds them, and the agent
+      // reads them back from the cgroup as the Node's capacity. Swap is capped at the same size so the limit holds.
+      ...(plan.cpus !== undefined ? {NanoCpus: Math.round(plan.cpus * 1e9)} : {}),
+      ...(plan.memory !== undefined ? {Memory: plan.memory, MemorySwap: plan.memory} : {}),
     },
     NetworkingConfig: {
       EndpointsConfig: {[rt.network]: {IPAMConfig: {IPv4Address: plan.ip}, Aliases: [plan.name]}},
