@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
-import Ajv from 'ajv'
+import {Ajv} from 'ajv'
 import yaml from 'js-yaml'
 import {decodeConfigText} from '../../../src/config/load.js'
 import {allowedKeys, clusterConfigSchema, type JSONSchema} from '../../../src/config/schema.js'
