@@ -33,7 +33,7 @@ describe('drain, disruption budgets and replication controllers (end to end)', f
   this.timeout(900_000)
   const {k, cluster} = useSharedCluster(name, IMAGE)
   /** kubectl with a deadline of its own, for drains that outlast kubectlFor's 60 s. */
-  const long = (args: string[], timeoutMs: number) => run('kubectl', ['--cluster.kubeconfig', cluster.kubeconfig, '--cache-dir', join(cluster.dir, 'cache'), ...args], {timeoutMs})
+  const long = (args: string[], timeoutMs: number) => run('kubectl', ['--kubeconfig', cluster.kubeconfig, '--cache-dir', join(cluster.dir, 'cache'), ...args], {timeoutMs})
   const pods = async (selector: string) => ((await k.json(['get', 'pods', '-l', selector])).items as any[]).filter((p) => !p.metadata.deletionTimestamp)
   const ready = (p: any) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
   const readyOn = async (selector: string, count: number, nodes?: string[]) => {
