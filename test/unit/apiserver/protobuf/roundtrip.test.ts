@@ -187,6 +187,24 @@ describe('protobuf round trip of pods and workloads', () => {
     assert.deepEqual(decodeProtobufObject(encodeObject(pvc)), pvc)
   })
 
+  it('keeps a Job with failure and success policies and a DaemonSet with a hardened template', () => {
+    const template = {metadata: {labels: {app: 'j'}}, spec: {restartPolicy: 'Never', containers: [{name: 'c', image: 'busybox', securityContext}], affinity, tolerations: [{operator: 'Exists'}]}}
+    const job = {
+      kind: 'Job', apiVersion: 'batch/v1', metadata: {name: 'j'},
+      spec: {
+        completions: 3, parallelism: 1, completionMode: 'Indexed', backoffLimitPerIndex: 1, maxFailedIndexes: 0, podReplacementPolicy: 'Failed', managedBy: 'kubernetes.io/job-controller', template,
+        podFailurePolicy: {rules: [{action: 'FailJob', onExitCodes: {containerName: 'c', operator: 'In', values: [42]}}, {action: 'Ignore', onPodConditions: [{type: 'DisruptionTarget', status: 'True'}]}]},
+        successPolicy: {rules: [{succeededIndexes: '0-1', succeededCount: 1}]},
+      },
+    }
+    assert.deepEqual(decodeProtobufObject(encodeObject(job)), job)
+    const ds = {
+      kind: 'DaemonSet', apiVersion: 'apps/v1', metadata: {name: 'agent'},
+      spec: {selector: {matchLabels: {app: 'j'}}, template: {...template, spec: {...template.spec, restartPolicy: 'Always', securityContext: podSecurityContext, topologySpreadConstraints}}, updateStrategy: {type: 'RollingUpdate', rollingUpdate: {maxUnavailable: 1, maxSurge: 0}}},
+    }
+    assert.deepEqual(decodeProtobufObject(encodeObject(ds)), ds)
+  })
+
   it('gives a message name shared by several kinds the same table everywhere', () => {
     const seen = new Map<string, {kind: string; table: string}>()
     for (const d of builtinResources) {
