@@ -93,12 +93,14 @@ export const deployment = defineResource('apps', 'v1', 'Deployment', {
     DeploymentSpec: {
       1: ['replicas', I32, 'k'], 2: ['selector', 'LabelSelector'], 3: ['template', 'PodTemplateSpec'], 4: ['strategy', 'DeploymentStrategy'],
       5: ['minReadySeconds', I32], 6: ['revisionHistoryLimit', I32, 'k'], 7: ['paused', B], 9: ['progressDeadlineSeconds', I32, 'k'],
+      10: ['podReplacementPolicy', S, 'k'],
     },
     DeploymentStrategy: {1: ['type', S], 2: ['rollingUpdate', 'RollingUpdateDeployment']},
     RollingUpdateDeployment: {1: ['maxUnavailable', 'IntOrString'], 2: ['maxSurge', 'IntOrString']},
     DeploymentStatus: {
       1: ['observedGeneration', I64], 2: ['replicas', I32], 3: ['updatedReplicas', I32], 4: ['availableReplicas', I32],
       5: ['unavailableReplicas', I32], 6: ['conditions', 'DeploymentCondition', 'r'], 7: ['readyReplicas', I32], 8: ['collisionCount', I32, 'k'],
+      9: ['terminatingReplicas', I32, 'k'],
     },
     DeploymentCondition: {1: ['type', S], 2: ['status', S], 4: ['reason', S], 5: ['message', S], 6: ['lastUpdateTime', 'Time'], 7: ['lastTransitionTime', 'Time']},
   },

@@ -6,6 +6,8 @@ import {duplicate, forbidden, invalid, notSupported, required} from '../../valid
 import {defineResource, scaleSubresource, statusSubresource} from '../def.js'
 import {nonNegative} from '../shared/checks.js'
 import {defaultPodTemplate, setIfAbsent} from '../shared/pod-defaults.js'
+import {podMessages} from '../shared/pod-protobuf.js'
+import {I32, I64, S, specStatusMessage} from '../shared/protobuf.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
 import {AGE, age, col, CONTAINERS, containerCells, IMAGES, int, name, NAME} from '../shared/table.js'
 import {validateReplicatedTemplate, validateSelectorRequired, workloadPatch} from '../shared/workload.js'
@@ -165,5 +167,25 @@ export const statefulSet = defineResource('apps', 'v1', 'StatefulSet', {
     },
   },
   patch: workloadPatch,
+  // Field numbers of k8s.io/api/apps/v1 generated.proto; volumeClaimTemplates use the PersistentVolumeClaim kind's tables.
+  protobuf: {
+    ...podMessages,
+    StatefulSet: specStatusMessage('StatefulSetSpec', 'StatefulSetStatus'),
+    StatefulSetSpec: {
+      1: ['replicas', I32, 'k'], 2: ['selector', 'LabelSelector'], 3: ['template', 'PodTemplateSpec'], 4: ['volumeClaimTemplates', 'PersistentVolumeClaim', 'r'],
+      5: ['serviceName', S], 6: ['podManagementPolicy', S], 7: ['updateStrategy', 'StatefulSetUpdateStrategy'], 8: ['revisionHistoryLimit', I32, 'k'],
+      9: ['minReadySeconds', I32], 10: ['persistentVolumeClaimRetentionPolicy', 'StatefulSetPersistentVolumeClaimRetentionPolicy'], 11: ['ordinals', 'StatefulSetOrdinals'],
+    },
+    StatefulSetUpdateStrategy: {1: ['type', S], 2: ['rollingUpdate', 'RollingUpdateStatefulSetStrategy']},
+    RollingUpdateStatefulSetStrategy: {1: ['partition', I32, 'k'], 2: ['maxUnavailable', 'IntOrString']},
+    StatefulSetPersistentVolumeClaimRetentionPolicy: {1: ['whenDeleted', S], 2: ['whenScaled', S]},
+    StatefulSetOrdinals: {1: ['start', I32, 'k']},
+    StatefulSetStatus: {
+      1: ['observedGeneration', I64], 2: ['replicas', I32, 'k'], 3: ['readyReplicas', I32], 4: ['currentReplicas', I32], 5: ['updatedReplicas', I32],
+      6: ['currentRevision', S], 7: ['updateRevision', S], 9: ['collisionCount', I32, 'k'], 10: ['conditions', 'StatefulSetCondition', 'r'],
+      11: ['availableReplicas', I32, 'k'],
+    },
+    StatefulSetCondition: {1: ['type', S], 2: ['status', S], 3: ['lastTransitionTime', 'Time'], 4: ['reason', S], 5: ['message', S]},
+  },
   strategy: {deleteReturnsObject: true},
 })

@@ -6,6 +6,7 @@ import {isDNS1123Subdomain} from '../../validation/names.js'
 import {defineResource, statusSubresource} from '../def.js'
 import {builtinPatch} from '../shared/patch.js'
 import {B, MSS, S, specStatusMessage} from '../shared/protobuf.js'
+import {nodeSelectorMessages} from '../shared/scheduling-protobuf.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
 import {validateAccessModes, validateStorageQuantity} from '../shared/storage-validation.js'
@@ -118,13 +119,12 @@ export const persistentVolume = defineResource('', 'v1', 'PersistentVolume', {
       9: ['nodeAffinity', 'VolumeNodeAffinity'], 10: ['volumeAttributesClassName', S, 'k'],
     },
     PersistentVolumeSource: {3: ['hostPath', 'HostPathVolumeSource'], 5: ['nfs', 'NFSVolumeSource'], 20: ['local', 'LocalVolumeSource'], 22: ['csi', 'CSIPersistentVolumeSource']},
-    NFSVolumeSource: {1: ['server', S], 2: ['path', S], 3: ['readOnly', B]},
+    // Identical to the pod tables' copy: both kinds' schemas land in one registry.
+    NFSVolumeSource: {1: ['server', S, 'k'], 2: ['path', S, 'k'], 3: ['readOnly', B]},
     LocalVolumeSource: {1: ['path', S], 2: ['fsType', S, 'k']},
     CSIPersistentVolumeSource: {1: ['driver', S], 2: ['volumeHandle', S], 3: ['readOnly', B], 4: ['fsType', S], 5: ['volumeAttributes', MSS]},
     VolumeNodeAffinity: {1: ['required', 'NodeSelector']},
-    NodeSelector: {1: ['nodeSelectorTerms', 'NodeSelectorTerm', 'r']},
-    NodeSelectorTerm: {1: ['matchExpressions', 'NodeSelectorRequirement', 'r'], 2: ['matchFields', 'NodeSelectorRequirement', 'r']},
-    NodeSelectorRequirement: {1: ['key', S], 2: ['operator', S], 3: ['values', S, 'r']},
+    ...nodeSelectorMessages,
     PersistentVolumeStatus: {1: ['phase', S], 2: ['message', S], 3: ['reason', S], 4: ['lastPhaseTransitionTime', 'Time']},
   },
   strategy: {

@@ -6,7 +6,7 @@ import {isDNS1123Subdomain} from '../../validation/names.js'
 import {defineResource, statusSubresource, type AllocationEnv} from '../def.js'
 import {validateLabelSelector} from '../shared/checks.js'
 import {builtinPatch} from '../shared/patch.js'
-import {S, specStatusMessage} from '../shared/protobuf.js'
+import {MSS, S, specStatusMessage} from '../shared/protobuf.js'
 import {setIfAbsent} from '../shared/pod-defaults.js'
 import {semanticEqual} from '../shared/pod-spec-validation.js'
 import {validateAccessModes, validateStorageQuantity} from '../shared/storage-validation.js'
@@ -108,7 +108,12 @@ export const persistentVolumeClaim = defineResource('', 'v1', 'PersistentVolumeC
     VolumeResourceRequirements: {1: ['limits', 'map<string,Quantity>'], 2: ['requests', 'map<string,Quantity>']},
     TypedLocalObjectReference: {1: ['apiGroup', S, 'k'], 2: ['kind', S, 'k'], 3: ['name', S, 'k']},
     TypedObjectReference: {1: ['apiGroup', S, 'k'], 2: ['kind', S], 3: ['name', S], 4: ['namespace', S, 'k']},
-    PersistentVolumeClaimStatus: {1: ['phase', S], 2: ['accessModes', S, 'r'], 3: ['capacity', 'map<string,Quantity>'], 4: ['conditions', 'PersistentVolumeClaimCondition', 'r']},
+    PersistentVolumeClaimStatus: {
+      1: ['phase', S], 2: ['accessModes', S, 'r'], 3: ['capacity', 'map<string,Quantity>'], 4: ['conditions', 'PersistentVolumeClaimCondition', 'r'],
+      5: ['allocatedResources', 'map<string,Quantity>'], 7: ['allocatedResourceStatuses', MSS], 8: ['currentVolumeAttributesClassName', S, 'k'],
+      9: ['modifyVolumeStatus', 'ModifyVolumeStatus'],
+    },
+    ModifyVolumeStatus: {1: ['targetVolumeAttributesClassName', S], 2: ['status', S, 'k']},
     PersistentVolumeClaimCondition: {1: ['type', S], 2: ['status', S], 3: ['lastProbeTime', 'Time'], 4: ['lastTransitionTime', 'Time'], 5: ['reason', S], 6: ['message', S]},
   },
   strategy: {

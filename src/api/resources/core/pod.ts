@@ -5,6 +5,7 @@ import {defineResource, statusSubresource} from '../def.js'
 import {conditions, kindPatch, podSpecPatch} from '../shared/patch.js'
 import {defaultPodSpec, setIfAbsent} from '../shared/pod-defaults.js'
 import {podMessages} from '../shared/pod-protobuf.js'
+import {podStatusMessages} from '../shared/pod-status-protobuf.js'
 import {validatePodSpec, validatePodSpecUpdate} from '../shared/pod-spec-validation.js'
 import {B, I64, S, specStatusMessage} from '../shared/protobuf.js'
 import {AGE, col, NAME} from '../shared/table.js'
@@ -91,7 +92,7 @@ export const pod = defineResource('', 'v1', 'Pod', {
     ...podMessages,
     // kubectl debug --copy-to and node debugging create pods through the typed client.
     Pod: specStatusMessage('PodSpec', 'PodStatus'),
-    PodStatus: {1: ['phase', S], 3: ['message', S], 4: ['reason', S]},
+    ...podStatusMessages,
     // policy/v1 Eviction (kubectl drain); field numbers not yet checked against a capture.
     Eviction: {1: ['metadata', 'ObjectMeta'], 2: ['deleteOptions', 'DeleteOptions']},
     DeleteOptions: {1: ['gracePeriodSeconds', I64, 'k'], 2: ['preconditions', 'Preconditions'], 3: ['orphanDependents', B, 'k'], 4: ['propagationPolicy', S, 'k'], 5: ['dryRun', S, 'r']},
