@@ -56,7 +56,8 @@ function watch(t: Target, rv: string, seen: Map<string, number>): {stop: () => v
       while ((i = buf.indexOf('\n')) >= 0) {
         const ev = JSON.parse(buf.slice(0, i)) as {type: string; object: {metadata: {name: string}}}
         buf = buf.slice(i + 1)
-        if (ev.type === 'ADDED') seen.set(ev.object.metadata.name, (seen.get(ev.object.metadata.name) ?? 0) + 1)
+        // Only the bench's own objects: the namespace also gets its kube-root-ca.crt.
+        if (ev.type === 'ADDED' && ev.object.metadata.name.startsWith('cm-')) seen.set(ev.object.metadata.name, (seen.get(ev.object.metadata.name) ?? 0) + 1)
       }
     })
   })
