@@ -170,9 +170,9 @@ describe('faults (end to end)', function () {
     const pid = async (node: string, pattern: string) => (await run('docker', ['exec', node, 'pgrep', '-o', '-f', pattern])).stdout.trim()
     const readyz = async () => (await k.run(['get', '--raw', '/readyz'])).stdout.trim() === 'ok'
     const faults: Array<{what: string; node: string; pattern: string; healthy?: () => Promise<boolean>}> = [
-      {what: 'apiserver', node: cp, pattern: 'skiff-node.cjs control-plane apiserver', healthy: readyz},
+      {what: 'apiserver', node: cp, pattern: 'skiff-apiserver.cjs control-plane apiserver', healthy: readyz},
       {what: 'etcd', node: cp, pattern: '^etcd ', healthy: readyz},
-      {what: 'controller-manager', node: cp, pattern: 'skiff-node.cjs control-plane controller-manager'},
+      {what: 'controller-manager', node: cp, pattern: 'skiff-controller-manager.cjs control-plane controller-manager'},
       {what: 'control-plane agent', node: cp, pattern: 'skiff-node.cjs control-plane node'},
       {what: 'worker agent', node: worker, pattern: 'skiff-node.cjs worker node'},
       {what: 'worker containerd', node: worker, pattern: '^containerd '},

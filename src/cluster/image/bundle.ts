@@ -25,11 +25,12 @@ async function newestMtime(dir: string): Promise<number> {
  * never runs a stale bundle). An installed package ships build/ and has no sources, so nothing happens there.
  */
 export async function ensureBundle(root: string, force: boolean, onProgress: OnProgress): Promise<void> {
+  // One bundle per node process (scripts/bundle-node.mjs), written together: the node part's stands for all of them.
   const bundle = path.join(nodeImageDir(root), 'build', 'lib', 'skiff-node.cjs')
   const runtime = path.join(nodeImageDir(root), 'build', 'node')
   const script = path.join(root, 'scripts', 'bundle-node.mjs')
   // SKIFF_NODE_ENTRY (also read by the bundle script) lets tests bundle a stub entry point.
-  const entry = process.env.SKIFF_NODE_ENTRY ?? path.join(root, 'src', 'components', 'node.ts')
+  const entry = process.env.SKIFF_NODE_ENTRY ?? path.join(root, 'src', 'components', 'entries', 'node.ts')
   const haveSources = existsSync(script) && existsSync(entry)
   const present = existsSync(bundle) && existsSync(runtime)
   if (present && !force) {

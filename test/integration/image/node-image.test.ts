@@ -47,7 +47,7 @@ describe('node image (integration)', function () {
   before(async function () {
     const root = repoRoot()
     // Until the real components exist, bundle a stub so the image can be built; the node here only runs `sleep`.
-    if (!existsSync(path.join(root, 'src', 'components', 'node.ts')) && !existsSync(path.join(root, 'images', 'node', 'build', 'lib', 'skiff-node.cjs'))) {
+    if (!existsSync(path.join(root, 'src', 'components', 'entries', 'node.ts')) && !existsSync(path.join(root, 'images', 'node', 'build', 'lib', 'skiff-node.cjs'))) {
       stubDir = await fs.mkdtemp(path.join(os.tmpdir(), 'skiff-stub-'))
       await fs.writeFile(path.join(stubDir, 'node.ts'), "console.log('skiff components stub')\n")
       process.env.SKIFF_NODE_ENTRY = path.join(stubDir, 'node.ts')
