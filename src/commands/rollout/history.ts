@@ -27,7 +27,7 @@ export default class RolloutHistory extends KubeCommand {
       const rev = revs.find((x) => revisionOf(x) === flags.revision)
       if (!rev) throw new SkiffError(`unable to find the specified revision ${flags.revision}`, {exitCode: 1})
       this.log(`${ref} with revision #${flags.revision}`)
-      this.log(toYaml(obj.kind === 'Deployment' ? templateOf(rev) : rev.data))
+      this.log(toYaml(templateOf(rev)))
       return [{revision: flags.revision}]
     }
     const rows = revs.map((x) => ({revision: revisionOf(x), changeCause: x.metadata?.annotations?.['kubernetes.io/change-cause']}))
