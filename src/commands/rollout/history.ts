@@ -31,8 +31,9 @@ export default class RolloutHistory extends KubeCommand {
       return [{revision: flags.revision}]
     }
     const rows = revs.map((x) => ({revision: revisionOf(x), changeCause: x.metadata?.annotations?.['kubernetes.io/change-cause']}))
-    this.log(ref)
-    for (const l of alignColumns([['REVISION', 'CHANGE-CAUSE'], ...rows.map((x) => [String(x.revision), x.changeCause ?? '<none>'])])) this.log(l)
+    // kubectl names the object with its name printer (an empty operation leaves a trailing blank), then a tabbed table.
+    this.log(`${ref} `)
+    for (const l of alignColumns([['REVISION', 'CHANGE-CAUSE'], ...rows.map((x) => [String(x.revision), x.changeCause ?? '<none>'])], {padding: 2, minWidth: 0})) this.log(l)
     this.log('')
     return rows
   }
