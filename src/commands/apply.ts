@@ -48,6 +48,8 @@ export default class Apply extends KubeCommand {
     const {problems} = loaded
     // -l picks which of the manifests' objects to apply, as kubectl's does.
     const docs = selector ? loaded.docs.filter((d) => requirementsMatch(selector, labelGetter(d.object.metadata?.labels))) : loaded.docs
+    // Nothing left to apply is kubectl's error too, and keeps --prune from running with no namespaces to bound it.
+    if (!docs.length && !problems.length) throw new SkiffError(`no objects passed to apply (none match the selector ${flags.selector})`, {exitCode: 1})
     let failed = problems.length > 0
     for (const p of problems) this.logToStderr(`error: ${p.source}${p.index ? ` (document ${p.index})` : ''}: ${p.message}`)
     const opts: ApplyOptions = {

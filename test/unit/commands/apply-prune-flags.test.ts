@@ -1,5 +1,9 @@
 // `skiff apply --prune` refuses kubectl's refused flag combinations before reading manifests or reaching a cluster.
 import assert from 'node:assert/strict'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {buildKubeconfig, mergeKubeconfig} from '../../../src/cluster/kubeconfig.js'
 import {runSkiff} from './run.js'
 
 describe('skiff apply --prune flags', () => {
@@ -22,5 +26,19 @@ describe('skiff apply --prune flags', () => {
     const out = await refused(['--prune', '-l', 'app=x'])
     assert.match(out, /cannot load kubeconfig/)
     assert.doesNotMatch(out, /prune/)
+  })
+
+  it('refuses to go on when -l leaves no object to apply, before reaching the server', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'skiff-prune-'))
+    try {
+      const kubeconfig = join(dir, 'config')
+      // Port 1 answers nothing: the command must stop before any request.
+      await mergeKubeconfig(kubeconfig, buildKubeconfig('demo', 'https://127.0.0.1:1', 'CA', 'C', 'K'), true)
+      await writeFile(join(dir, 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: {app: a}}\n')
+      const {stderr, error} = await runSkiff(['apply', '-f', join(dir, 'cm.yaml'), '--kubeconfig', kubeconfig, '--prune', '-l', 'app=b'])
+      assert.match(`${stderr}${error?.message ?? ''}`, /no objects passed to apply \(none match the selector app=b\)/)
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 })
