@@ -112,6 +112,35 @@ describe('object commands (end to end, beside kubectl)', function () {
     assert.match(wide.stdout.split('\n')[0], /NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/)
   })
 
+  it('get --show-labels, -L and --sort-by print the columns and order kubectl prints', async () => {
+    const table = (s: string) => s.trim().split('\n').map((l) => l.split(/\s{2,}/))
+    // AGE may tick between the two commands; every other cell must match.
+    const noAge = (rows: string[][]) => rows.map((r) => r.filter((_, i) => rows[0][i] !== 'AGE'))
+    for (const flags of [['--show-labels'], ['-L', 'app', '-L', 'pod-template-hash'], ['-L', 'app,pod-template-hash', '--show-labels', '-o', 'wide']]) {
+      const [ours, theirs] = await Promise.all([sk(['get', 'pods', '-n', NS, ...flags]), k.run(['get', 'pods', '-n', NS, ...flags])])
+      assert.equal(ours.code, 0, ours.stderr)
+      assert.equal(theirs.code, 0, theirs.stderr)
+      assert.deepEqual(table(ours.stdout)[0], table(theirs.stdout)[0], `headers with ${flags.join(' ')}`)
+      assert.deepEqual(noAge(table(ours.stdout)), noAge(table(theirs.stdout)), `rows with ${flags.join(' ')}`)
+    }
+    assert.deepEqual(table((await sk(['get', 'pods', '-n', NS, '--show-labels'])).stdout)[0], ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'LABELS'])
+    const unset = await sk(['get', 'deploy', 'web', '-n', NS, '-L', 'nope'])
+    assert.match(unset.stdout, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+NOPE\n/)
+    for (const by of ['.metadata.name', '{.metadata.creationTimestamp}', '.status.podIP']) {
+      const [ours, theirs] = await Promise.all([sk(['get', 'pods', '-n', NS, `--sort-by=${by}`]), k.run(['get', 'pods', '-n', NS, `--sort-by=${by}`])])
+      assert.equal(ours.code, 0, ours.stderr)
+      assert.deepEqual(table(ours.stdout).map((r) => r[0]), table(theirs.stdout).map((r) => r[0]), `order by ${by}`)
+      // Objects of several types sort as one list, as kubectl's sorting printer sorts them.
+      const types = by === '.status.podIP' ? 'pods' : 'pods,svc'
+      const [oursNames, theirNames] = await Promise.all([sk(['get', types, '-n', NS, '-o', 'name', `--sort-by=${by}`]), k.run(['get', types, '-n', NS, '-o', 'name', `--sort-by=${by}`])])
+      assert.equal(oursNames.code, 0, oursNames.stderr)
+      assert.equal(oursNames.stdout, theirNames.stdout, `-o name by ${by}`)
+    }
+    const bad = await sk(['get', 'pods', '-n', NS, '--sort-by={.a}{.b}'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /couldn't parse --sort-by/)
+  })
+
   it('get deploy web -o json prints the object kubectl prints; several objects print as a List', async () => {
     const [ours, theirs] = await Promise.all([sk(['get', 'deploy', 'web', '-n', NS, '-o', 'json']), k.run(['get', 'deploy', 'web', '-n', NS, '-o', 'json'])])
     assert.equal(ours.code, 0, ours.stderr)
@@ -137,6 +166,7 @@ describe('object commands (end to end, beside kubectl)', function () {
     await waitFor('4 ready pods', async () => ((await k.json(['get', 'pods', '-n', NS, '-l', 'app=web'])).items as any[]).filter(ready).length === 4, 180_000)
     const history = await sk(['rollout', 'history', 'deploy/web', '-n', NS])
     assert.match(history.stdout, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/)
+    assert.equal(history.stdout, (await k.run(['rollout', 'history', 'deploy/web', '-n', NS])).stdout)
     const undo = await sk(['rollout', 'undo', 'deploy/web', '-n', NS])
     assert.equal(undo.code, 0, undo.stderr)
     assert.equal(undo.stdout.trim(), 'deployment.apps/web rolled back')
@@ -191,6 +221,55 @@ describe('object commands (end to end, beside kubectl)', function () {
     const missing = await sk(['get', 'deploy', 'nope', '-n', NS])
     assert.equal(missing.code, 1)
     assert.equal(missing.stderr.trim(), 'Error from server (NotFound): deployments.apps "nope" not found')
+  })
+
+  it('apply --prune -l deletes what apply made and the manifests dropped, as kubectl would; --all with -n prunes only there', async () => {
+    const dirP = join(dir, 'prune')
+    await mkdir(dirP)
+    const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, namespace: ${NS}, labels: {prune: "yes"}}\ndata: {a: "1"}\n`
+    await writeFile(join(dirP, 'p1.yaml'), cm('p1'))
+    await writeFile(join(dirP, 'p2.yaml'), cm('p2'))
+    await writeFile(join(dirP, 'old.yaml'), `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: old, namespace: ${NS}, labels: {prune: "yes"}}\nspec:\n  replicas: 0\n  selector: {matchLabels: {app: old}}\n  template:\n    metadata: {labels: {app: old}}\n    spec: {containers: [{name: a, image: ${IMAGE}}]}\n`)
+    const created = await sk(['apply', '-f', dirP])
+    assert.equal(created.code, 0, created.stderr)
+    // Labelled like the others but not made by apply (no last-applied annotation): never pruned.
+    assert.equal((await k.run(['create', 'configmap', 'manual', '-n', NS])).code, 0)
+    assert.equal((await k.run(['label', 'configmap', 'manual', '-n', NS, 'prune=yes'])).code, 0)
+    await rm(join(dirP, 'p2.yaml'))
+    await rm(join(dirP, 'old.yaml'))
+    const refused = await sk(['apply', '-f', dirP, '--prune'])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /all resources selected for prune without explicitly passing --all/)
+    const pruned = (out: string) => out.split('\n').filter((l) => / pruned/.test(l))
+    const [dry, kubectlDry] = await Promise.all([sk(['apply', '-f', dirP, '--prune', '-l', 'prune=yes', '--dry-run=client']), k.run(['apply', '-f', dirP, '--prune', '-l', 'prune=yes', '--dry-run=client'])])
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.deepEqual(pruned(dry.stdout), ['configmap/p2 pruned (dry run)', 'deployment.apps/old pruned (dry run)'])
+    assert.deepEqual(pruned(dry.stdout), pruned(kubectlDry.stdout))
+    assert.equal((await k.run(['get', 'cm', 'p2', '-n', NS])).code, 0, 'a dry run deletes nothing')
+    const real = await sk(['apply', '-f', dirP, '--prune', '-l', 'prune=yes'])
+    assert.equal(real.code, 0, real.stderr)
+    assert.deepEqual(real.stdout.trim().split('\n'), ['configmap/p1 unchanged', 'configmap/p2 pruned', 'deployment.apps/old pruned'])
+    await waitFor('the pruned objects gone', async () => (await k.run(['get', 'cm/p2', 'deploy/old', '-n', NS])).stdout.trim() === '', 60_000)
+    for (const kept of ['cm/p1', 'cm/manual', 'cm/cfg', 'deploy/web']) assert.equal((await k.run(['get', kept, '-n', NS])).code, 0, `${kept} kept`)
+    // --all, narrowed by -n and the allowlist: only ConfigMaps made by apply in that namespace go.
+    const dirA = join(dir, 'prune-all')
+    await mkdir(dirA)
+    await writeFile(join(dirA, 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n')
+    await writeFile(join(dirA, 'b.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n')
+    assert.equal((await k.run(['create', 'namespace', 'cliprune'])).code, 0)
+    try {
+      assert.equal((await sk(['apply', '-f', dirA, '-n', 'cliprune'])).code, 0)
+      await rm(join(dirA, 'b.yaml'))
+      const all = await sk(['apply', '-f', dirA, '-n', 'cliprune', '--prune', '--all', '--prune-allowlist', 'core/v1/ConfigMap'])
+      assert.equal(all.code, 0, all.stderr)
+      assert.deepEqual(all.stdout.trim().split('\n'), ['configmap/a unchanged', 'configmap/b pruned'])
+      // kube-root-ca.crt (made by its controller, not by apply) stays whenever it has been published.
+      const left = (await k.json(['get', 'cm', '-n', 'cliprune'])).items.map((c: any) => c.metadata.name).filter((n: string) => n !== 'kube-root-ca.crt')
+      assert.deepEqual(left, ['a'])
+      assert.equal((await k.run(['get', 'ns', NS])).code, 0, 'other namespaces are untouched')
+    } finally {
+      await k.run(['delete', 'namespace', 'cliprune', '--wait=false'])
+    }
   })
 
   it('works through a kubeconfig whose user is an exec credential plugin', async () => {
@@ -293,6 +372,54 @@ spec:
     assert.equal(got.code, 0, got.stderr)
     assert.equal(got.stdout, (await k.run(['get', 'wd', '-n', NS])).stdout)
     assert.match(got.stdout, /^NAME\s+SIZE\nw1\s+3\n$/)
+  })
+
+  it('rollout history and undo of a daemon set and a stateful set, from their ControllerRevisions, as kubectl shows them', async () => {
+    const workload = (kind: string, image: string) => `apiVersion: apps/v1
+kind: ${kind}
+metadata: {name: rev, namespace: ${NS}}
+spec:
+${kind === 'StatefulSet' ? '  replicas: 1\n  serviceName: rev\n' : ''}  selector: {matchLabels: {app: rev-${kind.toLowerCase()}}}
+  template:
+    metadata: {labels: {app: rev-${kind.toLowerCase()}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      tolerations: [{operator: Exists}]
+      containers: [{name: app, image: ${image}, imagePullPolicy: IfNotPresent, command: [sh, -c, 'while true; do sleep 1; done']}]
+`
+    for (const [kind, short] of [['DaemonSet', 'ds'], ['StatefulSet', 'sts']]) {
+      const file = join(dir, `${short}.yaml`)
+      const ref = `${short}/rev`
+      for (const image of [IMAGE, IMAGE2]) {
+        await writeFile(file, workload(kind, image))
+        const applied = await sk(['apply', '-f', file])
+        assert.equal(applied.code, 0, applied.stderr)
+        const status = await sk(['rollout', 'status', ref, '-n', NS, '--timeout', '180s'])
+        assert.equal(status.code, 0, `${kind} rollout to ${image}: ${status.stdout}${status.stderr}`)
+      }
+      const [history, kubectlHistory] = await Promise.all([sk(['rollout', 'history', ref, '-n', NS]), k.run(['rollout', 'history', ref, '-n', NS])])
+      assert.equal(history.code, 0, history.stderr)
+      assert.equal(history.stdout, kubectlHistory.stdout)
+      assert.match(history.stdout, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/)
+      const rev1 = await sk(['rollout', 'history', ref, '-n', NS, '--revision', '1'])
+      assert.match(rev1.stdout, new RegExp(`image: ${IMAGE}`))
+      assert.doesNotMatch(rev1.stdout, /\$patch/)
+      const missing = await sk(['rollout', 'undo', ref, '-n', NS, '--to-revision', '9'])
+      assert.equal(missing.code, 1)
+      assert.match(missing.stderr, /unable to find specified revision 9 in history/)
+      const undo = await sk(['rollout', 'undo', ref, '-n', NS])
+      assert.equal(undo.code, 0, undo.stderr)
+      assert.equal(undo.stdout.trim(), `${kind.toLowerCase()}.apps/rev rolled back`)
+      const live = await k.json(['get', ref, '-n', NS])
+      assert.equal(live.spec.template.spec.containers[0].image, IMAGE)
+      const back = await sk(['rollout', 'status', ref, '-n', NS, '--timeout', '180s'])
+      assert.equal(back.code, 0, `${kind} rollback: ${back.stdout}${back.stderr}`)
+      // Already at the revision asked for: nothing to do, as kubectl says.
+      const again = await sk(['rollout', 'undo', ref, '-n', NS, '--to-revision', String(Math.max(...(await k.json(['get', 'controllerrevisions', '-n', NS])).items.filter((r: any) => r.metadata.ownerReferences?.[0]?.uid === live.metadata.uid).map((r: any) => r.revision)))])
+      assert.equal(again.code, 0, again.stderr)
+      assert.match(again.stdout, /skipped rollback \(current template already matches revision \d+\)/)
+      assert.equal((await k.run(['delete', ref, '-n', NS, '--wait=false'])).code, 0)
+    }
   })
 
   it('delete removes an object and waits until it is gone', async () => {

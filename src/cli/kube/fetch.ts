@@ -29,11 +29,11 @@ function ns(r: ResourceInfo, q: Query): string | undefined {
 }
 
 /** Follows `continue` tokens so a server that pages still returns everything. */
-async function listAll<T extends {metadata?: {continue?: string; resourceVersion?: string}}>(client: KubeClient, path: string, q: Query, accept: string, merge: (acc: T, next: T) => void): Promise<T> {
+async function listAll<T extends {metadata?: {continue?: string; resourceVersion?: string}}>(client: KubeClient, path: string, q: Query, accept: string, merge: (acc: T, next: T) => void, extra: Record<string, string | undefined> = {}): Promise<T> {
   let first: T | undefined
   let token: string | undefined
   do {
-    const page: T = await client.get<T>(path, {accept, query: {...listQuery(q), limit: 500, continue: token}})
+    const page: T = await client.get<T>(path, {accept, query: {...listQuery(q), ...extra, limit: 500, continue: token}})
     if (first) merge(first, page)
     else first = page
     token = page.metadata?.continue || undefined
@@ -41,14 +41,18 @@ async function listAll<T extends {metadata?: {continue?: string; resourceVersion
   return first!
 }
 
+/** How much of each object a Table row carries: its metadata (the server's default), all of it (for --sort-by), or none. */
+export type IncludeObject = 'Object' | 'Metadata' | 'None'
+
 /** A Table of the queried objects, as the server prints them; a server without Tables gets NAME and AGE. */
-export async function fetchTable(client: KubeClient, r: ResourceInfo, q: Query): Promise<Fetched<Table>> {
+export async function fetchTable(client: KubeClient, r: ResourceInfo, q: Query, opts: {includeObject?: IncludeObject} = {}): Promise<Fetched<Table>> {
   const errors: ApiError[] = []
   const tables: Table[] = []
+  const extra = {includeObject: opts.includeObject}
   if (q.names.length) {
     for (const name of q.names) {
       try {
-        tables.push(asTable(await client.get(resourcePath(r, ns(r, q), name), {accept: TABLE_ACCEPT})))
+        tables.push(asTable(await client.get(resourcePath(r, ns(r, q), name), {accept: TABLE_ACCEPT, query: extra})))
       } catch (err) {
         if (err instanceof ApiError) errors.push(err)
         else throw err
@@ -58,7 +62,7 @@ export async function fetchTable(client: KubeClient, r: ResourceInfo, q: Query):
     const t = await listAll<KubeObject & Table>(client, resourcePath(r, ns(r, q)), q, TABLE_ACCEPT, (a, b) => {
       if (a.kind === 'Table') a.rows.push(...asTable(b).rows)
       else (a.items as KubeObject[]).push(...((b.items as KubeObject[]) ?? []))
-    })
+    }, extra)
     tables.push(asTable(t))
   }
   const columns = tables[0]?.columnDefinitions ?? []

@@ -1,7 +1,7 @@
 // Revision history of a workload: a deployment's ReplicaSets, or the ControllerRevisions of a daemon set or stateful set.
 import type {KubeClient} from './client.js'
 import {fetchObjects} from './fetch.js'
-import {podSelector, ownedRevisions} from './workloads.js'
+import {ownedRevisions, podSelector, revisionOf} from './workloads.js'
 import type {KubeObject, ResourceInfo} from './types.js'
 
 const replicaSets: ResourceInfo = {group: 'apps', version: 'v1', resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, shortNames: [], categories: [], verbs: [], subresources: []}
@@ -14,9 +14,28 @@ export async function revisions(client: KubeClient, owner: KubeObject): Promise<
   return ownedRevisions(owner, result)
 }
 
-/** A ReplicaSet's pod template as a deployment's template: without the pod-template-hash label the controller adds. */
-export function templateOf(rs: KubeObject): Record<string, unknown> {
-  const template = JSON.parse(JSON.stringify((rs.spec as {template?: unknown} | undefined)?.template ?? {})) as {metadata?: {labels?: Record<string, string>}}
+/**
+ * The pod template a revision holds, as the workload's spec.template: a ReplicaSet's without the pod-template-hash
+ * label its controller adds; a ControllerRevision's from its data (`{spec: {template: {..., $patch: replace}}}`, the
+ * strategic merge patch the daemon set and stateful set controllers record) without the `$patch` directive.
+ */
+export function templateOf(rev: KubeObject): Record<string, unknown> {
+  if (rev.kind === 'ControllerRevision') {
+    const data = rev.data as {spec?: {template?: Record<string, unknown>}} | undefined
+    const {$patch: _directive, ...template} = JSON.parse(JSON.stringify(data?.spec?.template ?? {})) as Record<string, unknown>
+    return template
+  }
+  const template = JSON.parse(JSON.stringify((rev.spec as {template?: unknown} | undefined)?.template ?? {})) as {metadata?: {labels?: Record<string, string>}}
   if (template.metadata?.labels) delete template.metadata.labels['pod-template-hash']
   return template
+}
+
+/**
+ * The revision `rollout undo` goes back to: `--to-revision`, else the one before the newest (kubectl's findHistory);
+ * a message saying why when there is none.
+ */
+export function undoTarget(revs: KubeObject[], wanted: number | undefined, kind: string | undefined): KubeObject | string {
+  if (wanted !== undefined) return revs.find((x) => revisionOf(x) === wanted) ?? `unable to find specified revision ${wanted} in history`
+  const sorted = [...revs].sort((a, b) => revisionOf(a) - revisionOf(b))
+  return sorted.at(-2) ?? (kind === 'Deployment' ? 'no rollout history found' : 'no last revision to roll back to')
 }

@@ -47,12 +47,13 @@ function cell(v: unknown): string {
 
 /**
  * Aligns cells the way kubectl's tabwriter does: every column but the last is padded to its widest cell plus three
- * spaces (at least six wide); the last is not padded, so lines carry no trailing blanks.
+ * spaces (at least six wide); the last is not padded, so lines carry no trailing blanks. `rollout history` uses
+ * kubectl's other tabwriter (padding two, no minimum width).
  */
-export function alignColumns(rows: string[][]): string[] {
+export function alignColumns(rows: string[][], tab: {padding: number; minWidth: number} = {padding: 3, minWidth: 6}): string[] {
   const widths: number[] = []
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)))
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(Math.max(widths[i] + 3, 6)))).join(''))
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(Math.max(widths[i] + tab.padding, tab.minWidth)))).join(''))
 }
 
 /** Copies a JSON value with object keys sorted, as Go's encoder writes maps (kubectl prints unstructured objects so). */

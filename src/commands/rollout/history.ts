@@ -27,12 +27,13 @@ export default class RolloutHistory extends KubeCommand {
       const rev = revs.find((x) => revisionOf(x) === flags.revision)
       if (!rev) throw new SkiffError(`unable to find the specified revision ${flags.revision}`, {exitCode: 1})
       this.log(`${ref} with revision #${flags.revision}`)
-      this.log(toYaml(obj.kind === 'Deployment' ? templateOf(rev) : rev.data))
+      this.log(toYaml(templateOf(rev)))
       return [{revision: flags.revision}]
     }
     const rows = revs.map((x) => ({revision: revisionOf(x), changeCause: x.metadata?.annotations?.['kubernetes.io/change-cause']}))
-    this.log(ref)
-    for (const l of alignColumns([['REVISION', 'CHANGE-CAUSE'], ...rows.map((x) => [String(x.revision), x.changeCause ?? '<none>'])])) this.log(l)
+    // kubectl names the object with its name printer (an empty operation leaves a trailing blank), then a tabbed table.
+    this.log(`${ref} `)
+    for (const l of alignColumns([['REVISION', 'CHANGE-CAUSE'], ...rows.map((x) => [String(x.revision), x.changeCause ?? '<none>'])], {padding: 2, minWidth: 0})) this.log(l)
     this.log('')
     return rows
   }

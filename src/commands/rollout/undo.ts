@@ -1,7 +1,7 @@
-// `skiff rollout undo`: puts a deployment's previous (or a chosen) revision's pod template back.
+// `skiff rollout undo`: puts a deployment's, daemon set's or stateful set's previous (or a chosen) revision's pod template back.
 import {Args, Flags} from '@oclif/core'
 import {KubeCommand, kubeFlags} from '../../cli/kube/command.js'
-import {revisions, templateOf} from '../../cli/kube/history.js'
+import {revisions, templateOf, undoTarget} from '../../cli/kube/history.js'
 import {resourcePath} from '../../cli/kube/resolve.js'
 import {deepEqual} from '../../cli/kube/patch.js'
 import {revisionOf} from '../../cli/kube/workloads.js'
@@ -9,9 +9,10 @@ import {typeName} from '../../cli/kube/types.js'
 import {SkiffError} from '../../errors.js'
 
 export default class RolloutUndo extends KubeCommand {
-  static override summary = 'Roll a deployment back to its previous revision (or --to-revision).'
+  static override summary = 'Roll a deployment, daemon set or stateful set back to its previous revision (or --to-revision).'
+  static override description = 'Deployments keep revisions as ReplicaSets, daemon sets and stateful sets as ControllerRevisions; the chosen revision\'s pod template replaces the current one, as kubectl does.'
   static override strict = false
-  static override examples = ['<%= config.bin %> rollout undo deploy/web', '<%= config.bin %> rollout undo deploy/web --to-revision 1']
+  static override examples = ['<%= config.bin %> rollout undo deploy/web', '<%= config.bin %> rollout undo deploy/web --to-revision 1', '<%= config.bin %> rollout undo ds/agent', '<%= config.bin %> rollout undo sts/db --to-revision 2']
   static override args = {target: Args.string({description: 'TYPE/NAME or TYPE NAME', required: true})}
   static override flags = {
     ...kubeFlags,
@@ -22,11 +23,9 @@ export default class RolloutUndo extends KubeCommand {
     const {argv, flags} = await this.parse(RolloutUndo)
     const client = await this.client(flags)
     const {r, obj} = await this.oneObject(argv as string[])
-    if (obj.kind !== 'Deployment') throw new SkiffError(`rollout undo supports deployments; ${obj.kind} is not one`, {exitCode: 1})
-    const revs = await revisions(client, obj)
-    const wanted = flags['to-revision']
-    const target = wanted === undefined ? revs.at(-2) : revs.find((x) => revisionOf(x) === wanted)
-    if (!target) throw new SkiffError(wanted === undefined ? 'no rollout history found' : `unable to find specified revision ${wanted} in history`, {exitCode: 1})
+    if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(obj.kind ?? '')) throw new SkiffError(`no rollbacker has been implemented for ${obj.kind}`, {exitCode: 1})
+    const target = undoTarget(await revisions(client, obj), flags['to-revision'], obj.kind)
+    if (typeof target === 'string') throw new SkiffError(target, {exitCode: 1})
     const ref = `${typeName(r)}/${obj.metadata?.name}`
     const template = templateOf(target)
     if (covered(template, (obj.spec as {template?: unknown}).template)) {

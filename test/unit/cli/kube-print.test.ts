@@ -19,6 +19,10 @@ describe('table printing', () => {
     assert.deepEqual(alignColumns(tableCells(table)), ['NAME    READY   STATUS    AGE', 'web-1   1/1     Running   5m', 'db      0/1     Pending   3m2s'])
   })
 
+  it('aligns rollout history with kubectl\'s other tabwriter: padding two, no minimum width', () => {
+    assert.deepEqual(alignColumns([['REVISION', 'CHANGE-CAUSE'], ['1', '<none>']], {padding: 2, minWidth: 0}), ['REVISION  CHANGE-CAUSE', '1         <none>'])
+  })
+
   it('shows priority columns with -o wide, a NAMESPACE column with -A and type prefixes for several types', () => {
     const lines = alignColumns(tableCells(table, {wide: true, withNamespace: true, typePrefix: 'pod'}))
     assert.equal(lines[0], 'NAMESPACE   NAME        READY   STATUS    AGE    IP')
