@@ -54,10 +54,9 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
   // The two system priority classes (system-node-critical, system-cluster-critical), as kube-apiserver's scheduling storage creates them.
   const pcDef = ctx.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses')
   if (pcDef) for (const pc of SYSTEM_PRIORITY_CLASSES) wanted.push([pcDef, structuredClone(pc)])
-  // Namespaces first: the Service lives in one.
-  for (const [def, obj] of wanted) {
+  const ensure = async ([def, obj]: (typeof wanted)[number]) => {
     const key = keyOf(def, obj.metadata.namespace, obj.metadata.name!)
-    if (await ctx.store.get(key)) continue
+    if (await ctx.store.get(key)) return
     prepareCreate(def, obj, ctx.now())
     ctx.deps.applyDefaults(def, obj)
     try {
@@ -67,8 +66,16 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
       if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err
     }
   }
-  await reconcileBootstrapPolicy(ctx)
-  if (advertise) await reconcileKubernetesEndpoints(ctx, advertise)
+  // Namespaces first (the other objects live in them), then the rest at once: these writes are independent, and
+  // concurrent ones share etcd's disk syncs, where one after another each waits for its own (a cluster's first
+  // boot writes about a hundred objects here, RBAC's included).
+  const isNamespace = ([def]: (typeof wanted)[number]) => def === nsDef
+  await Promise.all(wanted.filter(isNamespace).map(ensure))
+  await Promise.all([
+    ...wanted.filter((w) => !isNamespace(w)).map(ensure),
+    reconcileBootstrapPolicy(ctx),
+    advertise ? reconcileKubernetesEndpoints(ctx, advertise) : undefined,
+  ])
 }
 
 /**

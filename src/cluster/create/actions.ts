@@ -16,10 +16,14 @@ const loadPKI = () => (pkiModule ??= import('../pki.js'))
 /** Refuses before anything is made: engine unreachable, or a cluster/network of that name exists. */
 export async function preflight(ctx: CreateContext): Promise<void> {
   void loadPKI().catch(() => undefined)
-  await ctx.provider.ping()
   const name = ctx.config.name
-  const existing = await ctx.provider.getCluster(name)
-  const {names, subnets} = await ctx.provider.networks()
+  // Asked at once; a missing engine is reported by ping's error, the one that says what to do.
+  const [ping, cluster, networks] = await Promise.allSettled([ctx.provider.ping(), ctx.provider.getCluster(name), ctx.provider.networks()])
+  if (ping.status === 'rejected') throw ping.reason
+  if (cluster.status === 'rejected') throw cluster.reason
+  if (networks.status === 'rejected') throw networks.reason
+  const existing = cluster.value
+  const {names, subnets} = networks.value
   if (existing || names.includes(networkName(name))) {
     throw new SkiffError(`cluster "${name}" already exists`, {
       exitCode: 4,
@@ -33,12 +37,14 @@ export async function preflight(ctx: CreateContext): Promise<void> {
     throw new SkiffError(`container name(s) ${taken.join(', ')} already in use by containers skiff did not make`, {exitCode: 4, suggestions: ['Remove those containers or choose another cluster name.']})
   }
   const net = ctx.config.networking
+  const socket = ctx.provider.hostSocket()
+  // One after another: two free-port probes at once could be handed the same just-released port.
   ctx.apiServerPort = net.apiServerPort || (await freePort(net.apiServerAddress))
   ctx.ingressPorts = {
     http: await hostPort(net.apiServerAddress, net.ingressHTTPPort, NodePorts.ingressHTTP),
     https: await hostPort(net.apiServerAddress, net.ingressHTTPSPort, NodePorts.ingressHTTPS),
   }
-  ctx.hostDockerSocket = await ctx.provider.hostSocket()
+  ctx.hostDockerSocket = await socket
 }
 
 /**

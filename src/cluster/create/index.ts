@@ -11,6 +11,7 @@ import {clusterContext, createNetwork, createNode, generateCertificates, preflig
 import {mark, type CreateContext, type CreateOptions} from './context.js'
 import {type GetJSON, waitForApiServer, waitForClusterDNS, waitForNodesReady} from './wait.js'
 import {repoRoot} from '../version.js'
+import type {NodePlan} from '../plan.js'
 
 /** What `cluster create` returns (and prints with --json). */
 export interface CreateResult {
@@ -80,10 +81,18 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
         title: 'Starting nodes',
         task: (_c, task) => {
           task.title = `Starting ${ctx.plan!.nodes.length} nodes (${ctx.securityMode === 'privileged' ? '--privileged' : 'explicit capabilities: --privileged is not available on this engine'})`
+          // The control plane goes first: its boot (etcd, apiserver) is the longest path, and three container starts
+          // at once share the engine's time; the workers' shorter boots then overlap the apiserver's.
+          const cp = ctx.plan!.controlPlane.name
+          let cpStarted: Promise<void> | undefined
+          const start = (n: NodePlan) => createNode(ctx, n).then(() => mark(ctx, `started:${n.name}`))
           return task.newListr(
             ctx.plan!.nodes.map((n) => ({title: `${n.name} (${n.role}, ${n.ip})`, task: async () => {
-              await createNode(ctx, n)
-              mark(ctx, `started:${n.name}`)
+              if (n.name === cp) await (cpStarted ??= start(n))
+              else {
+                await (cpStarted ??= start(ctx.plan!.controlPlane)).catch(() => undefined)
+                await start(n)
+              }
             }})),
             {concurrent: true, exitOnError: true},
           )

@@ -55,19 +55,20 @@ export async function reconcileBootstrapPolicy(ctx: ServerContext): Promise<void
   const bindings = ctx.registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')
   if (!roles || !bindings) return
   const wanted = [...bootstrapClusterRoles().map((o) => [roles, o] as const), ...bootstrapClusterRoleBindings().map((o) => [bindings, o] as const)]
-  for (const [def, obj] of wanted) {
+  // All at once: independent writes, which share etcd's disk syncs (see bootstrap).
+  await Promise.all(wanted.map(async ([def, obj]) => {
     const key = keyOf(def, undefined, obj.metadata.name!)
     const stored = await ctx.store.get(key)
     if (stored) {
       const next = reconciled(stored.value, obj)
       // A concurrent writer wins; the next start reconciles again.
       if (next) await ctx.store.update(key, next, stored.modRevision).catch(() => undefined)
-      continue
+      return
     }
     prepareCreate(def, obj, ctx.now())
     ctx.deps.applyDefaults(def, obj)
     await ctx.store.create(key, obj).catch((err) => {
       if (!(err instanceof StoreError && err.code === 'AlreadyExists')) throw err
     })
-  }
+  }))
 }
