@@ -49,6 +49,13 @@ describe('faults (end to end)', function () {
 
   const webPods = async () => (await k.json(['get', 'pods', '-l', 'app=web'])).items as any[]
   const isReady = (p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
+  /** Whether the API answers and lists the cluster's 3 nodes, all Ready. */
+  const allNodesReady = async () => {
+    const r = await k.run(['get', 'nodes', '-o', 'json'])
+    if (r.code !== 0) return false
+    const items = JSON.parse(r.stdout).items as any[]
+    return items.length === 3 && items.every((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+  }
 
   before(async () => {
     await ensureBusyboxImage(IMAGE)
@@ -229,12 +236,7 @@ describe('faults (end to end)', function () {
     assert.equal((await run('docker', ['stop', '-t', '5', ...nodes])).code, 0)
     const t = Date.now()
     assert.equal((await run('docker', ['start', ...nodes])).code, 0)
-    await waitFor('every node Ready again', async () => {
-      const r = await k.run(['get', 'nodes', '-o', 'json'])
-      if (r.code !== 0) return false
-      const items = JSON.parse(r.stdout).items as any[]
-      return items.length === 3 && items.every((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
-    }, 180_000, 500)
+    await waitFor('every node Ready again', allNodesReady, 180_000, 500)
     const back = Date.now() - t
     assert.equal((await k.run(['get', 'configmap', 'survivor', '-o', 'jsonpath={.data.kept}'])).stdout, 'yes')
     assert.equal((await k.json(['get', 'configmaps', '-A'])).items.length, before)
@@ -261,12 +263,7 @@ describe('faults (end to end)', function () {
     const t = Date.now()
     const started = await run(join(repo, 'scripts/install-docker.sh'), [])
     assert.equal(started.code, 0, started.stderr)
-    await waitFor('every node Ready after the engine restart', async () => {
-      const r = await k.run(['get', 'nodes', '-o', 'json'])
-      if (r.code !== 0) return false
-      const items = JSON.parse(r.stdout).items as any[]
-      return items.length === 3 && items.every((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
-    }, 180_000, 500)
+    await waitFor('every node Ready after the engine restart', allNodesReady, 180_000, 500)
     const back = Date.now() - t
     assert.equal((await k.run(['get', 'configmap', 'engine-survivor', '-o', 'jsonpath={.data.kept}'])).stdout, 'yes')
     await waitFor('4 ready web pods again', async () => (await webPods()).filter((p) => !p.metadata.deletionTimestamp && isReady(p)).length === 4, 180_000, 500)
