@@ -50,7 +50,30 @@ export const NodeEnv = {
   hostAddress: 'SKIFF_HOST_ADDRESS',
   /** Control plane only: the host's Docker engine (a unix socket URL), for the cloud controller's load balancer. */
   hostDocker: 'SKIFF_HOST_DOCKER',
+  /** Built-in components turned off in the cluster config, comma-separated (e.g. `dns,ingress`; unset: all on), as k3s's --disable. */
+  disable: 'SKIFF_DISABLE',
 } as const
+
+/**
+ * The optional built-in components a cluster config may turn off: cluster DNS (a server on each node and the kube-dns
+ * Service), the Ingress controller (its default IngressClass and host ports 80/443), the cloud controller's
+ * LoadBalancer services on the host, NetworkPolicy enforcement, and the local-path provisioner with its default
+ * StorageClass.
+ */
+export const OPTIONAL_COMPONENTS = ['dns', 'ingress', 'loadBalancer', 'networkPolicy', 'storage'] as const
+export type OptionalComponent = (typeof OPTIONAL_COMPONENTS)[number]
+
+/** The value of NodeEnv.disable for a set of components turned off (undefined when none is). */
+export function disableEnv(disabled: Iterable<OptionalComponent>): string | undefined {
+  const list = OPTIONAL_COMPONENTS.filter((c) => new Set(disabled).has(c))
+  return list.length > 0 ? list.join(',') : undefined
+}
+
+/** Which optional components a node's environment turns off; names it does not know are ignored (a newer CLI's). */
+export function disabledComponents(env: NodeJS.ProcessEnv): Set<OptionalComponent> {
+  const named = (env[NodeEnv.disable] ?? '').split(',').map((s) => s.trim())
+  return new Set(OPTIONAL_COMPONENTS.filter((c) => named.includes(c)))
+}
 
 /** Files the CLI copies into a node container before it starts (PEM). */
 export const NodeFiles = {

@@ -1,16 +1,19 @@
-// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass and StorageClass, the system PriorityClasses, and the kubernetes endpoints pointing at this apiserver.
+// Objects every cluster starts with: the four system namespaces, the `kubernetes` and `kube-dns` Services, the default IngressClass and StorageClass (each left out with its component), the system PriorityClasses, and the kubernetes endpoints pointing at this apiserver.
 import type {KubeObject} from '../api/types.js'
 import {StoreError} from '../store/index.js'
 import {addressIn} from '../api/net/cidr.js'
 import {keyOf, type ServerContext} from './context.js'
 import {prepareCreate} from './objects.js'
-import {INGRESS_CLASS, INGRESS_CONTROLLER} from '../api/contract.js'
+import {INGRESS_CLASS, INGRESS_CONTROLLER, type OptionalComponent} from '../api/contract.js'
 import {reconcileBootstrapPolicy} from './authz/rbac/reconcile.js'
 import {SYSTEM_PRIORITY_CLASSES} from '../api/resources/scheduling/priorityclass.js'
 import {DEFAULT_STORAGE_CLASS, LOCAL_PATH_PROVISIONER, StorageAnnotations} from '../api/storage.js'
 
-/** Creates whatever of the bootstrap objects is missing (idempotent across restarts). */
-export async function bootstrap(ctx: ServerContext, advertise?: {address: string; port: number}): Promise<void> {
+/**
+ * Creates whatever of the bootstrap objects is missing (idempotent across restarts). A component turned off gets no
+ * objects: the user's own DNS, Ingress controller or provisioner brings its Service or class (an existing one is kept).
+ */
+export async function bootstrap(ctx: ServerContext, advertise?: {address: string; port: number}, disabled: ReadonlySet<OptionalComponent> = new Set()): Promise<void> {
   // The first address of the service range belongs to the `kubernetes` Service, as in Kubernetes.
   const serviceIP = addressIn(ctx.allocation.serviceCIDR, 1)
   const nsDef = ctx.registry.lookup('', 'v1', 'namespaces')!
@@ -26,7 +29,7 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
   // The cluster DNS Service: every node's DNS server is an endpoint (they register themselves), and its Local
   // internal traffic policy sends each pod to the server on its own node.
   const dnsIP = addressIn(ctx.allocation.serviceCIDR, 10)
-  wanted.push([svcDef, {
+  if (!disabled.has('dns')) wanted.push([svcDef, {
     apiVersion: 'v1', kind: 'Service',
     metadata: {name: 'kube-dns', namespace: 'kube-system', labels: {'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS'}},
     spec: {type: 'ClusterIP', clusterIP: dnsIP, clusterIPs: [dnsIP], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', sessionAffinity: 'None', internalTrafficPolicy: 'Local',
@@ -34,7 +37,7 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
   }])
   // The built-in Ingress controller's class, the default for Ingresses that name none.
   const classDef = ctx.registry.lookup('networking.k8s.io', 'v1', 'ingressclasses')
-  if (classDef) {
+  if (classDef && !disabled.has('ingress')) {
     wanted.push([classDef, {
       apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
       metadata: {name: INGRESS_CLASS, annotations: {'ingressclass.kubernetes.io/is-default-class': 'true'}, labels: {'app.kubernetes.io/component': 'controller'}},
@@ -44,7 +47,7 @@ export async function bootstrap(ctx: ServerContext, advertise?: {address: string
   // The built-in local-path provisioner's class, the default for claims that name none. A volume is made on the node
   // its first pod lands on, so binding waits for that pod (WaitForFirstConsumer), as kind's `standard` class does.
   const scDef = ctx.registry.lookup('storage.k8s.io', 'v1', 'storageclasses')
-  if (scDef) {
+  if (scDef && !disabled.has('storage')) {
     wanted.push([scDef, {
       apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
       metadata: {name: DEFAULT_STORAGE_CLASS, annotations: {[StorageAnnotations.defaultClass]: 'true'}},

@@ -4,7 +4,7 @@ import type {Duplex} from 'node:stream'
 import {WatchCache} from './watchcache.js'
 import {InflightLimiter, isLongRunning} from './inflight.js'
 import {createHealth, type Health, isHealthPath, POST_START_HOOKS, serveHealth} from './health.js'
-import {ClusterDefaults} from '../api/contract.js'
+import {ClusterDefaults, type OptionalComponent} from '../api/contract.js'
 import {ResourceRegistry} from '../api/registry.js'
 import type {Store} from '../store/index.js'
 import {type AdmissionPlugin, defaultTolerationSeconds, limitRanger, namespaceLifecycle, podSecurity, policyAdmission, priorityAdmission, resourceQuotaAdmission, webhookAdmission} from './admission/index.js'
@@ -46,6 +46,8 @@ export interface ApiServerOptions {
   serviceCIDR?: string
   /** Where pods reach this apiserver (the node address and port): the `kubernetes` Service's endpoints. */
   advertise?: {address: string; port: number}
+  /** Built-in components turned off: their bootstrap objects (kube-dns Service, IngressClass, StorageClass) are not created. */
+  disabledComponents?: ReadonlySet<OptionalComponent>
   /** Node ports for NodePort and LoadBalancer services (default 30000-32767). */
   nodePortRange?: {min: number; max: number}
   /** Source of randomness for allocations (tests). */

@@ -17,7 +17,7 @@ export interface RunningApiServer {
 /** Bootstraps the store's system objects and listens on `opts.port` (0 picks a free port). */
 export async function startApiServer(opts: ApiServerOptions): Promise<RunningApiServer> {
   const {ctx, handle, upgrade, health, stop} = await createHandler(opts)
-  await bootstrap(ctx, opts.advertise)
+  await bootstrap(ctx, opts.advertise, opts.disabledComponents)
   health.hookDone('poststarthook/rbac/bootstrap-roles')
   // Stored CRDs are served before the first request is accepted.
   const crds = await startCrdController(ctx)

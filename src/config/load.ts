@@ -1,6 +1,6 @@
 // Loads the versioned cluster config file (apiVersion/kind), strictly, into the internal ClusterConfig.
 import {readFile} from 'node:fs/promises'
-import {ClusterDefaults} from '../api/contract.js'
+import {ClusterDefaults, OPTIONAL_COMPONENTS, type OptionalComponent} from '../api/contract.js'
 import {isIPv4CIDR, prefixLength} from '../api/net/cidr.js'
 import {SkiffError} from '../errors.js'
 import type {ClusterConfig, NodeConfig} from './types.js'
@@ -90,6 +90,7 @@ export function decodeConfig(doc: unknown, source = '(inline)', lines?: Map<stri
 
   const config: ClusterConfig = {
     name,
+    components: decodeComponents(doc.components, fail, checkKeys),
     nodes,
     networking: {
       podSubnet: checkCIDR(fail, 'networking.podSubnet', net.podSubnet ?? DEFAULTS.podSubnet),
@@ -103,6 +104,24 @@ export function decodeConfig(doc: unknown, source = '(inline)', lines?: Map<stri
     nodeGracePeriodSeconds: grace as number,
   }
   return checkTopology(config, fail)
+}
+
+/** Every optional component on. */
+export function allComponents(): Record<OptionalComponent, boolean> {
+  return Object.fromEntries(OPTIONAL_COMPONENTS.map((c) => [c, true])) as Record<OptionalComponent, boolean>
+}
+
+function decodeComponents(v: unknown, fail: Fail, checkKeys: CheckKeys): Record<OptionalComponent, boolean> {
+  const out = allComponents()
+  if (v === undefined || v === null) return out
+  if (!isObject(v)) fail('components', 'components must be a mapping of component names to true or false, e.g. {dns: false}')
+  checkKeys('components', v, 'components')
+  for (const c of OPTIONAL_COMPONENTS) {
+    if (v[c] === undefined) continue
+    if (typeof v[c] !== 'boolean') fail(`components.${c}`, `components.${c} must be true or false, got ${JSON.stringify(v[c])}`)
+    out[c] = v[c]
+  }
+  return out
 }
 
 function checkTopology(config: ClusterConfig, fail: Fail): ClusterConfig {
@@ -149,9 +168,14 @@ export function decodeConfigText(text: string, source: string): ClusterConfig {
 }
 
 /** Builds the config from command-line flags, on top of an optional file. */
-export function configFromFlags(base: ClusterConfig | undefined, flags: {name?: string; workers?: number; controlPlanes?: number; image?: string}): ClusterConfig {
+export function configFromFlags(base: ClusterConfig | undefined, flags: {name?: string; workers?: number; controlPlanes?: number; image?: string; disable?: string[]}): ClusterConfig {
   const config: ClusterConfig = base ?? decodeConfig({apiVersion: CONFIG_API_VERSION, kind: CONFIG_KIND})
-  const out: ClusterConfig = {...config, networking: {...config.networking}}
+  const out: ClusterConfig = {...config, networking: {...config.networking}, components: {...config.components}}
+  // --disable only turns off: a component the file turns off stays off.
+  for (const c of flags.disable ?? []) {
+    if (!(OPTIONAL_COMPONENTS as readonly string[]).includes(c)) throw new SkiffError(`--disable ${c}: unknown component (known: ${OPTIONAL_COMPONENTS.join(', ')})`, {exitCode: 2})
+    out.components[c as OptionalComponent] = false
+  }
   if (flags.name !== undefined) {
     const err = validateClusterName(flags.name)
     if (err) throw new SkiffError(err, {exitCode: 2})

@@ -1,6 +1,7 @@
 // Writes a cluster config file's text from a few answers (skiff config init), checked by the strict loader before it is written.
 import yaml from 'js-yaml'
 import {CONFIG_API_VERSION, CONFIG_KIND, decodeConfigText} from './load.js'
+import type {OptionalComponent} from './types.js'
 
 /** What `config init` asks for. */
 export interface InitAnswers {
@@ -9,9 +10,11 @@ export interface InitAnswers {
   /** Per-worker limits; undefined leaves the worker unlimited. */
   cpus?: number
   memory?: string
+  /** Built-in components to turn off (written as `components: {NAME: false}`). */
+  disable?: OptionalComponent[]
 }
 
-/** The YAML text of a config with one control plane and `workers` limited workers; throws when the loader would refuse it. */
+/** The YAML text of a config with one control plane, `workers` limited workers and the components turned off; throws when the loader would refuse it. */
 export function renderConfig(a: InitAnswers): string {
   const worker: Record<string, unknown> = {role: 'worker'}
   if (a.cpus !== undefined) worker.cpus = a.cpus
@@ -21,6 +24,7 @@ export function renderConfig(a: InitAnswers): string {
     kind: CONFIG_KIND,
     name: a.name,
     nodes: [{role: 'control-plane'}, ...Array.from({length: a.workers}, () => ({...worker}))],
+    ...(a.disable?.length ? {components: Object.fromEntries(a.disable.map((c) => [c, false]))} : {}),
   }
   const text = `# skiff cluster config: skiff cluster create --config FILE (fields: templates/cluster.schema.json)\n${yaml.dump(doc, {lineWidth: 120})}`
   decodeConfigText(text, '(generated)')

@@ -60,6 +60,22 @@ const node: JSONSchema = {
   },
 }
 
+const component = (description: string): JSONSchema => ({type: 'boolean', description: `${description}; default true, false turns it off`})
+
+/** Optional built-in components, each on unless set to false (the names are OPTIONAL_COMPONENTS in src/api/contract.ts). */
+const components: JSONSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'built-in components to turn off (as k3s --disable), e.g. to install your own',
+  properties: {
+    dns: component('cluster DNS: a DNS server on each node and the kube-dns Service (10th address of the service range)'),
+    ingress: component('the built-in Ingress controller and its default IngressClass "skiff"; off, host ports 80/443 are not reserved'),
+    loadBalancer: component('the cloud controller that publishes LoadBalancer services on the host'),
+    networkPolicy: component('NetworkPolicy enforcement on each node'),
+    storage: component('the local-path provisioner and its default StorageClass "standard"'),
+  },
+}
+
 /** The schema of `apiVersion: skiff.dev/v1alpha1, kind: Cluster`. */
 export const clusterConfigSchema: JSONSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -87,6 +103,7 @@ export const clusterConfigSchema: JSONSchema = {
         ingressHTTPSPort: port('host port of the Ingress controller (HTTPS); left out: 443 when free'),
       },
     },
+    components,
   },
 }
 

@@ -1,4 +1,7 @@
 // The internal cluster configuration every provisioning step reads (one type, whatever the file version).
+import type {OptionalComponent} from '../api/contract.js'
+
+export type {OptionalComponent}
 
 /** A node's role in the cluster. */
 export type NodeRole = 'control-plane' | 'worker'
@@ -56,4 +59,6 @@ export interface ClusterConfig {
   image?: string
   /** Seconds without a lease renewal before a node turns NotReady. */
   nodeGracePeriodSeconds: number
+  /** Which optional built-in components run (all true unless the config turns one off). */
+  components: Record<OptionalComponent, boolean>
 }

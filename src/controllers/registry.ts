@@ -20,6 +20,7 @@ import {newTaintEvictionController} from './tainteviction/controller.js'
 import {newTTLAfterFinishedController} from './ttlafterfinished/controller.js'
 import {newStatefulSetController} from './statefulset/controller.js'
 import type {ControllerFactory} from './types.js'
+import type {OptionalComponent} from '../api/contract.js'
 import {newPersistentVolumeBinder} from './volume/binder.js'
 import {newEphemeralVolumeController} from './volume/ephemeral.js'
 import {newPVCProtectionController, newPVProtectionController} from './volume/protection.js'
@@ -52,4 +53,13 @@ export const defaultControllers: Record<string, ControllerFactory> = {
   'pv-protection': newPVProtectionController,
   'ephemeral-volume': newEphemeralVolumeController,
   resourcequota: newResourceQuotaController,
+}
+
+/** Loops that belong to an optional component and stop with it (the PV binder stays: it binds the user's own volumes). */
+const COMPONENT_CONTROLLERS: Partial<Record<OptionalComponent, string[]>> = {storage: ['local-path-provisioner']}
+
+/** The names of the default loops to run when the given components are turned off. */
+export function enabledControllers(disabled: ReadonlySet<OptionalComponent>): string[] {
+  const off = new Set([...disabled].flatMap((c) => COMPONENT_CONTROLLERS[c] ?? []))
+  return Object.keys(defaultControllers).filter((name) => !off.has(name))
 }

@@ -1,4 +1,4 @@
-// End to end: a cluster from a config file with a worker limited to 1 CPU / 1 GiB (capacity reported, limit enforced), node add and remove on the running cluster, stop/start, export-logs.
+// End to end: a cluster from a config file with a worker limited to 1 CPU / 1 GiB (capacity reported, limit enforced) and cluster DNS and the Ingress controller turned off, node add and remove on the running cluster, stop/start, export-logs.
 import assert from 'node:assert/strict'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -21,7 +21,22 @@ nodes:
   - role: worker
     cpus: 1
     memory: 1Gi
+components:
+  dns: false
+  ingress: false
 `
+
+/** Local ports something listens on in a node container's own network namespace (IPv4 and IPv6), from /proc/net. */
+async function listeningPorts(node: string): Promise<{tcp: Set<number>; udp: Set<number>}> {
+  const ports = async (proto: 'tcp' | 'udp') => {
+    const r = await run('docker', ['exec', node, 'sh', '-c', `cat /proc/net/${proto} /proc/net/${proto}6 2>/dev/null; true`])
+    assert.equal(r.code, 0, r.stderr)
+    // "sl local_address rem_address st ...": local_address is HEXIP:HEXPORT; st 0A is TCP's LISTEN (a bound UDP socket counts).
+    const rows = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)).filter((c) => /^\d+:$/.test(c[0]))
+    return new Set(rows.filter((c) => proto === 'udp' || c[3] === '0A').map((c) => parseInt(c[1].split(':').pop()!, 16)))
+  }
+  return {tcp: await ports('tcp'), udp: await ports('udp')}
+}
 
 /** A pod on one node running `sh -c script` once. */
 const pod = (podName: string, node: string, script: string) => `apiVersion: v1
@@ -43,6 +58,7 @@ describe('cluster operations: config limits, node add/remove, stop/start, export
   let dir: string
   let kubeconfig: string
   let k: ReturnType<typeof kubectlFor>
+  let createResult: any
   const terminated = async (podName: string) => (await k.json(['get', 'pod', podName])).status?.containerStatuses?.[0]?.state?.terminated
   const ready = (n: any) => (n.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')
 
@@ -53,8 +69,9 @@ describe('cluster operations: config limits, node add/remove, stop/start, export
     const built = await run('scripts/build-busybox-image.sh', [IMAGE])
     assert.equal(built.code, 0, built.stderr)
     await writeFile(join(dir, 'skiff.yaml'), config)
-    const created = await skiff(['cluster', 'create', '--config', join(dir, 'skiff.yaml'), '--kubeconfig', kubeconfig, '--no-switch-context'], {timeoutMs: 580_000})
+    const created = await skiff(['cluster', 'create', '--config', join(dir, 'skiff.yaml'), '--kubeconfig', kubeconfig, '--no-switch-context', '--json'], {timeoutMs: 580_000})
     assert.equal(created.code, 0, `${created.stdout}\n${created.stderr}`)
+    createResult = JSON.parse(created.stdout)
     const loaded = await skiff(['image', 'load', IMAGE, '--name', name])
     assert.equal(loaded.code, 0, loaded.stderr)
   })
@@ -62,6 +79,38 @@ describe('cluster operations: config limits, node add/remove, stop/start, export
   after(async () => {
     await deleteClusterHard(name, kubeconfig)
     if (dir) await rm(dir, {recursive: true, force: true})
+  })
+
+  it('with dns and ingress turned off: no kube-dns Service, IngressClass, DNS or Ingress listener, no host ports 80/443; pods still run', async () => {
+    // create --wait returned with every node Ready, without waiting for a DNS that is not there.
+    assert.deepEqual(createResult.disabled, ['dns', 'ingress'])
+    assert.equal(createResult.ingress, undefined)
+    assert.ok(createResult.milestones.nodesReady > 0)
+    assert.equal(createResult.milestones.dnsReady, undefined)
+    assert.match((await k.run(['get', 'service', 'kube-dns', '-n', 'kube-system'])).stderr, /NotFound/)
+    assert.deepEqual((await k.json(['get', 'ingressclasses'])).items, [])
+    // Only what was turned off is missing: the default StorageClass and the kubernetes Service are there.
+    assert.deepEqual((await k.json(['get', 'storageclasses'])).items.map((c: any) => c.metadata.name), ['standard'])
+    assert.equal((await k.json(['get', 'service', 'kubernetes'])).spec.clusterIP, '10.96.0.1')
+    for (const node of [CP, W1]) {
+      const {tcp, udp} = await listeningPorts(node)
+      assert.ok(!udp.has(53) && !tcp.has(53), `${node}: something listens on port 53`)
+      assert.ok(tcp.has(10250), `${node}: the agent's :10250 should be listening (the check reads the right table)`)
+    }
+    const cp = await listeningPorts(CP)
+    assert.ok(cp.tcp.has(6443), 'the apiserver listens on 6443')
+    assert.ok(!cp.tcp.has(80) && !cp.tcp.has(443), 'no Ingress listener on 80/443')
+    // Nothing published on the host for Ingress, and the list shows none.
+    const published = (await run('docker', ['port', CP])).stdout
+    assert.doesNotMatch(published, /^(80|443)\/tcp/m)
+    const listed = JSON.parse((await skiff(['cluster', 'list', '-o', 'json'])).stdout).find((c: any) => c.name === name)
+    assert.equal(listed.ingress, undefined)
+    // Pods run, and still get the kube-dns address as their nameserver (for a DNS the user installs there).
+    assert.equal((await k.run(['apply', '-f', '-'], pod('no-dns', W1, 'cat /etc/resolv.conf'))).code, 0)
+    const done = await waitFor('the pod to finish', () => terminated('no-dns'), 180_000, 1000)
+    assert.equal(done.exitCode, 0, JSON.stringify(done))
+    assert.match((await k.run(['logs', 'no-dns'])).stdout, /nameserver 10\.96\.0\.10/)
+    assert.equal((await k.run(['delete', 'pod', 'no-dns', '--wait=false'])).code, 0)
   })
 
   it("reports the limited worker's 1 CPU and 1 GiB as its capacity and allocatable", async () => {
@@ -113,6 +162,11 @@ describe('cluster operations: config limits, node add/remove, stop/start, export
     const list = JSON.parse((await skiff(['node', 'list', '--cluster', name, '-o', 'json'])).stdout)
     assert.deepEqual(list.map((r: any) => [r.name, r.status]), [[CP, 'Ready'], [W1, 'Ready'], [W2, 'Ready']])
     assert.equal((await skiff(['image', 'load', IMAGE, '--name', name, '--nodes', W2])).code, 0)
+    // The joining worker inherits the cluster's components: no DNS server on it either.
+    const env = (await run('docker', ['inspect', '-f', '{{join .Config.Env "\\n"}}', W2])).stdout
+    assert.match(env, /^SKIFF_DISABLE=dns,ingress$/m)
+    const w2 = await listeningPorts(W2)
+    assert.ok(!w2.udp.has(53) && !w2.tcp.has(53) && w2.tcp.has(10250), `${W2} listens on ${[...w2.tcp]}`)
     // A pod on the new node reaches a pod on the old worker by pod IP (the other agents route to the new range).
     assert.equal((await k.run(['apply', '-f', '-'], pod('on-new', W2, 'sleep 3600'))).code, 0)
     await waitFor('the pod on the new node to run', async () => (await k.json(['get', 'pod', 'on-new'])).status?.phase === 'Running', 180_000, 1000)

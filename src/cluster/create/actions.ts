@@ -1,7 +1,7 @@
 // The steps of `cluster create`, each a small function over the shared context.
 import {createServer} from 'node:net'
 import {SkiffError} from '../../errors.js'
-import {NodeEnv, NodeFiles, NodePorts} from '../../api/contract.js'
+import {disableEnv, NodeEnv, NodeFiles, NodePorts, OPTIONAL_COMPONENTS} from '../../api/contract.js'
 import {buildKubeconfig, contextName, mergeKubeconfig} from '../kubeconfig.js'
 import {networkName, pickSubnet, planCluster, type NodePlan} from '../plan.js'
 import type {NodeRuntime} from '../provider.js'
@@ -40,11 +40,16 @@ export async function preflight(ctx: CreateContext): Promise<void> {
   const socket = ctx.provider.hostSocket()
   // One after another: two free-port probes at once could be handed the same just-released port.
   ctx.apiServerPort = net.apiServerPort || (await freePort(net.apiServerAddress))
-  ctx.ingressPorts = {
-    http: await hostPort(net.apiServerAddress, net.ingressHTTPPort, NodePorts.ingressHTTP),
-    https: await hostPort(net.apiServerAddress, net.ingressHTTPSPort, NodePorts.ingressHTTPS),
+  // Without the Ingress controller nothing listens on 80/443: they are neither reserved nor published.
+  if (ctx.config.components.ingress) {
+    ctx.ingressPorts = {
+      http: await hostPort(net.apiServerAddress, net.ingressHTTPPort, NodePorts.ingressHTTP),
+      https: await hostPort(net.apiServerAddress, net.ingressHTTPSPort, NodePorts.ingressHTTPS),
+    }
   }
-  ctx.hostDockerSocket = await socket
+  // Only the cloud controller drives the host engine; without it the control plane gets no handle on the host.
+  const hostSocket = await socket
+  if (ctx.config.components.loadBalancer) ctx.hostDockerSocket = hostSocket
 }
 
 /**
@@ -119,6 +124,9 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     [NodeEnv.nodeGracePeriod]: String(ctx.config.nodeGracePeriodSeconds),
     [NodeEnv.taintControlPlane]: String(plan.nodes.some((n) => n.role === 'worker')),
   }
+  // Every node: DNS and NetworkPolicy run on each one, the rest on the control plane.
+  const disabled = disableEnv(OPTIONAL_COMPONENTS.filter((c) => !ctx.config.components[c]))
+  if (disabled) env[NodeEnv.disable] = disabled
   if (node.role === 'control-plane') {
     env[NodeEnv.hostAddress] = ctx.config.networking.apiServerAddress
     if (ctx.ingressPorts) Object.assign(env, {[NodeEnv.ingressHTTPPort]: String(ctx.ingressPorts.http), [NodeEnv.ingressHTTPSPort]: String(ctx.ingressPorts.https)})

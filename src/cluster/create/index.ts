@@ -2,6 +2,7 @@
 import {Listr, type ListrRendererValue} from 'listr2'
 import type {ApiClient} from '../../client/api-client.js'
 import {SkiffError} from '../../errors.js'
+import {OPTIONAL_COMPONENTS} from '../../api/contract.js'
 import type {ClusterConfig} from '../../config/types.js'
 import {ensureNodeImage} from '../image/index.js'
 import {contextName, removeFromKubeconfig} from '../kubeconfig.js'
@@ -19,8 +20,10 @@ export interface CreateResult {
   context: string
   kubeconfig: string
   apiServer: string
-  /** The Ingress controller's listeners on the host. */
+  /** The Ingress controller's listeners on the host (absent when the Ingress controller is turned off). */
   ingress?: {http: string; https: string}
+  /** Built-in components the config turned off. */
+  disabled: string[]
   image: string
   imageBuilt: boolean
   securityMode: string
@@ -110,13 +113,16 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
         title: 'Waiting for nodes to be Ready',
         enabled: () => opts.wait,
         task: async (_c, task) => {
-          // Cluster DNS is checked alongside: a cluster whose pods cannot resolve names is not ready for them.
-          const dns = waitForClusterDNS(provider, ctx.plan!.controlPlane.name, config.networking.serviceSubnet, {deadline: deadline(), onTimeout: controlPlaneLog}).then(() => mark(ctx, 'dnsReady'))
+          // Cluster DNS is checked alongside: a cluster whose pods cannot resolve names is not ready for them. Turned
+          // off, nothing answers until the user installs their own, so there is nothing to wait for.
+          const dns = config.components.dns
+            ? waitForClusterDNS(provider, ctx.plan!.controlPlane.name, config.networking.serviceSubnet, {deadline: deadline(), onTimeout: controlPlaneLog}).then(() => mark(ctx, 'dnsReady'))
+            : Promise.resolve()
           dns.catch(() => undefined)
           await waitForNodesReady(get, ctx.plan!.nodes.map((n) => n.name), {deadline: deadline(), onTimeout: controlPlaneLog})
           mark(ctx, 'nodesReady')
           await dns
-          task.title = `All ${ctx.plan!.nodes.length} nodes Ready, cluster DNS answering`
+          task.title = `All ${ctx.plan!.nodes.length} nodes Ready${config.components.dns ? ', cluster DNS answering' : ' (cluster DNS turned off)'}`
         },
       },
     ],
@@ -151,6 +157,7 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
     kubeconfig: opts.kubeconfigPath,
     apiServer: `https://${config.networking.apiServerAddress}:${ctx.apiServerPort}`,
     ...(ctx.ingressPorts ? {ingress: {http: `http://${config.networking.apiServerAddress}:${ctx.ingressPorts.http}`, https: `https://${config.networking.apiServerAddress}:${ctx.ingressPorts.https}`}} : {}),
+    disabled: OPTIONAL_COMPONENTS.filter((c) => !config.components[c]),
     image: ctx.image!,
     imageBuilt: ctx.imageBuilt ?? false,
     securityMode: ctx.securityMode!,

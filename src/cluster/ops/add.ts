@@ -18,7 +18,7 @@ export interface AddRequest {
 }
 
 /** The environment a joining worker shares with the control plane (cluster-wide settings). */
-const SHARED_ENV = [NodeEnv.cluster, NodeEnv.clusterCIDR, NodeEnv.serviceCIDR, NodeEnv.clusterDomain, NodeEnv.apiServer, NodeEnv.nodeGracePeriod] as const
+const SHARED_ENV = [NodeEnv.cluster, NodeEnv.clusterCIDR, NodeEnv.serviceCIDR, NodeEnv.clusterDomain, NodeEnv.apiServer, NodeEnv.nodeGracePeriod, NodeEnv.disable] as const
 
 /** The first worker name not used by a container or a Node: NAME-worker, NAME-worker2, ... */
 export function nextWorkerName(cluster: string, used: Set<string>): string {

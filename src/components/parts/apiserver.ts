@@ -2,7 +2,7 @@
 import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {clusterAccess, serviceAccountAdmission, ServiceAccountTokens, startApiServer} from '../../apiserver/index.js'
-import {clusterRanges, NodeFiles, NodePorts} from '../../api/contract.js'
+import {clusterRanges, disabledComponents, NodeFiles, NodePorts} from '../../api/contract.js'
 import {EtcdStore, loadEncryptionConfig} from '../../store/index.js'
 import {type PartContext, waitForHttpOk} from '../run.js'
 
@@ -35,6 +35,7 @@ export async function startApiServerPart(ctx: PartContext): Promise<void> {
     // Its client identity towards the agents (bound to system:kubelet-api-admin).
     agentClient: {cert: pem('apiserver-kubelet-client.crt'), key: pem('apiserver-kubelet-client.key')},
     serviceCIDR: clusterRanges(env).serviceCIDR,
+    disabledComponents: disabledComponents(env),
     // The cluster CA key signs service-account tokens (ECDSA P-256: ES256), when the node has it.
     ...(existsSync(join(pkiDir, 'ca.key')) ? {serviceAccountTokens: ServiceAccountTokens.fromPem(pem('ca.key'))} : {}),
     ...(agentConfig.nodeIP ? {advertise: {address: agentConfig.nodeIP, port: NodePorts.apiServer}} : {}),

@@ -6,7 +6,7 @@ import {CriStreamRuntime} from '../../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../../agent/pods/cri-runtime.js'
 import {applyRoutes} from '../../agent/routes.js'
 import {ApiClient} from '../../client/api-client.js'
-import {clusterRanges, NodePorts} from '../../api/contract.js'
+import {clusterRanges, disabledComponents, NodePorts} from '../../api/contract.js'
 import {nodeResolvConf} from '../../api/net/resolv.js'
 import {ServiceProxy} from '../../proxy/proxy.js'
 import {PolicyEnforcer} from '../../proxy/netpol/index.js'
@@ -17,6 +17,7 @@ export async function startNodePart(ctx: PartContext): Promise<{agent: NodeAgent
   const {opts, pem, ca, clock, log, signal, tasks, closers, apiServerURL, agentConfig, env} = ctx
   const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
   const agentLog = log('agent')
+  const disabled = disabledComponents(env)
   // Pods run in the node's containerd, through its CRI; a test passing its own probe runs no pods. One gRPC channel
   // serves the probe, the pod lifecycle and the streaming server.
   const criClient = opts.runtime ? undefined : new CriClient()
@@ -34,14 +35,16 @@ export async function startNodePart(ctx: PartContext): Promise<{agent: NodeAgent
   if (opts.proxy ?? !opts.runtime) {
     const proxy = new ServiceProxy({client: networkClient(), nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
-    // NetworkPolicy enforcement beside it, in the same filter table; traffic from the node itself always passes.
-    const policies = new PolicyEnforcer({client: networkClient(), nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
+    // NetworkPolicy enforcement beside it, in the same filter table (unless the cluster config turns it off);
+    // traffic from the node itself always passes.
+    const policies = disabled.has('networkPolicy') ? undefined : new PolicyEnforcer({client: networkClient(), nodeName: agentConfig.nodeName, nodeIP: agentConfig.nodeIP, podCIDR: agentConfig.podCIDR, clock, log: log('netpol')})
     // Started once the node is registered: its watches would otherwise compete with the node's boot, and no pod
     // runs here before then.
-    tasks.push(agent.registered().then(() => policies.run(signal)).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
+    if (policies) tasks.push(agent.registered().then(() => policies.run(signal)).catch((err) => log('netpol')(`stopped with error: ${err?.stack ?? err}`)))
   }
-  // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service.
-  if (opts.dns ?? !opts.runtime) {
+  // Cluster DNS on every node, on the node's address; pods reach it through the kube-dns Service. Turned off in the
+  // cluster config, port 53 stays free and pods still get the kube-dns address: the user's own DNS serves it.
+  if ((opts.dns ?? !opts.runtime) && !disabled.has('dns')) {
     const dnsLog = log('dns')
     const dns = new DnsServer({client: networkClient(), host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
     tasks.push(dns.run(signal).catch((err) => dnsLog(`stopped with error: ${err?.stack ?? err}`)))

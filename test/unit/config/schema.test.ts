@@ -30,11 +30,13 @@ function docWith(path: string, extra: Record<string, unknown>): Record<string, u
     apiVersion: 'skiff.dev/v1alpha1',
     kind: 'Cluster',
     networking: {},
+    components: {},
     nodes: [{role: 'control-plane', taints: [{key: 'a', effect: 'NoSchedule'}], extraPortMappings: [{containerPort: 80}]}],
   }
   const target: Record<string, Record<string, unknown>> = {
     '': doc,
     networking: doc.networking as Record<string, unknown>,
+    components: doc.components as Record<string, unknown>,
     'nodes[]': (doc.nodes as Record<string, unknown>[])[0],
     'nodes[].taints[]': ((doc.nodes as Record<string, unknown[]>[])[0].taints as Record<string, unknown>[])[0],
     'nodes[].extraPortMappings[]': ((doc.nodes as Record<string, unknown[]>[])[0].extraPortMappings as Record<string, unknown>[])[0],
