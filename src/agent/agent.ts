@@ -73,6 +73,8 @@ export class NodeAgent {
   private readonly log: (msg: string) => void
   private facts?: NodeFacts
   private nodeUID?: string
+  /** Whether this agent created its Node, status included (then no separate first status write is needed). */
+  private createdWithStatus = false
   private lease?: KubeObject
   private statusInFlight?: Promise<void>
   private statusAgain = false
@@ -128,12 +130,17 @@ export class NodeAgent {
       config, signals: this.opts.signals, fakeCapacity: !!this.opts.capacity, memory: this.facts.capacity.memory, runsPods: !!podRuntime,
       podNetwork: this.opts.podNetwork, clock: this.clock, log: this.log, intervalMs: this.opts.healthSampleMs,
     })
-    await this.retry(signal, 'register node', () => this.register())
-    if (signal.aborted) return
     // The first status is already honest: one sample (a few file reads) before it.
     await this.health.refresh()
+    // A new Node is created with its status, as the kubelet registers: Ready in one round trip, which matters
+    // while every component of a booting cluster queues at the apiserver at once.
+    await this.retry(signal, 'register node', () => this.register())
+    if (signal.aborted) return
     // Status and lease are independent once the Node exists: write both at once (Ready comes a round trip sooner).
-    await Promise.all([this.retry(signal, 'post node status', () => this.postStatus()), this.retry(signal, 'renew lease', () => this.renewLease())])
+    await Promise.all([
+      this.createdWithStatus ? undefined : this.retry(signal, 'post node status', () => this.postStatus()),
+      this.retry(signal, 'renew lease', () => this.renewLease()),
+    ])
     if (signal.aborted) return
     this.log(`node ${config.nodeName} registered and Ready after ${this.clock.now() - t0} ms (capacity cpu=${this.facts.capacity.cpu} memory=${this.facts.capacity.memory})`)
     this.markReady()
@@ -194,8 +201,10 @@ export class NodeAgent {
   private async register(): Promise<void> {
     const facts = this.facts!
     try {
-      const created = await this.opts.client.create(nodesRef, buildNode(facts))
+      const status = buildNodeStatus(facts, this.clock.now(), undefined, {...this.health?.state(), runtimeDown: this.runtimeDown})
+      const created = await this.opts.client.create(nodesRef, {...buildNode(facts), status})
       this.nodeUID = created.metadata.uid
+      this.createdWithStatus = true
       return
     } catch (err) {
       if (!isAlreadyExists(err)) throw err

@@ -131,7 +131,7 @@ export class DnsServer {
       endpoints: [{addresses: [this.opts.host], conditions: {ready: true}, nodeName: this.opts.nodeName}],
       ports: [{name: 'dns', port: this.opts.port ?? 53, protocol: 'UDP'}, {name: 'dns-tcp', port: this.opts.port ?? 53, protocol: 'TCP'}],
     }
-    for (let delay = 100; !signal.aborted; delay = Math.min(delay * 2, 5000)) {
+    for (let delay = 100, refusals = 0; !signal.aborted; ) {
       try {
         const current = await this.opts.client.get<KubeObject>({...SLICES, namespace: KUBE_DNS.namespace, name}).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err)))
         if (!current) await this.opts.client.create({...SLICES, namespace: KUBE_DNS.namespace}, slice)
@@ -139,8 +139,13 @@ export class DnsServer {
         return
       } catch (err) {
         if (isAlreadyExists(err)) continue
-        this.log(`registering with ${KUBE_DNS.namespace}/${KUBE_DNS.name} failed (retrying): ${(err as Error)?.message ?? err}`)
+        const refused = (err as {code?: string})?.code === 'ECONNREFUSED'
+        if (!refused || refusals === 0) this.log(`registering with ${KUBE_DNS.namespace}/${KUBE_DNS.name} failed (retrying): ${(err as Error)?.message ?? err}`)
         await this.clock.sleep(delay, signal)
+        // As the informers do: while the apiserver is not listening yet (a booting cluster), retry at the shortest
+        // delay, so cluster DNS answers within a beat of the API rather than a doubled back-off later.
+        if (refused && ++refusals <= 100) continue
+        delay = Math.min(delay * 2, 5000)
       }
     }
   }

@@ -48,6 +48,9 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
     return cp ? `last lines of ${cp}'s log:\n${await provider.logs(cp, 15)}` : ''
   }
 
+  // The DNS check starts early and runs beside other steps; a failed create stops it.
+  let dns: Promise<void> | undefined
+  const stopWaits = new AbortController()
   const tasks = new Listr<CreateContext, ListrRendererValue, ListrRendererValue>(
     [
       {title: 'Checking Docker and the cluster name', task: async () => {
@@ -104,6 +107,13 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
       {
         title: 'Waiting for the control plane',
         task: async () => {
+          // Cluster DNS is checked alongside the rest (a cluster whose pods cannot resolve names is not ready for
+          // them), asked from the control plane from now on so the exec and its Node.js start overlap the boot.
+          // Turned off, nothing answers until the user installs their own, so there is nothing to wait for.
+          if (opts.wait && config.components.dns) {
+            dns = waitForClusterDNS(provider, ctx.plan!.controlPlane.name, config.networking.serviceSubnet, {deadline: deadline(), onTimeout: controlPlaneLog, signal: stopWaits.signal}).then(() => mark(ctx, 'dnsReady'))
+            dns.catch(() => undefined)
+          }
           await waitForApiServer(get, {deadline: deadline(), onTimeout: controlPlaneLog})
           mark(ctx, 'apiReady')
           await writeKubeconfig(ctx)
@@ -113,12 +123,6 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
         title: 'Waiting for nodes to be Ready',
         enabled: () => opts.wait,
         task: async (_c, task) => {
-          // Cluster DNS is checked alongside: a cluster whose pods cannot resolve names is not ready for them. Turned
-          // off, nothing answers until the user installs their own, so there is nothing to wait for.
-          const dns = config.components.dns
-            ? waitForClusterDNS(provider, ctx.plan!.controlPlane.name, config.networking.serviceSubnet, {deadline: deadline(), onTimeout: controlPlaneLog}).then(() => mark(ctx, 'dnsReady'))
-            : Promise.resolve()
-          dns.catch(() => undefined)
           await waitForNodesReady(get, ctx.plan!.nodes.map((n) => n.name), {deadline: deadline(), onTimeout: controlPlaneLog})
           mark(ctx, 'nodesReady')
           await dns
@@ -132,6 +136,7 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
   try {
     await tasks.run(ctx)
   } catch (err) {
+    stopWaits.abort()
     client?.close()
     if (ctx.madeSomething && !opts.retain) {
       await provider.deleteCluster(config.name).catch(() => undefined)

@@ -8,7 +8,7 @@ import type {Provider} from '../provider.js'
 export type GetJSON = (path: string) => Promise<unknown>
 
 /** Polls until `check` returns a value, or throws with `describe(lastError)` at the deadline. */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: {deadline: number; intervalMs: number; clock?: PollClock; what: string; onTimeout?: () => Promise<string>}): Promise<T> {
+export async function pollUntil<T>(check: () => Promise<T | undefined>, opts: {deadline: number; intervalMs: number; clock?: PollClock; what: string; onTimeout?: () => Promise<string>; signal?: AbortSignal}): Promise<T> {
   try {
     return (await poll(check, opts)) as T
   } catch (err) {
@@ -53,7 +53,7 @@ export async function waitForNodesReady(get: GetJSON, expected: string[], opts: 
  * plane node to the kube-dns Service address (so the node's proxy rules and its DNS server are both in place). Sent
  * with `docker exec`, as nothing from the host may address cluster IPs.
  */
-export async function waitForClusterDNS(provider: Pick<Provider, 'exec'>, node: string, serviceCIDR: string, opts: {deadline: number; clock?: PollClock; onTimeout?: () => Promise<string>}): Promise<void> {
+export async function waitForClusterDNS(provider: Pick<Provider, 'exec'>, node: string, serviceCIDR: string, opts: {deadline: number; clock?: PollClock; onTimeout?: () => Promise<string>; signal?: AbortSignal}): Promise<void> {
   const dnsIP = addressIn(serviceCIDR, 10)
   const apiIP = addressIn(serviceCIDR, 1)
   // One process asks until it has the answer (each docker exec and Node.js start costs a tenth of a second).
@@ -64,7 +64,7 @@ export async function waitForClusterDNS(provider: Pick<Provider, 'exec'>, node: 
       const res = await provider.exec(node, ['node', '-e', script])
       return res.exitCode === 0 && res.stdout.trim() === apiIP ? true : undefined
     },
-    {deadline: opts.deadline, intervalMs: 100, clock: opts.clock, what: `cluster DNS (${dnsIP}) to answer`, onTimeout: opts.onTimeout},
+    {deadline: opts.deadline, intervalMs: 100, clock: opts.clock, what: `cluster DNS (${dnsIP}) to answer`, onTimeout: opts.onTimeout, signal: opts.signal},
   )
 }
 
