@@ -220,12 +220,18 @@ spec:
     assert.equal((await skiff(['node', 'remove', CP, '--cluster', name])).code, 2, 'the control plane cannot be removed')
   })
 
-  it('cluster stop then start: every node comes back Ready on the same address, objects are kept', async () => {
+  it('cluster stop then start: every node comes back Ready on the same address, objects are kept, the load balancer stops and returns', async () => {
     assert.equal((await k.run(['create', 'configmap', 'kept', '--from-literal=a=1'])).code, 0)
+    // A LoadBalancer Service puts the cluster's load-balancer container on the host.
+    assert.equal((await k.run(['create', 'service', 'loadbalancer', 'kept-lb', '--tcp=80:8080'])).code, 0)
+    const lb = `${name}-lb`
+    const lbRunning = async () => (await run('docker', ['inspect', '-f', '{{.State.Running}}', lb])).stdout.trim() === 'true'
+    await waitFor('the load-balancer container to run', lbRunning, 60_000, 500)
     const ipsBefore = JSON.parse((await skiff(['node', 'list', '--cluster', name, '-o', 'json'])).stdout).map((r: any) => [r.name, r.ip])
     const stopped = await skiff(['cluster', 'stop', name, '--json'], {timeoutMs: 120_000})
     assert.equal(stopped.code, 0, stopped.stderr)
     assert.deepEqual(JSON.parse(stopped.stdout).nodes.map((n: any) => n.state), ['exited', 'exited'])
+    assert.equal(await lbRunning(), false, 'a stopped cluster leaves nothing listening on the host')
     const listed = JSON.parse((await skiff(['cluster', 'list', '-o', 'json'])).stdout).find((c: any) => c.name === name)
     assert.equal(listed.state, 'Stopped')
     const started = await skiff(['cluster', 'start', name, '--json'], {timeoutMs: 300_000})
@@ -236,6 +242,7 @@ spec:
     const ipsAfter = JSON.parse((await skiff(['node', 'list', '--cluster', name, '-o', 'json'])).stdout).map((r: any) => [r.name, r.ip])
     assert.deepEqual(ipsAfter, ipsBefore)
     assert.equal((await k.json(['get', 'configmap', 'kept'])).data.a, '1')
+    await waitFor('the load-balancer container to run again', lbRunning, 60_000, 500)
   })
 
   it("export-logs writes a .tar.gz with the apiserver's log, containerd's log, node descriptions and events", async () => {

@@ -6,6 +6,7 @@ import {SkiffError} from '../../errors.js'
 import type {ProgressMode} from '../create/index.js'
 import {pollUntil, waitForApiServer, waitForNodesReady, type GetJSON} from '../create/wait.js'
 import type {Node} from '../../api/types/cluster.js'
+import {loadBalancerName} from '../../api/contract.js'
 import {adminApi, type Engine, findCluster} from './access.js'
 import {type AddRequest, planJoin} from './add.js'
 import {cordon, drain} from './drain.js'
@@ -126,6 +127,9 @@ export async function stopCluster(engine: Engine, cluster: string, opts: {timeou
   const workers = found.info.nodes.filter((n) => n.role !== 'control-plane')
   await runTasks<object>(
     [
+      // The host side first: a stopped cluster leaves nothing listening on the host's ports. The cloud controller
+      // makes the container again when the control plane is back.
+      {title: 'Stopping the load balancer', task: () => engine.stopNode(loadBalancerName(cluster), 1)},
       {title: `Stopping ${workers.length} worker(s)`, task: async () => {
         await Promise.all(workers.map((n) => engine.stopNode(n.name, opts.timeoutSeconds)))
       }},

@@ -7,7 +7,7 @@ import {stopCluster, type LifecycleResult} from '../../cluster/ops/tasks.js'
 
 export default class ClusterStop extends SkiffCommand {
   static override summary = 'Stop a cluster, keeping every object and volume.'
-  static override description = 'Stops the workers, then the control plane (docker stop). `skiff cluster start` brings it back on the same addresses and ports.'
+  static override description = 'Stops the load-balancer container (so nothing of the cluster listens on the host), the workers, then the control plane (docker stop). `skiff cluster start` brings it back on the same addresses and ports; LoadBalancer services are published again once the control plane is up.'
   static override enableJsonFlag = true
   static override examples = ['<%= config.bin %> cluster stop', '<%= config.bin %> cluster stop demo --json']
   static override args = {name: Args.string({description: 'cluster name', default: 'skiff'})}
