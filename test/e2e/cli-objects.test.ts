@@ -136,6 +136,17 @@ describe('object commands (end to end, beside kubectl)', function () {
       assert.equal(oursNames.code, 0, oursNames.stderr)
       assert.equal(oursNames.stdout, theirNames.stdout, `-o name by ${by}`)
     }
+    // Values whose digit runs differ in length (item-10, item-5, item-9) and quantities (500m, 2, 1Gi, 900Mi): the
+    // order kubectl prints, whatever the server's.
+    for (const [name, x] of [['s1', 'item-10'], ['s2', 'item-9'], ['s3', 'item-5'], ['q1', '500m'], ['q2', '2'], ['q3', '1Gi'], ['q4', '900Mi']]) {
+      assert.equal((await k.run(['create', 'configmap', name, '-n', NS, `--from-literal=x=${x}`])).code, 0)
+      assert.equal((await k.run(['label', 'configmap', name, '-n', NS, `sort=${name[0]}`])).code, 0)
+    }
+    for (const sel of ['sort=s', 'sort=q']) {
+      const [ours, theirs] = await Promise.all([sk(['get', 'cm', '-n', NS, '-l', sel, '--sort-by=.data.x']), k.run(['get', 'cm', '-n', NS, '-l', sel, '--sort-by=.data.x'])])
+      assert.equal(ours.code, 0, ours.stderr)
+      assert.deepEqual(table(ours.stdout).map((r) => r[0]), table(theirs.stdout).map((r) => r[0]), `order by .data.x (${sel})`)
+    }
     const bad = await sk(['get', 'pods', '-n', NS, '--sort-by={.a}{.b}'])
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /couldn't parse --sort-by/)

@@ -1,7 +1,7 @@
 // get's client-side columns and order: -L label columns, --show-labels, --sort-by, and the Table request that --sort-by makes.
 import assert from 'node:assert/strict'
 import type {KubeClient, RequestOptions} from '../../../src/cli/kube/client.js'
-import {compareValues, formatLabels, labelHeader, naturalCompare, sortObjects, sortPath, sortTable, withLabelColumns} from '../../../src/cli/kube/columns.js'
+import {compareValues, formatLabels, labelHeader, sortObjects, stringCompare, sortPath, sortTable, withLabelColumns} from '../../../src/cli/kube/columns.js'
 import {fetchTable} from '../../../src/cli/kube/fetch.js'
 import {alignColumns, tableCells, type Table} from '../../../src/cli/kube/printers.js'
 import type {ResourceInfo} from '../../../src/cli/kube/types.js'
@@ -55,8 +55,8 @@ describe('get --sort-by', () => {
     assert.throws(() => sortPath('{.a}{.b}'), /couldn't parse --sort-by/)
   })
 
-  it('sorts rows by name naturally (web-2 before web-10) and by creation time', () => {
-    assert.deepEqual(sortTable(table, '.metadata.name').rows.map((r) => r.cells[0]), ['db', 'web-2', 'web-10'])
+  it('sorts rows by name bytewise (web-10 before web-2, as kubectl prints) and by creation time', () => {
+    assert.deepEqual(sortTable(table, '.metadata.name').rows.map((r) => r.cells[0]), ['db', 'web-10', 'web-2'])
     assert.deepEqual(sortTable(table, '{.metadata.creationTimestamp}').rows.map((r) => r.cells[0]), ['web-2', 'web-10', 'db'])
   })
 
@@ -66,9 +66,11 @@ describe('get --sort-by', () => {
     assert.ok(compareValues('500m', '2') < 0)
     assert.ok(compareValues('1Gi', '900Mi') > 0)
     assert.ok(compareValues(false, true) < 0)
-    assert.ok(naturalCompare('node-9', 'node-10') < 0)
-    assert.ok(naturalCompare('b', 'a10') > 0)
-    assert.equal(naturalCompare('x1', 'x1'), 0)
+    // Bytewise, as the real kubectl prints (not the natural order its sources name).
+    assert.ok(stringCompare('node-10', 'node-9') < 0)
+    assert.ok(stringCompare('web-84765b659-27wmq', 'web-84765b659-5smsv') < 0)
+    assert.ok(stringCompare('b', 'a10') > 0)
+    assert.equal(stringCompare('x1', 'x1'), 0)
   })
 
   it('asks the server for whole objects in the rows (includeObject=Object), on lists and on named objects', async () => {
