@@ -44,3 +44,8 @@ export class InformerFactory {
     await Promise.all(this.running)
   }
 }
+
+/** The informer of target from a shared factory when the component was given one (one watch per process), else its own. */
+export function informerFor<T extends KubeObject = KubeObject>(shared: InformerFactory | undefined, client: ListWatcher, target: Target, opts: InformerOptions = {}): Informer<T> {
+  return shared ? shared.informer<T>(target, {labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector}) : new Informer<T>(client, target, opts)
+}

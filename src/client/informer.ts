@@ -48,6 +48,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private synced = false
   private syncWaiters: (() => void)[] = []
   private rv = ''
+  private running?: Promise<void>
 
   constructor(
     private readonly client: ListWatcher,
@@ -98,8 +99,19 @@ export class Informer<T extends KubeObject = KubeObject> {
     })
   }
 
-  /** Lists, then watches from the list's resourceVersion, re-watching and relisting as needed, until signal aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  /**
+   * Lists, then watches from the list's resourceVersion, re-watching and relisting as needed, until signal aborts.
+   * A shared informer is run by each of its users: while it runs, later calls join the running loop (one watch),
+   * whatever their signal; the components of one process share one.
+   */
+  run(signal: AbortSignal): Promise<void> {
+    this.running ??= this.loop(signal).finally(() => {
+      this.running = undefined
+    })
+    return this.running
+  }
+
+  private async loop(signal: AbortSignal): Promise<void> {
     let needList = true
     let delay = this.backoff.initialMs
     // Counts 410s not separated by any delivered event: a second one in a row means relisting alone does not help.

@@ -5,7 +5,8 @@ import {type Clock, realClock} from '../api/clock.js'
 import type {ApiClient} from '../client/api-client.js'
 import {isConflict, isNotFound} from '../client/errors.js'
 import {EventRecorder} from '../client/events.js'
-import {Informer} from '../client/informer.js'
+import type {Informer} from '../client/informer.js'
+import {type InformerFactory, informerFor} from '../client/informer-factory.js'
 import {SyncLoop} from '../client/sync-loop.js'
 import type {PortMap} from './host-lb.js'
 import {desiredListeners, isOurLoadBalancer, loadBalancerStatus, type Listener} from './lb-config.js'
@@ -18,6 +19,8 @@ export interface LoadBalancerHost {
 
 /** Options of the service loop. */
 export interface CloudControllerOptions {
+  /** A factory whose informers this component shares with others in its process (one watch each); else its own. */
+  informers?: InformerFactory
   client: Pick<ApiClient, 'list' | 'watch' | 'get' | 'update' | 'create' | 'patch'>
   /**
    * Makes the host side, called on the first sync that has a LoadBalancer service: a cluster without any never
@@ -62,9 +65,9 @@ export class CloudController {
       this.host = undefined
     }, 2000)
     const inf = {clock: this.clock, log: this.log}
-    this.services = new Informer<Service>(opts.client, {version: 'v1', resource: 'services'}, inf)
-    this.nodes = new Informer(opts.client, {version: 'v1', resource: 'nodes'}, inf)
-    this.slices = new Informer(opts.client, SLICES, inf)
+    this.services = informerFor<Service>(opts.informers, opts.client, {version: 'v1', resource: 'services'}, inf)
+    this.nodes = informerFor(opts.informers, opts.client, {version: 'v1', resource: 'nodes'}, inf)
+    this.slices = informerFor(opts.informers, opts.client, SLICES, inf)
     this.events = new EventRecorder(opts.client, {component: 'service-controller', instance: 'service-controller-skiff'}, {clock: this.clock, log: this.log})
     const changed = () => this.schedule()
     for (const i of [this.services, this.nodes, this.slices] as Informer<KubeObject>[]) i.addHandlers({onAdd: changed, onUpdate: changed, onDelete: changed})

@@ -7,7 +7,8 @@ import type {Service} from '../api/resources/core/service.js'
 import {type Clock, realClock} from '../api/clock.js'
 import type {ApiClient} from '../client/api-client.js'
 import {isAlreadyExists, isNotFound} from '../client/errors.js'
-import {Informer} from '../client/informer.js'
+import type {Informer} from '../client/informer.js'
+import {type InformerFactory, informerFor} from '../client/informer-factory.js'
 import {Forwarder} from './forward.js'
 import {ClusterZone} from './zone.js'
 
@@ -19,6 +20,8 @@ const RCODES = {NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5} as const
 
 /** Options of one node's DNS server. */
 export interface DnsServerOptions {
+  /** A factory whose informers this component shares with others in its process (one watch each); else its own. */
+  informers?: InformerFactory
   client: Pick<ApiClient, 'list' | 'watch' | 'get' | 'create' | 'update'>
   /** Where to listen (the node's address); port 53 unless given. */
   host: string
@@ -78,8 +81,8 @@ export class DnsServer {
     this.zone = new ClusterZone(opts.domain)
     this.forwarder = new Forwarder({upstreams: opts.upstreams, clock: this.clock})
     const infOpts = {clock: this.clock, log: this.log}
-    this.services = new Informer<Service>(opts.client, {version: 'v1', resource: 'services'}, infOpts)
-    this.slices = new Informer(opts.client, SLICES, infOpts)
+    this.services = informerFor<Service>(opts.informers, opts.client, {version: 'v1', resource: 'services'}, infOpts)
+    this.slices = informerFor(opts.informers, opts.client, SLICES, infOpts)
     const rebuild = () => this.zone.update(this.services.list(), this.slices.list())
     for (const inf of [this.services, this.slices] as Informer<KubeObject>[]) inf.addHandlers({onAdd: rebuild, onUpdate: rebuild, onDelete: rebuild})
   }

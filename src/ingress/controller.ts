@@ -8,12 +8,15 @@ import type {Ingress} from '../api/resources/networking/ingress.js'
 import {type Clock, realClock} from '../api/clock.js'
 import type {ApiClient} from '../client/api-client.js'
 import {isConflict, isNotFound} from '../client/errors.js'
-import {Informer} from '../client/informer.js'
+import type {Informer} from '../client/informer.js'
+import {type InformerFactory, informerFor} from '../client/informer-factory.js'
 import {IngressProxy} from './proxy.js'
 import {buildRoutes, isOurIngress, tlsFor} from './routes.js'
 
 /** Options of the controller. */
 export interface IngressControllerOptions {
+  /** A factory whose informers this component shares with others in its process (one watch each); else its own. */
+  informers?: InformerFactory
   client: Pick<ApiClient, 'list' | 'watch' | 'update'>
   /** Listen address and ports inside the node (0.0.0.0, 80 and 443 by default). */
   host?: string
@@ -52,11 +55,11 @@ export class IngressController {
     this.clock = opts.clock ?? realClock
     this.log = opts.log ?? (() => {})
     const inf = {clock: this.clock, log: this.log}
-    this.ingresses = new Informer<Ingress>(opts.client, INGRESSES, inf)
-    this.services = new Informer<Service>(opts.client, {version: 'v1', resource: 'services'}, inf)
-    this.slices = new Informer(opts.client, {group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices'}, inf)
+    this.ingresses = informerFor<Ingress>(opts.informers, opts.client, INGRESSES, inf)
+    this.services = informerFor<Service>(opts.informers, opts.client, {version: 'v1', resource: 'services'}, inf)
+    this.slices = informerFor(opts.informers, opts.client, {group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices'}, inf)
     // Only TLS Secrets: the controller has no business holding every Secret of the cluster.
-    this.secrets = new Informer(opts.client, {version: 'v1', resource: 'secrets'}, {...inf, fieldSelector: 'type=kubernetes.io/tls'})
+    this.secrets = informerFor(opts.informers, opts.client, {version: 'v1', resource: 'secrets'}, {...inf, fieldSelector: 'type=kubernetes.io/tls'})
     const changed = () => this.schedule()
     for (const i of this.all()) i.addHandlers({onAdd: changed, onUpdate: changed, onDelete: changed})
   }

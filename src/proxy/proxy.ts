@@ -3,13 +3,16 @@ import type {KubeObject} from '../api/types.js'
 import type {Service} from '../api/resources/core/service.js'
 import {type Clock, realClock} from '../api/clock.js'
 import type {ApiClient} from '../client/api-client.js'
-import {Informer} from '../client/informer.js'
+import type {Informer} from '../client/informer.js'
+import {type InformerFactory, informerFor} from '../client/informer-factory.js'
 import {SyncLoop} from '../client/sync-loop.js'
 import {type AppliedState, ensureJumps, existingChains, restoreInput, run, runWithInput, stateOf} from './restore.js'
 import {buildRules, type ProxyNode} from './rules.js'
 
 /** Dependencies of the proxy; the command runners are injected so tests run without iptables. */
 export interface ProxyOptions extends ProxyNode {
+  /** A factory whose informers this component shares with others in its process (one watch each); else its own. */
+  informers?: InformerFactory
   client: Pick<ApiClient, 'list' | 'watch'>
   clock?: Clock
   log?: (msg: string) => void
@@ -38,8 +41,8 @@ export class ServiceProxy {
       this.state = undefined
     })
     const infOpts = {clock: this.clock, log: this.log}
-    this.services = new Informer<Service>(opts.client, {version: 'v1', resource: 'services'}, infOpts)
-    this.slices = new Informer(opts.client, {group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices'}, infOpts)
+    this.services = informerFor<Service>(opts.informers, opts.client, {version: 'v1', resource: 'services'}, infOpts)
+    this.slices = informerFor(opts.informers, opts.client, {group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices'}, infOpts)
     const changed = () => this.schedule()
     for (const inf of [this.services, this.slices] as Informer<KubeObject>[]) inf.addHandlers({onAdd: changed, onUpdate: changed, onDelete: changed})
   }

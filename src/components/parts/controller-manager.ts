@@ -24,13 +24,13 @@ export async function startControllerManagerPart(ctx: PartContext): Promise<void
     const cloudLog = log('cloud-controller')
     const socketUrl = hostSide.docker
     const host = () => dockerLoadBalancer({socketUrl, cluster: env[NodeEnv.cluster] ?? 'skiff', nodeName: agentConfig.nodeName, hostAddress: hostSide.address, log: cloudLog})
-    const cloud = new CloudController({client: cmClient, host, address: hostSide.address, clock, log: cloudLog}).run(signal)
+    const cloud = new CloudController({client: cmClient, informers: manager.informers, host, address: hostSide.address, clock, log: cloudLog}).run(signal)
     tasks.push(cloud.catch((err) => cloudLog(`stopped with error: ${err?.stack ?? err}`)))
   }
   if ((opts.ingress ?? !opts.runtime) && !disabled.has('ingress')) {
     const ingressLog = log('ingress')
     const ingress = new IngressController({
-      client: cmClient, clock, log: ingressLog, address: hostSide.address, hostPorts: hostSide.ingressPorts,
+      client: cmClient, informers: manager.informers, clock, log: ingressLog, address: hostSide.address, hostPorts: hostSide.ingressPorts,
       httpPort: NodePorts.ingressHTTP, httpsPort: NodePorts.ingressHTTPS,
       // Names no Ingress TLS section covers get the control plane's own certificate, as a fallback.
       defaultCert: {cert: pem('apiserver.crt'), key: pem('apiserver.key')},

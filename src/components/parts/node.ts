@@ -6,6 +6,7 @@ import {CriStreamRuntime} from '../../agent/server/cri-streams.js'
 import {criAgentOptions, criLogRotator} from '../../agent/pods/cri-runtime.js'
 import {applyRoutes} from '../../agent/routes.js'
 import {ApiClient} from '../../client/api-client.js'
+import {InformerFactory} from '../../client/informer-factory.js'
 import {clusterRanges, disabledComponents, NodePorts} from '../../api/contract.js'
 import {nodeResolvConf} from '../../api/net/resolv.js'
 import {ServiceProxy} from '../../proxy/proxy.js'
@@ -32,8 +33,12 @@ export async function startNodePart(ctx: PartContext): Promise<{agent: NodeAgent
   // has: the Node authorizer keeps the agent's to what its pods need, and these read every Service and policy.
   let proxyClient: ApiClient | undefined
   const networkClient = () => (proxyClient ??= new ApiClient({server: apiServerURL, ca, cert: pem('proxy.crt'), key: pem('proxy.key'), userAgent: `skiff-proxy/${agentConfig.nodeName}`}))
+  // The proxy and DNS both follow every Service and EndpointSlice: one watch of each, shared (fewer connections
+  // held at the apiserver, each ~80 KiB there, and fewer lists while a cluster boots).
+  let networkInformers: InformerFactory | undefined
+  const sharedInformers = () => (networkInformers ??= new InformerFactory(networkClient(), {clock, log: log('informers')}))
   if (opts.proxy ?? !opts.runtime) {
-    const proxy = new ServiceProxy({client: networkClient(), nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
+    const proxy = new ServiceProxy({client: networkClient(), informers: sharedInformers(), nodeName: agentConfig.nodeName, clusterCIDR: clusterRanges(env).podCIDR, clock, log: log('proxy')})
     tasks.push(proxy.run(signal).catch((err) => log('proxy')(`stopped with error: ${err?.stack ?? err}`)))
     // NetworkPolicy enforcement beside it, in the same filter table (unless the cluster config turns it off);
     // traffic from the node itself always passes.
@@ -46,7 +51,7 @@ export async function startNodePart(ctx: PartContext): Promise<{agent: NodeAgent
   // cluster config, port 53 stays free and pods still get the kube-dns address: the user's own DNS serves it.
   if ((opts.dns ?? !opts.runtime) && !disabled.has('dns')) {
     const dnsLog = log('dns')
-    const dns = new DnsServer({client: networkClient(), host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
+    const dns = new DnsServer({client: networkClient(), informers: sharedInformers(), host: agentConfig.nodeIP, upstreams: nodeResolvConf().nameservers, nodeName: agentConfig.nodeName, nodeUID: () => agent.uid, clock, log: dnsLog})
     tasks.push(dns.run(signal).catch((err) => dnsLog(`stopped with error: ${err?.stack ?? err}`)))
   }
   const rotator = criClient ? criLogRotator(criClient, agentLog) : undefined

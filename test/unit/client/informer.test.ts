@@ -94,6 +94,22 @@ describe('Informer', () => {
     assert.ok(Object.isFrozen(inf.get('ns/a')!.data), 'cached objects are deeply frozen')
   })
 
+  it('is shared: a second run() joins the running loop (one list, one watch), and a late user gets the cache replayed', async () => {
+    src.lists.push(list('10', [cm('a', '5')]))
+    run = inf.run(ctl.signal)
+    const again = inf.run(new AbortController().signal)
+    assert.equal(again, run, 'the same loop')
+    await inf.waitForSync()
+    await flushMicrotasks()
+    const late: string[] = []
+    inf.addHandlers({onAdd: (o) => late.push(`add ${o.metadata.name}`), onUpdate: (_a, b) => late.push(`update ${b.metadata.name}`)})
+    src.last.emit({type: 'MODIFIED', object: cm('a', '11', 'x')})
+    assert.equal(src.listCalls, 1)
+    assert.equal(src.watches.length, 1)
+    assert.deepEqual(late, ['add a', 'update a'])
+    assert.deepEqual(seen, ['add a@5', 'update a@5->11'])
+  })
+
   it('re-watches from the last resourceVersion when the stream ends, without relisting', async () => {
     src.lists.push(list('10', [cm('a', '5')]))
     run = inf.run(ctl.signal)
