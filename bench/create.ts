@@ -6,7 +6,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
-import {nodeCreateOptions} from '../src/cluster/docker/spec.js'
+import {nodeCreateOptions, nodeVolumeNames} from '../src/cluster/docker/spec.js'
 import {DockerProvider} from '../src/cluster/docker/provider.js'
 import {ensureNodeImage} from '../src/cluster/image/index.js'
 import {repoRoot} from '../src/cluster/version.js'
@@ -36,7 +36,8 @@ async function floorOnce(image: string, mode: 'privileged' | 'capabilities'): Pr
     const t0 = Date.now()
     await Promise.all(
       plan.nodes.map(async (n) => {
-        await docker.createVolume({Name: `${n.name}-var-lib-containerd`, Labels: {'io.skiff.cluster': name}})
+        // Every volume the node mounts, labelled, so deleteCluster removes them all afterwards.
+        for (const Name of nodeVolumeNames(n.name)) await docker.createVolume({Name, Labels: {'io.skiff.cluster': name}})
         const opts = nodeCreateOptions(n, {cluster: name, image, network: plan.network.name, env: {SKIFF_ROLE: n.role, SKIFF_NODE_NAME: n.name, SKIFF_POD_CIDR: n.podCIDR, SKIFF_CLUSTER_CIDR: '10.244.0.0/16', SKIFF_PEERS: ''}, files: {}}, mode, 'bench')
         // Same container, but the entrypoint execs `sleep` after its fix-ups instead of skiff's components.
         opts.Cmd = ['sleep', 'infinity']
