@@ -9,6 +9,7 @@ import {type ResourceRef, resourcePath} from '../client/paths.js'
 import {type ResourceList, readCapacity} from './capacity.js'
 import type {AgentConfig} from './config.js'
 import {errorText} from './errors.js'
+import {retryWhileBooting} from './boot-retry.js'
 import {nodeResolvConf} from '../api/net/resolv.js'
 import {readHostInfo} from './host-info.js'
 import {syncPodRoutes} from './routes.js'
@@ -386,21 +387,7 @@ export class NodeAgent {
     await informer.run(signal)
   }
 
-  private async retry(signal: AbortSignal, what: string, fn: () => Promise<void>): Promise<void> {
-    // Every node starts before its apiserver answers, and Ready should follow within a beat of it: retry every 50 ms
-    // for the first 10 s (a refused connection costs nothing), every 250 ms to the end of the first minute, then 2 s.
-    const start = this.clock.now()
-    let delay = 50
-    for (let failures = 0; !signal.aborted; failures++) {
-      try {
-        await fn()
-        return
-      } catch (err) {
-        if (failures % 20 === 0) this.log(`${what} failed (attempt ${failures + 1}, retrying): ${errorText(err)}`)
-        await this.clock.sleep(delay, signal)
-        const waited = this.clock.now() - start
-        delay = waited < 10_000 ? 50 : waited < 60_000 ? 250 : 2000
-      }
-    }
+  private retry(signal: AbortSignal, what: string, fn: () => Promise<void>): Promise<void> {
+    return retryWhileBooting(this.clock, signal, this.log, what, fn)
   }
 }
