@@ -63,10 +63,9 @@ export const NodeEnv = {
 export const OPTIONAL_COMPONENTS = ['dns', 'ingress', 'loadBalancer', 'networkPolicy', 'storage'] as const
 export type OptionalComponent = (typeof OPTIONAL_COMPONENTS)[number]
 
-/** The value of NodeEnv.disable for a set of components turned off (undefined when none is). */
-export function disableEnv(disabled: Iterable<OptionalComponent>): string | undefined {
-  const list = OPTIONAL_COMPONENTS.filter((c) => new Set(disabled).has(c))
-  return list.length > 0 ? list.join(',') : undefined
+/** The value of NodeEnv.disable for the components turned off (undefined when none is). */
+export function disableEnv(disabled: readonly OptionalComponent[]): string | undefined {
+  return disabled.length > 0 ? disabled.join(',') : undefined
 }
 
 /** Which optional components a node's environment turns off; names it does not know are ignored (a newer CLI's). */

@@ -106,6 +106,11 @@ export function decodeConfig(doc: unknown, source = '(inline)', lines?: Map<stri
   return checkTopology(config, fail)
 }
 
+/** The optional components a config turns off, in OPTIONAL_COMPONENTS' order. */
+export function turnedOff(config: Pick<ClusterConfig, 'components'>): OptionalComponent[] {
+  return OPTIONAL_COMPONENTS.filter((c) => !config.components[c])
+}
+
 /** Every optional component on. */
 export function allComponents(): Record<OptionalComponent, boolean> {
   return Object.fromEntries(OPTIONAL_COMPONENTS.map((c) => [c, true])) as Record<OptionalComponent, boolean>

@@ -1,7 +1,8 @@
 // The steps of `cluster create`, each a small function over the shared context.
 import {createServer} from 'node:net'
 import {SkiffError} from '../../errors.js'
-import {disableEnv, NodeEnv, NodeFiles, NodePorts, OPTIONAL_COMPONENTS} from '../../api/contract.js'
+import {disableEnv, NodeEnv, NodeFiles, NodePorts} from '../../api/contract.js'
+import {turnedOff} from '../../config/load.js'
 import {buildKubeconfig, contextName, mergeKubeconfig} from '../kubeconfig.js'
 import {networkName, pickSubnet, planCluster, type NodePlan} from '../plan.js'
 import type {NodeRuntime} from '../provider.js'
@@ -37,7 +38,9 @@ export async function preflight(ctx: CreateContext): Promise<void> {
     throw new SkiffError(`container name(s) ${taken.join(', ')} already in use by containers skiff did not make`, {exitCode: 4, suggestions: ['Remove those containers or choose another cluster name.']})
   }
   const net = ctx.config.networking
-  const socket = ctx.provider.hostSocket()
+  // Only the cloud controller drives the host engine; without it the control plane gets no handle on the host.
+  // Looked up beside the port probes.
+  const socket = ctx.config.components.loadBalancer ? ctx.provider.hostSocket() : undefined
   // One after another: two free-port probes at once could be handed the same just-released port.
   ctx.apiServerPort = net.apiServerPort || (await freePort(net.apiServerAddress))
   // Without the Ingress controller nothing listens on 80/443: they are neither reserved nor published.
@@ -47,9 +50,7 @@ export async function preflight(ctx: CreateContext): Promise<void> {
       https: await hostPort(net.apiServerAddress, net.ingressHTTPSPort, NodePorts.ingressHTTPS),
     }
   }
-  // Only the cloud controller drives the host engine; without it the control plane gets no handle on the host.
-  const hostSocket = await socket
-  if (ctx.config.components.loadBalancer) ctx.hostDockerSocket = hostSocket
+  if (socket) ctx.hostDockerSocket = await socket
 }
 
 /**
@@ -125,7 +126,7 @@ export function nodeRuntime(ctx: CreateContext, node: NodePlan): NodeRuntime {
     [NodeEnv.taintControlPlane]: String(plan.nodes.some((n) => n.role === 'worker')),
   }
   // Every node: DNS and NetworkPolicy run on each one, the rest on the control plane.
-  const disabled = disableEnv(OPTIONAL_COMPONENTS.filter((c) => !ctx.config.components[c]))
+  const disabled = disableEnv(turnedOff(ctx.config))
   if (disabled) env[NodeEnv.disable] = disabled
   if (node.role === 'control-plane') {
     env[NodeEnv.hostAddress] = ctx.config.networking.apiServerAddress

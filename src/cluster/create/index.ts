@@ -2,7 +2,7 @@
 import {Listr, type ListrRendererValue} from 'listr2'
 import type {ApiClient} from '../../client/api-client.js'
 import {SkiffError} from '../../errors.js'
-import {OPTIONAL_COMPONENTS} from '../../api/contract.js'
+import {turnedOff} from '../../config/load.js'
 import type {ClusterConfig} from '../../config/types.js'
 import {ensureNodeImage} from '../image/index.js'
 import {contextName, removeFromKubeconfig} from '../kubeconfig.js'
@@ -89,17 +89,13 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
           task.title = `Starting ${ctx.plan!.nodes.length} nodes (${ctx.securityMode === 'privileged' ? '--privileged' : 'explicit capabilities: --privileged is not available on this engine'})`
           // The control plane goes first: its boot (etcd, apiserver) is the longest path, and three container starts
           // at once share the engine's time; the workers' shorter boots then overlap the apiserver's.
-          const cp = ctx.plan!.controlPlane.name
-          let cpStarted: Promise<void> | undefined
           const start = (n: NodePlan) => createNode(ctx, n).then(() => mark(ctx, `started:${n.name}`))
+          const cp = ctx.plan!.controlPlane
+          const cpStarted = start(cp)
+          // Its failure is reported by its own task; a worker only waits for it.
+          const cpDone = cpStarted.catch(() => undefined)
           return task.newListr(
-            ctx.plan!.nodes.map((n) => ({title: `${n.name} (${n.role}, ${n.ip})`, task: async () => {
-              if (n.name === cp) await (cpStarted ??= start(n))
-              else {
-                await (cpStarted ??= start(ctx.plan!.controlPlane)).catch(() => undefined)
-                await start(n)
-              }
-            }})),
+            ctx.plan!.nodes.map((n) => ({title: `${n.name} (${n.role}, ${n.ip})`, task: () => (n === cp ? cpStarted : cpDone.then(() => start(n)))})),
             {concurrent: true, exitOnError: true},
           )
         },
@@ -162,7 +158,7 @@ export async function createCluster(provider: Provider, config: ClusterConfig, o
     kubeconfig: opts.kubeconfigPath,
     apiServer: `https://${config.networking.apiServerAddress}:${ctx.apiServerPort}`,
     ...(ctx.ingressPorts ? {ingress: {http: `http://${config.networking.apiServerAddress}:${ctx.ingressPorts.http}`, https: `https://${config.networking.apiServerAddress}:${ctx.ingressPorts.https}`}} : {}),
-    disabled: OPTIONAL_COMPONENTS.filter((c) => !config.components[c]),
+    disabled: turnedOff(config),
     image: ctx.image!,
     imageBuilt: ctx.imageBuilt ?? false,
     securityMode: ctx.securityMode!,
