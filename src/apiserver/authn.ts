@@ -31,7 +31,8 @@ export function createAuthenticator(caPem: string, tokens?: TokenAuthenticator, 
   const verified = new WeakMap<object, UserInfo | null>()
 
   function fromCertificate(req: IncomingMessage): UserInfo | undefined {
-    const socket = req.socket as TLSSocket
+    // Over HTTP/2, req.socket is a proxy made per stream; the session's socket is the one connection to cache on.
+    const socket = ((req as {stream?: {session?: {socket?: unknown}}}).stream?.session?.socket ?? req.socket) as TLSSocket
     if (typeof socket.getPeerCertificate !== 'function') return undefined
     const cached = verified.get(socket)
     if (cached !== undefined) return cached ?? undefined

@@ -36,7 +36,7 @@ export function serveEndpoint(e: EndpointRequest, req: IncomingMessage, res: Ser
     if (d.legacyRoot || (d.group === undefined && d.version === undefined)) {
       const legacy = Boolean(d.legacyRoot)
       if (wantsAggregated(req.headers.accept)) return send(res, 200, caches.discovery.aggregated(legacy), aggregatedContentType)
-      return send(res, 200, legacy ? caches.discovery.apiVersions(req.headers.host ?? '') : caches.discovery.groupList())
+      return send(res, 200, legacy ? caches.discovery.apiVersions(req.headers.host ?? String(req.headers[':authority'] ?? '')) : caches.discovery.groupList())
     }
     if (d.version === undefined) {
       const doc = caches.discovery.group(d.group!)

@@ -1,8 +1,10 @@
-// The API client of the CLI and every component: REST calls and watches over one keep-alive HTTPS agent.
+// The API client of the CLI and every component: REST calls and watches over one keep-alive HTTPS agent, or one
+// HTTP/2 session for components that talk to skiff's own apiserver.
 import * as http from 'node:http'
 import * as https from 'node:https'
 import type {KubeList, KubeObject, WatchEvent} from '../api/types.js'
 import {ApiError, statusFromResponse} from './errors.js'
+import {H2Transport, type Outgoing, type Reply} from './h2-transport.js'
 import {loadKubeconfigClientConfig} from './kubeconfig.js'
 import {type Target, toPath, withQuery} from './paths.js'
 import {WatchParser} from './watch-parser.js'
@@ -23,6 +25,11 @@ export interface ClientConfig {
   userAgent?: string
   /** Per-request timeout for non-watch calls (ms). */
   timeoutMs?: number
+  /**
+   * Multiplex every request and watch over one HTTP/2 session (https only). For components of skiff's own cluster,
+   * whose apiserver speaks HTTP/2; the CLI keeps HTTP/1.1, which any server or proxy in a kubeconfig understands.
+   */
+  http2?: boolean
 }
 
 /** The patch content types the API accepts. */
@@ -71,6 +78,7 @@ export interface RequestOptions {
 export class ApiClient {
   readonly server: URL
   private readonly agent: http.Agent
+  private readonly h2?: H2Transport
   private readonly headers: Record<string, string>
   private readonly timeoutMs: number
 
@@ -88,6 +96,9 @@ export class ApiClient {
           rejectUnauthorized: !config.insecureSkipTLSVerify,
         })
       : new http.Agent({keepAlive: true})
+    if (secure && config.http2) {
+      this.h2 = new H2Transport(this.server.origin, {ca: config.ca, cert: config.cert, key: config.key, rejectUnauthorized: !config.insecureSkipTLSVerify})
+    }
     this.headers = {'User-Agent': config.userAgent ?? 'skiff'}
     if (config.token) this.headers.Authorization = `Bearer ${config.token}`
     this.timeoutMs = config.timeoutMs ?? 30_000
@@ -101,6 +112,7 @@ export class ApiClient {
   /** Closes idle keep-alive sockets (open watches end when stopped). */
   close(): void {
     this.agent.destroy()
+    this.h2?.close()
   }
 
   /** GETs one object. */
@@ -166,6 +178,8 @@ export class ApiClient {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('error', reject)
+        // A stream reset or a connection lost mid-body closes without 'end' (a no-op once settled).
+        res.on('close', () => reject(new Error(`${method} ${path}: the connection closed before the response ended`)))
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8')
           const code = res.statusCode ?? 0
@@ -205,7 +219,7 @@ export class ApiClient {
       timeoutSeconds: opts.timeoutSeconds,
     })
     let stopped = false
-    let req: http.ClientRequest | undefined
+    let req: Outgoing | undefined
     const done = new Promise<void>((resolve, reject) => {
       const fail = (err: unknown) => (stopped ? resolve() : reject(err))
       req = this.send('GET', path, {...this.headers, Accept: 'application/json'}, (res) => {
@@ -241,16 +255,20 @@ export class ApiClient {
           }
         })
         // A socket torn down mid-stream (apiserver restart) ends the watch like a normal close: callers re-watch.
+        // ('close' without 'end' is how an HTTP/2 stream reports it.)
         res.on('aborted', () => resolve())
         res.on('error', () => resolve())
+        res.on('close', () => resolve())
       })
       req.on('error', (err) => fail(wrapNetworkError(err, 'GET', this.server, path)))
-      req.on('socket', (s) => {
-        // A pooled socket may still carry the idle timeout of an earlier request; a quiet watch is not idle.
-        s.setTimeout(0)
-        // TCP keepalive is what notices a vanished peer on a quiet stream.
-        s.setKeepAlive(true, 15_000)
-      })
+      if (req instanceof http.ClientRequest) {
+        req.on('socket', (s) => {
+          // A pooled socket may still carry the idle timeout of an earlier request; a quiet watch is not idle.
+          s.setTimeout(0)
+          // TCP keepalive is what notices a vanished peer on a quiet stream.
+          s.setKeepAlive(true, 15_000)
+        })
+      }
       req.end()
     })
     return {
@@ -263,12 +281,14 @@ export class ApiClient {
     }
   }
 
-  private send(method: string, path: string, headers: Record<string, string>, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+  private send(method: string, path: string, headers: Record<string, string>, onResponse: (res: Reply) => void): Outgoing {
+    const fullPath = (this.server.pathname.replace(/\/$/, '') || '') + path
+    if (this.h2) return this.h2.request(method, fullPath, headers, onResponse)
     const opts: http.RequestOptions = {
       method,
       host: this.server.hostname.replace(/^\[|\]$/g, ''),
       port: this.server.port || (this.server.protocol === 'https:' ? 443 : 80),
-      path: (this.server.pathname.replace(/\/$/, '') || '') + path,
+      path: fullPath,
       headers,
       agent: this.agent,
     }
@@ -277,6 +297,9 @@ export class ApiClient {
 }
 
 function wrapNetworkError(err: Error & {code?: string}, method: string, server: URL, path: string): Error {
+  // A stream cancelled because its HTTP/2 session failed carries the session's error (ECONNREFUSED...) as its cause.
+  const cause = (err as {cause?: unknown}).cause
+  if (err.code === 'ERR_HTTP2_STREAM_CANCEL' && cause instanceof Error) err = cause
   const wrapped = new Error(`${method} ${server.origin}${path}: ${err.message}`, {cause: err}) as Error & {code?: string}
   wrapped.code = err.code
   return wrapped

@@ -40,7 +40,8 @@ export async function watch(input: HandlerInput): Promise<HandlerResult> {
     await awaitRevision(ctx, from)
   }
 
-  res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked'})
+  // No Content-Length: HTTP/1.1 chunks the stream by itself; HTTP/2 forbids naming Transfer-Encoding at all.
+  res.writeHead(200, {'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private'})
   res.flushHeaders()
   let lastRevision = from
   let columnsSent = false

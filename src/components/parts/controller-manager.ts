@@ -10,13 +10,13 @@ import type {PartContext} from '../run.js'
 
 export async function startControllerManagerPart(ctx: PartContext): Promise<void> {
   const {opts, pem, ca, clock, log, signal, tasks, closers, apiServerURL, agentConfig, env, registered} = ctx
-  const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager'})
+  const cmClient = new ApiClient({server: apiServerURL, ca, cert: pem('controller.crt'), key: pem('controller.key'), userAgent: 'skiff-controller-manager', http2: true})
   const disabled = disabledComponents(env)
   // Components turned off in the cluster config take their loops with them (storage: the local-path provisioner).
   const manager = new ControllerManager({client: cmClient, clock, env, log: log('controller-manager'), rootCA: ca, enabled: enabledControllers(disabled)})
   // The scheduler shares the manager's informers (one pod and one node watch for both); the manager starts them.
   // Its writes (bindings, pod conditions, events) go out under its own identity.
-  const schedClient = new ApiClient({server: apiServerURL, ca, cert: pem('scheduler.crt'), key: pem('scheduler.key'), userAgent: 'skiff-scheduler'})
+  const schedClient = new ApiClient({server: apiServerURL, ca, cert: pem('scheduler.crt'), key: pem('scheduler.key'), userAgent: 'skiff-scheduler', http2: true})
   const scheduler = await startScheduler(schedClient, {signal, log: log('scheduler'), informers: manager.informers, clock})
   tasks.push(manager.run(signal))
   const hostSide = hostPublishing(env)

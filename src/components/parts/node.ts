@@ -16,7 +16,7 @@ import type {PartContext} from '../run.js'
 
 export async function startNodePart(ctx: PartContext): Promise<{agent: NodeAgent}> {
   const {opts, pem, ca, clock, log, signal, tasks, closers, apiServerURL, agentConfig, env} = ctx
-  const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`})
+  const agentClient = new ApiClient({server: apiServerURL, ca, cert: pem('node.crt'), key: pem('node.key'), userAgent: `skiff-agent/${agentConfig.nodeName}`, http2: true})
   const agentLog = log('agent')
   const disabled = disabledComponents(env)
   // Pods run in the node's containerd, through its CRI; a test passing its own probe runs no pods. One gRPC channel
@@ -32,7 +32,7 @@ export async function startNodePart(ctx: PartContext): Promise<{agent: NodeAgent
   // The node-local network components (service proxy, NetworkPolicy, DNS) have their own identity, as kube-proxy
   // has: the Node authorizer keeps the agent's to what its pods need, and these read every Service and policy.
   let proxyClient: ApiClient | undefined
-  const networkClient = () => (proxyClient ??= new ApiClient({server: apiServerURL, ca, cert: pem('proxy.crt'), key: pem('proxy.key'), userAgent: `skiff-proxy/${agentConfig.nodeName}`}))
+  const networkClient = () => (proxyClient ??= new ApiClient({server: apiServerURL, ca, cert: pem('proxy.crt'), key: pem('proxy.key'), userAgent: `skiff-proxy/${agentConfig.nodeName}`, http2: true}))
   // The proxy and DNS both follow every Service and EndpointSlice: one watch of each, shared (fewer connections
   // held at the apiserver, each ~80 KiB there, and fewer lists while a cluster boots).
   let networkInformers: InformerFactory | undefined
