@@ -41,6 +41,7 @@ export function runProcess(starters: Partial<Record<NodePart, PartStarter>>): vo
       process.on('SIGTERM', () => shutdown('SIGTERM'))
       process.on('SIGINT', () => shutdown('SIGINT'))
       node.ready.then(() => {
+        collectIdleGarbage()
         // A second sample once caches and watches have settled, for the memory budget.
         setTimeout(() => log(`rss=${rssMiB()}MiB heap=${Math.round(process.memoryUsage().heapUsed / 1048576)}MiB`), 30_000).unref()
       })
@@ -50,4 +51,18 @@ export function runProcess(starters: Partial<Record<NodePart, PartStarter>>): vo
       process.exit(1)
     },
   )
+}
+
+/** How often a component process collects its old generation when the entrypoint exposes gc (--expose-gc). */
+const IDLE_GC_MS = 30_000
+
+/**
+ * Why: an idle component allocates a little garbage all the time (leases, status updates, resyncs), and V8 starts
+ * a full collection only when the old generation reaches a limit set megabytes above the live heap; Node never tells
+ * V8 it is idle, so its memory reducer does not step in. Measured on a worker's node part: 27 MiB of anonymous memory
+ * after two idle minutes, 19 MiB after one full GC. A full GC of a heap this size takes a few milliseconds.
+ */
+function collectIdleGarbage(): void {
+  const gc = (globalThis as {gc?: () => void}).gc
+  if (typeof gc === 'function') setInterval(() => gc(), IDLE_GC_MS).unref()
 }
