@@ -178,6 +178,15 @@ describe('object commands (end to end, beside kubectl)', function () {
     const history = await sk(['rollout', 'history', 'deploy/web', '-n', NS])
     assert.match(history.stdout, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/)
     assert.equal(history.stdout, (await k.run(['rollout', 'history', 'deploy/web', '-n', NS])).stdout)
+    // Dry runs change nothing: the client one prints the template it would put back, the server one checks it there.
+    const imageBefore = (await k.json(['get', 'deploy', 'web', '-n', NS])).spec.template.spec.containers[0].image
+    const dryClient = await sk(['rollout', 'undo', 'deploy/web', '-n', NS, '--dry-run=client'])
+    assert.equal(dryClient.code, 0, dryClient.stderr)
+    assert.match(dryClient.stdout, /^deployment\.apps\/web\nPod Template:\n/)
+    assert.ok(dryClient.stdout.includes(`image: ${IMAGE}`), dryClient.stdout)
+    const dryServer = await sk(['rollout', 'undo', 'deploy/web', '-n', NS, '--dry-run=server'])
+    assert.equal(dryServer.stdout.trim(), 'deployment.apps/web rolled back (server dry run)', dryServer.stderr)
+    assert.equal((await k.json(['get', 'deploy', 'web', '-n', NS])).spec.template.spec.containers[0].image, imageBefore)
     const undo = await sk(['rollout', 'undo', 'deploy/web', '-n', NS])
     assert.equal(undo.code, 0, undo.stderr)
     assert.equal(undo.stdout.trim(), 'deployment.apps/web rolled back')
