@@ -122,16 +122,12 @@ export class KubeClient {
 type KubeConfigClass = typeof import('@kubernetes/client-node').KubeConfig
 
 /**
- * client-node's KubeConfig, from the build's bundle (dist/vendor/kubeconfig.js, a fifth of the package's import time)
- * or, running from sources, from the package itself. Imported only here, by commands that talk to a cluster.
+ * client-node's KubeConfig from its own module rather than the package index, which re-exports (and so evaluates)
+ * everything else too. Imported only here, on first use, by commands that talk to a cluster. In the CLI bundle
+ * (scripts/bundle-cli.mjs) the generated API it drags in is stubbed out; from sources it is the package as it is.
  */
 async function loadKubeConfigClass(): Promise<KubeConfigClass> {
-  const bundle = new URL('../../vendor/kubeconfig.js', import.meta.url)
-  try {
-    return ((await import(bundle.href)) as {KubeConfig: KubeConfigClass}).KubeConfig
-  } catch {
-    return (await import('@kubernetes/client-node')).KubeConfig
-  }
+  return (await import('@kubernetes/client-node/dist/config.js')).KubeConfig
 }
 
 /** Reads a whole response body as text. */

@@ -1,0 +1,114 @@
+// Loads the CLI bundle as a CommonJS module compiled with a V8 code cache kept in the user's cache dir (Node 20 has no module.enableCompileCache).
+//
+// Why: compiling the bundle's source is most of what is left of start-up once it is one file. V8 can instead take
+// the code it compiled in an earlier run (vm.Script cachedData), including every function that run called, and
+// skip parsing and compiling them. The cache is written after a run whose command was not in it yet, so each
+// command pays for compiling once, then starts from the cache.
+import {mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import Module, {createRequire} from 'node:module'
+import {homedir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import vm from 'node:vm'
+
+/** The cache dir oclif gives skiff (config.cacheDir): SKIFF_CACHE_DIR, else the platform's user cache dir. */
+function cacheDir() {
+  if (process.env.SKIFF_CACHE_DIR) return process.env.SKIFF_CACHE_DIR
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'skiff')
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'skiff')
+}
+
+/**
+ * What a run adds to the cache: the words of its command (`get pods`, `cluster create`), so a command seen once is
+ * not written again. Only word-like arguments count, at most two, so names and paths never make new keys.
+ */
+function commandKey(argv) {
+  const words = []
+  for (const a of argv) {
+    if (!/^[a-z][a-z-]*$/.test(a) || words.length === 2) break
+    words.push(a)
+  }
+  return words.join(' ') || argv.find((a) => a.startsWith('-')) || ''
+}
+
+const MAX_KEYS = 64
+
+/** Reads a cache file: a 4-byte header length, a JSON header ({keys}), then V8's cached data. */
+function readCache(file) {
+  try {
+    const data = readFileSync(file)
+    const n = data.readUInt32LE(0)
+    return {keys: JSON.parse(data.subarray(4, 4 + n).toString('utf8')).keys, data: data.subarray(4 + n)}
+  } catch {
+    return undefined
+  }
+}
+
+/** Writes a cache file atomically and removes the caches of older builds or runtimes beside it. */
+function writeCache(dir, file, keys, data) {
+  mkdirSync(dir, {recursive: true})
+  const header = Buffer.from(JSON.stringify({keys}))
+  const len = Buffer.alloc(4)
+  len.writeUInt32LE(header.length)
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, Buffer.concat([len, header, data]))
+  renameSync(tmp, file)
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith('cli-') && join(dir, f) !== file && !f.endsWith('.tmp')) unlinkSync(join(dir, f))
+  }
+}
+
+/** The bundle's build id, from its last line (written by scripts/bundle-cli.mjs). */
+function buildId(source) {
+  return /\/\/# skiff-build=([0-9a-f]+)\n?$/.exec(source.slice(-64))?.[1]
+}
+
+/** Evaluates `file` as the CommonJS module require() would make of it, compiled from and into the code cache. */
+function compileCached(file, source, id) {
+  const dir = join(cacheDir(), 'compile-cache')
+  const cacheFile = join(dir, `cli-${id}-${process.version}-${process.arch}.bin`)
+  const cached = readCache(cacheFile)
+  const key = commandKey(process.argv.slice(2))
+  const script = new vm.Script(Module.wrap(source), {
+    filename: file,
+    cachedData: cached?.data,
+  })
+  const known = cached && !script.cachedDataRejected ? cached.keys : []
+  if (!known.includes(key) && known.length < MAX_KEYS) {
+    // After the command, so the cache holds every function it ran, not only the top level.
+    process.once('exit', () => {
+      try {
+        writeCache(dir, cacheFile, [...known, key], script.createCachedData())
+      } catch {
+        // A read-only or full cache dir only costs the next run its compile time.
+      }
+    })
+  }
+  const mod = new Module(file, undefined)
+  mod.filename = file
+  mod.paths = Module._nodeModulePaths(dirname(file))
+  // In require's cache first, so oclif's require() of the same file (its command target) finds this instance.
+  Module._cache[file] = mod
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file))
+  mod.loaded = true
+  return mod.exports
+}
+
+/** The bundle's exports; plain require() when the code cache is not wanted (SKIFF_NO_COMPILE_CACHE) or the file is not a build of bundle-cli. */
+export function loadBundle(url) {
+  const file = fileURLToPath(url)
+  const require = createRequire(import.meta.url)
+  if (process.env.SKIFF_NO_COMPILE_CACHE) return require(file)
+  let source
+  try {
+    // The bundle is ASCII (scripts/bundle-cli.mjs), so latin1 reads it exactly, without UTF-8 decoding.
+    source = readFileSync(file, 'latin1')
+  } catch {
+    return require(file) // reports the missing bundle the way Node does
+  }
+  const id = buildId(source)
+  if (!id) return require(file)
+  // A script compiled from a code cache has no working import() on Node 20; the bundle's calls come here instead.
+  globalThis[Symbol.for('skiff.import')] = (specifier) => import(specifier)
+  return compileCached(file, source, id)
+}
