@@ -84,6 +84,33 @@ const lazyClientNodeClasses = {
 }
 
 /**
+ * Exact edits of @oclif/core's sources in the bundle, each putting a stand-in from scripts/stubs/oclif-fast-paths.cjs
+ * in place of a call that costs milliseconds at every start (see that file for what each saves and why the answer
+ * is the same). An edit whose text is not found once fails the build, so an oclif upgrade cannot silently skip it.
+ */
+const FAST_PATHS = `require(${JSON.stringify(join(root, 'scripts/stubs/oclif-fast-paths.cjs'))})`
+const OCLIF_EDITS = {
+  'lib/config/plugin.js': [['.sort((a, b) => a.id.localeCompare(b.id));', `.sort((a, b) => ${FAST_PATHS}.compareIds(a.id, b.id));`]],
+  'lib/index.js': [["const semver = require('semver');", `const semver = ${FAST_PATHS};`]],
+  'lib/config/plugin-loader.js': [['(0, minimatch_1.minimatch)(p, w)', `${FAST_PATHS}.matchesPackage(p, w)`]],
+}
+
+const oclifFastPaths = {
+  name: 'oclif-fast-paths',
+  setup(b) {
+    b.onLoad({filter: /@oclif\/core\/lib\/(config\/plugin|index|config\/plugin-loader)\.js$/}, async (args) => {
+      const edits = OCLIF_EDITS[Object.keys(OCLIF_EDITS).find((f) => args.path.endsWith(`/@oclif/core/${f}`))]
+      let source = await fs.readFile(args.path, 'utf8')
+      for (const [from, to] of edits) {
+        if (source.split(from).length !== 2) throw new Error(`${args.path} no longer has \`${from}\` once: update OCLIF_EDITS in scripts/bundle-cli.mjs`)
+        source = source.replace(from, () => to)
+      }
+      return {contents: source, loader: 'js'}
+    })
+  },
+}
+
+/**
  * esbuild's ASCII charset escapes strings, templates and identifiers but copies regular expression literals as they
  * are (ansis has a raw U+009B in one). A \uXXXX escape means the same character there, so escape what is left.
  */
@@ -135,7 +162,7 @@ export async function bundleCli({outfile = join(root, 'dist', 'skiff.cjs')} = {}
     // ASCII (non-ASCII characters escaped), so bin/load-bundle.js can read the source as latin1: V8 takes a one-byte
     // string as it is, where decoding UTF-8 costs a few milliseconds per start.
     charset: 'ascii',
-    plugins: [withoutGeneratedApi, lazyClientNodeClasses],
+    plugins: [withoutGeneratedApi, lazyClientNodeClasses, oclifFastPaths],
     alias: {'whatwg-url': './scripts/stubs/whatwg-url.cjs', ssh2: './scripts/stubs/ssh2.cjs'},
     external: [
       // oclif reaches for these only to run TypeScript sources in development (bin/dev.js), from the project's own
