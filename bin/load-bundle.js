@@ -4,7 +4,7 @@
 // the code it compiled in an earlier run (vm.Script cachedData), including every function that run called, and
 // skip parsing and compiling them. The cache is written after a run whose command was not in it yet, so each
 // command pays for compiling once, then starts from the cache.
-import {mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -20,7 +20,8 @@ function cacheDir() {
 
 /**
  * What a run adds to the cache: the words of its command (`get pods`, `cluster create`), so a command seen once is
- * not written again. Only word-like arguments count, at most two, so names and paths never make new keys.
+ * not written again. Only word-like arguments count, at most two, so names and paths never make new keys; a run
+ * that starts with a flag (`--version`, `--help`) is keyed by that flag's name.
  */
 function commandKey(argv) {
   const words = []
@@ -28,10 +29,13 @@ function commandKey(argv) {
     if (!/^[a-z][a-z-]*$/.test(a) || words.length === 2) break
     words.push(a)
   }
-  return words.join(' ') || argv.find((a) => a.startsWith('-')) || ''
+  return words.join(' ') || (/^--?[a-z][a-z-]*$/.test(argv[0] ?? '') ? argv[0] : '')
 }
 
+/** Past this many commands a cache is no longer rewritten: the commands a user runs most came first. */
 const MAX_KEYS = 64
+/** Caches kept side by side (one per build and runtime): several checkouts or installs sharing a cache dir each keep theirs. */
+const MAX_FILES = 4
 
 /** Reads a cache file: a 4-byte header length, a JSON header ({keys}), then V8's cached data. */
 function readCache(file) {
@@ -44,7 +48,7 @@ function readCache(file) {
   }
 }
 
-/** Writes a cache file atomically and removes the caches of older builds or runtimes beside it. */
+/** Writes a cache file atomically, then removes all but the MAX_FILES most recently written caches beside it. */
 function writeCache(dir, file, keys, data) {
   mkdirSync(dir, {recursive: true})
   const header = Buffer.from(JSON.stringify({keys}))
@@ -53,9 +57,11 @@ function writeCache(dir, file, keys, data) {
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, Buffer.concat([len, header, data]))
   renameSync(tmp, file)
-  for (const f of readdirSync(dir)) {
-    if (f.startsWith('cli-') && join(dir, f) !== file && !f.endsWith('.tmp')) unlinkSync(join(dir, f))
-  }
+  const caches = readdirSync(dir)
+    .filter((f) => /^cli-.*\.bin$/.test(f))
+    .map((f) => ({path: join(dir, f), at: statSync(join(dir, f), {throwIfNoEntry: false})?.mtimeMs ?? 0}))
+    .sort((a, b) => b.at - a.at)
+  for (const old of caches.slice(MAX_FILES)) rmSync(old.path, {force: true})
 }
 
 /** The bundle's build id, from its last line (written by scripts/bundle-cli.mjs). */
@@ -89,7 +95,12 @@ function compileCached(file, source, id) {
   mod.paths = Module._nodeModulePaths(dirname(file))
   // In require's cache first, so oclif's require() of the same file (its command target) finds this instance.
   Module._cache[file] = mod
-  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file))
+  try {
+    script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file))
+  } catch (error) {
+    delete Module._cache[file] // as require() does, so nothing finds a half-evaluated module
+    throw error
+  }
   mod.loaded = true
   return mod.exports
 }

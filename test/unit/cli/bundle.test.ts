@@ -1,7 +1,7 @@
 // The CLI bundle's start-up shortcuts: oclif fast paths answer as the calls they replace, and dist/skiff.cjs runs from its compile cache.
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -84,6 +84,20 @@ describe('the CLI bundle (dist/skiff.cjs)', function () {
     assert.equal(second.stderr, '')
     // Rewritten only when the cache was rejected or the command was new to it.
     assert.equal(statSync(file).mtimeMs, written)
+  })
+
+  it('keeps the caches of a few builds side by side and removes older ones', async () => {
+    const dir = join(cacheDir, 'compile-cache')
+    for (let i = 1; i <= 5; i++) {
+      const old = join(dir, `cli-0000000${i}-v0.0.0-x64.bin`)
+      writeFileSync(old, '')
+      utimesSync(old, new Date(Date.now() - i * 3600_000), new Date(Date.now() - i * 3600_000))
+    }
+    assert.equal((await run(['--help'])).code, 0)
+    const left = readdirSync(dir).sort()
+    assert.equal(left.length, 4)
+    assert.ok(left.includes('cli-00000001-v0.0.0-x64.bin') && left.includes('cli-00000002-v0.0.0-x64.bin') && !left.includes('cli-00000003-v0.0.0-x64.bin'), left.join())
+    for (const f of left) if (f.startsWith('cli-0000000')) rmSync(join(dir, f))
   })
 
   it('keeps import() working in a script compiled from the cache (oclif imports ESM plugins with it)', async () => {
