@@ -4,12 +4,13 @@
 // the code it compiled in an earlier run (vm.Script cachedData), including every function that run called, and
 // skip parsing and compiling them. The cache is written after a run whose command was not in it yet, so each
 // command pays for compiling once, then starts from the cache.
-import {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import Module, {createRequire} from 'node:module'
-import {homedir} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import vm from 'node:vm'
+'use strict'
+const {mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} = require('node:fs')
+const Module = require('node:module')
+const {createRequire} = Module
+const {homedir} = require('node:os')
+const {dirname, join} = require('node:path')
+const vm = require('node:vm')
 
 /** The cache dir oclif gives skiff (config.cacheDir): SKIFF_CACHE_DIR, else the platform's user cache dir. */
 function cacheDir() {
@@ -105,10 +106,12 @@ function compileCached(file, source, id) {
   return mod.exports
 }
 
-/** The bundle's exports; plain require() when the code cache is not wanted (SKIFF_NO_COMPILE_CACHE) or the file is not a build of bundle-cli. */
-export function loadBundle(url) {
-  const file = fileURLToPath(url)
-  const require = createRequire(import.meta.url)
+/**
+ * The bundle's exports; plain require() when the code cache is not wanted (SKIFF_NO_COMPILE_CACHE) or the file is
+ * not a build of bundle-cli. `dynamicImport` is the caller's own import(): a function of a module Node loaded, where
+ * import() always works, for the bundle's import() calls to go through.
+ */
+function loadBundle(file, dynamicImport) {
   if (process.env.SKIFF_NO_COMPILE_CACHE) return require(file)
   let source
   try {
@@ -120,6 +123,8 @@ export function loadBundle(url) {
   const id = buildId(source)
   if (!id) return require(file)
   // A script compiled from a code cache has no working import() on Node 20; the bundle's calls come here instead.
-  globalThis[Symbol.for('skiff.import')] = (specifier) => import(specifier)
+  globalThis[Symbol.for('skiff.import')] = dynamicImport
   return compileCached(file, source, id)
 }
+
+module.exports = {loadBundle}
