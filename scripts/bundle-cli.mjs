@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Bundles the CLI (oclif, every command, their dependencies) into dist/skiff.cjs, the one file bin/run.js loads.
+// Bundles the CLI (oclif, every command, most of their dependencies) into dist/skiff.cjs, the one file bin/run.js loads.
 //
-// Why one file: @oclif/core alone is ~180 CommonJS modules, and each module Node resolves, reads and compiles costs
-// start-up time; one script is read once and, through bin/run.js's compile cache, not compiled again at all.
+// Why one file: @oclif/core and its dependencies are ~180 CommonJS modules, and each module Node resolves, reads and
+// compiles costs start-up time; one script is read once and, through bin/load-bundle.js's compile cache, not compiled
+// again at all.
 // Why CommonJS: only a classic script can be given V8's code cache on Node 20 (vm.Script cachedData), and a required
 // module stays lazy in esbuild's output: each command's code (and its dependencies') is evaluated only when that
 // command is looked up, so `skiff get` never evaluates what `cluster create` needs.
@@ -16,8 +17,8 @@ import ts from 'typescript'
 
 const root = resolve(fileURLToPath(import.meta.url), '../..')
 
-/** Command ids from src/commands the way oclif's pattern discovery names them (test/unit/manifest.test.ts does too). */
-export function commandFiles(dir = join(root, 'src', 'commands')) {
+/** The command files under src/commands; ids follow from their paths as oclif's pattern discovery names them. */
+function commandFiles(dir = join(root, 'src', 'commands')) {
   return readdirSync(dir)
     .flatMap((f) => (statSync(join(dir, f)).isDirectory() ? commandFiles(join(dir, f)) : f.endsWith('.ts') ? [join(dir, f)] : []))
     .sort()
@@ -122,8 +123,9 @@ function asciiOnly(text) {
  * Sends the bundle's remaining import() calls (oclif loading ESM plugins and hooks, tsx in development, the node
  * bundle script in a source checkout) through __skiffImport. Why: Node 20 drops a script's dynamic-import callback
  * when V8 compiles it from a code cache, and import() then throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING; the
- * function bin/load-bundle.js provides lives in an ES module, where import() always works. Finds the calls with
- * TypeScript's parser, so an `import(` in a string, a comment or a method name is left alone.
+ * function bin/run.js hands bin/load-bundle.js is its own import(), in a module Node loaded itself, where import()
+ * always works. Finds the calls with TypeScript's parser, so an `import(` in a string, a comment or a method name is
+ * left alone.
  */
 function routeDynamicImports(text) {
   const file = ts.createSourceFile('skiff.cjs', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS)
@@ -156,7 +158,7 @@ export async function bundleCli({outfile = join(root, 'dist', 'skiff.cjs')} = {}
     write: false,
     outfile,
     logLevel: 'warning',
-    // Less to read and hash at every start; identifiers stay, so stack traces still name functions.
+    // Less to read at every start; identifiers stay, so stack traces still name functions.
     minifyWhitespace: true,
     minifySyntax: true,
     // ASCII (non-ASCII characters escaped), so bin/load-bundle.js can read the source as latin1: V8 takes a one-byte
@@ -189,7 +191,8 @@ export async function bundleCli({outfile = join(root, 'dist', 'skiff.cjs')} = {}
   })
   const routed = routeDynamicImports(result.outputFiles[0].text)
   const code = Buffer.from(asciiOnly(routed.text))
-  // bin/run.js keys its compile cache on this line: V8 checks a cache against the source's length, not its content.
+  // bin/load-bundle.js keys its compile cache on this line: V8 checks a cache against the source's length, not its
+  // content, so a rebuild must not find the old build's cache.
   const id = createHash('sha256').update(code).digest('hex').slice(0, 16)
   const out = Buffer.concat([code, Buffer.from(`//# skiff-build=${id}\n`)])
   await fs.mkdir(join(root, 'dist'), {recursive: true})
