@@ -12,11 +12,16 @@ const {homedir} = require('node:os')
 const {dirname, join} = require('node:path')
 const vm = require('node:vm')
 
-/** The cache dir oclif gives skiff (config.cacheDir): SKIFF_CACHE_DIR, else the platform's user cache dir. */
+/**
+ * The cache dir oclif gives skiff (config.cacheDir): SKIFF_CACHE_DIR, else the platform's user cache dir; none
+ * without a home directory, rather than a relative path that would put a cache in whatever the working directory is.
+ */
 function cacheDir() {
   if (process.env.SKIFF_CACHE_DIR) return process.env.SKIFF_CACHE_DIR
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'skiff')
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'skiff')
+  const home = homedir()
+  if (!home) return undefined
+  if (process.platform === 'darwin') return join(home, 'Library', 'Caches', 'skiff')
+  return join(process.env.XDG_CACHE_HOME || join(home, '.cache'), 'skiff')
 }
 
 /**
@@ -71,8 +76,7 @@ function buildId(source) {
 }
 
 /** Evaluates `file` as the CommonJS module require() would make of it, compiled from and into the code cache. */
-function compileCached(file, source, id) {
-  const dir = join(cacheDir(), 'compile-cache')
+function compileCached(file, source, id, dir) {
   const cacheFile = join(dir, `cli-${id}-${process.version}-${process.arch}.bin`)
   const cached = readCache(cacheFile)
   const key = commandKey(process.argv.slice(2))
@@ -121,10 +125,11 @@ function loadBundle(file, dynamicImport) {
     return require(file) // reports the missing bundle the way Node does
   }
   const id = buildId(source)
-  if (!id) return require(file)
+  const base = cacheDir()
+  if (!id || !base) return require(file)
   // A script compiled from a code cache has no working import() on Node 20; the bundle's calls come here instead.
   globalThis[Symbol.for('skiff.import')] = dynamicImport
-  return compileCached(file, source, id)
+  return compileCached(file, source, id, join(base, 'compile-cache'))
 }
 
 module.exports = {loadBundle}
