@@ -1,7 +1,8 @@
 // StreamRuntime over containerd's CRI: containers found by their pod labels, exec and attach through the runtime's streaming server (remote command protocol v4 over SPDY).
+import {Writable, type Readable} from 'node:stream'
 import {PodLabels} from '../container-labels.js'
 import {type CriClient, isNotFound} from '../cri/client.js'
-import {PORT_FORWARD_PROTOCOL, remoteCommand, type SpdyConnection, spdyUpgrade} from '../../client/spdy/index.js'
+import {PORT_FORWARD_PROTOCOL, type RemoteCommand, remoteCommand, type SpdyConnection, spdyUpgrade} from '../../client/spdy/index.js'
 import type {ContainerInstance, RemoteSession, StreamIO, StreamRuntime} from './runtime.js'
 
 /** The streaming seam on the node's containerd. */
@@ -63,7 +64,11 @@ export class CriStreamRuntime implements StreamRuntime {
 
 /** Connects to a streaming-server URL and exposes the session; the status waits for the output streams to end. */
 async function session(url: string, io: StreamIO): Promise<RemoteSession> {
-  const rc = await remoteCommand(url, io)
+  return remoteSession(await remoteCommand(url, io))
+}
+
+/** A remote command on containerd's streaming server as a RemoteSession: stdin is gated (StdinUntilOutputEnds), the status waits for the outputs. */
+export function remoteSession(rc: RemoteCommand): RemoteSession {
   // A stream torn down with the connection (the runtime went away) must not crash the agent: the status says why.
   for (const st of [rc.stdin, rc.stdout, rc.stderr]) st?.on('error', () => {})
   const ended = (s: NodeJS.ReadableStream | undefined) => (s ? new Promise<void>((resolve) => {
@@ -72,8 +77,13 @@ async function session(url: string, io: StreamIO): Promise<RemoteSession> {
     s.once('error', () => resolve())
   }) : Promise.resolve())
   const outputs = Promise.all([ended(rc.stdout), ended(rc.stderr)])
+  // Once the status is in, the runtime closes the connection itself (containerd's ServeExec does, right after writing
+  // it): frames sent to it then are never read, and its kernel answers them with a reset. A connection it left open
+  // is closed a little later all the same.
+  let over = false
+  rc.status.then(() => (over = true), () => undefined)
   return {
-    stdin: rc.stdin,
+    stdin: rc.stdin && new StdinUntilOutputEnds(rc.stdin, [rc.stdout, rc.stderr]),
     stdout: rc.stdout,
     stderr: rc.stderr,
     resize: (w, h) => rc.resize(w, h),
@@ -81,6 +91,39 @@ async function session(url: string, io: StreamIO): Promise<RemoteSession> {
       await outputs
       return st as Record<string, unknown>
     }),
-    close: () => rc.close(),
+    close: () => (over ? setTimeout(() => rc.close(), 2000).unref() : rc.close()),
+  }
+}
+
+/**
+ * The session's stdin, passed on until the runtime has ended one of the output streams, dropped from then on. Why:
+ * containerd's CRI stops copying stdin into the process as soon as one output stream's copy ends (pkg/cri/io closes
+ * its stdin reader then, for exec and attach alike), and its streaming server closes the connection right after the
+ * status. A frame sent after that is never read: it reaches a socket that is closed or closing, whose kernel answers
+ * with a TCP reset and throws away the server's frames not yet transmitted, the exit status among them. Clients send
+ * their stdin EOF whenever their own input ends, often just after the command's output (kubectl exec -i with a
+ * script ending in `exit`), so without this gate that EOF raced the server's close and sometimes cost the status.
+ * Each write waits one turn of the event loop first: a client's message and the runtime's output end often arrive
+ * together, and the decision must see whatever the runtime has already sent.
+ */
+export class StdinUntilOutputEnds extends Writable {
+  private open = true
+
+  constructor(private readonly stdin: Writable, outputs: Array<Readable | undefined>) {
+    super()
+    for (const out of outputs) for (const event of ['end', 'close']) out?.once(event, () => (this.open = false))
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    setImmediate(() => (this.passing() ? this.stdin.write(chunk, callback) : callback()))
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    setImmediate(() => (this.passing() ? this.stdin.end(callback) : callback()))
+  }
+
+  // A stdin torn down with its session has nobody to pass anything to either; the status tells how the session ended.
+  private passing(): boolean {
+    return this.open && !this.stdin.destroyed
   }
 }

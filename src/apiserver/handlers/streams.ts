@@ -263,18 +263,21 @@ export async function proxyUpgrade(ctx: ServerContext, agentTls: AgentTls, user:
       socket.pipe(up)
       resolve()
     })
+    // Once spliced, 'close' follows an error: the caller still gets what the agent sent before it.
     up.on('error', (err) => {
       if (!spliced) reject(new ApiError(500, 'InternalError', `error dialing backend: ${err.message}`))
-      else socket.destroy()
     })
-    // The agent ended the stream: the pipe has ended the caller's side, which must flush before it closes.
+    // The agent's side is over (ended, or broken): the caller's side is ended after the data (the pipe has, or end()
+    // does now), but its socket is not closed under it. The caller may still be sending (its stdin EOF, the WebSocket
+    // close reply), and bytes reaching a closed socket make the kernel reset the connection, throwing away what it has
+    // not transmitted yet: the exit status and the close frame, which kubectl then misses ("websocket: close 1006
+    // (abnormal closure): unexpected EOF"). So the caller's bytes are read and dropped until it ends its side too,
+    // which closes the socket; a caller that never does is cut off after 30 s.
     up.on('close', () => {
-      if (!socket.writableEnded || socket.writableFinished) socket.destroy()
-      else {
-        socket.once('finish', () => socket.destroy())
-        // A caller that stopped reading must not hold the socket for ever.
-        setTimeout(() => socket.destroy(), 30_000).unref()
-      }
+      socket.unpipe(up)
+      socket.end()
+      socket.resume()
+      setTimeout(() => socket.destroy(), 30_000).unref()
     })
     socket.on('close', () => up.destroy())
     socket.on('error', () => up.destroy())

@@ -30,6 +30,7 @@ export {
   portForwardStream,
   REMOTE_COMMAND_V4,
   remoteCommand,
+  startRemoteCommand,
   type PortForwardStream,
   type RemoteCommand,
   type RemoteCommandOptions,

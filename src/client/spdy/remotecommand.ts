@@ -53,6 +53,11 @@ export async function remoteCommand(url: string, options: RemoteCommandOptions):
     connection.close()
     throw new Error(`server chose remote command protocol "${protocol}", only ${REMOTE_COMMAND_V4} is supported`)
   }
+  return startRemoteCommand(connection, options)
+}
+
+/** Opens the v4 streams of a command on a session already upgraded to REMOTE_COMMAND_V4 (remoteCommand's second half). */
+export async function startRemoteCommand(connection: SpdyConnection, options: RemoteCommandOptions): Promise<RemoteCommand> {
   // kubectl's order, error stream first. The server waits for exactly the streams its exec request named, in any order.
   const open = (streamtype: string): SpdyStream => connection.openStream({streamtype})
   const error = open('error')
@@ -62,7 +67,7 @@ export async function remoteCommand(url: string, options: RemoteCommandOptions):
   const resize = options.tty ? open('resize') : undefined
   // Nothing is read from stdin and resize: their failures (a lost session) show as a rejected status, not as crashes.
   for (const stream of [stdin, resize]) stream?.on('error', () => undefined)
-  const status = readAll(error).then(parseStatus)
+  const status = readStatus(error)
   // Callers may never await the status (e.g. after close()); its failure must not become an unhandled rejection.
   status.catch(() => undefined)
   // Like kubectl's CreateStream: every stream must be accepted (within the upgrade's timeout) before the command counts as started.
@@ -125,6 +130,43 @@ function readAll(stream: Readable): Promise<Buffer> {
     stream.on('error', reject)
     stream.on('close', () => reject(new Error('stream closed before the server ended it')))
   })
+}
+
+/**
+ * The Status on the error stream, read to the stream's end. Go servers write it whole, in one DATA frame, just before
+ * they reset the streams and close the connection. Should the connection break after that frame (a stdin EOF crossing
+ * the server's close in flight makes its kernel reset the connection, taking its RST_STREAMs not yet sent with it), the
+ * complete Status that did arrive is the command's outcome all the same. An error stream cut short of one still fails.
+ */
+function readStatus(stream: Readable): Promise<RemoteCommandStatus> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    const lost = (err: Error): void => {
+      const whole = completeStatus(Buffer.concat(chunks))
+      if (whole) resolve(whole)
+      else reject(err)
+    }
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('end', () => {
+      try {
+        resolve(parseStatus(Buffer.concat(chunks)))
+      } catch (err) {
+        reject(err)
+      }
+    })
+    stream.on('error', lost)
+    stream.on('close', () => lost(new Error('stream closed before the server ended it')))
+  })
+}
+
+// A whole Status document in what arrived, or undefined (nothing, a fragment, something else).
+function completeStatus(body: Buffer): RemoteCommandStatus | undefined {
+  try {
+    const status = body.toString('utf8').trim() ? parseStatus(body) : undefined
+    return status?.status === 'Success' || status?.status === 'Failure' ? status : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function parseStatus(body: Buffer): RemoteCommandStatus {

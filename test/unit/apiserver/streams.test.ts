@@ -1,5 +1,6 @@
-// pods/log, exec and attach on the apiserver side: path parsing, container choice, and the answers given before any agent is dialled.
+// pods/log, exec and attach on the apiserver side: path parsing, container choice, the answers given before any agent is dialled, and the end of a proxied stream.
 import assert from 'node:assert/strict'
+import net, {type AddressInfo} from 'node:net'
 import tls from 'node:tls'
 import {parseStreamPath, pickContainer} from '../../../src/apiserver/handlers/streams.js'
 import {MemoryStore} from '../../../src/store/index.js'
@@ -70,6 +71,44 @@ describe('apiserver streams', () => {
       assert.equal(spdy.body.message, 'pod web does not have a host assigned')
       const other = await upgrade('/api/v1/namespaces/default/pods', ['Upgrade: websocket'])
       assert.equal(other.status, 400)
+    })
+
+    it('exec: once the agent has ended the stream the caller gets all of it, and its socket stays open for what the caller still sends', async () => {
+      // An agent at the end of an exec: the status and close frames, then its end; it reads nothing more.
+      const agentCert = await server.issue('CN=system:node:n1,O=system:nodes', {server: true})
+      const agent = tls.createServer({cert: agentCert.cert, key: agentCert.key}, (socket) => {
+        let [head, answered] = ['', false]
+        socket.on('data', (d: Buffer) => {
+          if (answered || !(head += d.toString()).includes('\r\n\r\n')) return
+          answered = true
+          socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nstatus and close frames')
+        })
+        socket.on('error', () => undefined)
+      })
+      await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', resolve))
+      const merge = {'Content-Type': 'application/merge-patch+json'}
+      await server.request('POST', '/api/v1/nodes', {body: {apiVersion: 'v1', kind: 'Node', metadata: {name: 'n1'}}})
+      await server.request('PATCH', '/api/v1/nodes/n1/status', {headers: merge, body: {status: {addresses: [{type: 'InternalIP', address: '127.0.0.1'}], daemonEndpoints: {kubeletEndpoint: {Port: (agent.address() as AddressInfo).port}}}}})
+      await server.request('POST', '/api/v1/namespaces/default/pods', {body: {...pod(['a']), metadata: {name: 'run', namespace: 'default'}, spec: {...pod(['a']).spec, nodeName: 'n1'}}})
+      // kubectl after the close frame: it answers with its own (here in two writes, a moment apart), then ends its side.
+      // A socket closed under it answers the first write with a reset, and the second write fails.
+      const caller = await new Promise<{text: string; error?: Error}>((resolve) => {
+        // Half-open like Go's connections: it may still write after the apiserver's end.
+        const raw = net.connect({host: '127.0.0.1', port: server.port, allowHalfOpen: true})
+        const s = tls.connect({socket: raw, host: '127.0.0.1', ca: server.ca, ...server.admin}, () => {
+          s.write(['GET /api/v1/namespaces/default/pods/run/exec?command=true&stdout=true HTTP/1.1', `Host: 127.0.0.1:${server.port}`, 'Connection: Upgrade', 'Upgrade: websocket',
+            'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: v5.channel.k8s.io', '', ''].join('\r\n'))
+        })
+        const result: {text: string; error?: Error} = {text: ''}
+        s.on('data', (d: Buffer) => (result.text += d.toString()))
+        const later = (ms: number, fn: () => void) => () => setTimeout(fn, ms)
+        s.on('end', later(20, () => s.write('close ', later(20, () => s.write('reply', later(20, () => s.end()))))))
+        s.on('error', (err) => (result.error = err))
+        s.on('close', () => resolve(result))
+      })
+      agent.close()
+      assert.equal(caller.error, undefined, 'the caller saw its connection reset')
+      assert.match(caller.text, /^HTTP\/1\.1 101 [\s\S]*\r\n\r\nstatus and close frames$/)
     })
   })
 })
