@@ -170,11 +170,12 @@ describe('agent exec sessions on containerd (in-memory TCP)', () => {
   })
 
   it('gated: an EOF that comes while the output\'s end is already arriving is dropped as well', async () => {
-    let stdin: Writable | undefined
+    // Filled in once the session exists; the runtime's close handler ends it.
+    const late: {stdin?: Writable} = {}
     // The runtime exits and closes within one turn; kubectl's EOF is handled in that turn, before the FINs are read.
-    const started = await start(shell, {sameTurn: true, atClose: () => stdin?.end()})
+    const started = await start(shell, {sameTurn: true, atClose: () => late.stdin?.end()})
     const session = remoteSession(started.rc)
-    stdin = session.stdin
+    late.stdin = session.stdin ?? undefined
     const output = collect(session.stdout as Readable)
     void collect(session.stderr as Readable)
     session.stdin?.write('echo from-stdin $((6*7))\nexit 0\n')
