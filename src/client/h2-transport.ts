@@ -52,7 +52,7 @@ export class H2Transport {
     return stream
   }
 
-  /** Ends the session: open streams are cancelled, later requests open a new one unless closed for good. */
+  /** Ends the session for good: open streams are cancelled, and a later request fails at once (the client is closed). */
   close(): void {
     this.closed = true
     this.live?.session.destroy()
